@@ -1,0 +1,862 @@
+"""The ticket-triage dynamics, written once as numba kernels over a batch.
+
+Every function takes the batch arrays (leading axis = environment ``n``) and
+works *in place* on environment ``n``; the ``*_batch`` entry points loop over
+environments with ``prange``. Each environment's arithmetic depends only on its
+own rows, so results are bit-identical whatever the batch size or the number
+of threads. ``fastmath`` stays off for the same reason.
+
+One step (SPEC section 4), for environment ``n``:
+
+1. ``apply_action`` for each engineer in index order (the AEC API calls it one
+   engineer at a time, so later engineers see earlier ones' effects);
+2. ``advance``: progress work, regressions, release info-blocks and
+   dependencies, resolve, admit arrivals, age, SLA checks, rewards, shifts.
+
+Randomness is a counter-based hash of (seed, episode, key, purpose, index):
+draws never depend on the order of evaluation, and the exogenous stream
+(arrival times and ticket attributes, keyed by step and ticket id) does not
+depend on the actions taken, which gives common random numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .layout import (
+    ACTIVE,
+    AGE,
+    AMBIGUOUS,
+    ARRIVED,
+    BLOCKED,
+    BREACHED,
+    BREACHES,
+    COMPONENT,
+    CURRENT_SLOT,
+    DEFERRALS,
+    DROPPED,
+    EPISODE,
+    ESCALATED,
+    INFO_REQUESTS,
+    INVALID,
+    N_REWARD,
+    NEXT_ID,
+    ON_SHIFT,
+    P_AGE_SCALE,
+    P_AMBIGUOUS_REGRESSION_FACTOR,
+    P_AMBIGUOUS_SLOWDOWN,
+    P_ARRIVAL_PROCESS,
+    P_ARRIVAL_RATE,
+    P_DEFER_STEPS,
+    P_EXPERT_SKILL,
+    P_HORIZON,
+    P_INDIVIDUAL_REWARDS,
+    P_INFO_WAIT_MAX,
+    P_INFO_WAIT_MIN,
+    P_INITIAL_BACKLOG,
+    P_LOCAL_OBSERVATION,
+    P_MAX_DEFERRALS,
+    P_MAX_ESCALATED,
+    P_MAX_QUEUE,
+    P_N_COMPONENTS,
+    P_P_AMBIGUOUS,
+    P_P_DEPENDENCY,
+    P_P_NEW_TICKET,
+    P_P_REGRESSION,
+    P_P_REOPEN,
+    P_R_CONTEXT_SWITCH,
+    P_R_DEFER,
+    P_R_ESCALATE,
+    P_R_IDLE,
+    P_R_INVALID,
+    P_R_OVERDUE,
+    P_R_REQUEST_INFO,
+    P_R_RESOLVE,
+    P_R_SLA_BREACH,
+    P_REGRESSION_WORK,
+    P_REOPEN_WINDOW,
+    P_REOPEN_WORK_FRACTION,
+    P_SHIFT_LENGTH,
+    P_SHIFT_PERIOD,
+    P_SKILL_NOISE,
+    P_SWARM_EFFICIENCY,
+    P_SWITCH_RAMP_STEPS,
+    P_WORK_DISTRIBUTION,
+    P_WORK_MEAN,
+    P_WORK_SIGMA,
+    QUEUE_COUNT,
+    R_CONTEXT_SWITCH,
+    R_DEFER,
+    R_ESCALATE,
+    R_IDLE,
+    R_INVALID,
+    R_OVERDUE,
+    R_REQUEST_INFO,
+    R_RESOLVE,
+    R_SLA_BREACH,
+    RAMP_LEFT,
+    REOPEN_DUE,
+    REOPENED,
+    REOPENS,
+    RESOLVED,
+    RNG_AMBIGUOUS,
+    RNG_ARRIVAL,
+    RNG_COMPONENT,
+    RNG_DEPENDENCY,
+    RNG_DEPENDENCY_TARGET,
+    RNG_INFO_WAIT,
+    RNG_REGRESSION,
+    RNG_REOPEN,
+    RNG_REOPEN_DELAY,
+    RNG_SEVERITY,
+    RNG_SKILL,
+    RNG_SKILL_2,
+    RNG_WORK,
+    RNG_WORK_2,
+    SEED_HI,
+    SEED_LO,
+    SEVERITY,
+    SLA_REMAINING,
+    T,
+    TICKET_ID,
+    TIME_ON_TICKET,
+    VERB_DEFER,
+    VERB_ESCALATE,
+    VERB_REQUEST_INFO,
+    VERB_WORK,
+    WAITING_ON,
+    WORK_REMAINING,
+    WORK_TOTAL,
+)
+
+JIT = {"cache": True, "nogil": True}
+WORK_EPSILON = 1e-9  # work at or below this is done
+MAX_ARRIVALS_PER_STEP = 64  # cap of the poisson draw (rate <= 16 makes it unreachable in practice)
+
+# Observation layout sizes.
+N_GLOBAL = 5
+N_TICKET_FEATURES = 9
+N_ENGINEER_FEATURES = 3
+N_STATE_TICKET_EXTRA = 4
+N_STATE_ENGINEER_EXTRA = 2
+N_STATE_GLOBAL_EXTRA = 2
+
+# ----------------------------------------------------------------------------
+# Randomness: a counter-based 32-bit hash (lowbias32 mixer), uint64 arithmetic
+# kept below 2**64 so it never overflows, in numba or in plain Python.
+# ----------------------------------------------------------------------------
+_M32 = np.uint64(0xFFFFFFFF)
+_GOLDEN = np.uint64(0x9E3779B9)
+_MUL_1 = np.uint64(0x7FEB352D)
+_MUL_2 = np.uint64(0x846CA68B)
+_S16 = np.uint64(16)
+_S15 = np.uint64(15)
+
+
+@njit(**JIT)
+def _mix32(x):
+    x = x ^ (x >> _S16)
+    x = (x * _MUL_1) & _M32
+    x = x ^ (x >> _S15)
+    x = (x * _MUL_2) & _M32
+    x = x ^ (x >> _S16)
+    return x
+
+
+@njit(**JIT)
+def _absorb(h, value):
+    return _mix32((h + (np.uint64(value) & _M32) + _GOLDEN) & _M32)
+
+
+@njit(**JIT)
+def uniform(env_i, n, key, purpose, index):
+    """A uniform draw in (0, 1) for environment ``n``, fixed by its keys."""
+    h = _absorb(np.uint64(0), env_i[n, SEED_LO])
+    h = _absorb(h, env_i[n, SEED_HI])
+    h = _absorb(h, env_i[n, EPISODE])
+    h = _absorb(h, key)
+    h = _absorb(h, purpose)
+    h = _absorb(h, index)
+    return (float(h) + 0.5) / 4294967296.0
+
+
+@njit(**JIT)
+def standard_normal(env_i, n, key, purpose_1, purpose_2, index):
+    """Box-Muller from two keyed uniforms."""
+    u1 = uniform(env_i, n, key, purpose_1, index)
+    u2 = uniform(env_i, n, key, purpose_2, index)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+# ----------------------------------------------------------------------------
+# Small queries
+# ----------------------------------------------------------------------------
+
+
+@njit(**JIT)
+def ticket_is_workable(ticket_i, n, row):
+    """Open, not waiting for info and not waiting on another ticket."""
+    return ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, BLOCKED] == 0 and ticket_i[n, row, WAITING_ON] < 0
+
+
+@njit(**JIT)
+def escalated_count(ticket_i, n, n_rows):
+    count = 0
+    for row in range(n_rows):
+        if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, ESCALATED] == 1:
+            count += 1
+    return count
+
+
+@njit(**JIT)
+def action_is_valid(ticket_i, engineer_i, params, n, engineer, verb, slot, n_slots):
+    """Whether ``engineer`` may apply ``verb`` to ``slot`` now (NOOP always may)."""
+    if engineer_i[n, engineer, ON_SHIFT] == 0:
+        return False
+    if ticket_i[n, slot, ACTIVE] == 0:
+        return False
+    if verb == VERB_WORK:
+        return engineer_i[n, engineer, CURRENT_SLOT] == slot or ticket_is_workable(ticket_i, n, slot)
+    if verb == VERB_ESCALATE:
+        if ticket_i[n, slot, ESCALATED] == 1:
+            return False
+        return escalated_count(ticket_i, n, n_slots) < int(params[P_MAX_ESCALATED])
+    if verb == VERB_REQUEST_INFO:
+        return ticket_i[n, slot, BLOCKED] == 0
+    if verb == VERB_DEFER:
+        return (
+            ticket_i[n, slot, SEVERITY] < 4
+            and ticket_i[n, slot, DEFERRALS] < int(params[P_MAX_DEFERRALS])
+            and ticket_i[n, slot, BREACHED] == 0
+        )
+    return False
+
+
+# ----------------------------------------------------------------------------
+# Ticket creation and admission
+# ----------------------------------------------------------------------------
+
+
+@njit(**JIT)
+def _draw_work(env_i, params, n, ticket_id):
+    mean = params[P_WORK_MEAN]
+    distribution = int(params[P_WORK_DISTRIBUTION])
+    if distribution == 2:  # deterministic
+        return mean
+    if distribution == 1:  # exponential
+        return -mean * math.log(uniform(env_i, n, ticket_id, RNG_WORK, 0))
+    sigma = params[P_WORK_SIGMA]  # lognormal with the given mean
+    z = standard_normal(env_i, n, ticket_id, RNG_WORK, RNG_WORK_2, 0)
+    return math.exp(math.log(mean) - 0.5 * sigma * sigma + sigma * z)
+
+
+@njit(**JIT)
+def _clear_row(ticket_i, ticket_f, contributed, n, row):
+    ticket_i[n, row, :] = 0
+    ticket_i[n, row, WAITING_ON] = -1
+    ticket_f[n, row, :] = 0.0
+    contributed[n, row, :] = 0.0
+
+
+@njit(**JIT)
+def _write_new_ticket(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps, n, row, ticket_id, n_rows):
+    """Draw a new ticket's attributes (keyed by its id: common random numbers)."""
+    u = uniform(env_i, n, ticket_id, RNG_SEVERITY, 0)
+    severity = 4
+    for level in range(4):
+        if u < severity_cdf[level]:
+            severity = level + 1
+            break
+    component = int(uniform(env_i, n, ticket_id, RNG_COMPONENT, 0) * params[P_N_COMPONENTS])
+    work = _draw_work(env_i, params, n, ticket_id)
+    ticket_i[n, row, ACTIVE] = 1
+    ticket_i[n, row, TICKET_ID] = ticket_id
+    ticket_i[n, row, SEVERITY] = severity
+    ticket_i[n, row, COMPONENT] = component
+    ticket_i[n, row, SLA_REMAINING] = sla_steps[severity - 1]
+    ticket_i[n, row, WAITING_ON] = -1
+    if uniform(env_i, n, ticket_id, RNG_AMBIGUOUS, 0) < params[P_P_AMBIGUOUS]:
+        ticket_i[n, row, AMBIGUOUS] = 1
+    ticket_f[n, row, WORK_REMAINING] = work
+    ticket_f[n, row, WORK_TOTAL] = work
+    # A dependency on a uniformly chosen other open ticket (slots and queue).
+    if uniform(env_i, n, ticket_id, RNG_DEPENDENCY, 0) < params[P_P_DEPENDENCY]:
+        candidates = 0
+        for other in range(n_rows):
+            if other != row and ticket_i[n, other, ACTIVE] == 1:
+                candidates += 1
+        if candidates > 0:
+            pick = int(uniform(env_i, n, ticket_id, RNG_DEPENDENCY_TARGET, 0) * candidates)
+            for other in range(n_rows):
+                if other != row and ticket_i[n, other, ACTIVE] == 1:
+                    if pick == 0:
+                        ticket_i[n, row, WAITING_ON] = ticket_i[n, other, TICKET_ID]
+                        break
+                    pick -= 1
+
+
+@njit(**JIT)
+def _incoming_row(ticket_i, env_i, params, n, n_slots):
+    """Row for an arriving ticket: a free slot if the queue is empty, else the
+    queue's tail; -1 when the queue is full (the ticket is dropped)."""
+    queue_count = env_i[n, QUEUE_COUNT]
+    if queue_count == 0:
+        for slot in range(n_slots):
+            if ticket_i[n, slot, ACTIVE] == 0:
+                return slot
+    if queue_count < int(params[P_MAX_QUEUE]):
+        env_i[n, QUEUE_COUNT] = queue_count + 1
+        return n_slots + queue_count
+    return -1
+
+
+@njit(**JIT)
+def _promote_queue(ticket_i, ticket_f, contributed, env_i, n, n_slots):
+    """Move queued tickets, oldest first, into free slots."""
+    for slot in range(n_slots):
+        if env_i[n, QUEUE_COUNT] == 0:
+            return
+        if ticket_i[n, slot, ACTIVE] == 1:
+            continue
+        ticket_i[n, slot, :] = ticket_i[n, n_slots, :]
+        ticket_f[n, slot, :] = ticket_f[n, n_slots, :]
+        contributed[n, slot, :] = 0.0
+        count = env_i[n, QUEUE_COUNT]
+        for position in range(n_slots, n_slots + count - 1):
+            ticket_i[n, position, :] = ticket_i[n, position + 1, :]
+            ticket_f[n, position, :] = ticket_f[n, position + 1, :]
+        _clear_row(ticket_i, ticket_f, contributed, n, n_slots + count - 1)
+        env_i[n, QUEUE_COUNT] = count - 1
+
+
+@njit(**JIT)
+def _arrive_new(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps, n, n_slots):
+    ticket_id = env_i[n, NEXT_ID]
+    env_i[n, NEXT_ID] = ticket_id + 1
+    env_i[n, ARRIVED] += 1
+    row = _incoming_row(ticket_i, env_i, params, n, n_slots)
+    if row < 0:
+        env_i[n, DROPPED] += 1
+        return
+    _write_new_ticket(
+        ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps, n, row, ticket_id, n_slots + env_i[n, QUEUE_COUNT]
+    )
+
+
+@njit(**JIT)
+def _arrival_count(env_i, params, n, step):
+    """Exogenous arrivals at ``step`` (depends only on seed, episode and step)."""
+    u = uniform(env_i, n, step, RNG_ARRIVAL, 0)
+    if int(params[P_ARRIVAL_PROCESS]) == 0:
+        return 1 if u < params[P_P_NEW_TICKET] else 0
+    rate = params[P_ARRIVAL_RATE]  # poisson by inverse transform
+    probability = math.exp(-rate)
+    cumulative = probability
+    count = 0
+    while u > cumulative and count < MAX_ARRIVALS_PER_STEP:
+        count += 1
+        probability *= rate / count
+        cumulative += probability
+    return count
+
+
+@njit(**JIT)
+def _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step):
+    _promote_queue(ticket_i, ticket_f, contributed, env_i, n, n_slots)
+    # Reopened tickets due now come back as arrivals of their own id.
+    for k in range(reopen_i.shape[1]):
+        if reopen_i[n, k, ACTIVE] == 1 and reopen_i[n, k, REOPEN_DUE] <= step:
+            env_i[n, ARRIVED] += 1
+            env_i[n, REOPENS] += 1
+            row = _incoming_row(ticket_i, env_i, params, n, n_slots)
+            if row < 0:
+                env_i[n, DROPPED] += 1
+            else:
+                ticket_i[n, row, :] = reopen_i[n, k, :]
+                ticket_i[n, row, REOPEN_DUE] = 0
+                ticket_f[n, row, :] = reopen_f[n, k, :]
+                contributed[n, row, :] = 0.0
+            reopen_i[n, k, :] = 0
+            reopen_f[n, k, :] = 0.0
+    for _ in range(_arrival_count(env_i, params, n, step)):
+        _arrive_new(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps, n, n_slots)
+
+
+# ----------------------------------------------------------------------------
+# Actions
+# ----------------------------------------------------------------------------
+
+
+@njit(**JIT)
+def begin_tick(engineer_i, accumulated, n):
+    """Start a tick: clear this tick's reward accumulators and invalid flags."""
+    accumulated[n, :, :] = 0.0
+    engineer_i[n, :, INVALID] = 0
+
+
+@njit(**JIT)
+def apply_action(ticket_i, engineer_i, env_i, accumulated, params, n, engineer, action, n_slots):
+    """Apply one engineer's (in-space) action to environment ``n`` in place.
+
+    A masked action is applied as NOOP, flagged INVALID and costs r_invalid.
+    """
+    if action == 0:
+        return
+    verb = (action - 1) // n_slots + 1
+    slot = (action - 1) % n_slots
+    if not action_is_valid(ticket_i, engineer_i, params, n, engineer, verb, slot, n_slots):
+        engineer_i[n, engineer, INVALID] = 1
+        accumulated[n, engineer, R_INVALID] += params[P_R_INVALID]
+        return
+    if verb == VERB_WORK:
+        current = engineer_i[n, engineer, CURRENT_SLOT]
+        if current != slot:
+            if current >= 0:  # leaving a ticket unfinished: a context switch
+                accumulated[n, engineer, R_CONTEXT_SWITCH] += params[P_R_CONTEXT_SWITCH]
+                engineer_i[n, engineer, RAMP_LEFT] = int(params[P_SWITCH_RAMP_STEPS])
+            engineer_i[n, engineer, CURRENT_SLOT] = slot
+            engineer_i[n, engineer, TIME_ON_TICKET] = 0
+    elif verb == VERB_ESCALATE:
+        ticket_i[n, slot, ESCALATED] = 1
+        accumulated[n, engineer, R_ESCALATE] += params[P_R_ESCALATE]
+    elif verb == VERB_REQUEST_INFO:
+        low = int(params[P_INFO_WAIT_MIN])
+        high = int(params[P_INFO_WAIT_MAX])
+        requests = ticket_i[n, slot, INFO_REQUESTS]
+        wait = low + int(uniform(env_i, n, ticket_i[n, slot, TICKET_ID], RNG_INFO_WAIT, requests) * (high - low + 1))
+        ticket_i[n, slot, INFO_REQUESTS] = requests + 1
+        ticket_i[n, slot, BLOCKED] = wait
+        if wait == 0:
+            ticket_i[n, slot, AMBIGUOUS] = 0
+        accumulated[n, engineer, R_REQUEST_INFO] += params[P_R_REQUEST_INFO]
+    elif verb == VERB_DEFER:
+        ticket_i[n, slot, SLA_REMAINING] += int(params[P_DEFER_STEPS])
+        ticket_i[n, slot, DEFERRALS] += 1
+        accumulated[n, engineer, R_DEFER] += params[P_R_DEFER]
+
+
+# ----------------------------------------------------------------------------
+# The clock: everything that happens after the engineers have acted
+# ----------------------------------------------------------------------------
+
+
+@njit(**JIT)
+def _charge_idle(ticket_i, engineer_i, accumulated, params, n, n_slots, n_engineers):
+    """r_idle for each on-shift engineer making no progress while work waits."""
+    any_workable = False
+    for slot in range(n_slots):
+        if ticket_is_workable(ticket_i, n, slot):
+            any_workable = True
+            break
+    if not any_workable:
+        return
+    for engineer in range(n_engineers):
+        if engineer_i[n, engineer, ON_SHIFT] == 0:
+            continue
+        current = engineer_i[n, engineer, CURRENT_SLOT]
+        if current < 0 or not ticket_is_workable(ticket_i, n, current):
+            accumulated[n, engineer, R_IDLE] += params[P_R_IDLE]
+
+
+@njit(**JIT)
+def _progress_work(ticket_i, ticket_f, contributed, engineer_i, skills, params, n, n_slots, n_engineers, progressed):
+    """Each workable ticket loses the swarm-discounted sum of its engineers'
+    (ramped) skills, plus the expert's if escalated. ``progressed[slot]`` is
+    set for tickets that were worked on."""
+    ramp_steps = params[P_SWITCH_RAMP_STEPS]
+    for slot in range(n_slots):
+        progressed[slot] = False
+        if not ticket_is_workable(ticket_i, n, slot):
+            continue
+        component = ticket_i[n, slot, COMPONENT]
+        workers = 0
+        for engineer in range(n_engineers):
+            if engineer_i[n, engineer, CURRENT_SLOT] == slot and engineer_i[n, engineer, ON_SHIFT] == 1:
+                workers += 1
+        escalated = ticket_i[n, slot, ESCALATED] == 1
+        if workers == 0 and not escalated:
+            continue
+        factor = params[P_SWARM_EFFICIENCY] ** (workers - 1) if workers > 0 else 1.0
+        if ticket_i[n, slot, AMBIGUOUS] == 1:
+            factor *= params[P_AMBIGUOUS_SLOWDOWN]
+        total = 0.0
+        for engineer in range(n_engineers):
+            if engineer_i[n, engineer, CURRENT_SLOT] == slot and engineer_i[n, engineer, ON_SHIFT] == 1:
+                ramp = (ramp_steps - engineer_i[n, engineer, RAMP_LEFT] + 1.0) / (ramp_steps + 1.0)
+                total += skills[n, engineer, component] * ramp * factor
+        expert = params[P_EXPERT_SKILL] * factor if escalated else 0.0
+        remaining = ticket_f[n, slot, WORK_REMAINING]
+        removed = min(total + expert, remaining)
+        if total + expert > 0.0:
+            # engineers are credited their share of the work actually removed
+            share = removed / (total + expert)
+            for engineer in range(n_engineers):
+                if engineer_i[n, engineer, CURRENT_SLOT] == slot and engineer_i[n, engineer, ON_SHIFT] == 1:
+                    ramp = (ramp_steps - engineer_i[n, engineer, RAMP_LEFT] + 1.0) / (ramp_steps + 1.0)
+                    contributed[n, slot, engineer] += skills[n, engineer, component] * ramp * factor * share
+        ticket_f[n, slot, WORK_REMAINING] = remaining - removed
+        progressed[slot] = True
+    for engineer in range(n_engineers):
+        if engineer_i[n, engineer, CURRENT_SLOT] >= 0:
+            engineer_i[n, engineer, TIME_ON_TICKET] += 1
+            if engineer_i[n, engineer, RAMP_LEFT] > 0:
+                engineer_i[n, engineer, RAMP_LEFT] -= 1
+
+
+@njit(**JIT)
+def _apply_regressions(ticket_i, ticket_f, env_i, params, n, n_slots, step, progressed):
+    """A ticket worked on this step (and not finished) may regress: more work."""
+    if params[P_P_REGRESSION] <= 0.0:
+        return
+    for slot in range(n_slots):
+        if not progressed[slot] or ticket_f[n, slot, WORK_REMAINING] <= WORK_EPSILON:
+            continue
+        probability = params[P_P_REGRESSION]
+        if ticket_i[n, slot, AMBIGUOUS] == 1:
+            probability = min(1.0, probability * params[P_AMBIGUOUS_REGRESSION_FACTOR])
+        if uniform(env_i, n, step, RNG_REGRESSION, ticket_i[n, slot, TICKET_ID]) < probability:
+            ticket_f[n, slot, WORK_REMAINING] += params[P_REGRESSION_WORK]
+            ticket_f[n, slot, WORK_TOTAL] += params[P_REGRESSION_WORK]
+
+
+@njit(**JIT)
+def _ticket_is_open(ticket_i, n, n_rows, ticket_id):
+    for row in range(n_rows):
+        if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, TICKET_ID] == ticket_id:
+            return True
+    return False
+
+
+@njit(**JIT)
+def _release_blocks(ticket_i, env_i, n, n_slots):
+    """Info requests count down (info obtained clears ambiguity); dependencies
+    on tickets no longer open are released."""
+    n_rows = n_slots + env_i[n, QUEUE_COUNT]
+    for row in range(n_rows):
+        if ticket_i[n, row, ACTIVE] == 0:
+            continue
+        if ticket_i[n, row, BLOCKED] > 0:
+            ticket_i[n, row, BLOCKED] -= 1
+            if ticket_i[n, row, BLOCKED] == 0:
+                ticket_i[n, row, AMBIGUOUS] = 0
+        waiting_on = ticket_i[n, row, WAITING_ON]
+        if waiting_on >= 0 and not _ticket_is_open(ticket_i, n, n_rows, waiting_on):
+            ticket_i[n, row, WAITING_ON] = -1
+
+
+@njit(**JIT)
+def _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step):
+    """Finished tickets resolve: credit, free engineers, maybe schedule a reopen."""
+    for slot in range(n_slots):
+        if ticket_i[n, slot, ACTIVE] == 0 or ticket_f[n, slot, WORK_REMAINING] > WORK_EPSILON:
+            continue
+        env_i[n, RESOLVED] += 1
+        # resolve credit by work contributed (equal split if only the expert worked)
+        total = 0.0
+        for engineer in range(n_engineers):
+            total += contributed[n, slot, engineer]
+        for engineer in range(n_engineers):
+            if total > 0.0:
+                accumulated[n, engineer, R_RESOLVE] += params[P_R_RESOLVE] * contributed[n, slot, engineer] / total
+            else:
+                accumulated[n, engineer, R_RESOLVE] += params[P_R_RESOLVE] / n_engineers
+            if engineer_i[n, engineer, CURRENT_SLOT] == slot:
+                engineer_i[n, engineer, CURRENT_SLOT] = -1
+                engineer_i[n, engineer, TIME_ON_TICKET] = 0
+                engineer_i[n, engineer, RAMP_LEFT] = 0
+        ticket_id = ticket_i[n, slot, TICKET_ID]
+        if params[P_P_REOPEN] > 0.0 and uniform(env_i, n, ticket_id, RNG_REOPEN, step) < params[P_P_REOPEN]:
+            for k in range(reopen_i.shape[1]):
+                if reopen_i[n, k, ACTIVE] == 0:
+                    delay = 1 + int(uniform(env_i, n, ticket_id, RNG_REOPEN_DELAY, step) * params[P_REOPEN_WINDOW])
+                    work = max(ticket_f[n, slot, WORK_TOTAL] * params[P_REOPEN_WORK_FRACTION], WORK_EPSILON * 10)
+                    severity = ticket_i[n, slot, SEVERITY]
+                    reopen_i[n, k, :] = 0
+                    reopen_i[n, k, ACTIVE] = 1
+                    reopen_i[n, k, TICKET_ID] = ticket_id
+                    reopen_i[n, k, SEVERITY] = severity
+                    reopen_i[n, k, COMPONENT] = ticket_i[n, slot, COMPONENT]
+                    reopen_i[n, k, SLA_REMAINING] = sla_steps[severity - 1]
+                    reopen_i[n, k, WAITING_ON] = -1
+                    reopen_i[n, k, REOPENED] = 1
+                    reopen_i[n, k, REOPEN_DUE] = step + delay
+                    reopen_f[n, k, WORK_REMAINING] = work
+                    reopen_f[n, k, WORK_TOTAL] = work
+                    break
+        _clear_row(ticket_i, ticket_f, contributed, n, slot)
+
+
+@njit(**JIT)
+def _age_and_check_sla(ticket_i, env_i, accumulated, params, n, n_slots, n_engineers):
+    """Open and queued tickets age; a deadline passing is a breach (once)."""
+    n_rows = n_slots + env_i[n, QUEUE_COUNT]
+    share = 1.0 / n_engineers
+    for row in range(n_rows):
+        if ticket_i[n, row, ACTIVE] == 0:
+            continue
+        ticket_i[n, row, AGE] += 1
+        ticket_i[n, row, SLA_REMAINING] -= 1
+        if ticket_i[n, row, SLA_REMAINING] < 0:
+            if ticket_i[n, row, BREACHED] == 0:
+                ticket_i[n, row, BREACHED] = 1
+                env_i[n, BREACHES] += 1
+                for engineer in range(n_engineers):
+                    accumulated[n, engineer, R_SLA_BREACH] += params[P_R_SLA_BREACH] * share
+            for engineer in range(n_engineers):
+                accumulated[n, engineer, R_OVERDUE] += params[P_R_OVERDUE] * share
+
+
+@njit(**JIT)
+def update_shifts(engineer_i, env_i, params, n, n_engineers):
+    """On-shift flags for the coming step; going off shift drops the ticket."""
+    period = int(params[P_SHIFT_PERIOD])
+    for engineer in range(n_engineers):
+        on = 1
+        if period > 0:
+            offset = engineer * period // n_engineers
+            on = 1 if (env_i[n, T] + offset) % period < int(params[P_SHIFT_LENGTH]) else 0
+        engineer_i[n, engineer, ON_SHIFT] = on
+        if on == 0:
+            engineer_i[n, engineer, CURRENT_SLOT] = -1
+            engineer_i[n, engineer, TIME_ON_TICKET] = 0
+            engineer_i[n, engineer, RAMP_LEFT] = 0
+
+
+@njit(**JIT)
+def _finish_rewards(accumulated, parts, rewards, params, n, n_engineers):
+    """Team mode: every engineer gets the team total of each component;
+    individual mode: its own share. ``rewards`` sums the components in order."""
+    individual = params[P_INDIVIDUAL_REWARDS] > 0.0
+    for component in range(N_REWARD):
+        team = 0.0
+        for engineer in range(n_engineers):
+            team += accumulated[n, engineer, component]
+        for engineer in range(n_engineers):
+            parts[n, engineer, component] = accumulated[n, engineer, component] if individual else team
+    for engineer in range(n_engineers):
+        total = 0.0
+        for component in range(N_REWARD):
+            total += parts[n, engineer, component]
+        rewards[n, engineer] = total
+
+
+@njit(**JIT)
+def advance(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n):
+    """Advance environment ``n`` by one step after every engineer has acted."""
+    n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
+    n_engineers = engineer_i.shape[1]
+    step = env_i[n, T] + 1
+    progressed = np.zeros(n_slots, dtype=np.bool_)
+    _charge_idle(ticket_i, engineer_i, accumulated, params, n, n_slots, n_engineers)
+    _progress_work(ticket_i, ticket_f, contributed, engineer_i, skills, params, n, n_slots, n_engineers, progressed)
+    _apply_regressions(ticket_i, ticket_f, env_i, params, n, n_slots, step, progressed)
+    _release_blocks(ticket_i, env_i, n, n_slots)
+    _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step)
+    _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step)
+    _age_and_check_sla(ticket_i, env_i, accumulated, params, n, n_slots, n_engineers)
+    _finish_rewards(accumulated, parts, rewards, params, n, n_engineers)
+    env_i[n, T] = step
+    update_shifts(engineer_i, env_i, params, n, n_engineers)
+
+
+# ----------------------------------------------------------------------------
+# Reset
+# ----------------------------------------------------------------------------
+
+
+@njit(**JIT)
+def reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n):
+    """Start a new episode in environment ``n`` (seed and episode already set)."""
+    n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
+    n_engineers = engineer_i.shape[1]
+    for row in range(ticket_i.shape[1]):
+        _clear_row(ticket_i, ticket_f, contributed, n, row)
+    reopen_i[n, :, :] = 0
+    reopen_f[n, :, :] = 0.0
+    accumulated[n, :, :] = 0.0
+    parts[n, :, :] = 0.0
+    rewards[n, :] = 0.0
+    engineer_i[n, :, :] = 0
+    engineer_i[n, :, CURRENT_SLOT] = -1
+    for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT):
+        env_i[n, field] = 0
+    noise = params[P_SKILL_NOISE]
+    for engineer in range(n_engineers):
+        for component in range(skills.shape[2]):
+            skill = base_skills[engineer, component]
+            if noise > 0.0:
+                z = standard_normal(env_i, n, engineer, RNG_SKILL, RNG_SKILL_2, component)
+                skill *= math.exp(noise * z - 0.5 * noise * noise)
+            skills[n, engineer, component] = skill
+    for _ in range(int(params[P_INITIAL_BACKLOG])):
+        _arrive_new(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps, n, n_slots)
+    update_shifts(engineer_i, env_i, params, n, n_engineers)
+
+
+# ----------------------------------------------------------------------------
+# Observations, masks and the centralized state
+# ----------------------------------------------------------------------------
+
+
+@njit(**JIT)
+def _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, out):
+    """Global (5) . tickets (T x 9) . engineers (E x 3) into ``out[:5+9T+3E]``."""
+    n_engineers = engineer_i.shape[1]
+    horizon = params[P_HORIZON]
+    age_scale = params[P_AGE_SCALE]
+    work_mean = params[P_WORK_MEAN]
+    info_scale = max(params[P_INFO_WAIT_MAX], 1.0)
+    queue_count = env_i[n, QUEUE_COUNT]
+    open_count = 0
+    age_sum = 0.0
+    for row in range(n_slots + queue_count):
+        if ticket_i[n, row, ACTIVE] == 1:
+            open_count += 1
+            age_sum += ticket_i[n, row, AGE]
+    mean_age = age_sum / open_count if open_count > 0 else 0.0
+    out[0] = min(env_i[n, T] / horizon, 1.0)
+    out[1] = open_count / (open_count + n_slots)
+    out[2] = min(mean_age / age_scale, 1.0)
+    out[3] = min(env_i[n, BREACHES] / horizon, 1.0)
+    out[4] = min(env_i[n, RESOLVED] / horizon, 1.0)
+    base = N_GLOBAL
+    for slot in range(n_slots):
+        o = base + slot * N_TICKET_FEATURES
+        if ticket_i[n, slot, ACTIVE] == 0:
+            for k in range(N_TICKET_FEATURES):
+                out[o + k] = 0.0
+            continue
+        assigned = 0
+        for engineer in range(n_engineers):
+            if engineer_i[n, engineer, CURRENT_SLOT] == slot:
+                assigned += 1
+        work = ticket_f[n, slot, WORK_REMAINING]
+        out[o + 0] = ticket_i[n, slot, SEVERITY] / 4.0
+        out[o + 1] = min(ticket_i[n, slot, AGE] / age_scale, 1.0)
+        out[o + 2] = (ticket_i[n, slot, COMPONENT] + 1.0) / params[P_N_COMPONENTS]
+        out[o + 3] = max(-1.0, min(ticket_i[n, slot, SLA_REMAINING] / age_scale, 1.0))
+        out[o + 4] = 1.0 if ticket_i[n, slot, WAITING_ON] >= 0 else 0.0
+        out[o + 5] = min(ticket_i[n, slot, BLOCKED] / info_scale, 1.0)
+        out[o + 6] = work / (work + work_mean)
+        out[o + 7] = float(ticket_i[n, slot, ESCALATED])
+        out[o + 8] = assigned / n_engineers
+    base += n_slots * N_TICKET_FEATURES
+    for engineer in range(n_engineers):
+        o = base + engineer * N_ENGINEER_FEATURES
+        current = engineer_i[n, engineer, CURRENT_SLOT]
+        time_on = float(engineer_i[n, engineer, TIME_ON_TICKET])
+        out[o + 0] = 1.0 if current >= 0 else 0.0
+        out[o + 1] = (current + 1.0) / n_slots
+        out[o + 2] = time_on / (time_on + work_mean)
+
+
+@njit(**JIT)
+def _write_agent_mask(ticket_i, engineer_i, params, n, engineer, n_slots, mask):
+    mask[0] = 1
+    for verb in range(1, 5):
+        for slot in range(n_slots):
+            ok = action_is_valid(ticket_i, engineer_i, params, n, engineer, verb, slot, n_slots)
+            mask[1 + (verb - 1) * n_slots + slot] = 1 if ok else 0
+
+
+@njit(**JIT)
+def observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, observations, masks):
+    """Per-engineer observations ``(E, D)`` and action masks ``(E, 1+4T)``."""
+    n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
+    n_engineers = engineer_i.shape[1]
+    team_size = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
+    _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, observations[n, 0])
+    local = params[P_LOCAL_OBSERVATION] > 0.0
+    for engineer in range(n_engineers):
+        row = observations[n, engineer]
+        if engineer > 0:
+            row[:team_size] = observations[n, 0, :team_size]
+        for k in range(n_engineers):
+            row[team_size + k] = 1.0 if k == engineer else 0.0
+        if local:  # zero tickets outside the engineer's components
+            for slot in range(n_slots):
+                if ticket_i[n, slot, ACTIVE] == 0 or engineer_i[n, engineer, CURRENT_SLOT] == slot:
+                    continue
+                if skills[n, engineer, ticket_i[n, slot, COMPONENT]] < 1.0:
+                    o = N_GLOBAL + slot * N_TICKET_FEATURES
+                    row[o : o + N_TICKET_FEATURES] = 0.0
+        _write_agent_mask(ticket_i, engineer_i, params, n, engineer, n_slots, masks[n, engineer])
+
+
+@njit(**JIT)
+def write_state(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, out):
+    """The centralized-critic state: team features plus what agents cannot see."""
+    n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
+    n_engineers = engineer_i.shape[1]
+    _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, out)
+    o = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
+    max_deferrals = max(params[P_MAX_DEFERRALS], 1.0)
+    for slot in range(n_slots):
+        out[o + 0] = float(ticket_i[n, slot, AMBIGUOUS])
+        out[o + 1] = float(ticket_i[n, slot, REOPENED])
+        out[o + 2] = float(ticket_i[n, slot, BREACHED])
+        out[o + 3] = min(ticket_i[n, slot, DEFERRALS] / max_deferrals, 1.0)
+        o += N_STATE_TICKET_EXTRA
+    ramp_scale = max(params[P_SWITCH_RAMP_STEPS], 1.0)
+    for engineer in range(n_engineers):
+        out[o + 0] = float(engineer_i[n, engineer, ON_SHIFT])
+        out[o + 1] = min(engineer_i[n, engineer, RAMP_LEFT] / ramp_scale, 1.0)
+        o += N_STATE_ENGINEER_EXTRA
+    out[o + 0] = env_i[n, QUEUE_COUNT] / max(params[P_MAX_QUEUE], 1.0)
+    out[o + 1] = escalated_count(ticket_i, n, n_slots) / max(params[P_MAX_ESCALATED], 1.0)
+    o += N_STATE_GLOBAL_EXTRA
+    for engineer in range(n_engineers):
+        for component in range(skills.shape[2]):
+            skill = skills[n, engineer, component]
+            out[o] = skill / (1.0 + skill)
+            o += 1
+
+
+# ----------------------------------------------------------------------------
+# Whole steps: one environment (serial) and a batch (prange)
+# ----------------------------------------------------------------------------
+
+
+@njit(**JIT)
+def step_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, n):
+    """All engineers of environment ``n`` act in index order, then the clock advances."""
+    n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
+    begin_tick(engineer_i, accumulated, n)
+    for engineer in range(engineer_i.shape[1]):
+        apply_action(ticket_i, engineer_i, env_i, accumulated, params, n, engineer, actions[n, engineer], n_slots)
+    advance(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
+
+
+@njit(**JIT)
+def step_and_observe_one(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, observations, masks):
+    """The single-environment fast path: step env 0 and build its observations."""
+    step_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, 0)
+    observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, 0, observations, masks)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, observations, masks, done, autoreset):
+    """Step every environment; with ``autoreset``, environments that were done
+    at the previous step start their next episode instead (next-step reset)."""
+    horizon = int(params[P_HORIZON])
+    for n in prange(env_i.shape[0]):
+        if autoreset and done[n]:
+            env_i[n, EPISODE] += 1
+            reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
+            done[n] = False
+        else:
+            step_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, n)
+            done[n] = env_i[n, T] >= horizon
+        observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, observations, masks)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def reset_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, which, observations, masks):
+    """Reset the environments with ``which[n]`` set (seed/episode set by the caller)."""
+    for n in prange(env_i.shape[0]):
+        if which[n]:
+            reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
+            observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, observations, masks)

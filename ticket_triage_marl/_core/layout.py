@@ -1,0 +1,146 @@
+"""Field layout of the batched simulation state (plain integer constants).
+
+The state is a handful of numpy arrays whose leading axis is the environment
+index ``n`` (see :class:`ticket_triage_marl._core.state.BatchState`). Records of
+tickets and engineers are rows of those arrays; these constants name the
+columns so the kernels read like the domain (``tickets[n, slot, SEVERITY]``).
+
+Ticket rows ``0 .. T-1`` are the visible slots; rows ``T .. T+Q-1`` are the
+intake queue in FIFO order (row ``T`` is the head).
+"""
+
+# --- ticket integer fields: ticket_i[n, row, field] (int64) ------------------
+ACTIVE = 0  # 1 if the row holds an open ticket
+TICKET_ID = 1  # episode-unique id (reopens keep their id)
+SEVERITY = 2  # 1 (low) .. 4 (critical)
+COMPONENT = 3  # 0 .. n_components-1
+AGE = 4  # steps since arrival
+SLA_REMAINING = 5  # deadline - age (negative once overdue)
+BLOCKED = 6  # steps of info-wait left (0 = not blocked)
+WAITING_ON = 7  # id of the ticket this one depends on, -1 if none
+ESCALATED = 8  # 1 if an expert works on it
+AMBIGUOUS = 9  # hidden: 1 until info is obtained
+REOPENED = 10  # 1 if this is a reopened ticket
+BREACHED = 11  # 1 once the SLA deadline has passed
+DEFERRALS = 12  # DEFERs used on this ticket
+INFO_REQUESTS = 13  # REQUEST_INFOs made on this ticket
+REOPEN_DUE = 14  # step at which a pending reopen re-arrives (reopen buffer only)
+N_TICKET_INT = 15
+
+# --- ticket float fields: ticket_f[n, row, field] (float64) ------------------
+WORK_REMAINING = 0
+WORK_TOTAL = 1
+N_TICKET_FLOAT = 2
+
+# --- engineer fields: engineer_i[n, e, field] (int64) -------------------------
+CURRENT_SLOT = 0  # slot worked on, -1 if idle
+TIME_ON_TICKET = 1  # steps on the current ticket
+RAMP_LEFT = 2  # steps of ramp-up left after a context switch
+ON_SHIFT = 3  # 1 if on shift this step
+INVALID = 4  # 1 if its last action was masked and applied as NOOP
+N_ENGINEER_INT = 5
+
+# --- environment fields: env_i[n, field] (int64) ------------------------------
+T = 0  # completed steps
+ARRIVED = 1
+RESOLVED = 2
+BREACHES = 3
+DROPPED = 4
+REOPENS = 5
+NEXT_ID = 6  # id of the next new (exogenous) ticket
+QUEUE_COUNT = 7
+SEED_LO = 8  # low 32 bits of the episode seed
+SEED_HI = 9  # high 32 bits
+EPISODE = 10  # episodes started since the last seeded reset
+N_ENV_INT = 11
+
+# --- reward components: parts[n, e, component] (float64) ----------------------
+R_RESOLVE = 0
+R_SLA_BREACH = 1
+R_OVERDUE = 2
+R_IDLE = 3
+R_CONTEXT_SWITCH = 4
+R_ESCALATE = 5
+R_REQUEST_INFO = 6
+R_DEFER = 7
+R_INVALID = 8
+N_REWARD = 9
+REWARD_NAMES = (
+    "resolve",
+    "sla_breach",
+    "overdue",
+    "idle",
+    "context_switch",
+    "escalate",
+    "request_info",
+    "defer",
+    "invalid",
+)
+
+# --- config parameters: params[index] (float64) -------------------------------
+P_ARRIVAL_PROCESS = 0  # 0 bernoulli, 1 poisson
+P_P_NEW_TICKET = 1
+P_ARRIVAL_RATE = 2
+P_WORK_DISTRIBUTION = 3  # 0 lognormal, 1 exponential, 2 deterministic
+P_WORK_MEAN = 4
+P_WORK_SIGMA = 5
+P_N_COMPONENTS = 6
+P_INITIAL_BACKLOG = 7
+P_HORIZON = 8
+P_SWARM_EFFICIENCY = 9
+P_SWITCH_RAMP_STEPS = 10
+P_P_REGRESSION = 11
+P_REGRESSION_WORK = 12
+P_P_REOPEN = 13
+P_REOPEN_WINDOW = 14
+P_REOPEN_WORK_FRACTION = 15
+P_P_AMBIGUOUS = 16
+P_AMBIGUOUS_SLOWDOWN = 17
+P_AMBIGUOUS_REGRESSION_FACTOR = 18
+P_INFO_WAIT_MIN = 19
+P_INFO_WAIT_MAX = 20
+P_P_DEPENDENCY = 21
+P_MAX_ESCALATED = 22
+P_EXPERT_SKILL = 23
+P_DEFER_STEPS = 24
+P_MAX_DEFERRALS = 25
+P_SHIFT_PERIOD = 26
+P_SHIFT_LENGTH = 27
+P_SKILL_NOISE = 28
+P_MAX_QUEUE = 29
+P_R_RESOLVE = 30
+P_R_SLA_BREACH = 31
+P_R_OVERDUE = 32
+P_R_IDLE = 33
+P_R_CONTEXT_SWITCH = 34
+P_R_ESCALATE = 35
+P_R_REQUEST_INFO = 36
+P_R_DEFER = 37
+P_R_INVALID = 38
+P_INDIVIDUAL_REWARDS = 39  # 0 team, 1 individual
+P_LOCAL_OBSERVATION = 40  # 0 global, 1 local
+P_AGE_SCALE = 41  # longest SLA, the scale of ages and deadlines
+N_PARAMS = 42
+
+# --- randomness purposes (the "what for" key of the counter-based hash) -------
+RNG_ARRIVAL = 1
+RNG_SEVERITY = 2
+RNG_COMPONENT = 3
+RNG_WORK = 4
+RNG_WORK_2 = 5
+RNG_AMBIGUOUS = 6
+RNG_DEPENDENCY = 7
+RNG_DEPENDENCY_TARGET = 8
+RNG_REGRESSION = 9
+RNG_REOPEN = 10
+RNG_REOPEN_DELAY = 11
+RNG_INFO_WAIT = 12
+RNG_SKILL = 13
+RNG_SKILL_2 = 14
+
+# --- agent verbs (per-engineer action encoding) -------------------------------
+VERB_NOOP = 0
+VERB_WORK = 1
+VERB_ESCALATE = 2
+VERB_REQUEST_INFO = 3
+VERB_DEFER = 4

@@ -1,0 +1,378 @@
+"""Environment configuration: the frozen, validated :class:`EnvConfig` and TOML loading.
+
+Fields fall in two groups. *Shape-fixing* fields (``n_engineers``,
+``max_tickets``, ``max_queue``, ``n_components``) decide array and space shapes;
+everything else is a rate, a distribution parameter or a reward weight and can
+be changed without changing any space. A probability or count of 0 switches its
+mechanic off (``p_regression=0`` means no regressions, ``max_escalated=0``
+means no experts, ``switch_ramp_steps=0`` means no ramp-up, ...).
+
+Every field below is listed as ``name (default, range): meaning``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import sys
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = ["EnvConfig", "load_config", "ARRIVAL_PROCESSES", "WORK_DISTRIBUTIONS"]
+
+ARRIVAL_PROCESSES = ("bernoulli", "poisson", "trace")
+WORK_DISTRIBUTIONS = ("lognormal", "exponential", "deterministic")
+REWARD_MODES = ("team", "individual")
+OBSERVATION_MODES = ("global", "local")
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    """Every parameter of the ticket-triage simulation (one step = one working hour).
+
+    Shape-fixing fields:
+        n_engineers (3, >= 1): engineers, one agent each (``engineer_0`` ...).
+        max_tickets (10, >= 1): open-ticket slots T visible in observations.
+        max_queue (200, >= 0): intake-queue capacity behind the slots; arrivals
+            past it are dropped and counted. The default holds every arrival of
+            a default episode even if nobody ever works.
+        n_components (4, >= 1): components (services) tickets belong to.
+
+    Episode and arrivals:
+        horizon (200, >= 1): steps per episode (PettingZoo's ``max_cycles``).
+        arrival_process ("bernoulli", one of bernoulli/poisson/trace): how new
+            tickets arrive. ``trace`` (replay of a real CSV) is not available yet
+            and is rejected with a clear error.
+        p_new_ticket (0.5, [0, 1]): bernoulli arrival probability per step.
+        arrival_rate (0.5, [0, 16]): poisson arrivals per step (mean).
+        initial_backlog (3, [0, max_tickets + max_queue]): tickets open at reset.
+
+    Tickets:
+        severity_mix ((0.3, 0.4, 0.2, 0.1), four probabilities summing to 1):
+            probability of severity 1 (low) .. 4 (critical).
+        sla_steps ((168, 72, 24, 8), four ints >= 1): SLA deadline in steps per
+            severity 1..4.
+        work_distribution ("lognormal", one of lognormal/exponential/deterministic).
+        work_mean (5.0, (0, 1000]): mean work units per ticket.
+        work_sigma (0.5, [0, 3]): lognormal shape parameter (log-space std).
+
+    Team:
+        skills (None, or n_engineers rows of n_components floats >= 0): work
+            units per step of each engineer on each component; None = all 1.0.
+        skill_noise (0.0, [0, 2]): per-episode lognormal noise on skills.
+        swarm_efficiency (0.7, (0, 1]): k engineers on one ticket remove
+            ``sum(skills) * swarm_efficiency**(k-1)``.
+        switch_ramp_steps (2, [0, 100]): steps of reduced productivity after a
+            context switch (productivity ramps 1/(R+1), 2/(R+1), ... 1).
+        shift_period (0, >= 0): 0 = everyone always on shift; otherwise engineer
+            i is on shift when ``(t + i*shift_period//n_engineers) % shift_period
+            < shift_length``.
+        shift_length (0, [0, shift_period]): on-shift steps per period.
+
+    Complications:
+        p_regression (0.02, [0, 1]): per step, a ticket in progress regresses.
+        regression_work (1.0, [0, 1000]): work units a regression adds.
+        p_reopen (0.05, [0, 1]): a resolved ticket comes back (same id).
+        reopen_window (24, >= 1): it comes back within this many steps.
+        reopen_work_fraction (0.5, (0, 1]): work of the reopened ticket, as a
+            fraction of its total work.
+        p_ambiguous (0.1, [0, 1]): a new ticket is ambiguous (hidden) until info
+            is obtained with REQUEST_INFO.
+        ambiguous_slowdown (0.5, (0, 1]): progress factor on ambiguous tickets.
+        ambiguous_regression_factor (3.0, [1, 100]): regression probability
+            multiplier on ambiguous tickets.
+        info_wait_min (2, >= 0), info_wait_max (6, >= info_wait_min): steps a
+            REQUEST_INFO blocks the ticket (uniform).
+        p_dependency (0.05, [0, 1]): a new ticket depends on an open one.
+        max_escalated (1, [0, max_tickets]): expert pool, open escalated tickets.
+        expert_skill (1.0, [0, 100]): work units per step the expert adds.
+        defer_steps (24, >= 1): steps DEFER adds to the SLA deadline.
+        max_deferrals (2, >= 0): DEFERs allowed per ticket (0 = verb off).
+
+    Rewards (team totals; ``individual`` mode splits them):
+        r_resolve (1.0), r_sla_breach (-0.2, once per ticket when its deadline
+        passes), r_overdue (0.0, per overdue open ticket per step), r_idle
+        (-0.05, per on-shift engineer making no progress while a workable
+        ticket exists), r_context_switch (-0.05), r_escalate (-0.1),
+        r_request_info (-0.05), r_defer (-0.05), r_swarm (-0.05, coordinator
+        SWARM), r_invalid (0.0, per masked action applied as NOOP). All finite.
+        reward_mode ("team" or "individual").
+
+    Observation:
+        observation_mode ("global" or "local": tickets of components the
+            engineer has skill < 1 in are zeroed, unless it works on them).
+    """
+
+    # shape-fixing
+    n_engineers: int = 3
+    max_tickets: int = 10
+    max_queue: int = 200
+    n_components: int = 4
+    # episode and arrivals
+    horizon: int = 200
+    arrival_process: str = "bernoulli"
+    p_new_ticket: float = 0.5
+    arrival_rate: float = 0.5
+    initial_backlog: int = 3
+    # tickets
+    severity_mix: tuple[float, float, float, float] = (0.3, 0.4, 0.2, 0.1)
+    sla_steps: tuple[int, int, int, int] = (168, 72, 24, 8)
+    work_distribution: str = "lognormal"
+    work_mean: float = 5.0
+    work_sigma: float = 0.5
+    # team
+    skills: tuple[tuple[float, ...], ...] | None = None
+    skill_noise: float = 0.0
+    swarm_efficiency: float = 0.7
+    switch_ramp_steps: int = 2
+    shift_period: int = 0
+    shift_length: int = 0
+    # complications
+    p_regression: float = 0.02
+    regression_work: float = 1.0
+    p_reopen: float = 0.05
+    reopen_window: int = 24
+    reopen_work_fraction: float = 0.5
+    p_ambiguous: float = 0.1
+    ambiguous_slowdown: float = 0.5
+    ambiguous_regression_factor: float = 3.0
+    info_wait_min: int = 2
+    info_wait_max: int = 6
+    p_dependency: float = 0.05
+    max_escalated: int = 1
+    expert_skill: float = 1.0
+    defer_steps: int = 24
+    max_deferrals: int = 2
+    # rewards
+    r_resolve: float = 1.0
+    r_sla_breach: float = -0.2
+    r_overdue: float = 0.0
+    r_idle: float = -0.05
+    r_context_switch: float = -0.05
+    r_escalate: float = -0.1
+    r_request_info: float = -0.05
+    r_defer: float = -0.05
+    r_swarm: float = -0.05
+    r_invalid: float = 0.0
+    reward_mode: str = "team"
+    # observation
+    observation_mode: str = "global"
+    # not a simulation parameter: free-form scenario name shown in traces
+    name: str = field(default="default", compare=False)
+
+    def __post_init__(self) -> None:
+        # Normalise sequences first (TOML gives lists), then check types and ranges.
+        object.__setattr__(self, "severity_mix", _float_tuple("severity_mix", self.severity_mix, 4))
+        object.__setattr__(self, "sla_steps", _int_tuple("sla_steps", self.sla_steps, 4))
+        if self.skills is not None:
+            object.__setattr__(self, "skills", _skill_matrix(self.skills, self.n_engineers, self.n_components))
+        for f in fields(self):
+            if f.type in ("int", int):
+                _check_int(f.name, getattr(self, f.name))
+            elif f.type in ("float", float):
+                value = getattr(self, f.name)
+                _check_float(f.name, value)
+                object.__setattr__(self, f.name, float(value))
+            elif f.type in ("str", str) and not isinstance(getattr(self, f.name), str):
+                raise TypeError(f"{f.name} must be a string, got {getattr(self, f.name)!r}")
+        _at_least("n_engineers", self.n_engineers, 1)
+        _at_least("max_tickets", self.max_tickets, 1)
+        _at_least("max_queue", self.max_queue, 0)
+        _at_least("n_components", self.n_components, 1)
+        _at_least("horizon", self.horizon, 1)
+        _choice("arrival_process", self.arrival_process, ARRIVAL_PROCESSES)
+        if self.arrival_process == "trace":
+            raise ValueError(
+                "arrival_process='trace' (replay of a real issue CSV, SPEC section 8) is not "
+                "available yet; use 'bernoulli' or 'poisson'"
+            )
+        _in_range("p_new_ticket", self.p_new_ticket, 0.0, 1.0)
+        _in_range("arrival_rate", self.arrival_rate, 0.0, 16.0)
+        _in_range("initial_backlog", self.initial_backlog, 0, self.max_tickets + self.max_queue)
+        if any(p < 0 or p > 1 for p in self.severity_mix) or not math.isclose(sum(self.severity_mix), 1.0, abs_tol=1e-6):
+            raise ValueError(f"severity_mix must be four probabilities in [0, 1] summing to 1, got {self.severity_mix}")
+        if any(s < 1 for s in self.sla_steps):
+            raise ValueError(f"sla_steps must be four ints >= 1, got {self.sla_steps}")
+        _choice("work_distribution", self.work_distribution, WORK_DISTRIBUTIONS)
+        _in_range("work_mean", self.work_mean, 1e-6, 1000.0)
+        _in_range("work_sigma", self.work_sigma, 0.0, 3.0)
+        _in_range("skill_noise", self.skill_noise, 0.0, 2.0)
+        _in_range("swarm_efficiency", self.swarm_efficiency, 1e-6, 1.0)
+        _in_range("switch_ramp_steps", self.switch_ramp_steps, 0, 100)
+        _at_least("shift_period", self.shift_period, 0)
+        _in_range("shift_length", self.shift_length, 0, self.shift_period)
+        if self.shift_period > 0 and self.shift_length == 0:
+            raise ValueError("shift_length must be >= 1 when shift_period > 0 (nobody would ever work)")
+        for name in ("p_regression", "p_reopen", "p_ambiguous", "p_dependency"):
+            _in_range(name, getattr(self, name), 0.0, 1.0)
+        _in_range("regression_work", self.regression_work, 0.0, 1000.0)
+        _at_least("reopen_window", self.reopen_window, 1)
+        _in_range("reopen_work_fraction", self.reopen_work_fraction, 1e-6, 1.0)
+        _in_range("ambiguous_slowdown", self.ambiguous_slowdown, 1e-6, 1.0)
+        _in_range("ambiguous_regression_factor", self.ambiguous_regression_factor, 1.0, 100.0)
+        _at_least("info_wait_min", self.info_wait_min, 0)
+        _in_range("info_wait_max", self.info_wait_max, self.info_wait_min, 10_000)
+        _in_range("max_escalated", self.max_escalated, 0, self.max_tickets)
+        _in_range("expert_skill", self.expert_skill, 0.0, 100.0)
+        _at_least("defer_steps", self.defer_steps, 1)
+        _at_least("max_deferrals", self.max_deferrals, 0)
+        _choice("reward_mode", self.reward_mode, REWARD_MODES)
+        _choice("observation_mode", self.observation_mode, OBSERVATION_MODES)
+
+    # -- derived quantities -------------------------------------------------
+    @property
+    def n_ticket_actions(self) -> int:
+        """Size of the per-engineer action space, ``1 + 4 * max_tickets``."""
+        return 1 + 4 * self.max_tickets
+
+    def skill_matrix(self) -> list[list[float]]:
+        """Base skills as an ``n_engineers x n_components`` list (1.0 when unset)."""
+        if self.skills is None:
+            return [[1.0] * self.n_components for _ in range(self.n_engineers)]
+        return [list(row) for row in self.skills]
+
+    def replace(self, **overrides: Any) -> EnvConfig:
+        """A copy with some fields changed (validated like the constructor)."""
+        _check_keys(overrides)
+        return dataclasses.replace(self, **overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON/TOML-able dict of every field."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, tuple):
+                value = [list(v) if isinstance(v, tuple) else v for v in value]
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EnvConfig:
+        """Build from a dict; unknown keys are an error."""
+        _check_keys(data)
+        return cls(**data)
+
+
+FIELD_NAMES = tuple(f.name for f in fields(EnvConfig))
+
+
+def _check_keys(data: dict[str, Any]) -> None:
+    unknown = sorted(set(data) - set(FIELD_NAMES))
+    if unknown:
+        raise ValueError(f"unknown config key(s) {unknown}; known keys are: {', '.join(FIELD_NAMES)}")
+
+
+def load_config(path: str | os.PathLike[str], **overrides: Any) -> EnvConfig:
+    """Read an :class:`EnvConfig` from a TOML file, then apply keyword overrides.
+
+    The file holds config fields at top level (an optional ``[env]`` table is
+    accepted too). Unknown keys raise ``ValueError`` naming them.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: the file is not valid TOML, or a key or value is invalid.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"config file not found: {path}")
+    with open(path, "rb") as handle:
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"config file {path} is not valid TOML: {error}") from None
+    if "env" in data and isinstance(data["env"], dict):
+        extra = sorted(set(data) - {"env"})
+        if extra:
+            raise ValueError(f"config file {path}: keys {extra} outside the [env] table")
+        data = dict(data["env"])
+    data.setdefault("name", os.path.splitext(os.path.basename(path))[0])
+    data.update(overrides)
+    try:
+        return EnvConfig.from_dict(data)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"config file {path}: {error}") from None
+
+
+def resolve_config(config: EnvConfig | None, overrides: dict[str, Any]) -> EnvConfig:
+    """The constructors' rule: ``config`` (or defaults) with keyword overrides.
+
+    ``max_cycles`` is PettingZoo's alias of ``horizon``; giving both with
+    different values is an error.
+    """
+    overrides = dict(overrides)
+    if "max_cycles" in overrides:
+        max_cycles = overrides.pop("max_cycles")
+        if "horizon" in overrides and overrides["horizon"] != max_cycles:
+            raise ValueError(f"max_cycles={max_cycles} and horizon={overrides['horizon']} disagree; give one of them")
+        overrides["horizon"] = max_cycles
+    if config is None:
+        config = EnvConfig()
+    elif isinstance(config, dict):
+        config = EnvConfig.from_dict(config)
+    elif not isinstance(config, EnvConfig):
+        raise TypeError(f"config must be an EnvConfig, a dict or None, got {type(config).__name__}")
+    return config.replace(**overrides) if overrides else config
+
+
+# -- validation helpers -------------------------------------------------------
+
+
+def _check_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+
+
+def _check_float(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+
+
+def _at_least(name: str, value: float, low: float) -> None:
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value!r}")
+
+
+def _in_range(name: str, value: float, low: float, high: float) -> None:
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be in [{low}, {high}], got {value!r}")
+
+
+def _choice(name: str, value: str, options: tuple[str, ...]) -> None:
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}, got {value!r}")
+
+
+def _float_tuple(name: str, value: Any, length: int) -> tuple[float, ...]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != length:
+        raise TypeError(f"{name} must be a sequence of {length} numbers, got {value!r}")
+    for item in value:
+        _check_float(name, item)
+    return tuple(float(v) for v in value)
+
+
+def _int_tuple(name: str, value: Any, length: int) -> tuple[int, ...]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != length:
+        raise TypeError(f"{name} must be a sequence of {length} ints, got {value!r}")
+    for item in value:
+        _check_int(name, item)
+    return tuple(int(v) for v in value)
+
+
+def _skill_matrix(value: Any, n_engineers: int, n_components: int) -> tuple[tuple[float, ...], ...]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != n_engineers:
+        raise ValueError(f"skills must have one row per engineer ({n_engineers} rows), got {value!r}")
+    rows = []
+    for row in value:
+        row = _float_tuple("skills row", row, n_components)
+        if any(s < 0 for s in row):
+            raise ValueError(f"skills must be >= 0, got row {row}")
+        rows.append(row)
+    return tuple(rows)

@@ -1,0 +1,324 @@
+"""Ticket triage as a PettingZoo environment: every engineer is an agent.
+
+=====================  =====================================================
+Agents                 ``engineer_0`` ... ``engineer_{E-1}`` (fixed)
+Action space           ``Discrete(1 + 4*T)``: 0 NOOP, ``1 + (verb-1)*T + slot``
+                       for WORK / ESCALATE / REQUEST_INFO / DEFER
+Observation space      ``Dict(observation=Box(float32, (D,)),
+                       action_mask=Box(int8 0/1, (1+4T,)))``,
+                       ``D = 5 + 9T + 3E + E``
+State space            ``Box(float32, (S,))``: observation features plus the
+                       hidden ones (ambiguity, skills, queue, ...)
+Rewards                team (default) or individual, see :class:`EnvConfig`
+Episode end            truncation for all agents at ``horizon``
+                       (``max_cycles``); never terminated
+=====================  =====================================================
+
+Description
+    An engineering support operation over one shared backlog. Tickets arrive
+    with a severity, a component and an amount of work; engineers WORK on them
+    (switching tickets costs a context switch and a ramp-up), ESCALATE to a
+    scarce expert pool, REQUEST_INFO on ambiguous tickets, DEFER deadlines.
+
+Observation (per engineer, flattened in this order; every value in [0, 1]
+except SLA remaining in [-1, 1])
+    global (5): ``t/horizon``; ``backlog/(backlog+T)``;
+    ``min(mean age/A, 1)``; ``min(breaches/horizon, 1)``;
+    ``min(resolved/horizon, 1)`` where ``A = max(sla_steps)``.
+    tickets (T x 9, slot order, empty slot all zeros): ``severity/4``;
+    ``min(age/A, 1)``; ``(component+1)/C``; ``clip(sla_remaining/A, -1, 1)``;
+    waiting-on-dependency flag; ``min(blocked/info_wait_max, 1)``;
+    ``work/(work+work_mean)``; escalated flag; ``assigned/E``.
+    engineers (E x 3): busy flag; ``(slot+1)/T`` (0 if idle);
+    ``time_on/(time_on+work_mean)``.
+    one-hot of the observing engineer (E).
+
+AEC
+    Engineers act in index order; each sees what the ones before it did this
+    tick. The clock advances after the last one, and all rewards of the tick
+    are given then. For identical actions ``env()`` and ``parallel_env()``
+    produce identical trajectories (both call the same kernels).
+
+Version History
+    v0: first release.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import gymnasium
+import numpy as np
+from pettingzoo import AECEnv, ParallelEnv
+from pettingzoo.utils import AgentSelector, wrappers
+
+from ._core import layout as L
+from ._core.state import BatchSim, observation_size, state_size
+from .config import EnvConfig, resolve_config
+from .render import RENDER_MODES, render_ansi, render_rgb
+
+__all__ = ["TicketTriageParallelEnv", "TicketTriageAECEnv", "parallel_env", "env", "raw_env", "agent_names"]
+
+METADATA = {
+    "name": "ticket_triage_marl_v0",
+    "render_modes": RENDER_MODES,
+    "is_parallelizable": True,
+    "render_fps": 4,
+}
+
+
+def agent_names(n_engineers: int) -> list[str]:
+    return [f"engineer_{index}" for index in range(n_engineers)]
+
+
+def _check_render_mode(render_mode: str | None) -> str | None:
+    if render_mode is not None and render_mode not in RENDER_MODES:
+        raise ValueError(f"render_mode must be one of {RENDER_MODES} or None, got {render_mode!r}")
+    return render_mode
+
+
+def check_action(agent: str, action: Any, n_actions: int) -> int:
+    """An in-space action as int, or a clear error naming the agent."""
+    if isinstance(action, np.ndarray):
+        if action.shape not in ((), (1,)):
+            raise ValueError(f"action for {agent} must be a scalar, got an array of shape {action.shape}")
+        action = action.reshape(-1)[0]
+    if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+        raise TypeError(f"action for {agent} must be an int in [0, {n_actions - 1}], got {action!r}")
+    action = int(action)
+    if not 0 <= action < n_actions:
+        raise ValueError(f"action for {agent} must be in [0, {n_actions - 1}], got {action}")
+    return action
+
+
+class _Spaces:
+    """Spaces built once per env and returned as the same objects every call."""
+
+    def __init__(self, config: EnvConfig) -> None:
+        n_actions = config.n_ticket_actions
+        size = observation_size(config)
+        low = np.zeros(size, dtype=np.float32)
+        ticket_base = 5
+        for slot in range(config.max_tickets):
+            low[ticket_base + slot * 9 + 3] = -1.0  # SLA remaining goes negative when overdue
+        self.observation = gymnasium.spaces.Dict(
+            {
+                "observation": gymnasium.spaces.Box(low=low, high=np.ones(size, dtype=np.float32), dtype=np.float32),
+                "action_mask": gymnasium.spaces.Box(low=0, high=1, shape=(n_actions,), dtype=np.int8),
+            }
+        )
+        self.action = gymnasium.spaces.Discrete(n_actions)
+        s_size = state_size(config)
+        s_low = np.zeros(s_size, dtype=np.float32)
+        s_low[: low.size - config.n_engineers] = low[: low.size - config.n_engineers]
+        self.state = gymnasium.spaces.Box(low=s_low, high=np.ones(s_size, dtype=np.float32), dtype=np.float32)
+
+
+class _SimulationView:
+    """What both PettingZoo APIs share: config, sim, spaces, reading outputs."""
+
+    metadata = METADATA
+
+    def _setup(self, config: EnvConfig | None, render_mode: str | None, overrides: dict[str, Any]) -> None:
+        self._config = resolve_config(config, overrides)
+        self.render_mode = _check_render_mode(render_mode)
+        self.sim = BatchSim(self._config, num_envs=1)
+        self.possible_agents = agent_names(self._config.n_engineers)
+        self.agent_name_mapping = {name: index for index, name in enumerate(self.possible_agents)}
+        self._spaces = _Spaces(self._config)
+        self.observation_spaces = {agent: self._spaces.observation for agent in self.possible_agents}
+        self.action_spaces = {agent: self._spaces.action for agent in self.possible_agents}
+        self.state_space = self._spaces.state
+        self.max_cycles = self._config.horizon
+        self._has_reset = False
+
+    @property
+    def config(self) -> EnvConfig:
+        """The :class:`EnvConfig` this env runs."""
+        return self._config
+
+    def observation_space(self, agent: str) -> gymnasium.spaces.Dict:
+        return self._spaces.observation
+
+    def action_space(self, agent: str) -> gymnasium.spaces.Discrete:
+        return self._spaces.action
+
+    def _agent_observation(self, index: int) -> dict[str, np.ndarray]:
+        return {
+            "observation": self.sim.observations[0, index].copy(),
+            "action_mask": self.sim.masks[0, index].copy(),
+        }
+
+    def _agent_info(self, index: int) -> dict[str, Any]:
+        return {
+            "reward_breakdown": self.sim.reward_breakdown(0, index),
+            "invalid_action": int(self.sim.engineer_i[0, index, L.INVALID]),
+            "t": self.sim.t(0),
+        }
+
+    def _require_reset(self) -> None:
+        if not self._has_reset:
+            raise RuntimeError("step() called before reset(); call reset() first")
+
+    def snapshot(self) -> dict:
+        """The full raw state as plain JSON-able Python (see SPEC section 2)."""
+        self._require_reset()
+        return self.sim.snapshot(0)
+
+    def state(self) -> np.ndarray:
+        """Full state for centralized critics, including hidden ticket attributes."""
+        self._require_reset()
+        return self.sim.state(0)
+
+    def render(self) -> str | np.ndarray | None:
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() called without a render_mode; pass render_mode= to the constructor")
+            return None
+        if not self._has_reset:
+            raise RuntimeError("render() called before reset()")
+        snapshot = self.sim.snapshot(0)
+        if self.render_mode == "rgb_array":
+            return render_rgb(snapshot, self._config.max_tickets, work_scale=2.0 * self._config.work_mean)
+        text = render_ansi(snapshot)
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+    def close(self) -> None:
+        pass
+
+
+class TicketTriageParallelEnv(_SimulationView, ParallelEnv):
+    """PettingZoo ``ParallelEnv`` over one shared backlog (see the module docstring).
+
+    Args:
+        config: an :class:`EnvConfig` (None = defaults).
+        render_mode: None, "human", "ansi" or "rgb_array".
+        **overrides: config fields to change (``max_cycles`` aliases ``horizon``).
+    """
+
+    def __init__(self, config: EnvConfig | None = None, render_mode: str | None = None, **overrides: Any) -> None:
+        self._setup(config, render_mode, overrides)
+        self._actions = np.zeros((1, self._config.n_engineers), dtype=np.int64)
+        self.agents: list[str] = []
+
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        self.sim.reset(0, seed)
+        self._has_reset = True
+        self.agents = self.possible_agents[:]
+        observations = {agent: self._agent_observation(i) for i, agent in enumerate(self.agents)}
+        infos = {agent: self._agent_info(i) for i, agent in enumerate(self.agents)}
+        return observations, infos
+
+    def step(self, actions: dict[str, Any]):
+        self._require_reset()
+        if not self.agents:
+            if actions:
+                raise RuntimeError("step() called after the episode ended; call reset()")
+            return {}, {}, {}, {}, {}  # SuperSuit's black_death_v3 sends step({}) after the end
+        unknown = set(actions) - set(self.agents)
+        if unknown:
+            raise ValueError(f"actions for unknown or finished agents: {sorted(unknown)}")
+        missing = [agent for agent in self.agents if agent not in actions]
+        if missing:
+            raise ValueError(f"missing actions for agents {missing}; every live agent must act (0 is NOOP)")
+        n_actions = self._config.n_ticket_actions
+        for index, agent in enumerate(self.possible_agents):
+            self._actions[0, index] = check_action(agent, actions[agent], n_actions)
+        self.sim.step_one(self._actions)
+        truncated = self.sim.t(0) >= self.max_cycles
+        agents = self.agents
+        observations = {agent: self._agent_observation(i) for i, agent in enumerate(agents)}
+        rewards = {agent: float(self.sim.rewards[0, i]) for i, agent in enumerate(agents)}
+        terminations = dict.fromkeys(agents, False)
+        truncations = dict.fromkeys(agents, truncated)
+        infos = {agent: self._agent_info(i) for i, agent in enumerate(agents)}
+        if truncated:
+            self.agents = []
+        if self.render_mode == "human":
+            self.render()
+        return observations, rewards, terminations, truncations, infos
+
+
+class TicketTriageAECEnv(_SimulationView, AECEnv):
+    """PettingZoo ``AECEnv``, natively turn-based: engineer i acts seeing the
+    actions of engineers 0..i-1 of this tick; the clock advances after the last.
+
+    Args: as :class:`TicketTriageParallelEnv`.
+    """
+
+    def __init__(self, config: EnvConfig | None = None, render_mode: str | None = None, **overrides: Any) -> None:
+        super().__init__()
+        self._setup(config, render_mode, overrides)
+        self.agents = []
+        self.rewards = {}
+        self._cumulative_rewards = {}
+        self.terminations = {}
+        self.truncations = {}
+        self.infos = {}
+
+    def reset(self, seed: int | None = None, options: dict | None = None) -> None:
+        self.sim.reset(0, seed)
+        self._has_reset = True
+        self.agents = self.possible_agents[:]
+        self.rewards = dict.fromkeys(self.agents, 0.0)
+        self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
+        self.terminations = dict.fromkeys(self.agents, False)
+        self.truncations = dict.fromkeys(self.agents, False)
+        self.infos = {agent: self._agent_info(i) for i, agent in enumerate(self.agents)}
+        self._agent_selector = AgentSelector(self.agents)
+        self.agent_selection = self._agent_selector.reset()
+
+    def observe(self, agent: str) -> dict[str, np.ndarray]:
+        self._require_reset()
+        self.sim.observe(0)  # live: includes the actions taken earlier this tick
+        return self._agent_observation(self.agent_name_mapping[agent])
+
+    def step(self, action: Any) -> None:
+        self._require_reset()
+        if not self.agents:
+            raise RuntimeError("step() called after the episode ended; call reset()")
+        agent = self.agent_selection
+        if self.terminations[agent] or self.truncations[agent]:
+            self._was_dead_step(action)
+            return
+        action = check_action(agent, action, self._config.n_ticket_actions)
+        index = self.agent_name_mapping[agent]
+        if index == 0:
+            self.sim.begin_tick(0)
+        self._cumulative_rewards[agent] = 0.0
+        self.sim.apply_action(0, index, action)
+        if self._agent_selector.is_last():
+            self.sim.advance(0)
+            truncated = self.sim.t(0) >= self.max_cycles
+            for i, name in enumerate(self.agents):
+                self.rewards[name] = float(self.sim.rewards[0, i])
+                self.truncations[name] = truncated
+                self.infos[name] = self._agent_info(i)
+            if self.render_mode == "human":
+                self.render()
+        else:
+            self._clear_rewards()
+        self.agent_selection = self._agent_selector.next()
+        self._accumulate_rewards()
+
+
+def parallel_env(config: EnvConfig | None = None, render_mode: str | None = None, **overrides: Any) -> TicketTriageParallelEnv:
+    """The PettingZoo parallel env (``max_cycles=`` aliases ``horizon``)."""
+    return TicketTriageParallelEnv(config=config, render_mode=render_mode, **overrides)
+
+
+def raw_env(config: EnvConfig | None = None, render_mode: str | None = None, **overrides: Any) -> TicketTriageAECEnv:
+    """The AEC env without PettingZoo's wrappers."""
+    return TicketTriageAECEnv(config=config, render_mode=render_mode, **overrides)
+
+
+@functools.wraps(raw_env, assigned=("__annotations__",))
+def env(config: EnvConfig | None = None, render_mode: str | None = None, **overrides: Any) -> AECEnv:
+    """The AEC env with PettingZoo's standard wrappers (bounds check, call order)."""
+    aec = raw_env(config=config, render_mode=render_mode, **overrides)
+    aec = wrappers.AssertOutOfBoundsWrapper(aec)
+    aec = wrappers.OrderEnforcingWrapper(aec)
+    return aec
