@@ -35,6 +35,9 @@ from .layout import (
     BREACHED,
     BREACHES,
     COMPONENT,
+    COORD_ASSIGN,
+    COORD_NOOP,
+    COORD_SWARM,
     CURRENT_SLOT,
     DEFERRALS,
     DROPPED,
@@ -97,6 +100,8 @@ from .layout import (
     R_REQUEST_INFO,
     R_RESOLVE,
     R_SLA_BREACH,
+    R_SWARM,
+    P_R_SWARM,
     RAMP_LEFT,
     REOPEN_DUE,
     REOPENED,
@@ -816,6 +821,121 @@ def write_state(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, out):
 
 
 # ----------------------------------------------------------------------------
+# The coordinator: one central action mapped onto the engineers
+# ----------------------------------------------------------------------------
+
+
+@njit(**JIT)
+def side_action_engineer(engineer_i, n):
+    """Who does the coordinator's ESCALATE / REQUEST_INFO / DEFER: the
+    lowest-index engineer on shift (engineer 0 if nobody is)."""
+    for engineer in range(engineer_i.shape[1]):
+        if engineer_i[n, engineer, ON_SHIFT] == 1:
+            return engineer
+    return 0
+
+
+@njit(**JIT)
+def coordinator_joint_action(ticket_i, engineer_i, params, n, action, n_slots, joint):
+    """Map coordinator ``action`` onto per-engineer actions ``joint[n, :]``.
+
+    Returns the coordinator verb if the action is valid, -1 if the mask forbids
+    it (then every engineer NOOPs). ASSIGN(t, e): engineer e WORKs t. SWARM(t):
+    every on-shift engineer WORKs t. ESCALATE / REQUEST_INFO / DEFER(t): done by
+    :func:`side_action_engineer`, everyone else continues.
+    """
+    n_engineers = engineer_i.shape[1]
+    joint[n, :] = 0
+    if action == 0:
+        return COORD_NOOP
+    index = action - 1
+    if index < n_slots * n_engineers:
+        slot = index // n_engineers
+        engineer = index % n_engineers
+        if not action_is_valid(ticket_i, engineer_i, params, n, engineer, VERB_WORK, slot, n_slots):
+            return -1
+        joint[n, engineer] = 1 + slot
+        return COORD_ASSIGN
+    index -= n_slots * n_engineers
+    block = index // n_slots
+    slot = index % n_slots
+    if block == 3:  # SWARM
+        any_valid = False
+        for engineer in range(n_engineers):
+            if action_is_valid(ticket_i, engineer_i, params, n, engineer, VERB_WORK, slot, n_slots):
+                joint[n, engineer] = 1 + slot
+                any_valid = True
+        return COORD_SWARM if any_valid else -1
+    verb = block + 2  # ESCALATE, REQUEST_INFO, DEFER
+    actor = side_action_engineer(engineer_i, n)
+    if not action_is_valid(ticket_i, engineer_i, params, n, actor, verb, slot, n_slots):
+        return -1
+    joint[n, actor] = 1 + (verb - 1) * n_slots + slot
+    return block + 1
+
+
+@njit(**JIT)
+def write_coordinator_mask(ticket_i, engineer_i, params, n, n_slots, mask):
+    """Exact validity of every coordinator action, ``mask`` of length 1+T*E+4T."""
+    n_engineers = engineer_i.shape[1]
+    mask[0] = 1
+    actor = side_action_engineer(engineer_i, n)
+    swarm_base = 1 + n_slots * n_engineers + 3 * n_slots
+    for slot in range(n_slots):
+        any_work = False
+        for engineer in range(n_engineers):
+            ok = action_is_valid(ticket_i, engineer_i, params, n, engineer, VERB_WORK, slot, n_slots)
+            mask[1 + slot * n_engineers + engineer] = 1 if ok else 0
+            any_work = any_work or ok
+        mask[swarm_base + slot] = 1 if any_work else 0
+        for block in range(3):
+            ok = action_is_valid(ticket_i, engineer_i, params, n, actor, block + 2, slot, n_slots)
+            mask[1 + n_slots * n_engineers + block * n_slots + slot] = 1 if ok else 0
+
+
+@njit(**JIT)
+def coordinator_step_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, coordinator_actions, joint, coordinator_invalid, n):
+    """One coordinator step of environment ``n``: map, act, advance."""
+    n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
+    begin_tick(engineer_i, accumulated, n)
+    verb = coordinator_joint_action(ticket_i, engineer_i, params, n, coordinator_actions[n], n_slots, joint)
+    actor = side_action_engineer(engineer_i, n)
+    coordinator_invalid[n] = verb < 0
+    if verb < 0:
+        accumulated[n, actor, R_INVALID] += params[P_R_INVALID]
+    elif verb == COORD_SWARM:
+        accumulated[n, actor, R_SWARM] += params[P_R_SWARM]
+    for engineer in range(engineer_i.shape[1]):
+        apply_action(ticket_i, engineer_i, env_i, accumulated, params, n, engineer, joint[n, engineer], n_slots)
+    advance(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
+
+
+@njit(**JIT)
+def team_reward(parts, params, n, team_parts):
+    """The team's reward breakdown ``team_parts[n, :]`` and total."""
+    individual = params[P_INDIVIDUAL_REWARDS] > 0.0
+    total = 0.0
+    for component in range(N_REWARD):
+        value = 0.0
+        if individual:
+            for engineer in range(parts.shape[1]):
+                value += parts[n, engineer, component]
+        else:
+            value = parts[n, 0, component]
+        team_parts[n, component] = value
+        total += value
+    return total
+
+
+@njit(**JIT)
+def observe_coordinator(ticket_i, ticket_f, engineer_i, env_i, params, n, observations, masks):
+    """The seed's flat observation (5+9T+3E) and the exact coordinator mask."""
+    n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
+    _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, observations[n])
+    write_coordinator_mask(ticket_i, engineer_i, params, n, n_slots, masks[n])
+
+
+# ----------------------------------------------------------------------------
 # Whole steps: one environment (serial) and a batch (prange)
 # ----------------------------------------------------------------------------
 
@@ -860,3 +980,37 @@ def reset_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base
         if which[n]:
             reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
             observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, observations, masks)
+
+
+@njit(**JIT)
+def coordinator_step_and_observe_one(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, coordinator_actions, joint, coordinator_invalid, team_parts, team_rewards, observations, masks):
+    """The single coordinator env's fast path (environment 0)."""
+    coordinator_step_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, coordinator_actions, joint, coordinator_invalid, 0)
+    team_rewards[0] = team_reward(parts, params, 0, team_parts)
+    observe_coordinator(ticket_i, ticket_f, engineer_i, env_i, params, 0, observations, masks)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def coordinator_step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, coordinator_actions, joint, coordinator_invalid, team_parts, team_rewards, observations, masks, done, autoreset):
+    """Coordinator step of every environment (next-step autoreset as :func:`step_batch`)."""
+    horizon = int(params[P_HORIZON])
+    for n in prange(env_i.shape[0]):
+        if autoreset and done[n]:
+            env_i[n, EPISODE] += 1
+            reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
+            coordinator_invalid[n] = False
+            team_parts[n, :] = 0.0
+            team_rewards[n] = 0.0
+            done[n] = False
+        else:
+            coordinator_step_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, coordinator_actions, joint, coordinator_invalid, n)
+            team_rewards[n] = team_reward(parts, params, n, team_parts)
+            done[n] = env_i[n, T] >= horizon
+        observe_coordinator(ticket_i, ticket_f, engineer_i, env_i, params, n, observations, masks)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def observe_coordinator_batch(ticket_i, ticket_f, engineer_i, env_i, params, which, observations, masks):
+    for n in prange(env_i.shape[0]):
+        if which[n]:
+            observe_coordinator(ticket_i, ticket_f, engineer_i, env_i, params, n, observations, masks)

@@ -64,7 +64,8 @@ R_ESCALATE = 5
 R_REQUEST_INFO = 6
 R_DEFER = 7
 R_INVALID = 8
-N_REWARD = 9
+R_SWARM = 9  # coordinator SWARM cost (always 0 in the multi-agent env)
+N_REWARD = 10
 REWARD_NAMES = (
     "resolve",
     "sla_breach",
@@ -75,6 +76,7 @@ REWARD_NAMES = (
     "request_info",
     "defer",
     "invalid",
+    "swarm",
 )
 
 # --- config parameters: params[index] (float64) -------------------------------
@@ -120,7 +122,8 @@ P_R_INVALID = 38
 P_INDIVIDUAL_REWARDS = 39  # 0 team, 1 individual
 P_LOCAL_OBSERVATION = 40  # 0 global, 1 local
 P_AGE_SCALE = 41  # longest SLA, the scale of ages and deadlines
-N_PARAMS = 42
+P_R_SWARM = 42
+N_PARAMS = 43
 
 # --- randomness purposes (the "what for" key of the counter-based hash) -------
 RNG_ARRIVAL = 1
@@ -144,3 +147,11 @@ VERB_WORK = 1
 VERB_ESCALATE = 2
 VERB_REQUEST_INFO = 3
 VERB_DEFER = 4
+
+# --- coordinator verbs (seed order) ---------------------------------------------
+COORD_ASSIGN = 0
+COORD_ESCALATE = 1
+COORD_REQUEST_INFO = 2
+COORD_DEFER = 3
+COORD_SWARM = 4
+COORD_NOOP = 5

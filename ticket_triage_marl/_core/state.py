@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..actions import coordinator_action_count
 from ..config import EnvConfig
 from . import kernels as K
 from . import layout as L
@@ -63,6 +64,7 @@ def build_params(config: EnvConfig) -> np.ndarray:
     p[L.P_INDIVIDUAL_REWARDS] = 1.0 if config.reward_mode == "individual" else 0.0
     p[L.P_LOCAL_OBSERVATION] = 1.0 if config.observation_mode == "local" else 0.0
     p[L.P_AGE_SCALE] = max(config.sla_steps)
+    p[L.P_R_SWARM] = config.r_swarm
     return p
 
 
@@ -146,6 +148,13 @@ class BatchSim:
         self.observations = np.zeros((n, e, observation_size(config)), dtype=np.float32)
         self.masks = np.zeros((n, e, 1 + 4 * t), dtype=np.int8)
         self.seeded = np.zeros(n, dtype=np.bool_)
+        # coordinator view (allocated small; only the coordinator adapters use it)
+        self.coordinator_observations = np.zeros((n, team_observation_size(config)), dtype=np.float32)
+        self.coordinator_masks = np.zeros((n, coordinator_action_count(config)), dtype=np.int8)
+        self.joint = np.zeros((n, e), dtype=np.int64)
+        self.coordinator_invalid = np.zeros(n, dtype=np.bool_)
+        self.team_parts = np.zeros((n, L.N_REWARD), dtype=np.float64)
+        self.team_rewards = np.zeros(n, dtype=np.float64)
 
     # -- the argument tuples of the kernels ---------------------------------
     def _dynamics(self) -> tuple:
@@ -206,6 +215,36 @@ class BatchSim:
     def step_all(self, actions: np.ndarray, done: np.ndarray, autoreset: bool) -> None:
         """Step all environments (prange) and observe them."""
         K.step_batch(*self._with_base_skills(), actions, self.observations, self.masks, done, autoreset)
+
+    # -- the coordinator view ----------------------------------------------------
+    def coordinator_step_one(self, coordinator_actions: np.ndarray) -> None:
+        """Coordinator step of environment 0 (``coordinator_actions`` shape (1,))."""
+        K.coordinator_step_and_observe_one(
+            *self._dynamics(), coordinator_actions, self.joint, self.coordinator_invalid, self.team_parts,
+            self.team_rewards, self.coordinator_observations, self.coordinator_masks,
+        )  # fmt: skip
+
+    def coordinator_step_all(self, coordinator_actions: np.ndarray, done: np.ndarray, autoreset: bool) -> None:
+        K.coordinator_step_batch(
+            *self._with_base_skills(), coordinator_actions, self.joint, self.coordinator_invalid, self.team_parts,
+            self.team_rewards, self.coordinator_observations, self.coordinator_masks, done, autoreset,
+        )  # fmt: skip
+
+    def observe_coordinator(self, n: int) -> None:
+        K.observe_coordinator(
+            self.ticket_i, self.ticket_f, self.engineer_i, self.env_i, self.params, n,
+            self.coordinator_observations, self.coordinator_masks,
+        )  # fmt: skip
+
+    def observe_coordinator_many(self, which: np.ndarray) -> None:
+        K.observe_coordinator_batch(
+            self.ticket_i, self.ticket_f, self.engineer_i, self.env_i, self.params, which,
+            self.coordinator_observations, self.coordinator_masks,
+        )  # fmt: skip
+
+    def team_reward_breakdown(self, n: int) -> dict[str, float]:
+        row = self.team_parts[n]
+        return {name: float(row[k]) for k, name in enumerate(L.REWARD_NAMES)}
 
     def observe(self, n: int) -> None:
         K.observe_agents(
