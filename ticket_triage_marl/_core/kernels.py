@@ -10,8 +10,9 @@ One step (SPEC section 4), for environment ``n``:
 
 1. ``apply_action`` for each engineer in index order (the AEC API calls it one
    engineer at a time, so later engineers see earlier ones' effects);
-2. ``advance``: progress work, regressions, release info-blocks and
-   dependencies, resolve, admit arrivals, age, SLA checks, rewards, shifts.
+2. ``advance``: idle check, progress work, regressions, release info-blocks,
+   resolve, release dependencies on resolved tickets (the same step, not one
+   step late), admit arrivals, age, SLA checks, rewards, shifts.
 
 Randomness is a counter-based hash of (seed, episode, key, purpose, index):
 draws never depend on the order of evaluation, and the exogenous stream
@@ -536,19 +537,23 @@ def _ticket_is_open(ticket_i, n, n_rows, ticket_id):
 
 
 @njit(**JIT)
-def _release_blocks(ticket_i, env_i, n, n_slots):
-    """Info requests count down (info obtained clears ambiguity); dependencies
-    on tickets no longer open are released."""
-    n_rows = n_slots + env_i[n, QUEUE_COUNT]
-    for row in range(n_rows):
-        if ticket_i[n, row, ACTIVE] == 0:
-            continue
-        if ticket_i[n, row, BLOCKED] > 0:
+def _release_info_blocks(ticket_i, env_i, n, n_slots):
+    """Info requests count down; when the info arrives the ambiguity is gone."""
+    for row in range(n_slots + env_i[n, QUEUE_COUNT]):
+        if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, BLOCKED] > 0:
             ticket_i[n, row, BLOCKED] -= 1
             if ticket_i[n, row, BLOCKED] == 0:
                 ticket_i[n, row, AMBIGUOUS] = 0
+
+
+@njit(**JIT)
+def _release_dependencies(ticket_i, env_i, n, n_slots):
+    """Tickets waiting on a ticket that is no longer open can progress again
+    (run right after resolution, so the release is visible the same step)."""
+    n_rows = n_slots + env_i[n, QUEUE_COUNT]
+    for row in range(n_rows):
         waiting_on = ticket_i[n, row, WAITING_ON]
-        if waiting_on >= 0 and not _ticket_is_open(ticket_i, n, n_rows, waiting_on):
+        if ticket_i[n, row, ACTIVE] == 1 and waiting_on >= 0 and not _ticket_is_open(ticket_i, n, n_rows, waiting_on):
             ticket_i[n, row, WAITING_ON] = -1
 
 
@@ -658,8 +663,9 @@ def advance(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i
     _charge_idle(ticket_i, engineer_i, accumulated, params, n, n_slots, n_engineers)
     _progress_work(ticket_i, ticket_f, contributed, engineer_i, skills, params, n, n_slots, n_engineers, progressed)
     _apply_regressions(ticket_i, ticket_f, env_i, params, n, n_slots, step, progressed)
-    _release_blocks(ticket_i, env_i, n, n_slots)
+    _release_info_blocks(ticket_i, env_i, n, n_slots)
     _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step)
+    _release_dependencies(ticket_i, env_i, n, n_slots)
     _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step)
     _age_and_check_sla(ticket_i, env_i, accumulated, params, n, n_slots, n_engineers)
     _finish_rewards(accumulated, parts, rewards, params, n, n_engineers)

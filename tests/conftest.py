@@ -1,0 +1,58 @@
+"""Shared helpers: a config with every complication switched off, and stepping shortcuts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import ticket_triage_marl as ttm
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_FILES = sorted((ROOT / "configs").glob("*.toml"))
+
+QUIET = {
+    "p_new_ticket": 0.0,
+    "initial_backlog": 0,
+    "work_distribution": "deterministic",
+    "work_mean": 3.0,
+    "p_regression": 0.0,
+    "p_reopen": 0.0,
+    "p_ambiguous": 0.0,
+    "p_dependency": 0.0,
+    "switch_ramp_steps": 0,
+    "r_context_switch": 0.0,
+    "r_idle": 0.0,
+    "max_escalated": 0,
+    "max_deferrals": 0,
+    "skill_noise": 0.0,
+}
+
+
+def quiet_config(**overrides) -> ttm.EnvConfig:
+    """Every complication off, arrivals off, deterministic work of 3 units."""
+    return ttm.EnvConfig(**{**QUIET, **overrides})
+
+
+def work(slot: int, max_tickets: int) -> int:
+    return ttm.agent_action(ttm.AgentVerb.WORK, slot, max_tickets)
+
+
+def act(verb: ttm.AgentVerb, slot: int, max_tickets: int) -> int:
+    return ttm.agent_action(verb, slot, max_tickets)
+
+
+def noop_all(env) -> dict[str, int]:
+    return dict.fromkeys(env.agents, 0)
+
+
+@pytest.fixture(autouse=True)
+def _tmp_home(tmp_path, monkeypatch):
+    """Keep anything a library writes to the temp dir inside pytest's tmp_path."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    yield
+
+
+def pytest_report_header(config):
+    return f"numba JIT disabled: {os.environ.get('NUMBA_DISABLE_JIT', '0') == '1'}"
