@@ -7,6 +7,8 @@ Public API (SPEC section 2)::
     cfg = ttm.load_config("configs/default.toml")  # file + overrides
     par = ttm.parallel_env(config=cfg)             # PettingZoo ParallelEnv
     aec = ttm.env(config=cfg)                      # PettingZoo AECEnv (wrapped)
+    one = ttm.TicketTriageEnv(config=cfg)          # single-agent Gymnasium coordinator
+    one = gymnasium.make("TicketTriage-v0")        # registered on import
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .actions import AgentVerb, Verb, agent_action, coordinator_action, decode_agent_action, decode_coordinator_action
 from .config import EnvConfig, load_config
+from .coordinator import CoordinatorWrapper, TicketTriageEnv
 from .multiagent import TicketTriageAECEnv, TicketTriageParallelEnv, env, parallel_env, raw_env
 
 try:
@@ -24,8 +27,10 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "AgentVerb",
+    "CoordinatorWrapper",
     "EnvConfig",
     "TicketTriageAECEnv",
+    "TicketTriageEnv",
     "TicketTriageParallelEnv",
     "Verb",
     "__version__",
@@ -38,3 +43,23 @@ __all__ = [
     "parallel_env",
     "raw_env",
 ]
+
+
+# Gymnasium ids -> register() arguments. No ``max_episode_steps``: the env
+# truncates itself at ``config.horizon``, which keyword overrides can change.
+# The batched coordinator adds its ``vector_entry_point`` here.
+_GYMNASIUM_ENVS: dict[str, dict[str, str]] = {
+    "TicketTriage-v0": {"entry_point": "ticket_triage_marl.coordinator:TicketTriageEnv"},
+}
+
+
+def _register_gymnasium_envs() -> None:
+    """Register the ids of ``_GYMNASIUM_ENVS`` with Gymnasium, once however often this runs."""
+    import gymnasium
+
+    for env_id, spec in _GYMNASIUM_ENVS.items():
+        if env_id not in gymnasium.registry:
+            gymnasium.register(id=env_id, **spec)
+
+
+_register_gymnasium_envs()

@@ -130,13 +130,24 @@ class _SimulationView:
         self.observation_spaces = {agent: self._spaces.observation for agent in self.possible_agents}
         self.action_spaces = {agent: self._spaces.action for agent in self.possible_agents}
         self.state_space = self._spaces.state
-        self.max_cycles = self._config.horizon
         self._has_reset = False
 
     @property
     def config(self) -> EnvConfig:
         """The :class:`EnvConfig` this env runs."""
         return self._config
+
+    @property
+    def max_cycles(self) -> int:
+        """PettingZoo's name for ``config.horizon``."""
+        return self._config.horizon
+
+    @max_cycles.setter
+    def max_cycles(self, value: int) -> None:
+        # PettingZoo's parallel_api_test assigns it: keep it an exact alias of the horizon
+        self._config = self._config.replace(horizon=value)
+        self.sim.config = self._config
+        self.sim.params[L.P_HORIZON] = value
 
     def observation_space(self, agent: str) -> gymnasium.spaces.Dict:
         return self._spaces.observation

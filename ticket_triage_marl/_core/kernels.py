@@ -278,6 +278,7 @@ def _write_new_ticket(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps
             break
     component = int(uniform(env_i, n, ticket_id, RNG_COMPONENT, 0) * params[P_N_COMPONENTS])
     work = _draw_work(env_i, params, n, ticket_id)
+    ticket_i[n, row, :] = 0
     ticket_i[n, row, ACTIVE] = 1
     ticket_i[n, row, TICKET_ID] = ticket_id
     ticket_i[n, row, SEVERITY] = severity
@@ -450,6 +451,20 @@ def apply_action(ticket_i, engineer_i, env_i, accumulated, params, n, engineer, 
 
 
 @njit(**JIT)
+def _maybe_regress(ticket_i, ticket_f, env_i, params, n, slot, step):
+    """A ticket worked on this step (and not finished) may regress: more work.
+    The draw is keyed by (step, ticket id), so the order of slots is irrelevant."""
+    if params[P_P_REGRESSION] <= 0.0 or ticket_f[n, slot, WORK_REMAINING] <= WORK_EPSILON:
+        return
+    probability = params[P_P_REGRESSION]
+    if ticket_i[n, slot, AMBIGUOUS] == 1:
+        probability = min(1.0, probability * params[P_AMBIGUOUS_REGRESSION_FACTOR])
+    if uniform(env_i, n, step, RNG_REGRESSION, ticket_i[n, slot, TICKET_ID]) < probability:
+        ticket_f[n, slot, WORK_REMAINING] += params[P_REGRESSION_WORK]
+        ticket_f[n, slot, WORK_TOTAL] += params[P_REGRESSION_WORK]
+
+
+@njit(**JIT)
 def _charge_idle(ticket_i, engineer_i, accumulated, params, n, n_slots, n_engineers):
     """r_idle for each on-shift engineer making no progress while work waits."""
     any_workable = False
@@ -468,13 +483,11 @@ def _charge_idle(ticket_i, engineer_i, accumulated, params, n, n_slots, n_engine
 
 
 @njit(**JIT)
-def _progress_work(ticket_i, ticket_f, contributed, engineer_i, skills, params, n, n_slots, n_engineers, progressed):
+def _progress_work(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, params, n, n_slots, n_engineers, step):
     """Each workable ticket loses the swarm-discounted sum of its engineers'
-    (ramped) skills, plus the expert's if escalated. ``progressed[slot]`` is
-    set for tickets that were worked on."""
+    (ramped) skills, plus the expert's if escalated; then it may regress."""
     ramp_steps = params[P_SWITCH_RAMP_STEPS]
     for slot in range(n_slots):
-        progressed[slot] = False
         if not ticket_is_workable(ticket_i, n, slot):
             continue
         component = ticket_i[n, slot, COMPONENT]
@@ -504,7 +517,7 @@ def _progress_work(ticket_i, ticket_f, contributed, engineer_i, skills, params, 
                     ramp = (ramp_steps - engineer_i[n, engineer, RAMP_LEFT] + 1.0) / (ramp_steps + 1.0)
                     contributed[n, slot, engineer] += skills[n, engineer, component] * ramp * factor * share
         ticket_f[n, slot, WORK_REMAINING] = remaining - removed
-        progressed[slot] = True
+        _maybe_regress(ticket_i, ticket_f, env_i, params, n, slot, step)
     for engineer in range(n_engineers):
         if engineer_i[n, engineer, CURRENT_SLOT] >= 0:
             engineer_i[n, engineer, TIME_ON_TICKET] += 1
@@ -512,20 +525,6 @@ def _progress_work(ticket_i, ticket_f, contributed, engineer_i, skills, params, 
                 engineer_i[n, engineer, RAMP_LEFT] -= 1
 
 
-@njit(**JIT)
-def _apply_regressions(ticket_i, ticket_f, env_i, params, n, n_slots, step, progressed):
-    """A ticket worked on this step (and not finished) may regress: more work."""
-    if params[P_P_REGRESSION] <= 0.0:
-        return
-    for slot in range(n_slots):
-        if not progressed[slot] or ticket_f[n, slot, WORK_REMAINING] <= WORK_EPSILON:
-            continue
-        probability = params[P_P_REGRESSION]
-        if ticket_i[n, slot, AMBIGUOUS] == 1:
-            probability = min(1.0, probability * params[P_AMBIGUOUS_REGRESSION_FACTOR])
-        if uniform(env_i, n, step, RNG_REGRESSION, ticket_i[n, slot, TICKET_ID]) < probability:
-            ticket_f[n, slot, WORK_REMAINING] += params[P_REGRESSION_WORK]
-            ticket_f[n, slot, WORK_TOTAL] += params[P_REGRESSION_WORK]
 
 
 @njit(**JIT)
@@ -659,10 +658,8 @@ def advance(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i
     n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
     n_engineers = engineer_i.shape[1]
     step = env_i[n, T] + 1
-    progressed = np.zeros(n_slots, dtype=np.bool_)
     _charge_idle(ticket_i, engineer_i, accumulated, params, n, n_slots, n_engineers)
-    _progress_work(ticket_i, ticket_f, contributed, engineer_i, skills, params, n, n_slots, n_engineers, progressed)
-    _apply_regressions(ticket_i, ticket_f, env_i, params, n, n_slots, step, progressed)
+    _progress_work(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, params, n, n_slots, n_engineers, step)
     _release_info_blocks(ticket_i, env_i, n, n_slots)
     _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step)
     _release_dependencies(ticket_i, env_i, n, n_slots)
@@ -683,7 +680,8 @@ def reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_s
     """Start a new episode in environment ``n`` (seed and episode already set)."""
     n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
     n_engineers = engineer_i.shape[1]
-    for row in range(ticket_i.shape[1]):
+    # rows past the queue's tail are rewritten whole when used: clear only the live ones
+    for row in range(n_slots + env_i[n, QUEUE_COUNT]):
         _clear_row(ticket_i, ticket_f, contributed, n, row)
     reopen_i[n, :, :] = 0
     reopen_f[n, :, :] = 0.0
@@ -765,12 +763,36 @@ def _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slo
 
 
 @njit(**JIT)
-def _write_agent_mask(ticket_i, engineer_i, params, n, engineer, n_slots, mask):
+def _write_shared_mask(ticket_i, params, n, n_slots, mask):
+    """The part of every on-shift engineer's mask that does not depend on who
+    asks: :func:`action_is_valid` evaluated once per slot (same rules)."""
+    pool_open = escalated_count(ticket_i, n, n_slots) < int(params[P_MAX_ESCALATED])
+    max_deferrals = int(params[P_MAX_DEFERRALS])
     mask[0] = 1
-    for verb in range(1, 5):
-        for slot in range(n_slots):
-            ok = action_is_valid(ticket_i, engineer_i, params, n, engineer, verb, slot, n_slots)
-            mask[1 + (verb - 1) * n_slots + slot] = 1 if ok else 0
+    for slot in range(n_slots):
+        active = ticket_i[n, slot, ACTIVE] == 1
+        mask[1 + slot] = 1 if active and ticket_is_workable(ticket_i, n, slot) else 0
+        mask[1 + n_slots + slot] = 1 if active and pool_open and ticket_i[n, slot, ESCALATED] == 0 else 0
+        mask[1 + 2 * n_slots + slot] = 1 if active and ticket_i[n, slot, BLOCKED] == 0 else 0
+        deferrable = ticket_i[n, slot, SEVERITY] < 4 and ticket_i[n, slot, DEFERRALS] < max_deferrals and ticket_i[n, slot, BREACHED] == 0
+        mask[1 + 3 * n_slots + slot] = 1 if active and deferrable else 0
+
+
+@njit(**JIT)
+def _write_agent_masks(ticket_i, engineer_i, params, n, n_slots, masks):
+    """Every engineer's mask: off shift only NOOP; otherwise the shared mask
+    plus WORK on its own current ticket (always allowed: it means "continue").
+    The shared mask is built in row 0, copied to the others, row 0 last."""
+    _write_shared_mask(ticket_i, params, n, n_slots, masks[n, 0])
+    for engineer in range(engineer_i.shape[1] - 1, -1, -1):
+        mask = masks[n, engineer]
+        if engineer > 0:
+            mask[:] = masks[n, 0]
+        if engineer_i[n, engineer, ON_SHIFT] == 0:
+            mask[:] = 0
+            mask[0] = 1
+        elif engineer_i[n, engineer, CURRENT_SLOT] >= 0:
+            mask[1 + engineer_i[n, engineer, CURRENT_SLOT]] = 1
 
 
 @njit(**JIT)
@@ -781,7 +803,7 @@ def observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, obs
     team_size = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
     _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, observations[n, 0])
     local = params[P_LOCAL_OBSERVATION] > 0.0
-    for engineer in range(n_engineers):
+    for engineer in range(n_engineers - 1, -1, -1):  # row 0 holds the team features: change it last
         row = observations[n, engineer]
         if engineer > 0:
             row[:team_size] = observations[n, 0, :team_size]
@@ -794,7 +816,7 @@ def observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, obs
                 if skills[n, engineer, ticket_i[n, slot, COMPONENT]] < 1.0:
                     o = N_GLOBAL + slot * N_TICKET_FEATURES
                     row[o : o + N_TICKET_FEATURES] = 0.0
-        _write_agent_mask(ticket_i, engineer_i, params, n, engineer, n_slots, masks[n, engineer])
+    _write_agent_masks(ticket_i, engineer_i, params, n, n_slots, masks)
 
 
 @njit(**JIT)

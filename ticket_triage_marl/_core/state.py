@@ -109,7 +109,8 @@ class BatchSim:
     Arrays (leading axis ``N = num_envs``; ``T`` slots, ``Q`` queue, ``E``
     engineers, ``C`` components, ``R`` reopen-buffer entries = ``T``):
 
-    - ``ticket_i``  (N, T+Q, N_TICKET_INT) int64: ticket records, slots then queue
+    - ``ticket_i``  (N, T+Q, N_TICKET_INT) int32: ticket records, slots then queue
+      (rows past the queue's tail hold stale data until reused)
     - ``ticket_f``  (N, T+Q, N_TICKET_FLOAT) float64: work remaining / total
     - ``contributed`` (N, T+Q, E) float64: work each engineer removed (credit)
     - ``engineer_i`` (N, E, N_ENGINEER_INT) int64: current slot, time on it, ...
@@ -134,13 +135,13 @@ class BatchSim:
         self.severity_cdf[-1] = 1.0
         self.sla_steps = np.asarray(config.sla_steps, dtype=np.int64)
         self.base_skills = np.asarray(config.skill_matrix(), dtype=np.float64).reshape(e, c)
-        self.ticket_i = np.zeros((n, t + q, L.N_TICKET_INT), dtype=np.int64)
+        self.ticket_i = np.zeros((n, t + q, L.N_TICKET_INT), dtype=np.int32)
         self.ticket_f = np.zeros((n, t + q, L.N_TICKET_FLOAT), dtype=np.float64)
         self.contributed = np.zeros((n, t + q, e), dtype=np.float64)
         self.engineer_i = np.zeros((n, e, L.N_ENGINEER_INT), dtype=np.int64)
         self.env_i = np.zeros((n, L.N_ENV_INT), dtype=np.int64)
         self.skills = np.zeros((n, e, c), dtype=np.float64)
-        self.reopen_i = np.zeros((n, t, L.N_TICKET_INT), dtype=np.int64)
+        self.reopen_i = np.zeros((n, t, L.N_TICKET_INT), dtype=np.int32)
         self.reopen_f = np.zeros((n, t, L.N_TICKET_FLOAT), dtype=np.float64)
         self.accumulated = np.zeros((n, e, L.N_REWARD), dtype=np.float64)
         self.parts = np.zeros((n, e, L.N_REWARD), dtype=np.float64)

@@ -1,0 +1,329 @@
+"""The ``ticket-triage`` command line: traces, determinism check, replay, evaluation, errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+import ticket_triage_marl as ttm
+from ticket_triage_marl import cli
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def lines_of(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture
+def trace(tmp_path, capsys) -> Path:
+    path = tmp_path / "trace.jsonl"
+    status, _, _ = run(capsys, "rollout", "--seed", "7", "--steps", "40", "--out", str(path))
+    assert status == 0
+    return path
+
+
+# -- rollout --------------------------------------------------------------------------------------
+
+
+def test_rollout_writes_header_and_one_line_per_step(trace, capsys):
+    records = lines_of(trace)
+    assert len(records) == 1 + 40
+    header = records[0]
+    assert header["type"] == "header"
+    assert header["seed"] == 7 and header["steps"] == 40
+    assert header["api"] == "coordinator" and header["policy"] == "edf"
+    assert header["version"] == ttm.__version__
+    assert ttm.EnvConfig.from_dict(header["config"]) == ttm.EnvConfig()
+    for index, record in enumerate(records[1:]):
+        assert record["type"] == "step" and record["step"] == index and record["t"] == index + 1
+        assert isinstance(record["actions"], int)
+        assert set(record["reward_breakdown"]) >= {"resolve", "sla_breach", "idle", "swarm"}
+        assert record["snapshot"]["t"] == index + 1
+    assert not [p for p in trace.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_rollout_prints_the_ansi_summary(tmp_path, capsys):
+    status, out, _ = run(capsys, "rollout", "--seed", "1", "--steps", "10")
+    assert status == 0
+    assert out.startswith("t=10 backlog=")
+    assert "Engineers:" in out and "Top tickets:" in out
+    assert "10 steps, 1 episode" in out
+
+
+def test_rollout_past_the_horizon_continues_into_the_next_episode(tmp_path, capsys):
+    path = tmp_path / "long.jsonl"
+    status, out, _ = run(capsys, "rollout", "--steps", "70", "--set", "horizon=30", "--out", str(path))
+    assert status == 0 and "3 episodes" in out
+    steps = lines_of(path)[1:]
+    assert [record["episode"] for record in steps] == [0] * 30 + [1] * 30 + [2] * 10
+    assert [record["t"] for record in steps] == list(range(1, 31)) * 2 + list(range(1, 11))
+    status, out, _ = run(capsys, "replay", str(path))
+    assert status == 0, out
+
+
+@pytest.mark.parametrize("api", ["parallel", "aec"])
+def test_rollout_and_replay_of_the_pettingzoo_apis(api, tmp_path, capsys):
+    path = tmp_path / f"{api}.jsonl"
+    status, _, _ = run(capsys, "rollout", "--api", api, "--policy", "cost_rate", "--steps", "25", "--out", str(path))
+    assert status == 0
+    records = lines_of(path)
+    assert records[0]["api"] == api
+    assert set(records[1]["actions"]) == {"engineer_0", "engineer_1", "engineer_2"}
+    status, out, err = run(capsys, "replay", str(path))
+    assert status == 0, err
+    assert "25 steps match" in out
+
+
+def test_a_failed_rollout_leaves_no_file(tmp_path, capsys, monkeypatch):
+    calls = []
+    original = cli._Session.step
+
+    def failing_step(self, action):
+        calls.append(action)
+        if len(calls) == 5:
+            raise RuntimeError("simulated failure")
+        return original(self, action)
+
+    monkeypatch.setattr(cli._Session, "step", failing_step)
+    path = tmp_path / "never.jsonl"
+    status, _, err = run(capsys, "rollout", "--steps", "20", "--out", str(path))
+    assert status == 2
+    assert err.strip() == "ticket-triage: error: simulated failure"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_config_file_and_overrides(tmp_path, capsys):
+    path = tmp_path / "trace.jsonl"
+    config_file = ROOT / "configs" / "seed_custom.toml"
+    status, _, _ = run(
+        capsys, "rollout", "--config", str(config_file), "--set", "horizon=12", "--steps", "5", "--out", str(path)
+    )
+    assert status == 0
+    config = ttm.EnvConfig.from_dict(lines_of(path)[0]["config"])
+    assert config == ttm.load_config(config_file, horizon=12)
+    assert config.name == "seed_custom" and config.n_engineers == 5
+
+
+# -- validate ------------------------------------------------------------------------------------------
+
+
+def test_validate_passes(capsys):
+    status, out, err = run(capsys, "validate", "--seed", "7", "--steps", "30")
+    assert status == 0, err
+    assert "validate: OK" in out and "fresh process" in out
+
+
+def test_validate_names_the_first_differing_step(capsys, monkeypatch):
+    original = cli._digest
+    calls = []
+
+    def flaky_digest(observed, record, snapshot):
+        calls.append(1)
+        digest = original(observed, record, snapshot)
+        return "0" * 64 if len(calls) == 30 + 13 else digest  # the 13th step of the in-process replay
+
+    monkeypatch.setattr(cli, "_digest", flaky_digest)
+    status, _, err = run(capsys, "validate", "--steps", "30", "--policy", "fifo")
+    assert status == 1
+    assert "step 12 (episode 0, t=13) differs" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+# -- replay ----------------------------------------------------------------------------------------------
+
+
+def test_replay_of_a_good_trace(trace, capsys):
+    status, out, _ = run(capsys, "replay", str(trace))
+    assert status == 0
+    assert "40 steps match" in out
+
+
+def test_replay_of_a_trace_cut_mid_line(trace, capsys):
+    data = trace.read_bytes()
+    trace.write_bytes(data[: len(data) * 2 // 3])
+    expected_line = trace.read_text().count("\n") + 1
+    status, _, err = run(capsys, "replay", str(trace))
+    assert status == 1
+    assert f"{trace}:{expected_line}:" in err and "truncated" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_replay_of_a_trace_missing_its_last_lines(trace, capsys):
+    lines = trace.read_text().splitlines(keepends=True)
+    trace.write_text("".join(lines[:-3]))
+    status, _, err = run(capsys, "replay", str(trace))
+    assert status == 1
+    assert f"{trace}:39:" in err and "37" in err and "40" in err and "truncated" in err
+
+
+def test_replay_of_a_corrupted_line(trace, capsys):
+    lines = trace.read_text().splitlines(keepends=True)
+    lines[10] = lines[10].replace(",", ",#garbage#", 1)
+    trace.write_text("".join(lines))
+    status, _, err = run(capsys, "replay", str(trace))
+    assert status == 1
+    assert f"{trace}:11: not valid JSON" in err
+    assert "Traceback" not in err
+
+
+def test_replay_of_a_tampered_snapshot_names_line_and_field(trace, capsys):
+    lines = trace.read_text().splitlines(keepends=True)
+    record = json.loads(lines[20])
+    record["snapshot"]["counters"]["resolved"] += 1
+    lines[20] = json.dumps(record) + "\n"
+    trace.write_text("".join(lines))
+    status, _, err = run(capsys, "replay", str(trace))
+    assert status == 1
+    assert f"{trace}:21: mismatch at step 19" in err and "snapshot.counters.resolved" in err
+
+
+def test_replay_of_a_tampered_reward(trace, capsys):
+    lines = trace.read_text().splitlines(keepends=True)
+    record = json.loads(lines[5])
+    record["rewards"] += 0.5
+    lines[5] = json.dumps(record) + "\n"
+    trace.write_text("".join(lines))
+    status, _, err = run(capsys, "replay", str(trace))
+    assert status == 1 and f"{trace}:6: mismatch" in err and "rewards" in err
+
+
+@pytest.mark.parametrize("api", ["coordinator", "aec"])
+def test_replay_of_an_out_of_space_action(api, tmp_path, capsys):
+    path = tmp_path / "trace.jsonl"
+    assert run(capsys, "rollout", "--api", api, "--steps", "5", "--out", str(path))[0] == 0
+    lines = path.read_text().splitlines(keepends=True)
+    record = json.loads(lines[3])
+    record["actions"] = 999 if api == "coordinator" else {**record["actions"], "engineer_1": 999}
+    lines[3] = json.dumps(record) + "\n"
+    path.write_text("".join(lines))
+    status, _, err = run(capsys, "replay", str(path))
+    assert status == 1
+    assert f"{path}:4: bad action in the trace" in err and "999" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", ":1: empty file"),
+        (b"\x89PNG\r\n\x1a\n\x00\xff", ":1:"),
+        (b'{"type": "step"}\n', ":1: expected the trace header"),
+    ],
+    ids=["empty", "binary", "no-header"],
+)
+def test_replay_of_garbage_files(tmp_path, capsys, content, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(content)
+    status, _, err = run(capsys, "replay", str(path))
+    assert status == 1
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+# -- evaluate ---------------------------------------------------------------------------------------------
+
+
+def test_evaluate_prints_a_table_on_common_random_numbers(tmp_path, capsys):
+    out_path = tmp_path / "results.json"
+    status, out, _ = run(
+        capsys,
+        "evaluate",
+        "--policies",
+        "random,edf,noop",
+        "--seeds",
+        "3",
+        "--set",
+        "horizon=40",
+        "--json",
+        str(out_path),
+    )
+    assert status == 0
+    assert "Common random numbers" in out and "seeds 0..2" in out
+    table = out.splitlines()
+    header_row = next(line for line in table if line.startswith("policy"))
+    for column in ("return", "resolved", "breaches", "time to resolve", "return - random (paired)"):
+        assert column in header_row
+    assert any(line.startswith("edf") and "±" in line for line in table)
+    document = json.loads(out_path.read_text())
+    assert document["common_random_numbers"] is True and document["seeds"] == [0, 1, 2]
+    assert set(document["policies"]) == {"random", "edf", "noop"}
+    assert document["policies"]["noop"]["time_to_resolve"]["mean"] is None  # nothing resolved
+
+
+def test_time_to_resolve_counts_every_resolution():
+    env = ttm.TicketTriageEnv(horizon=150)
+    episode = cli.run_episode(env, ttm.baselines.make_policy("edf"), seed=3)
+    assert episode["resolved"] > 20
+    assert 1 <= episode["time_to_resolve"] < 150
+
+
+def test_t_quantiles_and_confidence_intervals():
+    assert cli.t_quantile_95(1) == 12.706
+    assert cli.t_quantile_95(19) == 2.093
+    assert cli.t_quantile_95(35) == 2.042  # nearest tabulated df below: never too narrow
+    assert cli.t_quantile_95(10_000) == 1.96
+    mean, half = cli.mean_ci95([1.0, 2.0, 3.0])
+    assert mean == 2.0 and half == pytest.approx(4.303 * 1.0 / math.sqrt(3))
+    assert math.isnan(cli.mean_ci95([5.0])[1])
+    assert cli.mean_ci95([math.nan, 1.0, 3.0])[0] == 2.0
+
+
+# -- bad arguments: exit 2, one line, no traceback -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["rollout", "--steps", "-5"],
+        ["rollout", "--steps", "ten"],
+        ["rollout", "--seed", "-1"],
+        ["rollout", "--policy", "lifo"],
+        ["rollout", "--config", "no/such/file.toml"],
+        ["rollout", "--set", "horizon"],
+        ["rollout", "--set", "no_such_field=3", "--steps", "2"],
+        ["rollout", "--set", "n_engineers=0", "--steps", "2"],
+        ["rollout", "--steps", "3", "--out", "/no/such/dir/trace.jsonl"],
+        ["evaluate", "--policies", "fifo,lifo"],
+        ["evaluate", "--seeds", "0"],
+        ["replay", "no/such/trace.jsonl"],
+        ["frobnicate"],
+        [],
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(argv, capsys):
+    status, out, err = run(capsys, *argv)
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("ticket-triage")
+    assert "Traceback" not in err + out
+
+
+@pytest.mark.parametrize("command", [[], ["rollout"], ["validate"], ["evaluate"], ["replay"]])
+def test_help_of_every_command(command, capsys):
+    status, out, _ = run(capsys, *command, "--help")
+    assert status == 0
+    assert out.startswith("usage: ticket-triage")
+
+
+def test_console_entry_in_a_fresh_process(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "ticket_triage_marl", "rollout", "--steps", "-3"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines() == [
+        "ticket-triage rollout: error: argument --steps: must be >= 1, got -3 (see 'ticket-triage rollout --help')"
+    ]

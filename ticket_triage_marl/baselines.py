@@ -1,0 +1,321 @@
+"""Heuristic baseline policies, usable on the coordinator and on the multi-agent env.
+
+A policy is a small class with one method, ``priority(snapshot)``: the open
+ticket slots, best first. Two functions turn a ranking into actions:
+
+- :func:`coordinator_action_from` (single-agent coordinator): the best workable
+  ticket nobody works on goes to an idle on-shift engineer (the one most
+  skilled on its component, lowest index on ties), checked against the exact
+  action mask; one assignment per step, as the coordinator makes one decision
+  per step. If every workable ticket is taken, the idle engineer helps on the
+  best-ranked ticket with the fewest engineers (a swarm of two beats idling).
+  With no idle engineer: NOOP (busy engineers carry on).
+- :func:`agent_actions_from` (PettingZoo parallel env; the AEC env through its
+  ``unwrapped``): the same rule for every idle engineer at once, each taking a
+  different ticket; busy engineers NOOP, i.e. continue their ticket.
+
+The heuristics only ASSIGN/WORK; they read what the agents can observe
+(severity, age, deadline, work left, blocked/waiting flags, assignees), never
+the hidden ``ambiguous`` flag. :class:`RandomPolicy` instead picks a uniformly
+random valid action (all verbs) from the mask, per engineer in the
+multi-agent env.
+
+=============  ====================================================================
+name           ranking (best first; ties: lower ticket id)
+=============  ====================================================================
+``random``     uniformly random valid action (seeded ``numpy.random.Generator``)
+``noop``       none: always NOOP (the floor)
+``fifo``       oldest first (largest age)
+``edf``        earliest deadline first (least SLA time left), then higher severity
+``severity``   most severe first, then earliest deadline
+``cost_rate``  cµ rule: largest ``severity / work_remaining`` first, then deadline
+=============  ====================================================================
+
+Example::
+
+    env = TicketTriageEnv()
+    policy = make_policy("edf")
+    obs, info = env.reset(seed=0)
+    obs, reward, terminated, truncated, info = env.step(coordinator_action_from(policy, env))
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+__all__ = [
+    "POLICIES",
+    "CostRatePolicy",
+    "EarliestDeadlinePolicy",
+    "FifoPolicy",
+    "NoopPolicy",
+    "Policy",
+    "RandomPolicy",
+    "SeverityPolicy",
+    "agent_actions_from",
+    "coordinator_action_from",
+    "make_policy",
+]
+
+
+class Policy(Protocol):
+    """What :func:`coordinator_action_from` and :func:`agent_actions_from` need."""
+
+    name: str
+
+    def priority(self, snapshot: dict) -> list[int]:
+        """Open ticket slots, best first."""
+        ...
+
+
+class RandomPolicy:
+    """Uniformly random valid action (masked), from a seeded generator.
+
+    Args:
+        seed: seed of the policy's own ``numpy.random.Generator`` (the env's
+            randomness is separate).
+    """
+
+    name = "random"
+    uniform_actions = True  # the action helpers draw a random valid action instead of following a ranking
+
+    def __init__(self, seed: int = 0) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def priority(self, snapshot: dict) -> list[int]:
+        """Open slots in random order."""
+        slots = [ticket["slot"] for ticket in snapshot["tickets"]]
+        self.rng.shuffle(slots)
+        return slots
+
+
+class NoopPolicy:
+    """Never acts: every engineer only continues what it does (nobody starts work)."""
+
+    name = "noop"
+
+    def priority(self, snapshot: dict) -> list[int]:
+        """No ticket is worth starting."""
+        return []
+
+
+class FifoPolicy:
+    """First in, first out: the oldest open ticket first."""
+
+    name = "fifo"
+
+    def priority(self, snapshot: dict) -> list[int]:
+        """Open slots by age, oldest first."""
+        tickets = sorted(snapshot["tickets"], key=lambda t: (-t["age"], t["id"]))
+        return [ticket["slot"] for ticket in tickets]
+
+
+class EarliestDeadlinePolicy:
+    """Earliest deadline first (EDF): least SLA time left, then higher severity.
+
+    Overdue tickets (negative time left) stay at the front: their breach is
+    charged already, but they still have to be resolved.
+    """
+
+    name = "edf"
+
+    def priority(self, snapshot: dict) -> list[int]:
+        """Open slots by SLA remaining, most urgent first."""
+        tickets = sorted(snapshot["tickets"], key=lambda t: (t["sla_remaining"], -t["severity"], t["id"]))
+        return [ticket["slot"] for ticket in tickets]
+
+
+class SeverityPolicy:
+    """Most severe first (critical = 4), earliest deadline among equals."""
+
+    name = "severity"
+
+    def priority(self, snapshot: dict) -> list[int]:
+        """Open slots by severity, highest first."""
+        tickets = sorted(snapshot["tickets"], key=lambda t: (-t["severity"], t["sla_remaining"], t["id"]))
+        return [ticket["slot"] for ticket in tickets]
+
+
+class CostRatePolicy:
+    """The cµ rule: cost of waiting (severity) times service rate (1 / work left), largest first.
+
+    Short, severe tickets go first; among equals the earlier deadline.
+    """
+
+    name = "cost_rate"
+
+    def priority(self, snapshot: dict) -> list[int]:
+        """Open slots by ``severity / work_remaining``, highest first."""
+        tickets = sorted(
+            snapshot["tickets"],
+            key=lambda t: (-t["severity"] / max(t["work_remaining"], 1e-9), t["sla_remaining"], t["id"]),
+        )
+        return [ticket["slot"] for ticket in tickets]
+
+
+POLICIES: dict[str, type] = {
+    "random": RandomPolicy,
+    "noop": NoopPolicy,
+    "fifo": FifoPolicy,
+    "edf": EarliestDeadlinePolicy,
+    "severity": SeverityPolicy,
+    "cost_rate": CostRatePolicy,
+}
+
+
+def make_policy(name: str, seed: int = 0) -> Policy:
+    """The policy called ``name`` (``seed`` seeds the random policy only).
+
+    Raises:
+        ValueError: unknown name (the message lists the known ones).
+    """
+    if name not in POLICIES:
+        raise ValueError(f"unknown policy {name!r}; choose one of: {', '.join(POLICIES)}")
+    if POLICIES[name] is RandomPolicy:
+        return RandomPolicy(seed)
+    return POLICIES[name]()
+
+
+# -- turning a ranking into actions ------------------------------------------------
+
+
+def _idle_engineers(snapshot: dict) -> list[int]:
+    return [e["index"] for e in snapshot["engineers"] if e["on_shift"] and e["ticket"] is None]
+
+
+def _assignments(
+    ranking: list[int], snapshot: dict, idle: list[int], can_work, skills: list[list[float]], limit: int
+) -> list[tuple[int, int]]:
+    """``(engineer, slot)`` pairs for up to ``limit`` idle engineers.
+
+    First every unassigned ticket in ranking order gets the most skilled idle
+    engineer who may work it; then idle engineers left over help on the
+    best-ranked ticket with the fewest engineers.
+    """
+    components = {ticket["slot"]: ticket["component"] for ticket in snapshot["tickets"]}
+    load = {ticket["slot"]: len(ticket["assignees"]) for ticket in snapshot["tickets"]}
+    idle = list(idle)
+    pairs: list[tuple[int, int]] = []
+    for slot in ranking:
+        if len(pairs) >= limit or not idle:
+            return pairs
+        if load[slot] > 0:
+            continue
+        candidates = [engineer for engineer in idle if can_work(engineer, slot)]
+        if candidates:
+            engineer = max(candidates, key=lambda e: (skills[e][components[slot]], -e))
+            pairs.append((engineer, slot))
+            idle.remove(engineer)
+            load[slot] += 1
+    while idle and len(pairs) < limit:
+        engineer = idle.pop(0)
+        best = None
+        for rank, slot in enumerate(ranking):
+            if can_work(engineer, slot) and (best is None or load[slot] < best[0]):
+                best = (load[slot], rank, slot)
+        if best is not None:
+            pairs.append((engineer, best[2]))
+            load[best[2]] += 1
+    return pairs
+
+
+def _random_agent_actions(
+    rng: np.random.Generator, agents: list[str], masks: dict[str, np.ndarray], max_tickets: int
+) -> dict[str, int]:
+    """A uniformly random valid action per engineer, in index order.
+
+    The masks describe the state at the start of the tick, and engineers act
+    in index order, so an earlier engineer's side action can invalidate a
+    later one's choice (the expert pool fills, the ticket gets blocked or
+    deferred). To stay valid, later engineers leave alone the slots earlier
+    ones used a side action on, and nobody escalates after an escalation.
+    """
+    actions: dict[str, int] = {}
+    touched = np.zeros(max_tickets, dtype=bool)
+    escalated = False
+    for agent in agents:
+        allowed = masks[agent].astype(bool)
+        allowed[1:] &= ~np.tile(touched, 4)
+        if escalated:
+            allowed[1 + max_tickets : 1 + 2 * max_tickets] = False
+        action = int(rng.choice(np.flatnonzero(allowed)))
+        actions[agent] = action
+        verb, slot = divmod(action - 1, max_tickets)
+        if action > 0 and verb >= 1:  # ESCALATE, REQUEST_INFO or DEFER
+            touched[slot] = True
+            escalated = escalated or verb == 1
+    return actions
+
+
+def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = None) -> int:
+    """One coordinator action for ``env`` (a :class:`~ticket_triage_marl.TicketTriageEnv`, possibly wrapped).
+
+    Args:
+        policy: a policy from :data:`POLICIES`.
+        env: the coordinator env, after ``reset()``.
+        snapshot: ``env.snapshot()`` if the caller has it already (saves rebuilding it).
+
+    Returns:
+        An action the mask allows (NOOP when no assignment helps).
+    """
+    base = env.unwrapped
+    mask = base.action_masks()
+    if getattr(policy, "uniform_actions", False):
+        return int(policy.rng.choice(np.flatnonzero(mask)))
+    snapshot = base.snapshot() if snapshot is None else snapshot
+    idle = _idle_engineers(snapshot)
+    if not idle:
+        return 0
+    config = base.config
+    n_engineers = config.n_engineers
+
+    def can_work(engineer: int, slot: int) -> bool:
+        return bool(mask[1 + slot * n_engineers + engineer])
+
+    pairs = _assignments(policy.priority(snapshot), snapshot, idle, can_work, config.skill_matrix(), limit=1)
+    if not pairs:
+        return 0
+    engineer, slot = pairs[0]
+    return 1 + slot * n_engineers + engineer
+
+
+def agent_actions_from(
+    policy: Policy, env: Any, observations: dict[str, dict] | None = None, snapshot: dict | None = None
+) -> dict[str, int]:
+    """Per-engineer actions for every live agent of a PettingZoo env of this package.
+
+    Args:
+        policy: a policy from :data:`POLICIES`.
+        env: the parallel env (or an AEC env: its state at the start of the tick is used).
+        observations: the last observations (their ``action_mask`` is used);
+            None reads the masks from the env's current state.
+        snapshot: ``env.snapshot()`` if the caller has it already.
+
+    Returns:
+        ``{agent: action}``; every action is allowed by its agent's mask.
+    """
+    base = env.unwrapped
+    agents = list(base.agents)
+    if observations is None:
+        base.sim.observe(0)
+        masks = {agent: base.sim.masks[0, base.agent_name_mapping[agent]] for agent in agents}
+    else:
+        masks = {agent: np.asarray(observations[agent]["action_mask"]) for agent in agents}
+    if getattr(policy, "uniform_actions", False):
+        return _random_agent_actions(policy.rng, agents, masks, base.config.max_tickets)
+    actions = dict.fromkeys(agents, 0)
+    snapshot = base.snapshot() if snapshot is None else snapshot
+    names = {base.agent_name_mapping[agent]: agent for agent in agents}
+    idle = [engineer for engineer in _idle_engineers(snapshot) if engineer in names]
+    if not idle:
+        return actions
+
+    def can_work(engineer: int, slot: int) -> bool:
+        return bool(masks[names[engineer]][1 + slot])  # WORK(slot) is 1 + slot
+
+    skills = base.config.skill_matrix()
+    for engineer, slot in _assignments(policy.priority(snapshot), snapshot, idle, can_work, skills, limit=len(idle)):
+        actions[names[engineer]] = 1 + slot
+    return actions

@@ -1,0 +1,306 @@
+"""Throughput benchmarks (``ticket-triage bench``): steps per second of every API.
+
+Every figure is also given as a ratio to Gymnasium's ``CartPole-v1`` stepped
+the same way in the same process (one random action per step, reset when an
+episode ends), because absolute times drift between machines and runs.
+
+- coordinator / parallel / aec: one env, random *masked* actions.
+- batch: :class:`~ticket_triage_marl.vector.VectorTicketTriage` at several N
+  and thread counts, random masked actions drawn by a compiled sampler,
+  observations and masks built every step.
+- mpe: PettingZoo MPE ``simple_spread_v3`` parallel env, if ``mpe2`` is installed.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["BenchResult", "run_benchmarks", "format_table", "random_masked_actions"]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def random_masked_actions(masks, uniforms, out):
+    """Uniformly random valid action per (env, engineer): ``masks`` (N, E, A)
+    int8, ``uniforms`` (N, E) in [0, 1), result written to ``out`` (N, E)."""
+    for n in prange(masks.shape[0]):
+        for engineer in range(masks.shape[1]):
+            count = 0
+            for action in range(masks.shape[2]):
+                count += masks[n, engineer, action]
+            pick = int(uniforms[n, engineer] * count)
+            for action in range(masks.shape[2]):
+                if masks[n, engineer, action]:
+                    if pick == 0:
+                        out[n, engineer] = action
+                        break
+                    pick -= 1
+
+
+@dataclass
+class BenchResult:
+    name: str
+    steps_per_second: float
+    ratio_to_cartpole: float = float("nan")
+    num_envs: int = 1
+    threads: int = 1
+    unit: str = "env-steps/s"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _timed(step, seconds: float, batch: int = 1, warmup: int = 50) -> float:
+    for _ in range(warmup):
+        step()
+    calls = 0
+    start = time.perf_counter()
+    while True:
+        for _ in range(batch):
+            step()
+        calls += batch
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return calls / elapsed
+
+
+def bench_cartpole(seconds: float) -> float:
+    """Gymnasium CartPole-v1 (``gym.make``), random actions, steps/s."""
+    import gymnasium as gym
+
+    env = gym.make("CartPole-v1")
+    env.reset(seed=0)
+    env.action_space.seed(0)
+
+    def step() -> None:
+        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+        if terminated or truncated:
+            env.reset()
+
+    return _timed(step, seconds, batch=200)
+
+
+def _masked_choice(rng: np.random.Generator, mask: np.ndarray) -> int:
+    valid = np.flatnonzero(mask)
+    return int(valid[int(rng.random() * valid.size)])
+
+
+def bench_coordinator(seconds: float, config) -> float:
+    from .coordinator import TicketTriageEnv
+
+    env = TicketTriageEnv(config=config)
+    _, info = env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    state = {"info": info}
+
+    def step() -> None:
+        _, _, terminated, truncated, info = env.step(_masked_choice(rng, state["info"]["action_mask"]))
+        if terminated or truncated:
+            _, info = env.reset()
+        state["info"] = info
+
+    return _timed(step, seconds, batch=100)
+
+
+def bench_parallel(seconds: float, config) -> float:
+    from .multiagent import parallel_env
+
+    env = parallel_env(config=config)
+    observations, _ = env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    state = {"obs": observations}
+
+    def step() -> None:
+        observations = state["obs"]
+        actions = {agent: _masked_choice(rng, observations[agent]["action_mask"]) for agent in env.agents}
+        observations, *_ = env.step(actions)
+        if not env.agents:
+            observations, _ = env.reset()
+        state["obs"] = observations
+
+    return _timed(step, seconds, batch=100)
+
+
+def bench_aec(seconds: float, config) -> float:
+    """AEC env: full cycles (every engineer acts once) per second."""
+    from .multiagent import env as aec_env
+
+    env = aec_env(config=config)
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    n_agents = len(env.possible_agents)
+
+    def cycle() -> None:
+        for _ in range(n_agents):
+            agent = env.agent_selection
+            if env.truncations[agent] or env.terminations[agent]:
+                env.step(None)
+                if not env.agents:
+                    env.reset()
+                return
+            env.step(_masked_choice(rng, env.observe(agent)["action_mask"]))
+
+    return _timed(cycle, seconds, batch=50)
+
+
+def bench_mpe(seconds: float) -> float | None:
+    try:
+        from mpe2 import simple_spread_v3
+    except ImportError:
+        return None
+    env = simple_spread_v3.parallel_env()
+    env.reset(seed=0)
+
+    def step() -> None:
+        env.step({agent: env.action_space(agent).sample() for agent in env.agents})
+        if not env.agents:
+            env.reset()
+
+    return _timed(step, seconds, batch=50)
+
+
+def bench_batch(num_envs: int, threads: int, seconds: float, config) -> tuple[float, float]:
+    """Batched engine env-steps/s and its state memory in bytes per environment."""
+    from .vector import VectorTicketTriage
+
+    numba.set_num_threads(threads)
+    vec = VectorTicketTriage(num_envs=num_envs, config=config, copy=False)
+    vec.reset(seed=0)
+    sim = vec.sim
+    rng = np.random.default_rng(0)
+    actions = np.zeros((num_envs, config.n_engineers), dtype=np.int64)
+    uniforms = np.empty((num_envs, config.n_engineers))
+
+    def step() -> None:
+        rng.random(out=uniforms)
+        random_masked_actions(sim.masks, uniforms, actions)
+        vec.step(actions)
+
+    calls = _timed(step, seconds, batch=5, warmup=5)
+    nbytes = sum(value.nbytes for value in vars(sim).values() if isinstance(value, np.ndarray))
+    del vec, sim
+    gc.collect()
+    return calls * num_envs, nbytes / num_envs
+
+
+def compile_time() -> dict[str, float]:
+    """First-import compile time (cold, empty cache dir) and a cached import, in a subprocess."""
+    code = (
+        "import time; t=time.perf_counter(); import ticket_triage_marl as t3;"
+        "from ticket_triage_marl.vector import VectorTicketTriage as V;"
+        "e=t3.parallel_env(); e.reset(seed=0); e.step(dict.fromkeys(e.agents, 0));"
+        "v=V(2); v.reset(seed=0); import numpy as np; v.step(np.zeros((2, 3), dtype=np.int64));"
+        "print(time.perf_counter()-t)"
+    )
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        for label in ("cold_seconds", "cached_seconds"):
+            result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+            out[label] = float(result.stdout.strip().splitlines()[-1])
+    return out
+
+
+def run_benchmarks(
+    seconds: float = 2.0,
+    sizes: tuple[int, ...] = (1, 64, 1024, 4096, 16384),
+    threads: tuple[int, ...] = (1, 2),
+    config=None,
+    apis: tuple[str, ...] = ("coordinator", "parallel", "aec", "mpe", "batch"),
+    with_compile_time: bool = False,
+) -> dict[str, Any]:
+    """Run the benchmarks; returns a JSON-able dict with a ``results`` list."""
+    from .config import EnvConfig
+
+    config = config or EnvConfig()
+    cartpole = bench_cartpole(seconds)
+    results = [BenchResult("CartPole-v1 (gymnasium)", cartpole, 1.0, unit="steps/s")]
+
+    def add(name: str, rate: float | None, **kwargs: Any) -> None:
+        if rate is not None:
+            results.append(BenchResult(name, rate, rate / cartpole, **kwargs))
+
+    if "coordinator" in apis:
+        add("coordinator TicketTriageEnv", bench_coordinator(seconds, config), unit="steps/s")
+    if "parallel" in apis:
+        add(f"parallel_env ({config.n_engineers} engineers)", bench_parallel(seconds, config), unit="steps/s")
+    if "aec" in apis:
+        add(f"env() AEC ({config.n_engineers} engineers)", bench_aec(seconds, config), unit="cycles/s")
+    if "mpe" in apis:
+        add("MPE simple_spread_v3 parallel", bench_mpe(seconds), unit="steps/s")
+    if "batch" in apis:
+        for n_threads in threads:
+            if n_threads > numba.config.NUMBA_NUM_THREADS:
+                continue
+            for num_envs in sizes:
+                rate, per_env = bench_batch(num_envs, n_threads, seconds, config)
+                add(
+                    f"VectorTicketTriage N={num_envs}",
+                    rate,
+                    num_envs=num_envs,
+                    threads=n_threads,
+                    extra={"state_bytes_per_env": per_env, "state_mb": per_env * num_envs / 2**20},
+                )
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    report: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "numba": numba.__version__,
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+        },
+        "config": config.name,
+        "seconds_per_measurement": seconds,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "results": [asdict(result) for result in results],
+    }
+    if with_compile_time:
+        report["compile"] = compile_time()
+    return report
+
+
+def format_table(report: dict[str, Any]) -> str:
+    lines = [
+        f"{'benchmark':<36} {'threads':>7} {'steps/s':>14} {'x CartPole':>10} {'MB state':>9} {'B/env':>7}",
+        "-" * 88,
+    ]
+    for result in report["results"]:
+        extra = result["extra"]
+        mb = f"{extra['state_mb']:.1f}" if "state_mb" in extra else ""
+        per_env = f"{extra['state_bytes_per_env']:.0f}" if "state_bytes_per_env" in extra else ""
+        lines.append(
+            f"{result['name']:<36} {result['threads']:>7} {result['steps_per_second']:>14,.0f} "
+            f"{result['ratio_to_cartpole']:>10.2f} {mb:>9} {per_env:>7}"
+        )
+    machine = report["machine"]
+    lines.append("-" * 88)
+    lines.append(
+        f"python {machine['python']}, numpy {machine['numpy']}, numba {machine['numba']}, "
+        f"{machine['cpu_count']} CPUs, peak RSS {report['peak_rss_mb']:.0f} MB"
+    )
+    if "compile" in report:
+        compile_info = report["compile"]
+        lines.append(
+            f"first import with compilation: {compile_info['cold_seconds']:.1f} s; "
+            f"with the on-disk cache: {compile_info['cached_seconds']:.1f} s"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:  # pragma: no cover - thin wrapper used by the CLI
+    report = run_benchmarks()
+    print(format_table(report))
+    json.dumps(report)
