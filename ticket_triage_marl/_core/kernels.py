@@ -138,7 +138,7 @@ from .layout import (
     WORK_TOTAL,
 )
 
-JIT = {"cache": True, "nogil": True}
+JIT = {"cache": True, "nogil": True, "_nrt": False}  # no reference counting: kernels never allocate
 WORK_EPSILON = 1e-9  # work at or below this is done
 MAX_ARRIVALS_PER_STEP = 64  # cap of the poisson draw (rate <= 16 makes it unreachable in practice)
 
@@ -195,6 +195,35 @@ def standard_normal(env_i, n, key, purpose_1, purpose_2, index):
     u1 = uniform(env_i, n, key, purpose_1, index)
     u2 = uniform(env_i, n, key, purpose_2, index)
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+# Kernels index arrays element by element and never slice: a slice is an array
+# view whose reference count numba updates atomically, and every environment
+# shares the same arrays, so views in the hot path serialize the threads.
+
+
+@njit(**JIT)
+def _copy_ticket(source_i, source_f, source_row, ticket_i, ticket_f, n, row):
+    """Copy ticket record ``source_*[n, source_row]`` into ``ticket_*[n, row]``."""
+    for k in range(ticket_i.shape[2]):
+        ticket_i[n, row, k] = source_i[n, source_row, k]
+    for k in range(ticket_f.shape[2]):
+        ticket_f[n, row, k] = source_f[n, source_row, k]
+
+
+@njit(**JIT)
+def _fill_int(array, n, value):
+    """``array[n, ...] = value`` for a 3-D int array, without a view."""
+    for i in range(array.shape[1]):
+        for k in range(array.shape[2]):
+            array[n, i, k] = value
+
+
+@njit(**JIT)
+def _fill_float(array, n, value):
+    for i in range(array.shape[1]):
+        for k in range(array.shape[2]):
+            array[n, i, k] = value
 
 
 # ----------------------------------------------------------------------------
@@ -261,10 +290,13 @@ def _draw_work(env_i, params, n, ticket_id):
 
 @njit(**JIT)
 def _clear_row(ticket_i, ticket_f, contributed, n, row):
-    ticket_i[n, row, :] = 0
+    for k in range(ticket_i.shape[2]):
+        ticket_i[n, row, k] = 0
     ticket_i[n, row, WAITING_ON] = -1
-    ticket_f[n, row, :] = 0.0
-    contributed[n, row, :] = 0.0
+    for k in range(ticket_f.shape[2]):
+        ticket_f[n, row, k] = 0.0
+    for k in range(contributed.shape[2]):
+        contributed[n, row, k] = 0.0
 
 
 @njit(**JIT)
@@ -278,7 +310,8 @@ def _write_new_ticket(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps
             break
     component = int(uniform(env_i, n, ticket_id, RNG_COMPONENT, 0) * params[P_N_COMPONENTS])
     work = _draw_work(env_i, params, n, ticket_id)
-    ticket_i[n, row, :] = 0
+    for k in range(ticket_i.shape[2]):
+        ticket_i[n, row, k] = 0
     ticket_i[n, row, ACTIVE] = 1
     ticket_i[n, row, TICKET_ID] = ticket_id
     ticket_i[n, row, SEVERITY] = severity
@@ -328,13 +361,12 @@ def _promote_queue(ticket_i, ticket_f, contributed, env_i, n, n_slots):
             return
         if ticket_i[n, slot, ACTIVE] == 1:
             continue
-        ticket_i[n, slot, :] = ticket_i[n, n_slots, :]
-        ticket_f[n, slot, :] = ticket_f[n, n_slots, :]
-        contributed[n, slot, :] = 0.0
+        _copy_ticket(ticket_i, ticket_f, n_slots, ticket_i, ticket_f, n, slot)
+        for engineer in range(contributed.shape[2]):
+            contributed[n, slot, engineer] = 0.0
         count = env_i[n, QUEUE_COUNT]
         for position in range(n_slots, n_slots + count - 1):
-            ticket_i[n, position, :] = ticket_i[n, position + 1, :]
-            ticket_f[n, position, :] = ticket_f[n, position + 1, :]
+            _copy_ticket(ticket_i, ticket_f, position + 1, ticket_i, ticket_f, n, position)
         _clear_row(ticket_i, ticket_f, contributed, n, n_slots + count - 1)
         env_i[n, QUEUE_COUNT] = count - 1
 
@@ -382,12 +414,14 @@ def _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, 
             if row < 0:
                 env_i[n, DROPPED] += 1
             else:
-                ticket_i[n, row, :] = reopen_i[n, k, :]
+                _copy_ticket(reopen_i, reopen_f, k, ticket_i, ticket_f, n, row)
                 ticket_i[n, row, REOPEN_DUE] = 0
-                ticket_f[n, row, :] = reopen_f[n, k, :]
-                contributed[n, row, :] = 0.0
-            reopen_i[n, k, :] = 0
-            reopen_f[n, k, :] = 0.0
+                for engineer in range(contributed.shape[2]):
+                    contributed[n, row, engineer] = 0.0
+            for field in range(reopen_i.shape[2]):
+                reopen_i[n, k, field] = 0
+            for field in range(reopen_f.shape[2]):
+                reopen_f[n, k, field] = 0.0
     for _ in range(_arrival_count(env_i, params, n, step)):
         _arrive_new(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps, n, n_slots)
 
@@ -400,8 +434,10 @@ def _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, 
 @njit(**JIT)
 def begin_tick(engineer_i, accumulated, n):
     """Start a tick: clear this tick's reward accumulators and invalid flags."""
-    accumulated[n, :, :] = 0.0
-    engineer_i[n, :, INVALID] = 0
+    for engineer in range(engineer_i.shape[1]):
+        for component in range(N_REWARD):
+            accumulated[n, engineer, component] = 0.0
+        engineer_i[n, engineer, INVALID] = 0
 
 
 @njit(**JIT)
@@ -583,7 +619,8 @@ def _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reope
                     delay = 1 + int(uniform(env_i, n, ticket_id, RNG_REOPEN_DELAY, step) * params[P_REOPEN_WINDOW])
                     work = max(ticket_f[n, slot, WORK_TOTAL] * params[P_REOPEN_WORK_FRACTION], WORK_EPSILON * 10)
                     severity = ticket_i[n, slot, SEVERITY]
-                    reopen_i[n, k, :] = 0
+                    for field in range(reopen_i.shape[2]):
+                        reopen_i[n, k, field] = 0
                     reopen_i[n, k, ACTIVE] = 1
                     reopen_i[n, k, TICKET_ID] = ticket_id
                     reopen_i[n, k, SEVERITY] = severity
@@ -683,13 +720,14 @@ def reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_s
     # rows past the queue's tail are rewritten whole when used: clear only the live ones
     for row in range(n_slots + env_i[n, QUEUE_COUNT]):
         _clear_row(ticket_i, ticket_f, contributed, n, row)
-    reopen_i[n, :, :] = 0
-    reopen_f[n, :, :] = 0.0
-    accumulated[n, :, :] = 0.0
-    parts[n, :, :] = 0.0
-    rewards[n, :] = 0.0
-    engineer_i[n, :, :] = 0
-    engineer_i[n, :, CURRENT_SLOT] = -1
+    _fill_int(reopen_i, n, 0)
+    _fill_float(reopen_f, n, 0.0)
+    _fill_float(accumulated, n, 0.0)
+    _fill_float(parts, n, 0.0)
+    _fill_int(engineer_i, n, 0)
+    for engineer in range(n_engineers):
+        rewards[n, engineer] = 0.0
+        engineer_i[n, engineer, CURRENT_SLOT] = -1
     for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT):
         env_i[n, field] = 0
     noise = params[P_SKILL_NOISE]
@@ -712,7 +750,7 @@ def reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_s
 
 @njit(**JIT)
 def _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, out):
-    """Global (5) . tickets (T x 9) . engineers (E x 3) into ``out[:5+9T+3E]``."""
+    """Global (5) . tickets (T x 9) . engineers (E x 3) into ``out[n, 0, n, 0, :5+9T+3E]``."""
     n_engineers = engineer_i.shape[1]
     horizon = params[P_HORIZON]
     age_scale = params[P_AGE_SCALE]
@@ -726,56 +764,56 @@ def _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slo
             open_count += 1
             age_sum += ticket_i[n, row, AGE]
     mean_age = age_sum / open_count if open_count > 0 else 0.0
-    out[0] = min(env_i[n, T] / horizon, 1.0)
-    out[1] = open_count / (open_count + n_slots)
-    out[2] = min(mean_age / age_scale, 1.0)
-    out[3] = min(env_i[n, BREACHES] / horizon, 1.0)
-    out[4] = min(env_i[n, RESOLVED] / horizon, 1.0)
+    out[n, 0, 0] = min(env_i[n, T] / horizon, 1.0)
+    out[n, 0, 1] = open_count / (open_count + n_slots)
+    out[n, 0, 2] = min(mean_age / age_scale, 1.0)
+    out[n, 0, 3] = min(env_i[n, BREACHES] / horizon, 1.0)
+    out[n, 0, 4] = min(env_i[n, RESOLVED] / horizon, 1.0)
     base = N_GLOBAL
     for slot in range(n_slots):
         o = base + slot * N_TICKET_FEATURES
         if ticket_i[n, slot, ACTIVE] == 0:
             for k in range(N_TICKET_FEATURES):
-                out[o + k] = 0.0
+                out[n, 0, o + k] = 0.0
             continue
         assigned = 0
         for engineer in range(n_engineers):
             if engineer_i[n, engineer, CURRENT_SLOT] == slot:
                 assigned += 1
         work = ticket_f[n, slot, WORK_REMAINING]
-        out[o + 0] = ticket_i[n, slot, SEVERITY] / 4.0
-        out[o + 1] = min(ticket_i[n, slot, AGE] / age_scale, 1.0)
-        out[o + 2] = (ticket_i[n, slot, COMPONENT] + 1.0) / params[P_N_COMPONENTS]
-        out[o + 3] = max(-1.0, min(ticket_i[n, slot, SLA_REMAINING] / age_scale, 1.0))
-        out[o + 4] = 1.0 if ticket_i[n, slot, WAITING_ON] >= 0 else 0.0
-        out[o + 5] = min(ticket_i[n, slot, BLOCKED] / info_scale, 1.0)
-        out[o + 6] = work / (work + work_mean)
-        out[o + 7] = float(ticket_i[n, slot, ESCALATED])
-        out[o + 8] = assigned / n_engineers
+        out[n, 0, o + 0] = ticket_i[n, slot, SEVERITY] / 4.0
+        out[n, 0, o + 1] = min(ticket_i[n, slot, AGE] / age_scale, 1.0)
+        out[n, 0, o + 2] = (ticket_i[n, slot, COMPONENT] + 1.0) / params[P_N_COMPONENTS]
+        out[n, 0, o + 3] = max(-1.0, min(ticket_i[n, slot, SLA_REMAINING] / age_scale, 1.0))
+        out[n, 0, o + 4] = 1.0 if ticket_i[n, slot, WAITING_ON] >= 0 else 0.0
+        out[n, 0, o + 5] = min(ticket_i[n, slot, BLOCKED] / info_scale, 1.0)
+        out[n, 0, o + 6] = work / (work + work_mean)
+        out[n, 0, o + 7] = float(ticket_i[n, slot, ESCALATED])
+        out[n, 0, o + 8] = assigned / n_engineers
     base += n_slots * N_TICKET_FEATURES
     for engineer in range(n_engineers):
         o = base + engineer * N_ENGINEER_FEATURES
         current = engineer_i[n, engineer, CURRENT_SLOT]
         time_on = float(engineer_i[n, engineer, TIME_ON_TICKET])
-        out[o + 0] = 1.0 if current >= 0 else 0.0
-        out[o + 1] = (current + 1.0) / n_slots
-        out[o + 2] = time_on / (time_on + work_mean)
+        out[n, 0, o + 0] = 1.0 if current >= 0 else 0.0
+        out[n, 0, o + 1] = (current + 1.0) / n_slots
+        out[n, 0, o + 2] = time_on / (time_on + work_mean)
 
 
 @njit(**JIT)
-def _write_shared_mask(ticket_i, params, n, n_slots, mask):
+def _write_shared_mask(ticket_i, params, n, n_slots, masks):
     """The part of every on-shift engineer's mask that does not depend on who
     asks: :func:`action_is_valid` evaluated once per slot (same rules)."""
     pool_open = escalated_count(ticket_i, n, n_slots) < int(params[P_MAX_ESCALATED])
     max_deferrals = int(params[P_MAX_DEFERRALS])
-    mask[0] = 1
+    masks[n, 0, 0] = 1
     for slot in range(n_slots):
         active = ticket_i[n, slot, ACTIVE] == 1
-        mask[1 + slot] = 1 if active and ticket_is_workable(ticket_i, n, slot) else 0
-        mask[1 + n_slots + slot] = 1 if active and pool_open and ticket_i[n, slot, ESCALATED] == 0 else 0
-        mask[1 + 2 * n_slots + slot] = 1 if active and ticket_i[n, slot, BLOCKED] == 0 else 0
+        masks[n, 0, 1 + slot] = 1 if active and ticket_is_workable(ticket_i, n, slot) else 0
+        masks[n, 0, 1 + n_slots + slot] = 1 if active and pool_open and ticket_i[n, slot, ESCALATED] == 0 else 0
+        masks[n, 0, 1 + 2 * n_slots + slot] = 1 if active and ticket_i[n, slot, BLOCKED] == 0 else 0
         deferrable = ticket_i[n, slot, SEVERITY] < 4 and ticket_i[n, slot, DEFERRALS] < max_deferrals and ticket_i[n, slot, BREACHED] == 0
-        mask[1 + 3 * n_slots + slot] = 1 if active and deferrable else 0
+        masks[n, 0, 1 + 3 * n_slots + slot] = 1 if active and deferrable else 0
 
 
 @njit(**JIT)
@@ -783,16 +821,17 @@ def _write_agent_masks(ticket_i, engineer_i, params, n, n_slots, masks):
     """Every engineer's mask: off shift only NOOP; otherwise the shared mask
     plus WORK on its own current ticket (always allowed: it means "continue").
     The shared mask is built in row 0, copied to the others, row 0 last."""
-    _write_shared_mask(ticket_i, params, n, n_slots, masks[n, 0])
+    _write_shared_mask(ticket_i, params, n, n_slots, masks)
+    n_actions = masks.shape[2]
     for engineer in range(engineer_i.shape[1] - 1, -1, -1):
-        mask = masks[n, engineer]
         if engineer > 0:
-            mask[:] = masks[n, 0]
+            for action in range(n_actions):
+                masks[n, engineer, action] = masks[n, 0, action]
         if engineer_i[n, engineer, ON_SHIFT] == 0:
-            mask[:] = 0
-            mask[0] = 1
+            for action in range(1, n_actions):
+                masks[n, engineer, action] = 0
         elif engineer_i[n, engineer, CURRENT_SLOT] >= 0:
-            mask[1 + engineer_i[n, engineer, CURRENT_SLOT]] = 1
+            masks[n, engineer, 1 + engineer_i[n, engineer, CURRENT_SLOT]] = 1
 
 
 @njit(**JIT)
@@ -801,50 +840,51 @@ def observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, obs
     n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
     n_engineers = engineer_i.shape[1]
     team_size = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
-    _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, observations[n, 0])
+    _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, observations)
     local = params[P_LOCAL_OBSERVATION] > 0.0
     for engineer in range(n_engineers - 1, -1, -1):  # row 0 holds the team features: change it last
-        row = observations[n, engineer]
         if engineer > 0:
-            row[:team_size] = observations[n, 0, :team_size]
+            for k in range(team_size):
+                observations[n, engineer, k] = observations[n, 0, k]
         for k in range(n_engineers):
-            row[team_size + k] = 1.0 if k == engineer else 0.0
+            observations[n, engineer, team_size + k] = 1.0 if k == engineer else 0.0
         if local:  # zero tickets outside the engineer's components
             for slot in range(n_slots):
                 if ticket_i[n, slot, ACTIVE] == 0 or engineer_i[n, engineer, CURRENT_SLOT] == slot:
                     continue
                 if skills[n, engineer, ticket_i[n, slot, COMPONENT]] < 1.0:
                     o = N_GLOBAL + slot * N_TICKET_FEATURES
-                    row[o : o + N_TICKET_FEATURES] = 0.0
+                    for k in range(N_TICKET_FEATURES):
+                        observations[n, engineer, o + k] = 0.0
     _write_agent_masks(ticket_i, engineer_i, params, n, n_slots, masks)
 
 
 @njit(**JIT)
 def write_state(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, out):
-    """The centralized-critic state: team features plus what agents cannot see."""
+    """The centralized-critic state into ``out[n, 0, :]``: team features plus what agents cannot see."""
     n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
     n_engineers = engineer_i.shape[1]
     _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, out)
     o = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
     max_deferrals = max(params[P_MAX_DEFERRALS], 1.0)
     for slot in range(n_slots):
-        out[o + 0] = float(ticket_i[n, slot, AMBIGUOUS])
-        out[o + 1] = float(ticket_i[n, slot, REOPENED])
-        out[o + 2] = float(ticket_i[n, slot, BREACHED])
-        out[o + 3] = min(ticket_i[n, slot, DEFERRALS] / max_deferrals, 1.0)
+        out[n, 0, o + 0] = float(ticket_i[n, slot, AMBIGUOUS])
+        out[n, 0, o + 1] = float(ticket_i[n, slot, REOPENED])
+        out[n, 0, o + 2] = float(ticket_i[n, slot, BREACHED])
+        out[n, 0, o + 3] = min(ticket_i[n, slot, DEFERRALS] / max_deferrals, 1.0)
         o += N_STATE_TICKET_EXTRA
     ramp_scale = max(params[P_SWITCH_RAMP_STEPS], 1.0)
     for engineer in range(n_engineers):
-        out[o + 0] = float(engineer_i[n, engineer, ON_SHIFT])
-        out[o + 1] = min(engineer_i[n, engineer, RAMP_LEFT] / ramp_scale, 1.0)
+        out[n, 0, o + 0] = float(engineer_i[n, engineer, ON_SHIFT])
+        out[n, 0, o + 1] = min(engineer_i[n, engineer, RAMP_LEFT] / ramp_scale, 1.0)
         o += N_STATE_ENGINEER_EXTRA
-    out[o + 0] = env_i[n, QUEUE_COUNT] / max(params[P_MAX_QUEUE], 1.0)
-    out[o + 1] = escalated_count(ticket_i, n, n_slots) / max(params[P_MAX_ESCALATED], 1.0)
+    out[n, 0, o + 0] = env_i[n, QUEUE_COUNT] / max(params[P_MAX_QUEUE], 1.0)
+    out[n, 0, o + 1] = escalated_count(ticket_i, n, n_slots) / max(params[P_MAX_ESCALATED], 1.0)
     o += N_STATE_GLOBAL_EXTRA
     for engineer in range(n_engineers):
         for component in range(skills.shape[2]):
             skill = skills[n, engineer, component]
-            out[o] = skill / (1.0 + skill)
+            out[n, 0, o] = skill / (1.0 + skill)
             o += 1
 
 
@@ -873,7 +913,8 @@ def coordinator_joint_action(ticket_i, engineer_i, params, n, action, n_slots, j
     :func:`side_action_engineer`, everyone else continues.
     """
     n_engineers = engineer_i.shape[1]
-    joint[n, :] = 0
+    for engineer in range(n_engineers):
+        joint[n, engineer] = 0
     if action == 0:
         return COORD_NOOP
     index = action - 1
@@ -903,22 +944,22 @@ def coordinator_joint_action(ticket_i, engineer_i, params, n, action, n_slots, j
 
 
 @njit(**JIT)
-def write_coordinator_mask(ticket_i, engineer_i, params, n, n_slots, mask):
-    """Exact validity of every coordinator action, ``mask`` of length 1+T*E+4T."""
+def write_coordinator_mask(ticket_i, engineer_i, params, n, n_slots, masks):
+    """Exact validity of every coordinator action, ``masks[n]`` of length 1+T*E+4T."""
     n_engineers = engineer_i.shape[1]
-    mask[0] = 1
+    masks[n, 0] = 1
     actor = side_action_engineer(engineer_i, n)
     swarm_base = 1 + n_slots * n_engineers + 3 * n_slots
     for slot in range(n_slots):
         any_work = False
         for engineer in range(n_engineers):
             ok = action_is_valid(ticket_i, engineer_i, params, n, engineer, VERB_WORK, slot, n_slots)
-            mask[1 + slot * n_engineers + engineer] = 1 if ok else 0
+            masks[n, 1 + slot * n_engineers + engineer] = 1 if ok else 0
             any_work = any_work or ok
-        mask[swarm_base + slot] = 1 if any_work else 0
+        masks[n, swarm_base + slot] = 1 if any_work else 0
         for block in range(3):
             ok = action_is_valid(ticket_i, engineer_i, params, n, actor, block + 2, slot, n_slots)
-            mask[1 + n_slots * n_engineers + block * n_slots + slot] = 1 if ok else 0
+            masks[n, 1 + n_slots * n_engineers + block * n_slots + slot] = 1 if ok else 0
 
 
 @njit(**JIT)
@@ -957,10 +998,11 @@ def team_reward(parts, params, n, team_parts):
 
 @njit(**JIT)
 def observe_coordinator(ticket_i, ticket_f, engineer_i, env_i, params, n, observations, masks):
-    """The seed's flat observation (5+9T+3E) and the exact coordinator mask."""
+    """The seed's flat observation ``observations[n, 0]`` (5+9T+3E) and the
+    exact coordinator mask ``masks[n]``."""
     n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
-    _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, observations[n])
-    write_coordinator_mask(ticket_i, engineer_i, params, n, n_slots, masks[n])
+    _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, observations)
+    write_coordinator_mask(ticket_i, engineer_i, params, n, n_slots, masks)
 
 
 # ----------------------------------------------------------------------------
@@ -985,7 +1027,7 @@ def step_and_observe_one(ticket_i, ticket_f, contributed, engineer_i, env_i, ski
     observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, 0, observations, masks)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True, _nrt=False)
 def step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, observations, masks, done, autoreset):
     """Step every environment; with ``autoreset``, environments that were done
     at the previous step start their next episode instead (next-step reset)."""
@@ -1001,7 +1043,7 @@ def step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_
         observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, observations, masks)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True, _nrt=False)
 def reset_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, which, observations, masks):
     """Reset the environments with ``which[n]`` set (seed/episode set by the caller)."""
     for n in prange(env_i.shape[0]):
@@ -1018,7 +1060,7 @@ def coordinator_step_and_observe_one(ticket_i, ticket_f, contributed, engineer_i
     observe_coordinator(ticket_i, ticket_f, engineer_i, env_i, params, 0, observations, masks)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True, _nrt=False)
 def coordinator_step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, coordinator_actions, joint, coordinator_invalid, team_parts, team_rewards, observations, masks, done, autoreset):
     """Coordinator step of every environment (next-step autoreset as :func:`step_batch`)."""
     horizon = int(params[P_HORIZON])
@@ -1027,7 +1069,10 @@ def coordinator_step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, s
             env_i[n, EPISODE] += 1
             reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
             coordinator_invalid[n] = False
-            team_parts[n, :] = 0.0
+            for component in range(N_REWARD):
+                team_parts[n, component] = 0.0
+            for engineer in range(joint.shape[1]):
+                joint[n, engineer] = 0
             team_rewards[n] = 0.0
             done[n] = False
         else:
@@ -1037,7 +1082,7 @@ def coordinator_step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, s
         observe_coordinator(ticket_i, ticket_f, engineer_i, env_i, params, n, observations, masks)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True, _nrt=False)
 def observe_coordinator_batch(ticket_i, ticket_f, engineer_i, env_i, params, which, observations, masks):
     for n in prange(env_i.shape[0]):
         if which[n]:

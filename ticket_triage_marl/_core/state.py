@@ -150,7 +150,9 @@ class BatchSim:
         self.masks = np.zeros((n, e, 1 + 4 * t), dtype=np.int8)
         self.seeded = np.zeros(n, dtype=np.bool_)
         # coordinator view (allocated small; only the coordinator adapters use it)
-        self.coordinator_observations = np.zeros((n, team_observation_size(config)), dtype=np.float32)
+        # kernels write observations as (N, rows, D); the coordinator has one row
+        self._coordinator_observations = np.zeros((n, 1, team_observation_size(config)), dtype=np.float32)
+        self.coordinator_observations = self._coordinator_observations[:, 0, :]  # (N, D) view
         self.coordinator_masks = np.zeros((n, coordinator_action_count(config)), dtype=np.int8)
         self.joint = np.zeros((n, e), dtype=np.int64)
         self.coordinator_invalid = np.zeros(n, dtype=np.bool_)
@@ -222,25 +224,25 @@ class BatchSim:
         """Coordinator step of environment 0 (``coordinator_actions`` shape (1,))."""
         K.coordinator_step_and_observe_one(
             *self._dynamics(), coordinator_actions, self.joint, self.coordinator_invalid, self.team_parts,
-            self.team_rewards, self.coordinator_observations, self.coordinator_masks,
+            self.team_rewards, self._coordinator_observations, self.coordinator_masks,
         )  # fmt: skip
 
     def coordinator_step_all(self, coordinator_actions: np.ndarray, done: np.ndarray, autoreset: bool) -> None:
         K.coordinator_step_batch(
             *self._with_base_skills(), coordinator_actions, self.joint, self.coordinator_invalid, self.team_parts,
-            self.team_rewards, self.coordinator_observations, self.coordinator_masks, done, autoreset,
+            self.team_rewards, self._coordinator_observations, self.coordinator_masks, done, autoreset,
         )  # fmt: skip
 
     def observe_coordinator(self, n: int) -> None:
         K.observe_coordinator(
             self.ticket_i, self.ticket_f, self.engineer_i, self.env_i, self.params, n,
-            self.coordinator_observations, self.coordinator_masks,
+            self._coordinator_observations, self.coordinator_masks,
         )  # fmt: skip
 
     def observe_coordinator_many(self, which: np.ndarray) -> None:
         K.observe_coordinator_batch(
             self.ticket_i, self.ticket_f, self.engineer_i, self.env_i, self.params, which,
-            self.coordinator_observations, self.coordinator_masks,
+            self._coordinator_observations, self.coordinator_masks,
         )  # fmt: skip
 
     def team_reward_breakdown(self, n: int) -> dict[str, float]:
@@ -254,9 +256,9 @@ class BatchSim:
         )  # fmt: skip
 
     def state(self, n: int) -> np.ndarray:
-        out = np.zeros(state_size(self.config), dtype=np.float32)
+        out = np.zeros((self.num_envs, 1, state_size(self.config)), dtype=np.float32)
         K.write_state(self.ticket_i, self.ticket_f, self.engineer_i, self.env_i, self.skills, self.params, n, out)
-        return out
+        return out[n, 0]
 
     # -- reading ------------------------------------------------------------
     def t(self, n: int) -> int:
