@@ -19,6 +19,7 @@ from .actions import AgentVerb, Verb, agent_action, coordinator_action, decode_a
 from .config import EnvConfig, load_config
 from .coordinator import CoordinatorWrapper, TicketTriageEnv
 from .multiagent import TicketTriageAECEnv, TicketTriageParallelEnv, env, parallel_env, raw_env
+from .vector import TicketTriageVectorEnv, VectorTicketTriage
 
 try:
     __version__ = version("ticket_triage_marl")
@@ -32,7 +33,9 @@ __all__ = [
     "TicketTriageAECEnv",
     "TicketTriageEnv",
     "TicketTriageParallelEnv",
+    "TicketTriageVectorEnv",
     "Verb",
+    "VectorTicketTriage",
     "__version__",
     "agent_action",
     "coordinator_action",
@@ -49,7 +52,10 @@ __all__ = [
 # truncates itself at ``config.horizon``, which keyword overrides can change.
 # The batched coordinator adds its ``vector_entry_point`` here.
 _GYMNASIUM_ENVS: dict[str, dict[str, str]] = {
-    "TicketTriage-v0": {"entry_point": "ticket_triage_marl.coordinator:TicketTriageEnv"},
+    "TicketTriage-v0": {
+        "entry_point": "ticket_triage_marl.coordinator:TicketTriageEnv",
+        "vector_entry_point": "ticket_triage_marl.vector:TicketTriageVectorEnv",
+    },
 }
 
 

@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(
-        dest="command", metavar="{rollout,validate,evaluate,replay}", parser_class=_Parser, required=True
+        dest="command", metavar="{rollout,validate,evaluate,replay,bench}", parser_class=_Parser, required=True
     )
 
     rollout = commands.add_parser(
@@ -213,7 +213,82 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("trace", help="trace file written by 'ticket-triage rollout --out'")
     replay.set_defaults(handler=_cmd_replay)
 
+    bench = commands.add_parser(
+        "bench",
+        help="steps per second of every API, as ratios to CartPole-v1",
+        description="Measure steps/s of the coordinator, parallel and AEC envs and of the batched engine at "
+        "several sizes and thread counts, with random masked actions and observations built, each also as a "
+        "ratio to Gymnasium's CartPole-v1 stepped the same way in the same process.",
+    )
+    bench.add_argument("--seconds", type=_positive_float, default=2.0, help="seconds per measurement (default 2)")
+    bench.add_argument(
+        "--sizes", type=_int_list, default=[1, 64, 1024, 4096, 16384], help="batch sizes N (default 1,64,1024,4096,16384)"
+    )
+    bench.add_argument("--threads", type=_int_list, default=[1, 2], help="numba thread counts (default 1,2)")
+    bench.add_argument(
+        "--apis",
+        type=_api_list,
+        default=list(BENCH_APIS),
+        help=f"comma-separated subset of {','.join(BENCH_APIS)} (default all)",
+    )
+    bench.add_argument("--compile-time", action="store_true", help="also time a cold first import (~1 min)")
+    bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    _add_config_arguments(bench)
+    bench.set_defaults(handler=_cmd_bench)
+
     return parser
+
+
+BENCH_APIS = ("coordinator", "parallel", "aec", "mpe", "batch")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not values or any(value < 1 for value in values):
+        raise argparse.ArgumentTypeError(f"expected integers >= 1, got {text!r}")
+    return values
+
+
+def _api_list(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in BENCH_APIS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown api(s) {unknown or text!r}; choose from {','.join(BENCH_APIS)}")
+    return names
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import format_table, run_benchmarks
+
+    config = _config_from(args)
+    report = run_benchmarks(
+        seconds=args.seconds,
+        sizes=tuple(args.sizes),
+        threads=tuple(args.threads),
+        config=config,
+        apis=tuple(args.apis),
+        with_compile_time=args.compile_time,
+    )
+    print(format_table(report))
+    if args.json:
+        with _atomic_writer(args.json) as out:
+            json.dump(_json_safe(report), out, indent=2)
+            out.write("\n")
+        print(f"results written to {args.json}")
+    return 0
 
 
 # -- running an env of any API the same way ---------------------------------------------

@@ -1,0 +1,149 @@
+"""The batched engine: one implementation of the dynamics, bit-identical to the
+single envs through auto-resets, whatever the batch size and thread count."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numba
+import numpy as np
+import pytest
+from gymnasium.vector import AutoresetMode
+
+import ticket_triage_marl as ttm
+from ticket_triage_marl.bench import random_masked_actions, run_benchmarks
+from ticket_triage_marl.cli import main as cli_main
+
+CONFIG = ttm.EnvConfig(horizon=12, p_reopen=0.3, p_ambiguous=0.3, p_dependency=0.2, reopen_window=3)
+
+
+def _random_actions(rng: np.random.Generator, masks: np.ndarray) -> np.ndarray:
+    actions = np.zeros(masks.shape[:-1], dtype=np.int64)
+    random_masked_actions(masks, rng.random(masks.shape[:-1]), actions)
+    return actions
+
+
+def test_multiagent_batch_equals_single_envs_through_autoresets():
+    n_envs, seed = 3, 40
+    vec = ttm.VectorTicketTriage(num_envs=n_envs, config=CONFIG)
+    observations, infos = vec.reset(seed=seed)
+    singles = [ttm.parallel_env(config=CONFIG) for _ in range(n_envs)]
+    single_obs = [env.reset(seed=seed + i)[0] for i, env in enumerate(singles)]
+    rng = np.random.default_rng(0)
+    for step in range(3 * CONFIG.horizon + 2):
+        for i, env in enumerate(singles):
+            for k, agent in enumerate(env.possible_agents):
+                assert np.array_equal(single_obs[i][agent]["observation"], observations[i, k]), (step, i)
+                assert np.array_equal(single_obs[i][agent]["action_mask"], infos["action_mask"][i, k])
+        actions = _random_actions(rng, infos["action_mask"])
+        observations, rewards, terminations, truncations, infos = vec.step(actions)
+        assert not terminations.any()
+        for i, env in enumerate(singles):
+            if not env.agents:  # the batch reset this env at this step (next-step autoreset)
+                assert infos["_reset"][i] and not truncations[i] and (rewards[i] == 0).all()
+                single_obs[i], _ = env.reset()
+            else:
+                single_obs[i], single_rewards, _, single_trunc, _ = env.step(
+                    {agent: int(actions[i, k]) for k, agent in enumerate(env.possible_agents)}
+                )
+                assert [single_rewards[a] for a in env.possible_agents] == rewards[i].tolist()
+                assert all(single_trunc.values()) == truncations[i]
+            assert env.snapshot() == vec.snapshot(i)
+
+
+def test_coordinator_vector_env_equals_single_coordinator():
+    n_envs, seed = 3, 7
+    vec = gym.make_vec("TicketTriage-v0", num_envs=n_envs, horizon=10)
+    assert isinstance(vec, ttm.TicketTriageVectorEnv)  # native, not SyncVectorEnv
+    assert vec.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
+    assert vec.single_observation_space.shape == (104,)
+    singles = [ttm.TicketTriageEnv(horizon=10) for _ in range(n_envs)]
+    observations, _ = vec.reset(seed=seed)
+    single = [env.reset(seed=seed + i) for i, env in enumerate(singles)]
+    done = [False] * n_envs
+    rng = np.random.default_rng(1)
+    for _ in range(25):
+        masks = vec.action_masks()
+        assert masks.shape == (n_envs, vec.single_action_space.n)
+        for i in range(n_envs):
+            assert np.array_equal(observations[i], single[i][0])
+            assert np.array_equal(masks[i], single[i][1]["action_mask"])
+        actions = np.array([rng.choice(np.flatnonzero(mask)) for mask in masks])
+        observations, rewards, terminations, truncations, infos = vec.step(actions)
+        for i, env in enumerate(singles):
+            if done[i]:
+                single[i] = env.reset()
+                assert rewards[i] == 0.0 and not truncations[i]
+                done[i] = False
+                continue
+            obs, reward, _, truncated, info = env.step(int(actions[i]))
+            single[i] = (obs, info)
+            assert reward == rewards[i] and truncated == truncations[i]
+            assert info["total_resolved"] == infos["total_resolved"][i]
+            done[i] = truncated
+    vec.close()
+
+
+def test_results_do_not_depend_on_batch_size_or_threads():
+    def run(num_envs: int, threads: int) -> tuple[np.ndarray, np.ndarray]:
+        numba.set_num_threads(threads)
+        try:
+            vec = ttm.VectorTicketTriage(num_envs=num_envs, config=CONFIG)
+            _, infos = vec.reset(seed=3)
+            rng = np.random.default_rng(2)
+            history = []
+            for _ in range(30):
+                actions = _random_actions(rng, infos["action_mask"][:2])
+                full = np.zeros((num_envs, CONFIG.n_engineers), dtype=np.int64)
+                full[:2] = actions
+                observations, rewards, _, _, infos = vec.step(full)
+                history.append((observations[:2].copy(), rewards[:2].copy()))
+            return np.stack([h[0] for h in history]), np.stack([h[1] for h in history])
+        finally:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+
+    small = run(2, 1)
+    large = run(9, numba.config.NUMBA_NUM_THREADS)
+    assert np.array_equal(small[0], large[0]) and np.array_equal(small[1], large[1])
+
+
+def test_reset_at_resets_one_environment_only():
+    vec = ttm.VectorTicketTriage(num_envs=3, config=CONFIG, seed=11)
+    vec.reset()
+    for _ in range(5):
+        vec.step(np.zeros((3, CONFIG.n_engineers), dtype=np.int64))
+    before = [vec.snapshot(i) for i in range(3)]
+    vec.reset_at(1, seed=11 + 1)
+    assert vec.snapshot(0) == before[0] and vec.snapshot(2) == before[2]
+    fresh = ttm.parallel_env(config=CONFIG)
+    fresh.reset(seed=12)
+    assert vec.snapshot(1) == fresh.snapshot()
+
+
+def test_seed_lists_and_bad_inputs():
+    vec = ttm.VectorTicketTriage(num_envs=2, config=CONFIG)
+    with pytest.raises(RuntimeError, match="before reset"):
+        vec.step(np.zeros((2, 3), dtype=np.int64))
+    vec.reset(seed=[5, 9])
+    one = ttm.parallel_env(config=CONFIG)
+    one.reset(seed=9)
+    assert vec.snapshot(1) == one.snapshot()
+    with pytest.raises(ValueError, match="shape"):
+        vec.step(np.zeros((3, 3), dtype=np.int64))
+    with pytest.raises(ValueError, match="must be in"):
+        vec.step(np.full((2, 3), 99, dtype=np.int64))
+    with pytest.raises(TypeError, match="integers"):
+        vec.step(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="seed list"):
+        vec.reset(seed=[1, 2, 3])
+    with pytest.raises(ValueError, match="num_envs"):
+        ttm.VectorTicketTriage(num_envs=0)
+
+
+def test_bench_smoke_reports_ratios(capsys):
+    report = run_benchmarks(seconds=0.05, sizes=(2,), threads=(1,), apis=("coordinator", "parallel", "aec", "batch"))
+    names = [result["name"] for result in report["results"]]
+    assert names[0].startswith("CartPole") and any("VectorTicketTriage" in name for name in names)
+    assert all(result["steps_per_second"] > 0 and result["ratio_to_cartpole"] > 0 for result in report["results"])
+    assert cli_main(["bench", "--seconds", "0.05", "--sizes", "2", "--threads", "1", "--apis", "parallel"]) == 0
+    assert "x CartPole" in capsys.readouterr().out
+    assert cli_main(["bench", "--apis", "warp"]) == 2
