@@ -91,6 +91,7 @@ from .layout import (
     P_WORK_DISTRIBUTION,
     P_WORK_MEAN,
     P_WORK_SIGMA,
+    PENDING_REOPENS,
     QUEUE_COUNT,
     R_CONTEXT_SWITCH,
     R_DEFER,
@@ -295,8 +296,9 @@ def _clear_row(ticket_i, ticket_f, contributed, n, row):
     ticket_i[n, row, WAITING_ON] = -1
     for k in range(ticket_f.shape[2]):
         ticket_f[n, row, k] = 0.0
-    for k in range(contributed.shape[2]):
-        contributed[n, row, k] = 0.0
+    if row < contributed.shape[1]:  # credit is tracked for slots only
+        for k in range(contributed.shape[2]):
+            contributed[n, row, k] = 0.0
 
 
 @njit(**JIT)
@@ -406,8 +408,9 @@ def _arrival_count(env_i, params, n, step):
 def _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step):
     _promote_queue(ticket_i, ticket_f, contributed, env_i, n, n_slots)
     # Reopened tickets due now come back as arrivals of their own id.
-    for k in range(reopen_i.shape[1]):
+    for k in range(reopen_i.shape[1] if env_i[n, PENDING_REOPENS] > 0 else 0):
         if reopen_i[n, k, ACTIVE] == 1 and reopen_i[n, k, REOPEN_DUE] <= step:
+            env_i[n, PENDING_REOPENS] -= 1
             env_i[n, ARRIVED] += 1
             env_i[n, REOPENS] += 1
             row = _incoming_row(ticket_i, env_i, params, n, n_slots)
@@ -416,8 +419,9 @@ def _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, 
             else:
                 _copy_ticket(reopen_i, reopen_f, k, ticket_i, ticket_f, n, row)
                 ticket_i[n, row, REOPEN_DUE] = 0
-                for engineer in range(contributed.shape[2]):
-                    contributed[n, row, engineer] = 0.0
+                if row < n_slots:
+                    for engineer in range(contributed.shape[2]):
+                        contributed[n, row, engineer] = 0.0
             for field in range(reopen_i.shape[2]):
                 reopen_i[n, k, field] = 0
             for field in range(reopen_f.shape[2]):
@@ -573,12 +577,13 @@ def _ticket_is_open(ticket_i, n, n_rows, ticket_id):
 
 @njit(**JIT)
 def _release_info_blocks(ticket_i, env_i, n, n_slots):
-    """Info requests count down; when the info arrives the ambiguity is gone."""
-    for row in range(n_slots + env_i[n, QUEUE_COUNT]):
-        if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, BLOCKED] > 0:
-            ticket_i[n, row, BLOCKED] -= 1
-            if ticket_i[n, row, BLOCKED] == 0:
-                ticket_i[n, row, AMBIGUOUS] = 0
+    """Info requests count down; when the info arrives the ambiguity is gone.
+    (Only slots: REQUEST_INFO needs a slot, and a blocked ticket keeps it.)"""
+    for slot in range(n_slots):
+        if ticket_i[n, slot, ACTIVE] == 1 and ticket_i[n, slot, BLOCKED] > 0:
+            ticket_i[n, slot, BLOCKED] -= 1
+            if ticket_i[n, slot, BLOCKED] == 0:
+                ticket_i[n, slot, AMBIGUOUS] = 0
 
 
 @njit(**JIT)
@@ -631,6 +636,7 @@ def _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reope
                     reopen_i[n, k, REOPEN_DUE] = step + delay
                     reopen_f[n, k, WORK_REMAINING] = work
                     reopen_f[n, k, WORK_TOTAL] = work
+                    env_i[n, PENDING_REOPENS] += 1
                     break
         _clear_row(ticket_i, ticket_f, contributed, n, slot)
 
@@ -728,7 +734,7 @@ def reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_s
     for engineer in range(n_engineers):
         rewards[n, engineer] = 0.0
         engineer_i[n, engineer, CURRENT_SLOT] = -1
-    for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT):
+    for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT, PENDING_REOPENS):
         env_i[n, field] = 0
     noise = params[P_SKILL_NOISE]
     for engineer in range(n_engineers):

@@ -52,7 +52,8 @@ QUEUE_COUNT = 7
 SEED_LO = 8  # low 32 bits of the episode seed
 SEED_HI = 9  # high 32 bits
 EPISODE = 10  # episodes started since the last seeded reset
-N_ENV_INT = 11
+PENDING_REOPENS = 11  # entries in use in the reopen buffer
+N_ENV_INT = 12
 
 # --- reward components: parts[n, e, component] (float64) ----------------------
 R_RESOLVE = 0

@@ -112,7 +112,7 @@ class BatchSim:
     - ``ticket_i``  (N, T+Q, N_TICKET_INT) int32: ticket records, slots then queue
       (rows past the queue's tail hold stale data until reused)
     - ``ticket_f``  (N, T+Q, N_TICKET_FLOAT) float64: work remaining / total
-    - ``contributed`` (N, T+Q, E) float64: work each engineer removed (credit)
+    - ``contributed`` (N, T, E) float64: work each engineer removed from each slot (credit)
     - ``engineer_i`` (N, E, N_ENGINEER_INT) int64: current slot, time on it, ...
     - ``env_i``     (N, N_ENV_INT) int64: clock, counters, seed, episode
     - ``skills``    (N, E, C) float64: this episode's skills
@@ -137,7 +137,7 @@ class BatchSim:
         self.base_skills = np.asarray(config.skill_matrix(), dtype=np.float64).reshape(e, c)
         self.ticket_i = np.zeros((n, t + q, L.N_TICKET_INT), dtype=np.int32)
         self.ticket_f = np.zeros((n, t + q, L.N_TICKET_FLOAT), dtype=np.float64)
-        self.contributed = np.zeros((n, t + q, e), dtype=np.float64)
+        self.contributed = np.zeros((n, t, e), dtype=np.float64)
         self.engineer_i = np.zeros((n, e, L.N_ENGINEER_INT), dtype=np.int64)
         self.env_i = np.zeros((n, L.N_ENV_INT), dtype=np.int64)
         self.skills = np.zeros((n, e, c), dtype=np.float64)

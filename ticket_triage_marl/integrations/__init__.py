@@ -1,0 +1,88 @@
+"""Adapters to training libraries, kept at the edge of the package.
+
+Nothing here is imported by ``import ticket_triage_marl``; each adapter imports
+its library (and torch) only when it is used. A missing library raises
+:class:`MissingExtraError`, an :class:`ImportError` whose one-line message says
+what to install.
+
+=====================================  ==============================================
+``make_sb3_vec_env(num_envs)``         Stable-Baselines3 ``VecEnv`` over the batched
+                                       coordinator (one compiled call per step), with
+                                       SB3's same-step reset and exact
+                                       ``action_masks()`` for sb3-contrib's MaskablePPO
+``make_parameter_sharing_vec_env()``   one shared policy for every engineer, through
+                                       SuperSuit, as an SB3 ``VecEnv`` that can be
+                                       seeded and gives ``action_masks()``
+=====================================  ==============================================
+
+Install (torch first, so that pip keeps the CPU build)::
+
+    pip install torch==2.13.0
+    pip install "ticket_triage_marl[sb3]"
+
+Example::
+
+    from sb3_contrib import MaskablePPO
+    from ticket_triage_marl.integrations import make_sb3_vec_env
+
+    env = make_sb3_vec_env(num_envs=64, seed=0)
+    model = MaskablePPO("MlpPolicy", env, seed=0).learn(total_timesteps=100_000)
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+__all__ = [
+    "SB3_INSTALL_HINT",
+    "CoordinatorSB3VecEnv",
+    "MissingExtraError",
+    "SuperSuitVecEnv",
+    "make_parameter_sharing_vec_env",
+    "make_sb3_vec_env",
+    "require",
+]
+
+SB3_INSTALL_HINT = 'pip install torch==2.13.0 && pip install "ticket_triage_marl[sb3]"'
+
+_SB3_NAMES = frozenset({"CoordinatorSB3VecEnv", "SuperSuitVecEnv", "make_parameter_sharing_vec_env", "make_sb3_vec_env"})
+
+
+class MissingExtraError(ImportError):
+    """An optional training library is not installed; the message says how to install it."""
+
+
+def require(module: str, purpose: str, hint: str = SB3_INSTALL_HINT) -> ModuleType:
+    """Import ``module`` or raise :class:`MissingExtraError` with a one-line install hint.
+
+    Args:
+        module: dotted module name, e.g. ``"sb3_contrib"``.
+        purpose: what needs it, for the message (e.g. ``"MaskablePPO"``).
+        hint: the install command to print.
+
+    Raises:
+        MissingExtraError: ``module`` (or something it imports, such as torch) is missing.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        missing = getattr(error, "name", None) or module
+        raise MissingExtraError(
+            f"{purpose} needs {missing!r}, which is not installed; install the training extra: {hint}",
+            name=missing,
+        ) from None
+
+
+def __getattr__(name: str) -> Any:
+    # The SB3 adapters import stable_baselines3 (and torch): only on first use.
+    if name in _SB3_NAMES:
+        from . import sb3
+
+        return getattr(sb3, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _SB3_NAMES)
