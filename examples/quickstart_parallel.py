@@ -21,16 +21,14 @@ def main() -> None:
     args = parser.parse_args()
 
     env = ttm.parallel_env(render_mode="ansi")
-    observations, infos = env.reset(seed=args.seed)
+    observations, _ = env.reset(seed=args.seed)
     rng = np.random.default_rng(args.seed)
     team_return = 0.0
     for _ in range(args.steps):
         if not env.agents:
             break
-        actions = {
-            agent: int(rng.choice(np.flatnonzero(observations[agent]["action_mask"]))) for agent in env.agents
-        }
-        observations, rewards, terminations, truncations, infos = env.step(actions)
+        actions = {agent: int(rng.choice(np.flatnonzero(observations[agent]["action_mask"]))) for agent in env.agents}
+        observations, rewards, _, _, _ = env.step(actions)
         team_return += rewards["engineer_0"]  # team mode: every engineer gets the team reward
     snapshot = env.snapshot()
     print(env.render())

@@ -60,11 +60,11 @@ def test_load_config_files_and_overrides(tmp_path):
     broken.write_text("n_engineers = \n")
     with pytest.raises(ValueError, match="not valid TOML"):
         ttm.load_config(broken)
-    with pytest.raises(FileNotFoundError, match="nope.toml"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.toml"):
         ttm.load_config(tmp_path / "nope.toml")
     typed = tmp_path / "typed.toml"
     typed.write_text('horizon = "long"\n')
-    with pytest.raises(TypeError, match="typed.toml: horizon must be an int"):
+    with pytest.raises(TypeError, match=r"typed\.toml: horizon must be an int"):
         ttm.load_config(typed)
 
 

@@ -68,7 +68,7 @@ def test_coordinator_vector_env_equals_single_coordinator():
             assert np.array_equal(observations[i], single[i][0])
             assert np.array_equal(masks[i], single[i][1]["action_mask"])
         actions = np.array([rng.choice(np.flatnonzero(mask)) for mask in masks])
-        observations, rewards, terminations, truncations, infos = vec.step(actions)
+        observations, rewards, _, truncations, infos = vec.step(actions)
         for i, env in enumerate(singles):
             if done[i]:
                 single[i] = env.reset()

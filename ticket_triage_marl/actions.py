@@ -18,7 +18,14 @@ from ._core import layout as L
 if TYPE_CHECKING:
     from .config import EnvConfig
 
-__all__ = ["AgentVerb", "Verb", "agent_action", "decode_agent_action", "coordinator_action", "decode_coordinator_action"]
+__all__ = [
+    "AgentVerb",
+    "Verb",
+    "agent_action",
+    "coordinator_action",
+    "decode_agent_action",
+    "decode_coordinator_action",
+]
 
 
 class AgentVerb(IntEnum):
@@ -43,7 +50,7 @@ class Verb(IntEnum):
 
 
 def _check_index(name: str, value: int, size: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) and not hasattr(value, "__index__"):
+    if isinstance(value, bool) or (not isinstance(value, int) and not hasattr(value, "__index__")):
         raise TypeError(f"{name} must be an int, got {value!r}")
     value = int(value)
     if not 0 <= value < size:

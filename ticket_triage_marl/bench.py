@@ -13,7 +13,6 @@ episode ends), because absolute times drift between machines and runs.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import platform
@@ -29,7 +28,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["BenchResult", "run_benchmarks", "format_table", "random_masked_actions"]
+__all__ = ["BenchResult", "format_table", "random_masked_actions", "run_benchmarks"]
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -170,6 +169,13 @@ def bench_mpe(seconds: float) -> float | None:
     return _timed(step, seconds, batch=50)
 
 
+def gc_collect() -> None:
+    """Free the previous batch before allocating the next one."""
+    import gc
+
+    gc.collect()
+
+
 def bench_batch(num_envs: int, threads: int, seconds: float, config) -> tuple[float, float]:
     """Batched engine env-steps/s and its state memory in bytes per environment."""
     from .vector import VectorTicketTriage
@@ -189,8 +195,6 @@ def bench_batch(num_envs: int, threads: int, seconds: float, config) -> tuple[fl
 
     calls = _timed(step, seconds, batch=5, warmup=5)
     nbytes = sum(value.nbytes for value in vars(sim).values() if isinstance(value, np.ndarray))
-    del vec, sim
-    gc.collect()
     return calls * num_envs, nbytes / num_envs
 
 
@@ -241,6 +245,7 @@ def run_benchmarks(
         add("MPE simple_spread_v3 parallel", bench_mpe(seconds), unit="steps/s")
     if "batch" in apis:
         for n_threads in threads:
+            gc_collect()
             if n_threads > numba.config.NUMBA_NUM_THREADS:
                 continue
             for num_envs in sizes:

@@ -222,7 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--seconds", type=_positive_float, default=2.0, help="seconds per measurement (default 2)")
     bench.add_argument(
-        "--sizes", type=_int_list, default=[1, 64, 1024, 4096, 16384], help="batch sizes N (default 1,64,1024,4096,16384)"
+        "--sizes",
+        type=_int_list,
+        default=[1, 64, 1024, 4096, 16384],
+        help="batch sizes N (default 1,64,1024,4096,16384)",
     )
     bench.add_argument("--threads", type=_int_list, default=[1, 2], help="numba thread counts (default 1,2)")
     bench.add_argument(

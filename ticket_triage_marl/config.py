@@ -24,7 +24,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["EnvConfig", "load_config", "ARRIVAL_PROCESSES", "WORK_DISTRIBUTIONS"]
+__all__ = ["ARRIVAL_PROCESSES", "WORK_DISTRIBUTIONS", "EnvConfig", "load_config"]
 
 ARRIVAL_PROCESSES = ("bernoulli", "poisson", "trace")
 WORK_DISTRIBUTIONS = ("lognormal", "exponential", "deterministic")
@@ -99,7 +99,7 @@ class EnvConfig:
         r_resolve (1.0), r_sla_breach (-0.2, once per ticket when its deadline
         passes), r_overdue (0.0, per overdue open ticket per step), r_idle
         (-0.05, per on-shift engineer making no progress while a workable
-        ticket exists), r_context_switch (-0.05), r_escalate (-0.1),
+        ticket exists), r_context_switch (-0.05), r_escalate (-0.3, see README),
         r_request_info (-0.05), r_defer (-0.05), r_swarm (-0.05, coordinator
         SWARM), r_invalid (0.0, per masked action applied as NOOP). All finite.
         reward_mode ("team" or "individual").
@@ -155,7 +155,7 @@ class EnvConfig:
     r_overdue: float = 0.0
     r_idle: float = -0.05
     r_context_switch: float = -0.05
-    r_escalate: float = -0.1
+    r_escalate: float = -0.3
     r_request_info: float = -0.05
     r_defer: float = -0.05
     r_swarm: float = -0.05
@@ -195,7 +195,9 @@ class EnvConfig:
         _in_range("p_new_ticket", self.p_new_ticket, 0.0, 1.0)
         _in_range("arrival_rate", self.arrival_rate, 0.0, 16.0)
         _in_range("initial_backlog", self.initial_backlog, 0, self.max_tickets + self.max_queue)
-        if any(p < 0 or p > 1 for p in self.severity_mix) or not math.isclose(sum(self.severity_mix), 1.0, abs_tol=1e-6):
+        if any(p < 0 or p > 1 for p in self.severity_mix) or not math.isclose(
+            sum(self.severity_mix), 1.0, abs_tol=1e-6
+        ):
             raise ValueError(f"severity_mix must be four probabilities in [0, 1] summing to 1, got {self.severity_mix}")
         if any(s < 1 for s in self.sla_steps):
             raise ValueError(f"sla_steps must be four ints >= 1, got {self.sla_steps}")

@@ -58,7 +58,7 @@ from ._core.state import BatchSim, observation_size, state_size
 from .config import EnvConfig, resolve_config
 from .render import RENDER_MODES, render_ansi, render_rgb
 
-__all__ = ["TicketTriageParallelEnv", "TicketTriageAECEnv", "parallel_env", "env", "raw_env", "agent_names"]
+__all__ = ["TicketTriageAECEnv", "TicketTriageParallelEnv", "agent_names", "env", "parallel_env", "raw_env"]
 
 METADATA = {
     "name": "ticket_triage_marl_v0",
@@ -316,7 +316,9 @@ class TicketTriageAECEnv(_SimulationView, AECEnv):
         self._accumulate_rewards()
 
 
-def parallel_env(config: EnvConfig | None = None, render_mode: str | None = None, **overrides: Any) -> TicketTriageParallelEnv:
+def parallel_env(
+    config: EnvConfig | None = None, render_mode: str | None = None, **overrides: Any
+) -> TicketTriageParallelEnv:
     """The PettingZoo parallel env (``max_cycles=`` aliases ``horizon``)."""
     return TicketTriageParallelEnv(config=config, render_mode=render_mode, **overrides)
 

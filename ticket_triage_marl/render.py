@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["render_ansi", "render_rgb", "RENDER_MODES"]
+__all__ = ["RENDER_MODES", "render_ansi", "render_rgb"]
 
 RENDER_MODES = ["human", "ansi", "rgb_array"]
 TOP_TICKETS = 5

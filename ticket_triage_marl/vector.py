@@ -25,7 +25,7 @@ The returned arrays are copies (``copy=True``, the default); with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium
 import numpy as np
@@ -38,7 +38,7 @@ from .actions import coordinator_action_count
 from .config import EnvConfig, resolve_config
 from .multiagent import _Spaces, agent_names
 
-__all__ = ["VectorTicketTriage", "TicketTriageVectorEnv"]
+__all__ = ["TicketTriageVectorEnv", "VectorTicketTriage"]
 
 
 def _batch_seeds(seed: int | list[int] | None, num_envs: int) -> list[int | None]:
@@ -55,7 +55,9 @@ def _batch_seeds(seed: int | list[int] | None, num_envs: int) -> list[int | None
 class _BatchBase:
     """Shared by both views: the sim, seeding, partial resets, counters."""
 
-    def _setup_batch(self, num_envs: int, config: EnvConfig | None, seed: int | None, copy: bool, overrides: dict) -> None:
+    def _setup_batch(
+        self, num_envs: int, config: EnvConfig | None, seed: int | None, copy: bool, overrides: dict
+    ) -> None:
         self._config = resolve_config(config, overrides)
         self.sim = BatchSim(self._config, num_envs=num_envs)
         self.num_envs = self.sim.num_envs
@@ -119,7 +121,14 @@ class VectorTicketTriage(_BatchBase):
 
     reward_names = L.REWARD_NAMES
 
-    def __init__(self, num_envs: int = 1, config: EnvConfig | None = None, seed: int | None = None, copy: bool = True, **overrides: Any) -> None:
+    def __init__(
+        self,
+        num_envs: int = 1,
+        config: EnvConfig | None = None,
+        seed: int | None = None,
+        copy: bool = True,
+        **overrides: Any,
+    ) -> None:
         self._setup_batch(num_envs, config, seed, copy, overrides)
         spaces = _Spaces(self._config)
         self.possible_agents = agent_names(self._config.n_engineers)
@@ -147,12 +156,16 @@ class VectorTicketTriage(_BatchBase):
         self._require_reset()
         actions = np.asarray(actions)
         if actions.shape != self._actions.shape:
-            raise ValueError(f"actions must have shape {self._actions.shape} (num_envs, n_engineers), got {actions.shape}")
+            raise ValueError(
+                f"actions must have shape {self._actions.shape} (num_envs, n_engineers), got {actions.shape}"
+            )
         if not np.issubdtype(actions.dtype, np.integer):
             raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
         n_actions = self._config.n_ticket_actions
         if actions.size and (actions.min() < 0 or actions.max() >= n_actions):
-            raise ValueError(f"actions must be in [0, {n_actions - 1}], got values in [{actions.min()}, {actions.max()}]")
+            raise ValueError(
+                f"actions must be in [0, {n_actions - 1}], got values in [{actions.min()}, {actions.max()}]"
+            )
         self._actions[...] = actions
         resetting = self._done.copy()
         self.sim.step_all(self._actions, self._done, autoreset=True)
@@ -191,9 +204,18 @@ class TicketTriageVectorEnv(_BatchBase, VectorEnv):
     :attr:`gymnasium.vector.AutoresetMode.NEXT_STEP`.
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+    metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def __init__(self, num_envs: int = 1, config: EnvConfig | None = None, seed: int | None = None, copy: bool = True, observation_format: str = "flat", render_mode: str | None = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        num_envs: int = 1,
+        config: EnvConfig | None = None,
+        seed: int | None = None,
+        copy: bool = True,
+        observation_format: str = "flat",
+        render_mode: str | None = None,
+        **overrides: Any,
+    ) -> None:
         from .coordinator import _observation_bounds
 
         if observation_format != "flat":
@@ -230,7 +252,9 @@ class TicketTriageVectorEnv(_BatchBase, VectorEnv):
             raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
         n_actions = self.single_action_space.n
         if actions.min() < 0 or actions.max() >= n_actions:
-            raise ValueError(f"actions must be in [0, {n_actions - 1}], got values in [{actions.min()}, {actions.max()}]")
+            raise ValueError(
+                f"actions must be in [0, {n_actions - 1}], got values in [{actions.min()}, {actions.max()}]"
+            )
         self._actions[:] = actions
         self.sim.coordinator_step_all(self._actions, self._done, autoreset=True)
         truncations = self._done.copy()

@@ -48,7 +48,7 @@ from ..wrappers import flatten_observations, mask_from_flat  # noqa: E402
 __all__ = ["CoordinatorSB3VecEnv", "SuperSuitVecEnv", "make_parameter_sharing_vec_env", "make_sb3_vec_env"]
 
 
-def _index_list(indices: None | int | Iterable[int], num_envs: int) -> list[int]:
+def _index_list(indices: int | Iterable[int] | None, num_envs: int) -> list[int]:
     if indices is None:
         return list(range(num_envs))
     if isinstance(indices, (int, np.integer)):
