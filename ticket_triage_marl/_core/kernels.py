@@ -405,9 +405,7 @@ def _arrival_count(env_i, params, n, step):
 
 
 @njit(**JIT)
-def _admit_arrivals(
-    ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step
-):
+def _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step):
     _promote_queue(ticket_i, ticket_f, contributed, env_i, n, n_slots)
     # Reopened tickets due now come back as arrivals of their own id.
     for k in range(reopen_i.shape[1] if env_i[n, PENDING_REOPENS] > 0 else 0):
@@ -567,6 +565,8 @@ def _progress_work(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, p
                 engineer_i[n, engineer, RAMP_LEFT] -= 1
 
 
+
+
 @njit(**JIT)
 def _ticket_is_open(ticket_i, n, n_rows, ticket_id):
     for row in range(n_rows):
@@ -598,22 +598,7 @@ def _release_dependencies(ticket_i, env_i, n, n_slots):
 
 
 @njit(**JIT)
-def _resolve(
-    ticket_i,
-    ticket_f,
-    contributed,
-    engineer_i,
-    env_i,
-    reopen_i,
-    reopen_f,
-    accumulated,
-    params,
-    sla_steps,
-    n,
-    n_slots,
-    n_engineers,
-    step,
-):
+def _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step):
     """Finished tickets resolve: credit, free engineers, maybe schedule a reopen."""
     for slot in range(n_slots):
         if ticket_i[n, slot, ACTIVE] == 0 or ticket_f[n, slot, WORK_REMAINING] > WORK_EPSILON:
@@ -711,23 +696,7 @@ def _finish_rewards(accumulated, parts, rewards, params, n, n_engineers):
 
 
 @njit(**JIT)
-def advance(
-    ticket_i,
-    ticket_f,
-    contributed,
-    engineer_i,
-    env_i,
-    skills,
-    reopen_i,
-    reopen_f,
-    accumulated,
-    parts,
-    rewards,
-    params,
-    severity_cdf,
-    sla_steps,
-    n,
-):
+def advance(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n):
     """Advance environment ``n`` by one step after every engineer has acted."""
     n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
     n_engineers = engineer_i.shape[1]
@@ -735,26 +704,9 @@ def advance(
     _charge_idle(ticket_i, engineer_i, accumulated, params, n, n_slots, n_engineers)
     _progress_work(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, params, n, n_slots, n_engineers, step)
     _release_info_blocks(ticket_i, env_i, n, n_slots)
-    _resolve(
-        ticket_i,
-        ticket_f,
-        contributed,
-        engineer_i,
-        env_i,
-        reopen_i,
-        reopen_f,
-        accumulated,
-        params,
-        sla_steps,
-        n,
-        n_slots,
-        n_engineers,
-        step,
-    )
+    _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step)
     _release_dependencies(ticket_i, env_i, n, n_slots)
-    _admit_arrivals(
-        ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step
-    )
+    _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step)
     _age_and_check_sla(ticket_i, env_i, accumulated, params, n, n_slots, n_engineers)
     _finish_rewards(accumulated, parts, rewards, params, n, n_engineers)
     env_i[n, T] = step
@@ -767,24 +719,7 @@ def advance(
 
 
 @njit(**JIT)
-def reset_env(
-    ticket_i,
-    ticket_f,
-    contributed,
-    engineer_i,
-    env_i,
-    skills,
-    base_skills,
-    reopen_i,
-    reopen_f,
-    accumulated,
-    parts,
-    rewards,
-    params,
-    severity_cdf,
-    sla_steps,
-    n,
-):
+def reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n):
     """Start a new episode in environment ``n`` (seed and episode already set)."""
     n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
     n_engineers = engineer_i.shape[1]
@@ -883,11 +818,7 @@ def _write_shared_mask(ticket_i, params, n, n_slots, masks):
         masks[n, 0, 1 + slot] = 1 if active and ticket_is_workable(ticket_i, n, slot) else 0
         masks[n, 0, 1 + n_slots + slot] = 1 if active and pool_open and ticket_i[n, slot, ESCALATED] == 0 else 0
         masks[n, 0, 1 + 2 * n_slots + slot] = 1 if active and ticket_i[n, slot, BLOCKED] == 0 else 0
-        deferrable = (
-            ticket_i[n, slot, SEVERITY] < 4
-            and ticket_i[n, slot, DEFERRALS] < max_deferrals
-            and ticket_i[n, slot, BREACHED] == 0
-        )
+        deferrable = ticket_i[n, slot, SEVERITY] < 4 and ticket_i[n, slot, DEFERRALS] < max_deferrals and ticket_i[n, slot, BREACHED] == 0
         masks[n, 0, 1 + 3 * n_slots + slot] = 1 if active and deferrable else 0
 
 
@@ -1038,26 +969,7 @@ def write_coordinator_mask(ticket_i, engineer_i, params, n, n_slots, masks):
 
 
 @njit(**JIT)
-def coordinator_step_env(
-    ticket_i,
-    ticket_f,
-    contributed,
-    engineer_i,
-    env_i,
-    skills,
-    reopen_i,
-    reopen_f,
-    accumulated,
-    parts,
-    rewards,
-    params,
-    severity_cdf,
-    sla_steps,
-    coordinator_actions,
-    joint,
-    coordinator_invalid,
-    n,
-):
+def coordinator_step_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, coordinator_actions, joint, coordinator_invalid, n):
     """One coordinator step of environment ``n``: map, act, advance."""
     n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
     begin_tick(engineer_i, accumulated, n)
@@ -1070,23 +982,7 @@ def coordinator_step_env(
         accumulated[n, actor, R_SWARM] += params[P_R_SWARM]
     for engineer in range(engineer_i.shape[1]):
         apply_action(ticket_i, engineer_i, env_i, accumulated, params, n, engineer, joint[n, engineer], n_slots)
-    advance(
-        ticket_i,
-        ticket_f,
-        contributed,
-        engineer_i,
-        env_i,
-        skills,
-        reopen_i,
-        reopen_f,
-        accumulated,
-        parts,
-        rewards,
-        params,
-        severity_cdf,
-        sla_steps,
-        n,
-    )
+    advance(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
 
 
 @njit(**JIT)
@@ -1121,305 +1017,63 @@ def observe_coordinator(ticket_i, ticket_f, engineer_i, env_i, params, n, observ
 
 
 @njit(**JIT)
-def step_env(
-    ticket_i,
-    ticket_f,
-    contributed,
-    engineer_i,
-    env_i,
-    skills,
-    reopen_i,
-    reopen_f,
-    accumulated,
-    parts,
-    rewards,
-    params,
-    severity_cdf,
-    sla_steps,
-    actions,
-    n,
-):
+def step_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, n):
     """All engineers of environment ``n`` act in index order, then the clock advances."""
     n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
     begin_tick(engineer_i, accumulated, n)
     for engineer in range(engineer_i.shape[1]):
         apply_action(ticket_i, engineer_i, env_i, accumulated, params, n, engineer, actions[n, engineer], n_slots)
-    advance(
-        ticket_i,
-        ticket_f,
-        contributed,
-        engineer_i,
-        env_i,
-        skills,
-        reopen_i,
-        reopen_f,
-        accumulated,
-        parts,
-        rewards,
-        params,
-        severity_cdf,
-        sla_steps,
-        n,
-    )
+    advance(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
 
 
 @njit(**JIT)
-def step_and_observe_one(
-    ticket_i,
-    ticket_f,
-    contributed,
-    engineer_i,
-    env_i,
-    skills,
-    reopen_i,
-    reopen_f,
-    accumulated,
-    parts,
-    rewards,
-    params,
-    severity_cdf,
-    sla_steps,
-    actions,
-    observations,
-    masks,
-):
+def step_and_observe_one(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, observations, masks):
     """The single-environment fast path: step env 0 and build its observations."""
-    step_env(
-        ticket_i,
-        ticket_f,
-        contributed,
-        engineer_i,
-        env_i,
-        skills,
-        reopen_i,
-        reopen_f,
-        accumulated,
-        parts,
-        rewards,
-        params,
-        severity_cdf,
-        sla_steps,
-        actions,
-        0,
-    )
+    step_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, 0)
     observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, 0, observations, masks)
 
 
 @njit(cache=True, nogil=True, parallel=True, _nrt=False)
-def step_batch(
-    ticket_i,
-    ticket_f,
-    contributed,
-    engineer_i,
-    env_i,
-    skills,
-    base_skills,
-    reopen_i,
-    reopen_f,
-    accumulated,
-    parts,
-    rewards,
-    params,
-    severity_cdf,
-    sla_steps,
-    actions,
-    observations,
-    masks,
-    done,
-    autoreset,
-):
+def step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, observations, masks, done, autoreset):
     """Step every environment; with ``autoreset``, environments that were done
     at the previous step start their next episode instead (next-step reset)."""
     horizon = int(params[P_HORIZON])
     for n in prange(env_i.shape[0]):
         if autoreset and done[n]:
             env_i[n, EPISODE] += 1
-            reset_env(
-                ticket_i,
-                ticket_f,
-                contributed,
-                engineer_i,
-                env_i,
-                skills,
-                base_skills,
-                reopen_i,
-                reopen_f,
-                accumulated,
-                parts,
-                rewards,
-                params,
-                severity_cdf,
-                sla_steps,
-                n,
-            )
+            reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
             done[n] = False
         else:
-            step_env(
-                ticket_i,
-                ticket_f,
-                contributed,
-                engineer_i,
-                env_i,
-                skills,
-                reopen_i,
-                reopen_f,
-                accumulated,
-                parts,
-                rewards,
-                params,
-                severity_cdf,
-                sla_steps,
-                actions,
-                n,
-            )
+            step_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, n)
             done[n] = env_i[n, T] >= horizon
         observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, observations, masks)
 
 
 @njit(cache=True, nogil=True, parallel=True, _nrt=False)
-def reset_batch(
-    ticket_i,
-    ticket_f,
-    contributed,
-    engineer_i,
-    env_i,
-    skills,
-    base_skills,
-    reopen_i,
-    reopen_f,
-    accumulated,
-    parts,
-    rewards,
-    params,
-    severity_cdf,
-    sla_steps,
-    which,
-    observations,
-    masks,
-):
+def reset_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, which, observations, masks):
     """Reset the environments with ``which[n]`` set (seed/episode set by the caller)."""
     for n in prange(env_i.shape[0]):
         if which[n]:
-            reset_env(
-                ticket_i,
-                ticket_f,
-                contributed,
-                engineer_i,
-                env_i,
-                skills,
-                base_skills,
-                reopen_i,
-                reopen_f,
-                accumulated,
-                parts,
-                rewards,
-                params,
-                severity_cdf,
-                sla_steps,
-                n,
-            )
+            reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
             observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, observations, masks)
 
 
 @njit(**JIT)
-def coordinator_step_and_observe_one(
-    ticket_i,
-    ticket_f,
-    contributed,
-    engineer_i,
-    env_i,
-    skills,
-    reopen_i,
-    reopen_f,
-    accumulated,
-    parts,
-    rewards,
-    params,
-    severity_cdf,
-    sla_steps,
-    coordinator_actions,
-    joint,
-    coordinator_invalid,
-    team_parts,
-    team_rewards,
-    observations,
-    masks,
-):
+def coordinator_step_and_observe_one(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, coordinator_actions, joint, coordinator_invalid, team_parts, team_rewards, observations, masks):
     """The single coordinator env's fast path (environment 0)."""
-    coordinator_step_env(
-        ticket_i,
-        ticket_f,
-        contributed,
-        engineer_i,
-        env_i,
-        skills,
-        reopen_i,
-        reopen_f,
-        accumulated,
-        parts,
-        rewards,
-        params,
-        severity_cdf,
-        sla_steps,
-        coordinator_actions,
-        joint,
-        coordinator_invalid,
-        0,
-    )
+    coordinator_step_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, coordinator_actions, joint, coordinator_invalid, 0)
     team_rewards[0] = team_reward(parts, params, 0, team_parts)
     observe_coordinator(ticket_i, ticket_f, engineer_i, env_i, params, 0, observations, masks)
 
 
 @njit(cache=True, nogil=True, parallel=True, _nrt=False)
-def coordinator_step_batch(
-    ticket_i,
-    ticket_f,
-    contributed,
-    engineer_i,
-    env_i,
-    skills,
-    base_skills,
-    reopen_i,
-    reopen_f,
-    accumulated,
-    parts,
-    rewards,
-    params,
-    severity_cdf,
-    sla_steps,
-    coordinator_actions,
-    joint,
-    coordinator_invalid,
-    team_parts,
-    team_rewards,
-    observations,
-    masks,
-    done,
-    autoreset,
-):
+def coordinator_step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, coordinator_actions, joint, coordinator_invalid, team_parts, team_rewards, observations, masks, done, autoreset):
     """Coordinator step of every environment (next-step autoreset as :func:`step_batch`)."""
     horizon = int(params[P_HORIZON])
     for n in prange(env_i.shape[0]):
         if autoreset and done[n]:
             env_i[n, EPISODE] += 1
-            reset_env(
-                ticket_i,
-                ticket_f,
-                contributed,
-                engineer_i,
-                env_i,
-                skills,
-                base_skills,
-                reopen_i,
-                reopen_f,
-                accumulated,
-                parts,
-                rewards,
-                params,
-                severity_cdf,
-                sla_steps,
-                n,
-            )
+            reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
             coordinator_invalid[n] = False
             for component in range(N_REWARD):
                 team_parts[n, component] = 0.0
@@ -1428,26 +1082,7 @@ def coordinator_step_batch(
             team_rewards[n] = 0.0
             done[n] = False
         else:
-            coordinator_step_env(
-                ticket_i,
-                ticket_f,
-                contributed,
-                engineer_i,
-                env_i,
-                skills,
-                reopen_i,
-                reopen_f,
-                accumulated,
-                parts,
-                rewards,
-                params,
-                severity_cdf,
-                sla_steps,
-                coordinator_actions,
-                joint,
-                coordinator_invalid,
-                n,
-            )
+            coordinator_step_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, coordinator_actions, joint, coordinator_invalid, n)
             team_rewards[n] = team_reward(parts, params, n, team_parts)
             done[n] = env_i[n, T] >= horizon
         observe_coordinator(ticket_i, ticket_f, engineer_i, env_i, params, n, observations, masks)
