@@ -47,7 +47,9 @@ __all__ = [
 
 SB3_INSTALL_HINT = 'pip install torch==2.13.0 && pip install "ticket_triage_marl[sb3]"'
 
-_SB3_NAMES = frozenset({"CoordinatorSB3VecEnv", "SuperSuitVecEnv", "make_parameter_sharing_vec_env", "make_sb3_vec_env"})
+_SB3_NAMES = frozenset(
+    {"CoordinatorSB3VecEnv", "SuperSuitVecEnv", "make_parameter_sharing_vec_env", "make_sb3_vec_env"}
+)
 
 
 class MissingExtraError(ImportError):
@@ -68,7 +70,7 @@ def require(module: str, purpose: str, hint: str = SB3_INSTALL_HINT) -> ModuleTy
     try:
         return importlib.import_module(module)
     except ImportError as error:
-        missing = getattr(error, "name", None) or module
+        missing = (getattr(error, "name", None) or module).split(".")[0]  # the distribution to install
         raise MissingExtraError(
             f"{purpose} needs {missing!r}, which is not installed; install the training extra: {hint}",
             name=missing,

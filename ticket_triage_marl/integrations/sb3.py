@@ -143,7 +143,9 @@ class CoordinatorSB3VecEnv(VecEnv):
         if not np.issubdtype(actions.dtype, np.integer):
             raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
         if actions.min() < 0 or actions.max() >= self.n_actions:
-            raise ValueError(f"actions must be in [0, {self.n_actions - 1}], got values in [{actions.min()}, {actions.max()}]")
+            raise ValueError(
+                f"actions must be in [0, {self.n_actions - 1}], got values in [{actions.min()}, {actions.max()}]"
+            )
         self._actions[:] = actions.reshape(self.num_envs)
 
         sim = self.sim
@@ -241,7 +243,9 @@ class CoordinatorSB3VecEnv(VecEnv):
         raise NotImplementedError("the batched coordinator does not render; use TicketTriageEnv(render_mode=...)")
 
 
-def make_sb3_vec_env(num_envs: int, config: EnvConfig | None = None, seed: int | None = 0, **overrides: Any) -> CoordinatorSB3VecEnv:
+def make_sb3_vec_env(
+    num_envs: int, config: EnvConfig | None = None, seed: int | None = 0, **overrides: Any
+) -> CoordinatorSB3VecEnv:
     """An SB3 ``VecEnv`` of ``num_envs`` coordinator envs, stepped by the batched engine.
 
     Args:
@@ -299,7 +303,7 @@ class SuperSuitVecEnv(VecEnvWrapper):
     def seed(self, seed: int | None = None) -> list[int | None]:
         """Seed the next reset: copy ``k`` gets ``seed + k`` (a random seed if None, as SB3 does)."""
         if seed is None:
-            seed = int(np.random.randint(0, np.iinfo(np.uint32).max, dtype=np.uint32))
+            seed = int(np.random.default_rng().integers(0, 2**32 - 1))
         self._next_seed = int(seed)
         return [self._next_seed + index // self.n_agents for index in range(self.num_envs)]
 
@@ -327,7 +331,9 @@ class SuperSuitVecEnv(VecEnvWrapper):
     def env_method(self, method_name: str, *method_args: Any, indices: Any = None, **method_kwargs: Any) -> Any:
         """``env_method("action_masks")`` (what sb3-contrib calls): one ``(len(indices), n_actions)`` array."""
         if method_name != "action_masks":
-            raise AttributeError(f"{type(self).__name__} has no per-environment method {method_name!r}; available: 'action_masks'")
+            raise AttributeError(
+                f"{type(self).__name__} has no per-environment method {method_name!r}; available: 'action_masks'"
+            )
         masks = self.action_masks(*method_args, **method_kwargs)
         return masks if indices is None else masks[_index_list(indices, self.num_envs)]
 

@@ -1,0 +1,233 @@
+"""Stable-Baselines3 / sb3-contrib / SuperSuit training integrations: tiny real runs and the VecEnv contracts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.integration
+
+torch = pytest.importorskip("torch")
+stable_baselines3 = pytest.importorskip("stable_baselines3")
+sb3_contrib = pytest.importorskip("sb3_contrib")
+
+from sb3_contrib.common.maskable.utils import get_action_masks, is_masking_supported  # noqa: E402
+from stable_baselines3.common.env_checker import check_env  # noqa: E402
+from stable_baselines3.common.monitor import Monitor  # noqa: E402
+from stable_baselines3.common.vec_env import VecNormalize  # noqa: E402
+
+import ticket_triage_marl as ttm  # noqa: E402
+from ticket_triage_marl.integrations import (  # noqa: E402
+    MissingExtraError,
+    make_parameter_sharing_vec_env,
+    make_sb3_vec_env,
+    require,
+)
+from ticket_triage_marl.wrappers import flatten_observations, mask_from_flat  # noqa: E402
+
+TINY = {"n_steps": 32, "batch_size": 64, "n_epochs": 1, "device": "cpu"}
+
+
+def parameters(model) -> torch.Tensor:
+    return torch.cat([parameter.detach().flatten() for parameter in model.policy.parameters()])
+
+
+def masked_random_actions(rng: np.random.Generator, masks: np.ndarray) -> np.ndarray:
+    return np.array([rng.choice(np.flatnonzero(row)) for row in masks], dtype=np.int64)
+
+
+# -- the single coordinator env, as the seed's README uses it ------------------------------------
+
+
+def test_sb3_check_env_on_the_coordinator():
+    check_env(ttm.TicketTriageEnv(), warn=True)
+
+
+def test_ppo_mlp_policy_learns_on_the_coordinator():
+    model = stable_baselines3.PPO("MlpPolicy", ttm.TicketTriageEnv(), seed=0, **{**TINY, "n_steps": 128})
+    model.learn(total_timesteps=256)
+    assert model.num_timesteps == 256
+    action, _ = model.predict(ttm.TicketTriageEnv().reset(seed=0)[0], deterministic=True)
+    assert ttm.TicketTriageEnv().action_space.contains(int(action))
+
+
+# -- the batched coordinator as an SB3 VecEnv -----------------------------------------------------
+
+
+def test_vec_env_matches_single_envs_with_same_step_resets():
+    """Env i = TicketTriageEnv reset with seed s + i, then reset() at each end, in the same step."""
+    horizon, num_envs, seed = 6, 3, 7
+    vec = make_sb3_vec_env(num_envs, seed=seed, horizon=horizon)
+    singles = [ttm.TicketTriageEnv(horizon=horizon) for _ in range(num_envs)]
+    expected = [env.reset(seed=seed + index)[0] for index, env in enumerate(singles)]
+    observations = vec.reset()
+    rng = np.random.default_rng(0)
+    ends = 0
+    for step in range(1, 3 * horizon + 1):
+        np.testing.assert_array_equal(observations, np.stack(expected), err_msg=f"step {step}")
+        masks = vec.action_masks()
+        np.testing.assert_array_equal(masks, np.stack([env.action_masks() for env in singles]))
+        actions = masked_random_actions(rng, masks)
+        observations, rewards, dones, infos = vec.step(actions)
+        assert observations.shape == (num_envs, 104) and observations.dtype == np.float32
+        assert rewards.shape == dones.shape == (num_envs,)
+        for index, env in enumerate(singles):
+            last, reward, terminated, truncated, info = env.step(int(actions[index]))
+            assert not terminated
+            assert rewards[index] == np.float32(reward)
+            assert dones[index] == truncated == (step % horizon == 0)
+            if truncated:
+                np.testing.assert_array_equal(infos[index]["terminal_observation"], last)
+                assert infos[index]["TimeLimit.truncated"] is True
+                assert infos[index]["episode"]["l"] == horizon
+                assert infos[index]["total_resolved"] == info["total_resolved"]
+                assert infos[index]["total_breaches"] == info["total_breaches"]
+                last, _ = env.reset()  # next episode of the same stream: that is the new observation
+                assert not np.array_equal(last, infos[index]["terminal_observation"])
+            else:
+                assert infos[index] == {}
+            expected[index] = last
+        ends += int(dones.all())
+    assert ends == 3
+
+
+def test_vec_env_seed_reseeds_the_next_reset_as_sb3_does():
+    vec = make_sb3_vec_env(2)
+    assert vec.seed(11) == [11, 12]
+    observations = vec.reset()
+    for index in range(2):
+        np.testing.assert_array_equal(observations[index], ttm.TicketTriageEnv().reset(seed=11 + index)[0])
+    again = vec.reset()  # no seed: the next episode of each stream
+    env = ttm.TicketTriageEnv()
+    env.reset(seed=11)
+    np.testing.assert_array_equal(again[0], env.reset()[0])
+
+
+def test_vec_env_methods_and_attributes():
+    vec = make_sb3_vec_env(4, seed=0)
+    with pytest.raises(RuntimeError, match="reset"):
+        vec.action_masks()
+    vec.reset()
+    assert is_masking_supported(vec) and vec.has_attr("config") and not vec.has_attr("no_such_thing")
+    masks = get_action_masks(vec)
+    assert masks.shape == (4, 71) and masks.dtype == np.bool_
+    np.testing.assert_array_equal(masks, vec.action_masks())
+    np.testing.assert_array_equal(np.stack(vec.env_method("action_masks", indices=[1, 3])), masks[[1, 3]])
+    assert [snapshot["t"] for snapshot in vec.env_method("snapshot", indices=2)] == [0]
+    assert vec.get_attr("config", indices=[0, 1]) == [vec.config, vec.config]
+    assert vec.get_attr("render_mode") == [None] * 4
+    assert vec.env_is_wrapped(Monitor) == [False] * 4
+    with pytest.raises(AttributeError, match="no per-environment method 'render'"):
+        vec.env_method("render")
+    with pytest.raises(AttributeError):
+        vec.get_attr("no_such_thing")
+    with pytest.raises(ValueError, match="all of them"):
+        vec.set_attr("copy", False, indices=[0])
+    vec.step(np.zeros(4, dtype=np.int64))
+    with pytest.raises(ValueError, match=r"in \[0, 70\]"):
+        vec.step(np.full(4, 71))
+    with pytest.raises(ValueError, match="one per env"):
+        vec.step(np.zeros(3, dtype=np.int64))
+
+
+def test_maskable_ppo_on_the_batched_coordinator_uses_the_exact_masks():
+    vec = make_sb3_vec_env(8, seed=0)
+    model = sb3_contrib.MaskablePPO("MlpPolicy", vec, seed=0, **TINY)
+    model.learn(total_timesteps=256)
+    assert model.num_timesteps == 256
+    observations = vec.reset()
+    for _ in range(20):
+        masks = vec.action_masks()
+        actions, _ = model.predict(observations, action_masks=masks)
+        assert masks[np.arange(8), actions].all(), "a sampled action is forbidden by its mask"
+        observations, _, _, _ = vec.step(actions)
+
+
+def test_maskable_ppo_through_vec_normalize():
+    vec = VecNormalize(make_sb3_vec_env(8, seed=0), norm_obs=False, norm_reward=True)
+    assert is_masking_supported(vec)
+    sb3_contrib.MaskablePPO("MlpPolicy", vec, seed=0, **TINY).learn(total_timesteps=256)
+
+
+def test_ppo_runs_are_reproducible_on_the_batched_coordinator():
+    runs = [
+        parameters(stable_baselines3.PPO("MlpPolicy", make_sb3_vec_env(4), seed=3, **TINY).learn(256)) for _ in range(2)
+    ]
+    assert torch.equal(*runs)
+
+
+# -- parameter sharing through SuperSuit ---------------------------------------------------------
+
+
+def test_supersuit_ppo_with_a_seed_is_bit_reproducible():
+    runs = []
+    for _ in range(2):
+        vec = make_parameter_sharing_vec_env(num_copies=2, horizon=20)
+        model = stable_baselines3.PPO("MlpPolicy", vec, seed=0, **TINY)
+        model.learn(total_timesteps=256)
+        runs.append(parameters(model))
+    assert torch.equal(*runs)
+    other = stable_baselines3.PPO("MlpPolicy", make_parameter_sharing_vec_env(num_copies=2, horizon=20), seed=1, **TINY)
+    assert not torch.equal(parameters(other.learn(total_timesteps=256)), runs[0])
+
+
+def test_supersuit_maskable_ppo_sees_each_engineers_mask():
+    vec = make_parameter_sharing_vec_env(num_copies=2, horizon=20)
+    assert vec.num_envs == 6
+    assert is_masking_supported(vec)
+    model = sb3_contrib.MaskablePPO("MlpPolicy", vec, seed=0, **TINY)
+    model.learn(total_timesteps=256)
+    observations = vec.reset()
+    n_actions = vec.n_actions
+    for _ in range(25):  # across the end of an episode (horizon 20)
+        masks = get_action_masks(vec)
+        np.testing.assert_array_equal(masks, mask_from_flat(observations, n_actions).astype(bool))
+        actions, _ = model.predict(observations, action_masks=masks)
+        assert masks[np.arange(6), actions].all()
+        observations, _, dones, infos = vec.step(actions)
+        for index in np.flatnonzero(dones):
+            assert infos[index]["TimeLimit.truncated"] is True
+            assert "terminal_observation" in infos[index]
+
+
+def test_supersuit_seed_and_reset_follow_the_copies():
+    vec = make_parameter_sharing_vec_env(num_copies=2, horizon=20)
+    assert vec.seed(5) == [5, 5, 5, 6, 6, 6]
+    observations = vec.reset()
+    for copy in range(2):
+        par = flatten_observations(ttm.parallel_env(horizon=20))
+        expected, _ = par.reset(seed=5 + copy)
+        np.testing.assert_array_equal(observations[3 * copy : 3 * copy + 3], np.stack(list(expected.values())))
+    assert vec.get_attr("config", indices=[0, 4])[1].horizon == 20
+    assert vec.has_attr("possible_agents") and not vec.has_attr("no_such_thing")
+    with pytest.raises(AttributeError):
+        vec.env_method("render")
+
+
+# -- optional extras --------------------------------------------------------------------------------
+
+
+def test_require_names_the_extra_to_install():
+    with pytest.raises(
+        MissingExtraError, match=r'pip install torch==2\.13\.0 && pip install "ticket_triage_marl\[sb3\]"'
+    ):
+        require("no_such_module_for_ticket_triage", "this test")
+    assert issubclass(MissingExtraError, ImportError)
+
+
+def test_missing_stable_baselines3_gives_a_one_line_hint_and_the_core_never_imports_torch():
+    code = (
+        "import sys\n"
+        "import ticket_triage_marl, ticket_triage_marl.integrations\n"
+        "assert 'torch' not in sys.modules and 'stable_baselines3' not in sys.modules\n"
+        "sys.modules['stable_baselines3'] = None  # as if it were not installed\n"
+        "from ticket_triage_marl.integrations import make_sb3_vec_env\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("ticket_triage_marl.integrations.MissingExtraError: ")
+    assert 'pip install "ticket_triage_marl[sb3]"' in last_line
