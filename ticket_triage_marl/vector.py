@@ -52,6 +52,18 @@ def _batch_seeds(seed: int | list[int] | None, num_envs: int) -> list[int | None
     return [seed + index for index in range(num_envs)]
 
 
+def _checked_actions(actions: Any, shape: tuple[int, ...], n_actions: int) -> np.ndarray:
+    """``actions`` as an integer array of ``shape`` inside ``[0, n_actions)``, or a clear error."""
+    actions = np.asarray(actions)
+    if actions.shape != shape:
+        raise ValueError(f"actions must have shape {shape}, got {actions.shape}")
+    if not np.issubdtype(actions.dtype, np.integer):
+        raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
+    if actions.size and (actions.min() < 0 or actions.max() >= n_actions):
+        raise ValueError(f"actions must be in [0, {n_actions - 1}], got values in [{actions.min()}, {actions.max()}]")
+    return actions
+
+
 class _BatchBase:
     """Shared by both views: the sim, seeding, partial resets, counters."""
 
@@ -154,18 +166,7 @@ class VectorTicketTriage(_BatchBase):
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         """Step every environment with ``actions`` of shape ``(N, E)`` (next-step auto-reset)."""
         self._require_reset()
-        actions = np.asarray(actions)
-        if actions.shape != self._actions.shape:
-            raise ValueError(
-                f"actions must have shape {self._actions.shape} (num_envs, n_engineers), got {actions.shape}"
-            )
-        if not np.issubdtype(actions.dtype, np.integer):
-            raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
-        n_actions = self._config.n_ticket_actions
-        if actions.size and (actions.min() < 0 or actions.max() >= n_actions):
-            raise ValueError(
-                f"actions must be in [0, {n_actions - 1}], got values in [{actions.min()}, {actions.max()}]"
-            )
+        actions = _checked_actions(actions, self._actions.shape, self._config.n_ticket_actions)
         self._actions[...] = actions
         resetting = self._done.copy()
         self.sim.step_all(self._actions, self._done, autoreset=True)
@@ -245,16 +246,7 @@ class TicketTriageVectorEnv(_BatchBase, VectorEnv):
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         self._require_reset()
-        actions = np.asarray(actions)
-        if actions.shape != (self.num_envs,):
-            raise ValueError(f"actions must have shape ({self.num_envs},), got {actions.shape}")
-        if not np.issubdtype(actions.dtype, np.integer):
-            raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
-        n_actions = self.single_action_space.n
-        if actions.min() < 0 or actions.max() >= n_actions:
-            raise ValueError(
-                f"actions must be in [0, {n_actions - 1}], got values in [{actions.min()}, {actions.max()}]"
-            )
+        actions = _checked_actions(actions, self._actions.shape, self.single_action_space.n)
         self._actions[:] = actions
         self.sim.coordinator_step_all(self._actions, self._done, autoreset=True)
         truncations = self._done.copy()
