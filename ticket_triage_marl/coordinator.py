@@ -34,7 +34,7 @@ from ._core.state import team_observation_size
 from .actions import coordinator_action_count
 from .config import EnvConfig
 from .multiagent import METADATA, TicketTriageParallelEnv, _check_render_mode, check_action, parallel_env
-from .render import RENDER_MODES, render_ansi, render_rgb
+from .render import RENDER_MODES, render_snapshot
 
 __all__ = ["OBSERVATION_FORMATS", "CoordinatorWrapper", "TicketTriageEnv"]
 
@@ -226,14 +226,7 @@ class CoordinatorWrapper(gymnasium.Env):
             gymnasium.logger.warn("render() called without a render_mode; pass render_mode= to the constructor")
             return None
         self._require_reset("render()")
-        snapshot = self.sim.snapshot(0)
-        if self.render_mode == "rgb_array":
-            return render_rgb(snapshot, self.config.max_tickets, work_scale=2.0 * self.config.work_mean)
-        text = render_ansi(snapshot)
-        if self.render_mode == "human":
-            print(text)
-            return None
-        return text
+        return render_snapshot(self.render_mode, self.sim.snapshot(0), self.config.max_tickets, self.config.work_mean)
 
     def snapshot(self) -> dict:
         """The full raw state as plain JSON-able Python (SPEC section 2)."""

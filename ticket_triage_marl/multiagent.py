@@ -56,7 +56,7 @@ from pettingzoo.utils import AgentSelector, wrappers
 from ._core import layout as L
 from ._core.state import BatchSim, observation_size, state_size
 from .config import EnvConfig, resolve_config
-from .render import RENDER_MODES, render_ansi, render_rgb
+from .render import RENDER_MODES, render_snapshot
 
 __all__ = ["TicketTriageAECEnv", "TicketTriageParallelEnv", "agent_names", "env", "parallel_env", "raw_env"]
 
@@ -188,14 +188,7 @@ class _SimulationView:
             return None
         if not self._has_reset:
             raise RuntimeError("render() called before reset()")
-        snapshot = self.sim.snapshot(0)
-        if self.render_mode == "rgb_array":
-            return render_rgb(snapshot, self._config.max_tickets, work_scale=2.0 * self._config.work_mean)
-        text = render_ansi(snapshot)
-        if self.render_mode == "human":
-            print(text)
-            return None
-        return text
+        return render_snapshot(self.render_mode, self.sim.snapshot(0), self._config.max_tickets, self._config.work_mean)
 
     def close(self) -> None:
         pass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["RENDER_MODES", "render_ansi", "render_rgb"]
+__all__ = ["RENDER_MODES", "render_ansi", "render_rgb", "render_snapshot"]
 
 RENDER_MODES = ["human", "ansi", "rgb_array"]
 TOP_TICKETS = 5
@@ -98,3 +98,15 @@ def render_rgb(snapshot: dict, max_tickets: int, work_scale: float = 10.0) -> np
         x = margin + 4 * k
         image[top + 2 : top + 5, x : x + 3] = SEVERITY_COLORS[snapshot["queue"][k]["severity"] - 1]
     return image
+
+
+def render_snapshot(render_mode: str, snapshot: dict, max_tickets: int, work_mean: float) -> str | np.ndarray | None:
+    """What every env's ``render()`` returns: ``"ansi"`` the seed's text,
+    ``"human"`` prints it (returns None), ``"rgb_array"`` an H x W x 3 image."""
+    if render_mode == "rgb_array":
+        return render_rgb(snapshot, max_tickets, work_scale=2.0 * work_mean)
+    text = render_ansi(snapshot)
+    if render_mode == "human":
+        print(text)
+        return None
+    return text

@@ -235,12 +235,7 @@ class TicketTriageVectorEnv(_BatchBase, VectorEnv):
     def reset(self, *, seed: int | list[int] | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
         self._seed_all(seed)
         self._has_reset = True
-        everyone = np.ones(self.num_envs, dtype=np.bool_)
-        self.sim.reset_many(everyone)
-        self.sim.observe_coordinator_many(everyone)
-        self.sim.team_rewards[:] = 0.0
-        self.sim.team_parts[:] = 0.0
-        self.sim.coordinator_invalid[:] = False
+        self.sim.reset_coordinator_many(np.ones(self.num_envs, dtype=np.bool_))
         self._done[:] = False
         return self._out(self.sim.coordinator_observations), self._infos()
 

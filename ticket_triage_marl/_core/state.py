@@ -245,6 +245,17 @@ class BatchSim:
             self._coordinator_observations, self.coordinator_masks,
         )  # fmt: skip
 
+    def reset_coordinator_many(self, which: np.ndarray) -> None:
+        """Reset the environments with ``which[n]`` (seeds already set) for the
+        coordinator view: state, coordinator observation and mask, and the last
+        step's team reward, invalid flag and joint action cleared."""
+        self.reset_many(which)
+        self.observe_coordinator_many(which)
+        self.coordinator_invalid[which] = False
+        self.team_rewards[which] = 0.0
+        self.team_parts[which] = 0.0
+        self.joint[which] = 0
+
     def team_reward_breakdown(self, n: int) -> dict[str, float]:
         row = self.team_parts[n]
         return {name: float(row[k]) for k, name in enumerate(L.REWARD_NAMES)}

@@ -71,7 +71,7 @@ class CoordinatorSB3VecEnv(VecEnv):
     (``sim.coordinator_step_all(actions, done, autoreset=False)``, one
     compiled call for all envs) and, in the step where envs finish, resets
     only those: their next episode of the same stream (``sim.set_seed(i,
-    None)``) with ``sim.reset_many`` + ``sim.observe_coordinator_many``, two
+    None)``) with ``sim.reset_coordinator_many``, two
     more compiled calls over the batch. That is the same reset the
     NEXT_STEP auto-reset performs, moved into the step that ended the
     episode. Its cost is paid once per episode, not per step.
@@ -179,12 +179,7 @@ class CoordinatorSB3VecEnv(VecEnv):
         sim = self.sim
         for index in np.flatnonzero(which):
             sim.set_seed(int(index), None)  # no seed: the next episode of the same stream
-        sim.reset_many(which)
-        sim.observe_coordinator_many(which)
-        sim.coordinator_invalid[which] = False
-        sim.team_rewards[which] = 0.0
-        sim.team_parts[which] = 0.0
-        sim.joint[which] = 0
+        sim.reset_coordinator_many(which)
         self._finished[which] = False
         self._episode_returns[which] = 0.0
         self._episode_lengths[which] = 0
