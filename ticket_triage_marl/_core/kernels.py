@@ -29,8 +29,9 @@ from numba import njit, prange
 
 from .layout import (
     ACTIVE,
-    AGE,
     AMBIGUOUS,
+    ARRIVAL,
+    ARRIVAL_SUM,
     ARRIVED,
     BLOCKED,
     BREACHED,
@@ -40,15 +41,19 @@ from .layout import (
     COORD_NOOP,
     COORD_SWARM,
     CURRENT_SLOT,
+    DEADLINE,
     DEFERRALS,
     DROPPED,
     EPISODE,
     ESCALATED,
+    HASH_PREFIX,
     INFO_REQUESTS,
     INVALID,
     N_REWARD,
+    NEXT_DEADLINE,
     NEXT_ID,
     ON_SHIFT,
+    OVERDUE_OPEN,
     P_AGE_SCALE,
     P_AMBIGUOUS_REGRESSION_FACTOR,
     P_AMBIGUOUS_SLOWDOWN,
@@ -94,6 +99,7 @@ from .layout import (
     P_WORK_SIGMA,
     PENDING_REOPENS,
     QUEUE_COUNT,
+    QUEUE_HEAD,
     R_CONTEXT_SWITCH,
     R_DEFER,
     R_ESCALATE,
@@ -126,7 +132,6 @@ from .layout import (
     SEED_HI,
     SEED_LO,
     SEVERITY,
-    SLA_REMAINING,
     TICKET_ID,
     TIME_ON_TICKET,
     VERB_DEFER,
@@ -142,6 +147,7 @@ from .layout import (
 JIT = {"cache": True, "nogil": True, "_nrt": False}  # no reference counting: kernels never allocate
 WORK_EPSILON = 1e-9  # work at or below this is done
 MAX_ARRIVALS_PER_STEP = 64  # cap of the poisson draw (rate <= 16 makes it unreachable in practice)
+NO_DEADLINE = 2**62  # NEXT_DEADLINE when no open ticket can breach
 
 # Observation layout sizes.
 N_GLOBAL = 5
@@ -179,12 +185,18 @@ def _absorb(h, value):
 
 
 @njit(**JIT)
+def hash_prefix(seed_lo, seed_hi, episode):
+    """The hash of (seed, episode) that every draw of the episode starts from."""
+    h = _absorb(np.uint64(0), seed_lo)
+    h = _absorb(h, seed_hi)
+    return _absorb(h, episode)
+
+
+@njit(**JIT)
 def uniform(env_i, n, key, purpose, index):
-    """A uniform draw in (0, 1) for environment ``n``, fixed by its keys."""
-    h = _absorb(np.uint64(0), env_i[n, SEED_LO])
-    h = _absorb(h, env_i[n, SEED_HI])
-    h = _absorb(h, env_i[n, EPISODE])
-    h = _absorb(h, key)
+    """A uniform draw in (0, 1) for environment ``n``: the hash of (seed,
+    episode, key, purpose, index), the first two absorbed at reset."""
+    h = _absorb(np.uint64(env_i[n, HASH_PREFIX]), key)
     h = _absorb(h, purpose)
     h = _absorb(h, index)
     return (float(h) + 0.5) / 4294967296.0
@@ -230,6 +242,32 @@ def _fill_float(array, n, value):
 # ----------------------------------------------------------------------------
 # Small queries
 # ----------------------------------------------------------------------------
+
+
+@njit(**JIT)
+def queue_row(env_i, params, n, n_slots, position):
+    """Row of queue position ``position`` (0 = the head) in the ring buffer."""
+    ring = env_i[n, QUEUE_HEAD] + position
+    if ring >= int(params[P_MAX_QUEUE]):
+        ring -= int(params[P_MAX_QUEUE])
+    return n_slots + ring
+
+
+@njit(**JIT)
+def live_row(env_i, params, n, n_slots, index):
+    """Row of the ``index``-th open-ticket place: the slots in order, then the
+    queue oldest first (``index < n_slots + QUEUE_COUNT``)."""
+    if index < n_slots:
+        return index
+    return queue_row(env_i, params, n, n_slots, index - n_slots)
+
+
+@njit(**JIT)
+def _register_arrival(ticket_i, env_i, n, row):
+    """Bookkeeping for a ticket that has just become open in ``row``."""
+    env_i[n, ARRIVAL_SUM] += ticket_i[n, row, ARRIVAL]
+    if ticket_i[n, row, DEADLINE] < env_i[n, NEXT_DEADLINE]:
+        env_i[n, NEXT_DEADLINE] = ticket_i[n, row, DEADLINE]
 
 
 @njit(**JIT)
@@ -302,8 +340,9 @@ def _clear_row(ticket_i, ticket_f, contributed, n, row):
 
 
 @njit(**JIT)
-def _write_new_ticket(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps, n, row, ticket_id, n_rows):
-    """Draw a new ticket's attributes (keyed by its id: common random numbers)."""
+def _write_new_ticket(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps, n, row, ticket_id, n_slots, n_rows):
+    """Draw a new ticket's attributes (keyed by its id: common random numbers)
+    into ``row``; ``n_rows`` open-ticket places (slots and queue) exist."""
     u = uniform(env_i, n, ticket_id, RNG_SEVERITY, 0)
     severity = 4
     for level in range(4):
@@ -318,7 +357,8 @@ def _write_new_ticket(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps
     ticket_i[n, row, TICKET_ID] = ticket_id
     ticket_i[n, row, SEVERITY] = severity
     ticket_i[n, row, COMPONENT] = component
-    ticket_i[n, row, SLA_REMAINING] = sla_steps[severity - 1]
+    ticket_i[n, row, ARRIVAL] = env_i[n, T]
+    ticket_i[n, row, DEADLINE] = env_i[n, T] + sla_steps[severity - 1]
     ticket_i[n, row, WAITING_ON] = -1
     if uniform(env_i, n, ticket_id, RNG_AMBIGUOUS, 0) < params[P_P_AMBIGUOUS]:
         ticket_i[n, row, AMBIGUOUS] = 1
@@ -327,12 +367,14 @@ def _write_new_ticket(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps
     # A dependency on a uniformly chosen other open ticket (slots and queue).
     if uniform(env_i, n, ticket_id, RNG_DEPENDENCY, 0) < params[P_P_DEPENDENCY]:
         candidates = 0
-        for other in range(n_rows):
+        for index in range(n_rows):
+            other = live_row(env_i, params, n, n_slots, index)
             if other != row and ticket_i[n, other, ACTIVE] == 1:
                 candidates += 1
         if candidates > 0:
             pick = int(uniform(env_i, n, ticket_id, RNG_DEPENDENCY_TARGET, 0) * candidates)
-            for other in range(n_rows):
+            for index in range(n_rows):
+                other = live_row(env_i, params, n, n_slots, index)
                 if other != row and ticket_i[n, other, ACTIVE] == 1:
                     if pick == 0:
                         ticket_i[n, row, WAITING_ON] = ticket_i[n, other, TICKET_ID]
@@ -351,26 +393,24 @@ def _incoming_row(ticket_i, env_i, params, n, n_slots):
                 return slot
     if queue_count < int(params[P_MAX_QUEUE]):
         env_i[n, QUEUE_COUNT] = queue_count + 1
-        return n_slots + queue_count
+        return queue_row(env_i, params, n, n_slots, queue_count)
     return -1
 
 
 @njit(**JIT)
-def _promote_queue(ticket_i, ticket_f, contributed, env_i, n, n_slots):
-    """Move queued tickets, oldest first, into free slots."""
+def _promote_queue(ticket_i, ticket_f, contributed, env_i, params, n, n_slots):
+    """Move queued tickets, oldest first, into free slots (the ring's head advances)."""
     for slot in range(n_slots):
         if env_i[n, QUEUE_COUNT] == 0:
             return
         if ticket_i[n, slot, ACTIVE] == 1:
             continue
-        _copy_ticket(ticket_i, ticket_f, n_slots, ticket_i, ticket_f, n, slot)
+        _copy_ticket(ticket_i, ticket_f, queue_row(env_i, params, n, n_slots, 0), ticket_i, ticket_f, n, slot)
         for engineer in range(contributed.shape[2]):
             contributed[n, slot, engineer] = 0.0
-        count = env_i[n, QUEUE_COUNT]
-        for position in range(n_slots, n_slots + count - 1):
-            _copy_ticket(ticket_i, ticket_f, position + 1, ticket_i, ticket_f, n, position)
-        _clear_row(ticket_i, ticket_f, contributed, n, n_slots + count - 1)
-        env_i[n, QUEUE_COUNT] = count - 1
+        head = env_i[n, QUEUE_HEAD] + 1
+        env_i[n, QUEUE_HEAD] = 0 if head >= int(params[P_MAX_QUEUE]) else head
+        env_i[n, QUEUE_COUNT] -= 1
 
 
 @njit(**JIT)
@@ -383,8 +423,9 @@ def _arrive_new(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps, n, n
         env_i[n, DROPPED] += 1
         return
     _write_new_ticket(
-        ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps, n, row, ticket_id, n_slots + env_i[n, QUEUE_COUNT]
+        ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps, n, row, ticket_id, n_slots, n_slots + env_i[n, QUEUE_COUNT]
     )
+    _register_arrival(ticket_i, env_i, n, row)
 
 
 @njit(**JIT)
@@ -406,7 +447,7 @@ def _arrival_count(env_i, params, n, step):
 
 @njit(**JIT)
 def _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step):
-    _promote_queue(ticket_i, ticket_f, contributed, env_i, n, n_slots)
+    _promote_queue(ticket_i, ticket_f, contributed, env_i, params, n, n_slots)
     # Reopened tickets due now come back as arrivals of their own id.
     for k in range(reopen_i.shape[1] if env_i[n, PENDING_REOPENS] > 0 else 0):
         if reopen_i[n, k, ACTIVE] == 1 and reopen_i[n, k, REOPEN_DUE] <= step:
@@ -419,6 +460,9 @@ def _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, 
             else:
                 _copy_ticket(reopen_i, reopen_f, k, ticket_i, ticket_f, n, row)
                 ticket_i[n, row, REOPEN_DUE] = 0
+                ticket_i[n, row, ARRIVAL] = env_i[n, T]
+                ticket_i[n, row, DEADLINE] = env_i[n, T] + sla_steps[ticket_i[n, row, SEVERITY] - 1]
+                _register_arrival(ticket_i, env_i, n, row)
                 if row < n_slots:
                     for engineer in range(contributed.shape[2]):
                         contributed[n, row, engineer] = 0.0
@@ -480,7 +524,7 @@ def apply_action(ticket_i, engineer_i, env_i, accumulated, params, n, engineer, 
             ticket_i[n, slot, AMBIGUOUS] = 0
         accumulated[n, engineer, R_REQUEST_INFO] += params[P_R_REQUEST_INFO]
     elif verb == VERB_DEFER:
-        ticket_i[n, slot, SLA_REMAINING] += int(params[P_DEFER_STEPS])
+        ticket_i[n, slot, DEADLINE] += int(params[P_DEFER_STEPS])
         ticket_i[n, slot, DEFERRALS] += 1
         accumulated[n, engineer, R_DEFER] += params[P_R_DEFER]
 
@@ -568,8 +612,9 @@ def _progress_work(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, p
 
 
 @njit(**JIT)
-def _ticket_is_open(ticket_i, n, n_rows, ticket_id):
-    for row in range(n_rows):
+def _ticket_is_open(ticket_i, env_i, params, n, n_slots, ticket_id):
+    for index in range(n_slots + env_i[n, QUEUE_COUNT]):
+        row = live_row(env_i, params, n, n_slots, index)
         if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, TICKET_ID] == ticket_id:
             return True
     return False
@@ -587,23 +632,27 @@ def _release_info_blocks(ticket_i, env_i, n, n_slots):
 
 
 @njit(**JIT)
-def _release_dependencies(ticket_i, env_i, n, n_slots):
+def _release_dependencies(ticket_i, env_i, params, n, n_slots):
     """Tickets waiting on a ticket that is no longer open can progress again
-    (run right after resolution, so the release is visible the same step)."""
-    n_rows = n_slots + env_i[n, QUEUE_COUNT]
-    for row in range(n_rows):
+    (run right after a resolution, so the release is visible the same step;
+    resolution is the only way a ticket stops being open)."""
+    for index in range(n_slots + env_i[n, QUEUE_COUNT]):
+        row = live_row(env_i, params, n, n_slots, index)
         waiting_on = ticket_i[n, row, WAITING_ON]
-        if ticket_i[n, row, ACTIVE] == 1 and waiting_on >= 0 and not _ticket_is_open(ticket_i, n, n_rows, waiting_on):
+        if ticket_i[n, row, ACTIVE] == 1 and waiting_on >= 0 and not _ticket_is_open(ticket_i, env_i, params, n, n_slots, waiting_on):
             ticket_i[n, row, WAITING_ON] = -1
 
 
 @njit(**JIT)
 def _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step):
-    """Finished tickets resolve: credit, free engineers, maybe schedule a reopen."""
+    """Finished tickets resolve: credit, free engineers, maybe schedule a reopen.
+    Returns how many resolved."""
+    resolved = 0
     for slot in range(n_slots):
         if ticket_i[n, slot, ACTIVE] == 0 or ticket_f[n, slot, WORK_REMAINING] > WORK_EPSILON:
             continue
         env_i[n, RESOLVED] += 1
+        resolved += 1
         # resolve credit by work contributed (equal split if only the expert worked)
         total = 0.0
         for engineer in range(n_engineers):
@@ -630,7 +679,6 @@ def _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reope
                     reopen_i[n, k, TICKET_ID] = ticket_id
                     reopen_i[n, k, SEVERITY] = severity
                     reopen_i[n, k, COMPONENT] = ticket_i[n, slot, COMPONENT]
-                    reopen_i[n, k, SLA_REMAINING] = sla_steps[severity - 1]
                     reopen_i[n, k, WAITING_ON] = -1
                     reopen_i[n, k, REOPENED] = 1
                     reopen_i[n, k, REOPEN_DUE] = step + delay
@@ -638,25 +686,39 @@ def _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reope
                     reopen_f[n, k, WORK_TOTAL] = work
                     env_i[n, PENDING_REOPENS] += 1
                     break
+        env_i[n, ARRIVAL_SUM] -= ticket_i[n, slot, ARRIVAL]
+        if ticket_i[n, slot, BREACHED] == 1:
+            env_i[n, OVERDUE_OPEN] -= 1
         _clear_row(ticket_i, ticket_f, contributed, n, slot)
+    return resolved
 
 
 @njit(**JIT)
-def _age_and_check_sla(ticket_i, env_i, accumulated, params, n, n_slots, n_engineers):
-    """Open and queued tickets age; a deadline passing is a breach (once)."""
-    n_rows = n_slots + env_i[n, QUEUE_COUNT]
+def _check_deadlines(ticket_i, env_i, accumulated, params, n, n_slots, n_engineers, step):
+    """An open or queued ticket whose deadline has passed at ``step`` breaches
+    (once); every overdue ticket costs r_overdue each step. Tickets are only
+    scanned when ``step`` passes NEXT_DEADLINE, the earliest deadline seen
+    (deferrals and resolutions can leave it early: then a scan finds nothing
+    and refreshes it)."""
     share = 1.0 / n_engineers
-    for row in range(n_rows):
-        if ticket_i[n, row, ACTIVE] == 0:
-            continue
-        ticket_i[n, row, AGE] += 1
-        ticket_i[n, row, SLA_REMAINING] -= 1
-        if ticket_i[n, row, SLA_REMAINING] < 0:
-            if ticket_i[n, row, BREACHED] == 0:
+    if step > env_i[n, NEXT_DEADLINE]:
+        next_deadline = NO_DEADLINE
+        for index in range(n_slots + env_i[n, QUEUE_COUNT]):
+            row = live_row(env_i, params, n, n_slots, index)
+            if ticket_i[n, row, ACTIVE] == 0 or ticket_i[n, row, BREACHED] == 1:
+                continue
+            deadline = ticket_i[n, row, DEADLINE]
+            if deadline < step:
                 ticket_i[n, row, BREACHED] = 1
                 env_i[n, BREACHES] += 1
+                env_i[n, OVERDUE_OPEN] += 1
                 for engineer in range(n_engineers):
                     accumulated[n, engineer, R_SLA_BREACH] += params[P_R_SLA_BREACH] * share
+            elif deadline < next_deadline:
+                next_deadline = deadline
+        env_i[n, NEXT_DEADLINE] = next_deadline
+    if params[P_R_OVERDUE] != 0.0:
+        for _ in range(env_i[n, OVERDUE_OPEN]):
             for engineer in range(n_engineers):
                 accumulated[n, engineer, R_OVERDUE] += params[P_R_OVERDUE] * share
 
@@ -704,10 +766,10 @@ def advance(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i
     _charge_idle(ticket_i, engineer_i, accumulated, params, n, n_slots, n_engineers)
     _progress_work(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, params, n, n_slots, n_engineers, step)
     _release_info_blocks(ticket_i, env_i, n, n_slots)
-    _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step)
-    _release_dependencies(ticket_i, env_i, n, n_slots)
+    if _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step) > 0:
+        _release_dependencies(ticket_i, env_i, params, n, n_slots)
     _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step)
-    _age_and_check_sla(ticket_i, env_i, accumulated, params, n, n_slots, n_engineers)
+    _check_deadlines(ticket_i, env_i, accumulated, params, n, n_slots, n_engineers, step)
     _finish_rewards(accumulated, parts, rewards, params, n, n_engineers)
     env_i[n, T] = step
     update_shifts(engineer_i, env_i, params, n, n_engineers)
@@ -723,8 +785,8 @@ def reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_s
     """Start a new episode in environment ``n`` (seed and episode already set)."""
     n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
     n_engineers = engineer_i.shape[1]
-    # rows past the queue's tail are rewritten whole when used: clear only the live ones
-    for row in range(n_slots + env_i[n, QUEUE_COUNT]):
+    # queue rows are rewritten whole when used: clear only the slots
+    for row in range(n_slots):
         _clear_row(ticket_i, ticket_f, contributed, n, row)
     _fill_int(reopen_i, n, 0)
     _fill_float(reopen_f, n, 0.0)
@@ -734,8 +796,10 @@ def reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_s
     for engineer in range(n_engineers):
         rewards[n, engineer] = 0.0
         engineer_i[n, engineer, CURRENT_SLOT] = -1
-    for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT, PENDING_REOPENS):
+    for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT, PENDING_REOPENS, QUEUE_HEAD, ARRIVAL_SUM, OVERDUE_OPEN):
         env_i[n, field] = 0
+    env_i[n, NEXT_DEADLINE] = NO_DEADLINE
+    env_i[n, HASH_PREFIX] = hash_prefix(env_i[n, SEED_LO], env_i[n, SEED_HI], env_i[n, EPISODE])
     noise = params[P_SKILL_NOISE]
     for engineer in range(n_engineers):
         for component in range(skills.shape[2]):
@@ -762,14 +826,11 @@ def _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slo
     age_scale = params[P_AGE_SCALE]
     work_mean = params[P_WORK_MEAN]
     info_scale = max(params[P_INFO_WAIT_MAX], 1.0)
-    queue_count = env_i[n, QUEUE_COUNT]
-    open_count = 0
-    age_sum = 0.0
-    for row in range(n_slots + queue_count):
-        if ticket_i[n, row, ACTIVE] == 1:
-            open_count += 1
-            age_sum += ticket_i[n, row, AGE]
-    mean_age = age_sum / open_count if open_count > 0 else 0.0
+    now = env_i[n, T]
+    open_count = env_i[n, QUEUE_COUNT]
+    for slot in range(n_slots):
+        open_count += ticket_i[n, slot, ACTIVE]
+    mean_age = (open_count * now - env_i[n, ARRIVAL_SUM]) / open_count if open_count > 0 else 0.0
     out[n, 0, 0] = min(env_i[n, T] / horizon, 1.0)
     out[n, 0, 1] = open_count / (open_count + n_slots)
     out[n, 0, 2] = min(mean_age / age_scale, 1.0)
@@ -788,9 +849,9 @@ def _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slo
                 assigned += 1
         work = ticket_f[n, slot, WORK_REMAINING]
         out[n, 0, o + 0] = ticket_i[n, slot, SEVERITY] / 4.0
-        out[n, 0, o + 1] = min(ticket_i[n, slot, AGE] / age_scale, 1.0)
+        out[n, 0, o + 1] = min((now - ticket_i[n, slot, ARRIVAL]) / age_scale, 1.0)
         out[n, 0, o + 2] = (ticket_i[n, slot, COMPONENT] + 1.0) / params[P_N_COMPONENTS]
-        out[n, 0, o + 3] = max(-1.0, min(ticket_i[n, slot, SLA_REMAINING] / age_scale, 1.0))
+        out[n, 0, o + 3] = max(-1.0, min((ticket_i[n, slot, DEADLINE] - now) / age_scale, 1.0))
         out[n, 0, o + 4] = 1.0 if ticket_i[n, slot, WAITING_ON] >= 0 else 0.0
         out[n, 0, o + 5] = min(ticket_i[n, slot, BLOCKED] / info_scale, 1.0)
         out[n, 0, o + 6] = work / (work + work_mean)

@@ -5,17 +5,22 @@ index ``n`` (see :class:`ticket_triage_marl._core.state.BatchState`). Records of
 tickets and engineers are rows of those arrays; these constants name the
 columns so the kernels read like the domain (``tickets[n, slot, SEVERITY]``).
 
-Ticket rows ``0 .. T-1`` are the visible slots; rows ``T .. T+Q-1`` are the
-intake queue in FIFO order (row ``T`` is the head).
+Ticket rows ``0 .. T-1`` are the visible slots; rows ``T .. T+Q-1`` hold the
+intake queue as a ring buffer: queue position ``k`` (0 = the head, the oldest)
+is row ``T + (QUEUE_HEAD + k) % Q``, so admitting the head moves one record and
+shifts nothing. Rows outside the live part of the ring hold stale records.
+
+Times are stored as steps, not as counters updated every step: a ticket's age
+is ``env T - ARRIVAL`` and its SLA time left is ``DEADLINE - env T``.
 """
 
-# --- ticket integer fields: ticket_i[n, row, field] (int64) ------------------
+# --- ticket integer fields: ticket_i[n, row, field] (int32) ------------------
 ACTIVE = 0  # 1 if the row holds an open ticket
 TICKET_ID = 1  # episode-unique id (reopens keep their id)
 SEVERITY = 2  # 1 (low) .. 4 (critical)
 COMPONENT = 3  # 0 .. n_components-1
-AGE = 4  # steps since arrival
-SLA_REMAINING = 5  # deadline - age (negative once overdue)
+ARRIVAL = 4  # env T when it arrived (it shows age 1 after its arrival step)
+DEADLINE = 5  # env T after which it is overdue: SLA time left = DEADLINE - T
 BLOCKED = 6  # steps of info-wait left (0 = not blocked)
 WAITING_ON = 7  # id of the ticket this one depends on, -1 if none
 ESCALATED = 8  # 1 if an expert works on it
@@ -53,7 +58,12 @@ SEED_LO = 8  # low 32 bits of the episode seed
 SEED_HI = 9  # high 32 bits
 EPISODE = 10  # episodes started since the last seeded reset
 PENDING_REOPENS = 11  # entries in use in the reopen buffer
-N_ENV_INT = 12
+QUEUE_HEAD = 12  # ring position of the oldest queued ticket
+ARRIVAL_SUM = 13  # sum of ARRIVAL over open tickets (slots and queue): mean age in O(1)
+OVERDUE_OPEN = 14  # open tickets past their deadline (each costs r_overdue per step)
+NEXT_DEADLINE = 15  # no open ticket breaches before T > this (a lower bound, refreshed on a scan)
+HASH_PREFIX = 16  # hash of (seed, episode), set at reset: the start of every draw
+N_ENV_INT = 17
 
 # --- reward components: parts[n, e, component] (float64) ----------------------
 R_RESOLVE = 0

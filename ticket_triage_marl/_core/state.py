@@ -109,8 +109,8 @@ class BatchSim:
     Arrays (leading axis ``N = num_envs``; ``T`` slots, ``Q`` queue, ``E``
     engineers, ``C`` components, ``R`` reopen-buffer entries = ``T``):
 
-    - ``ticket_i``  (N, T+Q, N_TICKET_INT) int32: ticket records, slots then queue
-      (rows past the queue's tail hold stale data until reused)
+    - ``ticket_i``  (N, T+Q, N_TICKET_INT) int32: ticket records, slots then the queue ring
+      (rows outside the live part of the ring hold stale data until reused)
     - ``ticket_f``  (N, T+Q, N_TICKET_FLOAT) float64: work remaining / total
     - ``contributed`` (N, T, E) float64: work each engineer removed from each slot (credit)
     - ``engineer_i`` (N, E, N_ENGINEER_INT) int64: current slot, time on it, ...
@@ -289,6 +289,10 @@ class BatchSim:
         """Open tickets in slots plus queued tickets."""
         return int(self.ticket_i[n, : self.n_slots, L.ACTIVE].sum()) + int(self.env_i[n, L.QUEUE_COUNT])
 
+    def queue_row(self, n: int, position: int) -> int:
+        """Row of ``ticket_i[n]`` holding queue position ``position`` (0 = the oldest)."""
+        return self.n_slots + (int(self.env_i[n, L.QUEUE_HEAD]) + position) % self.config.max_queue
+
     def reward_breakdown(self, n: int, engineer: int) -> dict[str, float]:
         row = self.parts[n, engineer]
         return {name: float(row[k]) for k, name in enumerate(L.REWARD_NAMES)}
@@ -296,6 +300,7 @@ class BatchSim:
     def snapshot(self, n: int) -> dict:
         """The full raw state of environment ``n`` as JSON-able Python (SPEC section 2)."""
         t_slots = self.n_slots
+        now = self.t(n)
         engineers = self.engineer_i[n]
         assignees: dict[int, list[int]] = {}
         for index in range(engineers.shape[0]):
@@ -311,8 +316,8 @@ class BatchSim:
                 "slot": slot,
                 "severity": int(rec[L.SEVERITY]),
                 "component": int(rec[L.COMPONENT]),
-                "age": int(rec[L.AGE]),
-                "sla_remaining": int(rec[L.SLA_REMAINING]),
+                "age": now - int(rec[L.ARRIVAL]),
+                "sla_remaining": int(rec[L.DEADLINE]) - now,
                 "work_remaining": float(self.ticket_f[n, row, L.WORK_REMAINING]),
                 "work_total": float(self.ticket_f[n, row, L.WORK_TOTAL]),
                 "blocked": int(rec[L.BLOCKED]),
@@ -326,7 +331,7 @@ class BatchSim:
             }
 
         tickets = [ticket(slot, slot) for slot in range(t_slots) if self.ticket_i[n, slot, L.ACTIVE]]
-        queue = [ticket(t_slots + k, None) for k in range(int(self.env_i[n, L.QUEUE_COUNT]))]
+        queue = [ticket(self.queue_row(n, k), None) for k in range(int(self.env_i[n, L.QUEUE_COUNT]))]
         return {
             "t": self.t(n),
             "horizon": self.config.horizon,
