@@ -27,6 +27,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .prefetch import prefetch_record
+
 from .layout import (
     ACTIVE,
     AMBIGUOUS,
@@ -144,7 +146,11 @@ from .layout import (
     T,
 )
 
-JIT = {"cache": True, "nogil": True, "_nrt": False}  # no reference counting: kernels never allocate
+# No reference counting (kernels never allocate), and numpy's error model: a
+# float division by zero would give inf instead of raising, which drops a branch
+# from every division (no kernel divides by zero).
+JIT = {"cache": True, "nogil": True, "_nrt": False, "error_model": "numpy", "forceinline": True}
+PARALLEL_JIT = {**JIT, "parallel": True}
 WORK_EPSILON = 1e-9  # work at or below this is done
 MAX_ARRIVALS_PER_STEP = 64  # cap of the poisson draw (rate <= 16 makes it unreachable in practice)
 NO_DEADLINE = 2**62  # NEXT_DEADLINE when no open ticket can breach
@@ -567,48 +573,73 @@ def _charge_idle(ticket_i, engineer_i, accumulated, params, n, n_slots, n_engine
 
 
 @njit(**JIT)
-def _progress_work(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, params, n, n_slots, n_engineers, step):
-    """Each workable ticket loses the swarm-discounted sum of its engineers'
+def _works_on(engineer_i, n, engineer, slot):
+    return engineer_i[n, engineer, CURRENT_SLOT] == slot and engineer_i[n, engineer, ON_SHIFT] == 1
+
+
+@njit(**JIT)
+def _progress_slot(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, params, n, slot, n_engineers, step):
+    """Workable ``slot`` loses the swarm-discounted sum of its engineers'
     (ramped) skills, plus the expert's if escalated; then it may regress."""
     ramp_steps = params[P_SWITCH_RAMP_STEPS]
-    for slot in range(n_slots):
-        if not ticket_is_workable(ticket_i, n, slot):
-            continue
-        component = ticket_i[n, slot, COMPONENT]
-        workers = 0
+    component = ticket_i[n, slot, COMPONENT]
+    workers = 0
+    for engineer in range(n_engineers):
+        if _works_on(engineer_i, n, engineer, slot):
+            workers += 1
+    escalated = ticket_i[n, slot, ESCALATED] == 1
+    factor = 1.0 if workers <= 1 else params[P_SWARM_EFFICIENCY] ** (workers - 1)
+    if ticket_i[n, slot, AMBIGUOUS] == 1:
+        factor *= params[P_AMBIGUOUS_SLOWDOWN]
+    total = 0.0
+    for engineer in range(n_engineers):
+        if _works_on(engineer_i, n, engineer, slot):
+            ramp = (ramp_steps - engineer_i[n, engineer, RAMP_LEFT] + 1.0) / (ramp_steps + 1.0)
+            total += skills[n, engineer, component] * ramp * factor
+    expert = params[P_EXPERT_SKILL] * factor if escalated else 0.0
+    remaining = ticket_f[n, slot, WORK_REMAINING]
+    removed = min(total + expert, remaining)
+    if total + expert > 0.0:
+        # engineers are credited their share of the work actually removed
+        share = removed / (total + expert)
         for engineer in range(n_engineers):
-            if engineer_i[n, engineer, CURRENT_SLOT] == slot and engineer_i[n, engineer, ON_SHIFT] == 1:
-                workers += 1
-        escalated = ticket_i[n, slot, ESCALATED] == 1
-        if workers == 0 and not escalated:
-            continue
-        factor = params[P_SWARM_EFFICIENCY] ** (workers - 1) if workers > 0 else 1.0
-        if ticket_i[n, slot, AMBIGUOUS] == 1:
-            factor *= params[P_AMBIGUOUS_SLOWDOWN]
-        total = 0.0
-        for engineer in range(n_engineers):
-            if engineer_i[n, engineer, CURRENT_SLOT] == slot and engineer_i[n, engineer, ON_SHIFT] == 1:
+            if _works_on(engineer_i, n, engineer, slot):
                 ramp = (ramp_steps - engineer_i[n, engineer, RAMP_LEFT] + 1.0) / (ramp_steps + 1.0)
-                total += skills[n, engineer, component] * ramp * factor
-        expert = params[P_EXPERT_SKILL] * factor if escalated else 0.0
-        remaining = ticket_f[n, slot, WORK_REMAINING]
-        removed = min(total + expert, remaining)
-        if total + expert > 0.0:
-            # engineers are credited their share of the work actually removed
-            share = removed / (total + expert)
-            for engineer in range(n_engineers):
-                if engineer_i[n, engineer, CURRENT_SLOT] == slot and engineer_i[n, engineer, ON_SHIFT] == 1:
-                    ramp = (ramp_steps - engineer_i[n, engineer, RAMP_LEFT] + 1.0) / (ramp_steps + 1.0)
-                    contributed[n, slot, engineer] += skills[n, engineer, component] * ramp * factor * share
-        ticket_f[n, slot, WORK_REMAINING] = remaining - removed
-        _maybe_regress(ticket_i, ticket_f, env_i, params, n, slot, step)
+                contributed[n, slot, engineer] += skills[n, engineer, component] * ramp * factor * share
+    ticket_f[n, slot, WORK_REMAINING] = remaining - removed
+    _maybe_regress(ticket_i, ticket_f, env_i, params, n, slot, step)
+
+
+@njit(**JIT)
+def _progress_work(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, params, n, n_slots, n_engineers, step):
+    """Progress every workable ticket that an on-shift engineer or the expert
+    works on. Each slot's arithmetic and regression draw depend on that slot
+    alone, so slots are visited in any order: those with engineers first (at
+    their lowest-index engineer), then escalated ones nobody works on."""
+    for engineer in range(n_engineers):
+        slot = engineer_i[n, engineer, CURRENT_SLOT]
+        if slot < 0 or engineer_i[n, engineer, ON_SHIFT] == 0 or not ticket_is_workable(ticket_i, n, slot):
+            continue
+        first = True
+        for other in range(engineer):
+            if _works_on(engineer_i, n, other, slot):
+                first = False
+        if first:
+            _progress_slot(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, params, n, slot, n_engineers, step)
+    for slot in range(n_slots):
+        if ticket_i[n, slot, ESCALATED] == 0 or not ticket_is_workable(ticket_i, n, slot):
+            continue
+        staffed = False
+        for engineer in range(n_engineers):
+            if _works_on(engineer_i, n, engineer, slot):
+                staffed = True
+        if not staffed:
+            _progress_slot(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, params, n, slot, n_engineers, step)
     for engineer in range(n_engineers):
         if engineer_i[n, engineer, CURRENT_SLOT] >= 0:
             engineer_i[n, engineer, TIME_ON_TICKET] += 1
             if engineer_i[n, engineer, RAMP_LEFT] > 0:
                 engineer_i[n, engineer, RAMP_LEFT] -= 1
-
-
 
 
 @njit(**JIT)
@@ -868,32 +899,29 @@ def _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slo
 
 
 @njit(**JIT)
-def _write_shared_mask(ticket_i, params, n, n_slots, masks):
-    """The part of every on-shift engineer's mask that does not depend on who
-    asks: :func:`action_is_valid` evaluated once per slot (same rules)."""
+def _write_agent_masks(ticket_i, engineer_i, params, n, n_slots, masks):
+    """Every engineer's mask: off shift only NOOP; otherwise :func:`action_is_valid`'s
+    rules evaluated once per slot (they do not depend on who asks), plus WORK on
+    its own current ticket (always allowed: it means "continue")."""
     pool_open = escalated_count(ticket_i, n, n_slots) < int(params[P_MAX_ESCALATED])
     max_deferrals = int(params[P_MAX_DEFERRALS])
-    masks[n, 0, 0] = 1
+    n_engineers = engineer_i.shape[1]
     for slot in range(n_slots):
+        # branch-free: bitwise & of the conditions
         active = ticket_i[n, slot, ACTIVE] == 1
-        masks[n, 0, 1 + slot] = 1 if active and ticket_is_workable(ticket_i, n, slot) else 0
-        masks[n, 0, 1 + n_slots + slot] = 1 if active and pool_open and ticket_i[n, slot, ESCALATED] == 0 else 0
-        masks[n, 0, 1 + 2 * n_slots + slot] = 1 if active and ticket_i[n, slot, BLOCKED] == 0 else 0
-        deferrable = ticket_i[n, slot, SEVERITY] < 4 and ticket_i[n, slot, DEFERRALS] < max_deferrals and ticket_i[n, slot, BREACHED] == 0
-        masks[n, 0, 1 + 3 * n_slots + slot] = 1 if active and deferrable else 0
-
-
-@njit(**JIT)
-def _write_agent_masks(ticket_i, engineer_i, params, n, n_slots, masks):
-    """Every engineer's mask: off shift only NOOP; otherwise the shared mask
-    plus WORK on its own current ticket (always allowed: it means "continue").
-    The shared mask is built in row 0, copied to the others, row 0 last."""
-    _write_shared_mask(ticket_i, params, n, n_slots, masks)
+        not_blocked = ticket_i[n, slot, BLOCKED] == 0
+        work = active & not_blocked & (ticket_i[n, slot, WAITING_ON] < 0)
+        escalate = active & pool_open & (ticket_i[n, slot, ESCALATED] == 0)
+        request_info = active & not_blocked
+        defer = active & (ticket_i[n, slot, SEVERITY] < 4) & (ticket_i[n, slot, DEFERRALS] < max_deferrals) & (ticket_i[n, slot, BREACHED] == 0)
+        for engineer in range(n_engineers):
+            masks[n, engineer, 1 + slot] = work
+            masks[n, engineer, 1 + n_slots + slot] = escalate
+            masks[n, engineer, 1 + 2 * n_slots + slot] = request_info
+            masks[n, engineer, 1 + 3 * n_slots + slot] = defer
     n_actions = masks.shape[2]
-    for engineer in range(engineer_i.shape[1] - 1, -1, -1):
-        if engineer > 0:
-            for action in range(n_actions):
-                masks[n, engineer, action] = masks[n, 0, action]
+    for engineer in range(n_engineers):
+        masks[n, engineer, 0] = 1
         if engineer_i[n, engineer, ON_SHIFT] == 0:
             for action in range(1, n_actions):
                 masks[n, engineer, action] = 0
@@ -1094,12 +1122,33 @@ def step_and_observe_one(ticket_i, ticket_f, contributed, engineer_i, env_i, ski
     observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, 0, observations, masks)
 
 
-@njit(cache=True, nogil=True, parallel=True, _nrt=False)
+@njit(**JIT)
+def prefetch_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, accumulated, parts, rewards, params, n, observations, masks):
+    """Ask the memory system for environment ``n``'s hot records while the
+    previous one is stepped (see :mod:`.prefetch`; changes no value)."""
+    n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
+    prefetch_record(ticket_i, n, n_slots * ticket_i.strides[1])
+    prefetch_record(ticket_f, n, n_slots * ticket_f.strides[1])
+    prefetch_record(contributed, n, contributed.strides[0])
+    prefetch_record(engineer_i, n, engineer_i.strides[0])
+    prefetch_record(env_i, n, env_i.strides[0])
+    prefetch_record(skills, n, skills.strides[0])
+    prefetch_record(accumulated, n, accumulated.strides[0])
+    prefetch_record(parts, n, parts.strides[0])
+    prefetch_record(rewards, n, rewards.strides[0])
+    prefetch_record(observations, n, observations.strides[0])
+    prefetch_record(masks, n, masks.strides[0])
+
+
+@njit(**PARALLEL_JIT)
 def step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, observations, masks, done, autoreset):
     """Step every environment; with ``autoreset``, environments that were done
     at the previous step start their next episode instead (next-step reset)."""
     horizon = int(params[P_HORIZON])
-    for n in prange(env_i.shape[0]):
+    n_envs = env_i.shape[0]
+    for n in prange(n_envs):
+        if n + 1 < n_envs:
+            prefetch_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, accumulated, parts, rewards, params, n + 1, observations, masks)
         if autoreset and done[n]:
             env_i[n, EPISODE] += 1
             reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
@@ -1110,7 +1159,7 @@ def step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_
         observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, observations, masks)
 
 
-@njit(cache=True, nogil=True, parallel=True, _nrt=False)
+@njit(**PARALLEL_JIT)
 def reset_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, which, observations, masks):
     """Reset the environments with ``which[n]`` set (seed/episode set by the caller)."""
     for n in prange(env_i.shape[0]):
@@ -1127,11 +1176,14 @@ def coordinator_step_and_observe_one(ticket_i, ticket_f, contributed, engineer_i
     observe_coordinator(ticket_i, ticket_f, engineer_i, env_i, params, 0, observations, masks)
 
 
-@njit(cache=True, nogil=True, parallel=True, _nrt=False)
+@njit(**PARALLEL_JIT)
 def coordinator_step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, coordinator_actions, joint, coordinator_invalid, team_parts, team_rewards, observations, masks, done, autoreset):
     """Coordinator step of every environment (next-step autoreset as :func:`step_batch`)."""
     horizon = int(params[P_HORIZON])
-    for n in prange(env_i.shape[0]):
+    n_envs = env_i.shape[0]
+    for n in prange(n_envs):
+        if n + 1 < n_envs:
+            prefetch_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, accumulated, parts, rewards, params, n + 1, observations, masks)
         if autoreset and done[n]:
             env_i[n, EPISODE] += 1
             reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)
@@ -1149,7 +1201,7 @@ def coordinator_step_batch(ticket_i, ticket_f, contributed, engineer_i, env_i, s
         observe_coordinator(ticket_i, ticket_f, engineer_i, env_i, params, n, observations, masks)
 
 
-@njit(cache=True, nogil=True, parallel=True, _nrt=False)
+@njit(**PARALLEL_JIT)
 def observe_coordinator_batch(ticket_i, ticket_f, engineer_i, env_i, params, which, observations, masks):
     for n in prange(env_i.shape[0]):
         if which[n]:
