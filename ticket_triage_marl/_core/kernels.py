@@ -27,8 +27,6 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .prefetch import prefetch_record
-
 from .layout import (
     ACTIVE,
     AMBIGUOUS,
@@ -145,6 +143,7 @@ from .layout import (
     WORK_TOTAL,
     T,
 )
+from .prefetch import prefetch_record
 
 # No reference counting (kernels never allocate), and numpy's error model: a
 # float division by zero would give inf instead of raising, which drops a branch
@@ -930,12 +929,11 @@ def _write_agent_masks(ticket_i, engineer_i, params, n, n_slots, masks):
 
 
 @njit(**JIT)
-def observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, observations, masks):
-    """Per-engineer observations ``(E, D)`` and action masks ``(E, 1+4T)``."""
-    n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
+def _write_agent_rows(ticket_i, engineer_i, skills, params, n, n_slots, observations):
+    """Copy the team features (row 0) to every engineer's row, add its one-hot id,
+    and in local mode hide tickets outside its components."""
     n_engineers = engineer_i.shape[1]
     team_size = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
-    _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, observations)
     local = params[P_LOCAL_OBSERVATION] > 0.0
     for engineer in range(n_engineers - 1, -1, -1):  # row 0 holds the team features: change it last
         if engineer > 0:
@@ -951,6 +949,14 @@ def observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, obs
                     o = N_GLOBAL + slot * N_TICKET_FEATURES
                     for k in range(N_TICKET_FEATURES):
                         observations[n, engineer, o + k] = 0.0
+
+
+@njit(**JIT)
+def observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, observations, masks):
+    """Per-engineer observations ``(E, D)`` and action masks ``(E, 1+4T)``."""
+    n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
+    _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, observations)
+    _write_agent_rows(ticket_i, engineer_i, skills, params, n, n_slots, observations)
     _write_agent_masks(ticket_i, engineer_i, params, n, n_slots, masks)
 
 

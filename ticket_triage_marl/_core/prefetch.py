@@ -35,7 +35,9 @@ else:
             stride = cgutils.unpack_tuple(builder, record.strides)[0]
             index = context.cast(builder, args[1], sig.args[1], types.int64)
             byte = context.cast(builder, args[2], sig.args[2], types.int64)
-            address = builder.add(builder.ptrtoint(record.data, ir.IntType(64)), builder.add(builder.mul(index, stride), byte))
+            address = builder.add(
+                builder.ptrtoint(record.data, ir.IntType(64)), builder.add(builder.mul(index, stride), byte)
+            )
             pointer = builder.inttoptr(address, ir.IntType(8).as_pointer())
             i32 = ir.IntType(32)
             prefetch = cgutils.get_or_insert_function(
