@@ -850,12 +850,17 @@ def reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_s
 
 @njit(**JIT)
 def _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, out):
-    """Global (5) . tickets (T x 9) . engineers (E x 3) into ``out[n, 0, n, 0, :5+9T+3E]``."""
+    """Global (5) . tickets (T x 9) . engineers (E x 3) into ``out[n, 0, :5+9T+3E]``.
+    Constant scales are applied as multiplications by their reciprocals: a
+    division costs several multiplications, and this runs every step."""
     n_engineers = engineer_i.shape[1]
     horizon = params[P_HORIZON]
     age_scale = params[P_AGE_SCALE]
     work_mean = params[P_WORK_MEAN]
-    info_scale = max(params[P_INFO_WAIT_MAX], 1.0)
+    per_age = 1.0 / age_scale
+    per_info = 1.0 / max(params[P_INFO_WAIT_MAX], 1.0)
+    per_component = 1.0 / params[P_N_COMPONENTS]
+    per_engineer = 1.0 / n_engineers
     now = env_i[n, T]
     open_count = env_i[n, QUEUE_COUNT]
     for slot in range(n_slots):
@@ -878,15 +883,15 @@ def _write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slo
             if engineer_i[n, engineer, CURRENT_SLOT] == slot:
                 assigned += 1
         work = ticket_f[n, slot, WORK_REMAINING]
-        out[n, 0, o + 0] = ticket_i[n, slot, SEVERITY] / 4.0
-        out[n, 0, o + 1] = min((now - ticket_i[n, slot, ARRIVAL]) / age_scale, 1.0)
-        out[n, 0, o + 2] = (ticket_i[n, slot, COMPONENT] + 1.0) / params[P_N_COMPONENTS]
-        out[n, 0, o + 3] = max(-1.0, min((ticket_i[n, slot, DEADLINE] - now) / age_scale, 1.0))
+        out[n, 0, o + 0] = ticket_i[n, slot, SEVERITY] * 0.25
+        out[n, 0, o + 1] = min((now - ticket_i[n, slot, ARRIVAL]) * per_age, 1.0)
+        out[n, 0, o + 2] = (ticket_i[n, slot, COMPONENT] + 1.0) * per_component
+        out[n, 0, o + 3] = max(-1.0, min((ticket_i[n, slot, DEADLINE] - now) * per_age, 1.0))
         out[n, 0, o + 4] = 1.0 if ticket_i[n, slot, WAITING_ON] >= 0 else 0.0
-        out[n, 0, o + 5] = min(ticket_i[n, slot, BLOCKED] / info_scale, 1.0)
+        out[n, 0, o + 5] = min(ticket_i[n, slot, BLOCKED] * per_info, 1.0)
         out[n, 0, o + 6] = work / (work + work_mean)
         out[n, 0, o + 7] = float(ticket_i[n, slot, ESCALATED])
-        out[n, 0, o + 8] = assigned / n_engineers
+        out[n, 0, o + 8] = assigned * per_engineer
     base += n_slots * N_TICKET_FEATURES
     for engineer in range(n_engineers):
         o = base + engineer * N_ENGINEER_FEATURES
