@@ -582,6 +582,13 @@ def _works_on(engineer_i, n, engineer, slot):
 
 
 @njit(**JIT)
+def _ramp(engineer_i, n, engineer, ramp_steps):
+    """Fraction of full speed after a context switch ((r - left + 1) / (r + 1); 1 when ramped up)."""
+    left = engineer_i[n, engineer, RAMP_LEFT]
+    return 1.0 if left == 0 else (ramp_steps - left + 1.0) / (ramp_steps + 1.0)
+
+
+@njit(**JIT)
 def _progress_slot(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, params, n, slot, n_engineers, step):
     """Workable ``slot`` loses the swarm-discounted sum of its engineers'
     (ramped) skills, plus the expert's if escalated; then it may regress."""
@@ -598,7 +605,7 @@ def _progress_slot(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, p
     total = 0.0
     for engineer in range(n_engineers):
         if _works_on(engineer_i, n, engineer, slot):
-            ramp = (ramp_steps - engineer_i[n, engineer, RAMP_LEFT] + 1.0) / (ramp_steps + 1.0)
+            ramp = _ramp(engineer_i, n, engineer, ramp_steps)
             total += skills[n, engineer, component] * ramp * factor
     expert = params[P_EXPERT_SKILL] * factor if escalated else 0.0
     remaining = ticket_f[n, slot, WORK_REMAINING]
@@ -608,7 +615,7 @@ def _progress_slot(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, p
         share = removed / (total + expert)
         for engineer in range(n_engineers):
             if _works_on(engineer_i, n, engineer, slot):
-                ramp = (ramp_steps - engineer_i[n, engineer, RAMP_LEFT] + 1.0) / (ramp_steps + 1.0)
+                ramp = _ramp(engineer_i, n, engineer, ramp_steps)
                 contributed[n, slot, engineer] += skills[n, engineer, component] * ramp * factor * share
     ticket_f[n, slot, WORK_REMAINING] = remaining - removed
     _maybe_regress(ticket_i, ticket_f, env_i, params, n, slot, step)
