@@ -103,6 +103,19 @@ def test_constructor_forms():
         TicketTriageEnv(render_mode="video")
 
 
+def test_rllib_env_context_as_the_only_positional_argument():
+    """RLlib builds a ``gym.Env`` class as ``cls(env_context)``: its ``EnvContext`` is a dict subclass."""
+
+    class EnvContext(dict):  # what ray.rllib.env.env_context.EnvContext looks like to the constructor
+        worker_index = 0
+        num_workers = 0
+
+    assert TicketTriageEnv(EnvContext()).config == ttm.EnvConfig()
+    assert TicketTriageEnv(EnvContext(horizon=20, n_engineers=2)).config == ttm.EnvConfig(horizon=20, n_engineers=2)
+    with pytest.raises(ValueError, match="unknown config key"):
+        TicketTriageEnv(EnvContext(num_envs=4))
+
+
 def test_wrapper_over_an_existing_parallel_env():
     par = ttm.parallel_env(n_engineers=2, horizon=10)
     env = CoordinatorWrapper(par)

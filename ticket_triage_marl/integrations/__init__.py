@@ -13,12 +13,22 @@ what to install.
 ``make_parameter_sharing_vec_env()``   one shared policy for every engineer, through
                                        SuperSuit, as an SB3 ``VecEnv`` that can be
                                        seeded and gives ``action_masks()``
+``TicketTriageMultiAgentEnv``          RLlib ``MultiAgentEnv`` over the parallel env,
+                                       engineers in index order, ``observations`` /
+                                       ``action_mask`` (/ ``state``) dict observations
+``MaskedActorCriticModule``            RLlib (new API stack) torch RLModule: masked
+                                       logits, value head, optional centralized
+                                       critic on the global state
+``ppo_config(...)``                    RLlib ``PPOConfig``: one shared policy or one
+                                       per engineer, from ``configs/rllib/*.toml``
+``register_envs()``                    registers ``"ticket_triage_marl/MultiAgent-v0"``
+                                       and ``"ticket_triage_marl/Coordinator-v0"``
 =====================================  ==============================================
 
 Install (torch first, so that pip keeps the CPU build)::
 
     pip install torch==2.13.0
-    pip install "ticket_triage_marl[sb3]"
+    pip install "ticket_triage_marl[sb3]"      # or [rllib], or [all]
 
 Example::
 
@@ -27,6 +37,15 @@ Example::
 
     env = make_sb3_vec_env(num_envs=64, seed=0)
     model = MaskablePPO("MlpPolicy", env, seed=0).learn(total_timesteps=100_000)
+
+RLlib (see ``examples/rllib_multiagent_ppo.py``)::
+
+    import ray
+    from ticket_triage_marl.integrations import build_algorithm, ppo_config
+
+    ray.init(include_dashboard=False)
+    algo = build_algorithm(ppo_config("configs/rllib/ppo_shared.toml"))
+    result = algo.train()
 """
 
 from __future__ import annotations
@@ -36,19 +55,39 @@ from types import ModuleType
 from typing import Any
 
 __all__ = [
+    "COORDINATOR_ENV_NAME",
+    "MULTI_AGENT_ENV_NAME",
+    "RLLIB_INSTALL_HINT",
     "SB3_INSTALL_HINT",
     "CoordinatorSB3VecEnv",
+    "MaskedActorCriticModule",
     "MissingExtraError",
     "SuperSuitVecEnv",
+    "TicketTriageMultiAgentEnv",
+    "build_algorithm",
     "make_parameter_sharing_vec_env",
     "make_sb3_vec_env",
+    "ppo_config",
+    "register_envs",
     "require",
 ]
 
 SB3_INSTALL_HINT = 'pip install torch==2.13.0 && pip install "ticket_triage_marl[sb3]"'
+RLLIB_INSTALL_HINT = 'pip install torch==2.13.0 && pip install "ticket_triage_marl[rllib]"'
 
 _SB3_NAMES = frozenset(
     {"CoordinatorSB3VecEnv", "SuperSuitVecEnv", "make_parameter_sharing_vec_env", "make_sb3_vec_env"}
+)
+_RLLIB_NAMES = frozenset(
+    {
+        "COORDINATOR_ENV_NAME",
+        "MULTI_AGENT_ENV_NAME",
+        "MaskedActorCriticModule",
+        "TicketTriageMultiAgentEnv",
+        "build_algorithm",
+        "ppo_config",
+        "register_envs",
+    }
 )
 
 
@@ -83,8 +122,13 @@ def __getattr__(name: str) -> Any:
         from . import sb3
 
         return getattr(sb3, name)
+    # The RLlib adapters import ray.rllib (and torch): only on first use.
+    if name in _RLLIB_NAMES:
+        from . import rllib
+
+        return getattr(rllib, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _SB3_NAMES)
+    return sorted(set(globals()) | _SB3_NAMES | _RLLIB_NAMES)
