@@ -144,6 +144,11 @@ def test_bench_smoke_reports_ratios(capsys):
     names = [result["name"] for result in report["results"]]
     assert names[0].startswith("CartPole") and any("VectorTicketTriage" in name for name in names)
     assert all(result["steps_per_second"] > 0 and result["ratio_to_cartpole"] > 0 for result in report["results"])
+    cartpole = report["results"][0]
+    assert cartpole["steps_per_second"] == max(cartpole["extra"]["at_start"], cartpole["extra"]["at_end"])
+    assert cartpole["ratio_to_cartpole"] == 1.0
+    for result in report["results"]:
+        assert result["ratio_to_cartpole"] == result["steps_per_second"] / cartpole["steps_per_second"]
     assert cli_main(["bench", "--seconds", "0.05", "--sizes", "2", "--threads", "1", "--apis", "parallel"]) == 0
     assert "x CartPole" in capsys.readouterr().out
     assert cli_main(["bench", "--apis", "warp"]) == 2
