@@ -26,7 +26,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ticket_triage_marl._core import kernels as K
-from ticket_triage_marl._core.layout import EPISODE, P_HORIZON, P_MAX_QUEUE, T
+from ticket_triage_marl._core.layout import EPISODE, P_HORIZON, P_MAX_QUEUE, WAITING_OPEN, T
 from ticket_triage_marl.bench import random_masked_actions
 from ticket_triage_marl.config import EnvConfig
 from ticket_triage_marl.vector import VectorTicketTriage
@@ -82,7 +82,7 @@ def step_phases(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base
         K._release_info_blocks(ticket_i, env_i, n, n_slots)
         resolved = K._resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step)  # fmt: skip
         c4 = cycles()
-        if resolved > 0:
+        if resolved > 0 and env_i[n, WAITING_OPEN] > 0:
             K._release_dependencies(ticket_i, env_i, params, n, n_slots)
         c5 = cycles()
         K._admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step)  # fmt: skip

@@ -76,6 +76,22 @@ def check_snapshot(config: ttm.EnvConfig, snapshot: dict, previous: dict | None)
             assert ticket["age"] >= previous_ages[ticket["id"]], f"ticket {ticket['id']} got younger"
 
 
+def check_bookkeeping(env, snapshot: dict) -> None:
+    """The engine's running totals, which replace per-step scans of the queue, equal what they summarize."""
+    from ticket_triage_marl._core import layout as L
+
+    env_i = env.sim.env_i[0]
+    t = snapshot["t"]
+    tickets = snapshot["tickets"] + snapshot["queue"]
+    assert env_i[L.ARRIVAL_SUM] == sum(t - ticket["age"] for ticket in tickets)
+    assert env_i[L.OVERDUE_OPEN] == sum(ticket["breached"] for ticket in tickets)
+    assert env_i[L.WAITING_OPEN] == sum(ticket["waiting_on"] is not None for ticket in tickets)
+    for ticket in tickets:
+        assert ticket["breached"] == (ticket["sla_remaining"] < 0), ticket
+        if not ticket["breached"]:
+            assert t + ticket["sla_remaining"] >= env_i[L.NEXT_DEADLINE], "a deadline earlier than NEXT_DEADLINE"
+
+
 def run_checked_episode(config: ttm.EnvConfig, seed: int, unmasked_rate: float) -> str:
     """Run a parallel episode checking every invariant; return a sha256 of everything it emitted."""
     env = ttm.parallel_env(config=config)
@@ -85,6 +101,7 @@ def run_checked_episode(config: ttm.EnvConfig, seed: int, unmasked_rate: float) 
     snapshot = env.snapshot()
     check_observations(env, observations, snapshot)
     check_snapshot(config, snapshot, None)
+    check_bookkeeping(env, snapshot)
     while env.agents:
         actions = choose_actions(rng, observations, unmasked_rate)
         forbidden = {agent: observations[agent]["action_mask"][action] == 0 for agent, action in actions.items()}
@@ -92,6 +109,7 @@ def run_checked_episode(config: ttm.EnvConfig, seed: int, unmasked_rate: float) 
         previous, snapshot = snapshot, env.snapshot()
         check_observations(env, observations, snapshot)
         check_snapshot(config, snapshot, previous)
+        check_bookkeeping(env, snapshot)
         assert not any(terminations.values())
         assert all(truncations.values()) == (snapshot["t"] == config.horizon)
         for agent, action in actions.items():

@@ -139,6 +139,7 @@ from .layout import (
     VERB_REQUEST_INFO,
     VERB_WORK,
     WAITING_ON,
+    WAITING_OPEN,
     WORK_REMAINING,
     WORK_TOTAL,
     T,
@@ -383,6 +384,7 @@ def _write_new_ticket(ticket_i, ticket_f, env_i, params, severity_cdf, sla_steps
                 if other != row and ticket_i[n, other, ACTIVE] == 1:
                     if pick == 0:
                         ticket_i[n, row, WAITING_ON] = ticket_i[n, other, TICKET_ID]
+                        env_i[n, WAITING_OPEN] += 1
                         break
                     pick -= 1
 
@@ -683,6 +685,7 @@ def _release_dependencies(ticket_i, env_i, params, n, n_slots):
         waiting_on = ticket_i[n, row, WAITING_ON]
         if ticket_i[n, row, ACTIVE] == 1 and waiting_on >= 0 and not _ticket_is_open(ticket_i, env_i, params, n, n_slots, waiting_on):
             ticket_i[n, row, WAITING_ON] = -1
+            env_i[n, WAITING_OPEN] -= 1
 
 
 @njit(**JIT)
@@ -731,6 +734,8 @@ def _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reope
         env_i[n, ARRIVAL_SUM] -= ticket_i[n, slot, ARRIVAL]
         if ticket_i[n, slot, BREACHED] == 1:
             env_i[n, OVERDUE_OPEN] -= 1
+        if ticket_i[n, slot, WAITING_ON] >= 0:  # only with (almost) no work: waiting tickets make no progress
+            env_i[n, WAITING_OPEN] -= 1
         _clear_row(ticket_i, ticket_f, contributed, n, slot)
     return resolved
 
@@ -808,7 +813,8 @@ def advance(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, reopen_i
     _charge_idle(ticket_i, engineer_i, accumulated, params, n, n_slots, n_engineers)
     _progress_work(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, params, n, n_slots, n_engineers, step)
     _release_info_blocks(ticket_i, env_i, n, n_slots)
-    if _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step) > 0:
+    resolved = _resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step)
+    if resolved > 0 and env_i[n, WAITING_OPEN] > 0:
         _release_dependencies(ticket_i, env_i, params, n, n_slots)
     _admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step)
     _check_deadlines(ticket_i, env_i, accumulated, params, n, n_slots, n_engineers, step)
@@ -838,7 +844,7 @@ def reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_s
     for engineer in range(n_engineers):
         rewards[n, engineer] = 0.0
         engineer_i[n, engineer, CURRENT_SLOT] = -1
-    for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT, PENDING_REOPENS, QUEUE_HEAD, ARRIVAL_SUM, OVERDUE_OPEN):
+    for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT, PENDING_REOPENS, QUEUE_HEAD, ARRIVAL_SUM, OVERDUE_OPEN, WAITING_OPEN):
         env_i[n, field] = 0
     env_i[n, NEXT_DEADLINE] = NO_DEADLINE
     env_i[n, HASH_PREFIX] = hash_prefix(env_i[n, SEED_LO], env_i[n, SEED_HI], env_i[n, EPISODE])

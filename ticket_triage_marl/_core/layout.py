@@ -63,7 +63,8 @@ ARRIVAL_SUM = 13  # sum of ARRIVAL over open tickets (slots and queue): mean age
 OVERDUE_OPEN = 14  # open tickets past their deadline (each costs r_overdue per step)
 NEXT_DEADLINE = 15  # no open ticket breaches before T > this (a lower bound, refreshed on a scan)
 HASH_PREFIX = 16  # hash of (seed, episode), set at reset: the start of every draw
-N_ENV_INT = 17
+WAITING_OPEN = 17  # open tickets waiting on another ticket (dependency scans are skipped at 0)
+N_ENV_INT = 18
 
 # --- reward components: parts[n, e, component] (float64) ----------------------
 R_RESOLVE = 0
