@@ -12,7 +12,13 @@ One step (SPEC section 4), for environment ``n``:
    engineer at a time, so later engineers see earlier ones' effects);
 2. ``advance``: idle check, progress work, regressions, release info-blocks,
    resolve, release dependencies on resolved tickets (the same step, not one
-   step late), admit arrivals, age, SLA checks, rewards, shifts.
+   step late), admit arrivals, SLA deadline checks, rewards, shifts.
+
+Nothing is updated per queued ticket per step: tickets store their arrival and
+deadline steps (age and SLA time left are differences with the clock), and
+``env_i`` keeps running totals (open arrival sum, overdue and waiting tickets,
+the earliest deadline) so that the queue is scanned only when something there
+can change. The batch entry points prefetch the next environment's records.
 
 Randomness is a counter-based hash of (seed, episode, key, purpose, index):
 draws never depend on the order of evaluation, and the exogenous stream
