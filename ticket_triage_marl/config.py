@@ -270,6 +270,23 @@ def _check_keys(data: dict[str, Any]) -> None:
         raise ValueError(f"unknown config key(s) {unknown}; known keys are: {', '.join(FIELD_NAMES)}")
 
 
+def read_toml(path: str | os.PathLike[str], what: str = "config file") -> dict[str, Any]:
+    """The parsed TOML file at ``path``; errors name ``what`` the file is.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: the file is not valid TOML.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{what} not found: {path}")
+    with open(path, "rb") as handle:
+        try:
+            return tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{what} {path} is not valid TOML: {error}") from None
+
+
 def load_config(path: str | os.PathLike[str], **overrides: Any) -> EnvConfig:
     """Read an :class:`EnvConfig` from a TOML file, then apply keyword overrides.
 
@@ -281,13 +298,7 @@ def load_config(path: str | os.PathLike[str], **overrides: Any) -> EnvConfig:
         ValueError: the file is not valid TOML, or a key or value is invalid.
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"config file not found: {path}")
-    with open(path, "rb") as handle:
-        try:
-            data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as error:
-            raise ValueError(f"config file {path} is not valid TOML: {error}") from None
+    data = read_toml(path)
     if "env" in data and isinstance(data["env"], dict):
         extra = sorted(set(data) - {"env"})
         if extra:

@@ -291,7 +291,7 @@ class BatchSim:
 
     def queue_row(self, n: int, position: int) -> int:
         """Row of ``ticket_i[n]`` holding queue position ``position`` (0 = the oldest)."""
-        return self.n_slots + (int(self.env_i[n, L.QUEUE_HEAD]) + position) % self.config.max_queue
+        return int(K.queue_row(self.env_i, self.params, n, self.n_slots, position))
 
     def reward_breakdown(self, n: int, engineer: int) -> dict[str, float]:
         row = self.parts[n, engineer]

@@ -64,7 +64,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
-import sys
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -85,14 +84,9 @@ from ray.rllib.core.rl_module.rl_module import RLModuleSpec  # noqa: E402
 from ray.rllib.core.rl_module.torch import TorchRLModule  # noqa: E402
 from ray.rllib.env.multi_agent_env import MultiAgentEnv  # noqa: E402
 
-from ..config import FIELD_NAMES, EnvConfig, load_config, resolve_config  # noqa: E402
+from ..config import FIELD_NAMES, EnvConfig, load_config, read_toml, resolve_config  # noqa: E402
 from ..coordinator import TicketTriageEnv  # noqa: E402
 from ..multiagent import METADATA, parallel_env  # noqa: E402
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "COORDINATOR_ENV_NAME",
@@ -406,13 +400,7 @@ def load_ppo_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         ValueError: invalid TOML or an unknown key (the message names it and the accepted ones).
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"RLlib config file not found: {path}")
-    with open(path, "rb") as handle:
-        try:
-            data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as error:
-            raise ValueError(f"RLlib config file {path} is not valid TOML: {error}") from None
+    data = read_toml(path, what="RLlib config file")
     try:
         _check_names("top-level key", data, _FILE_KEYS)
         for table in ("env", "model", "training", "env_runners"):
