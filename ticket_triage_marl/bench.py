@@ -208,7 +208,7 @@ def bench_batch(num_envs: int, threads: int, seconds: float, config) -> tuple[fl
         vec.step(actions)
 
     calls = _timed(step, seconds, batch=5, warmup=5)
-    nbytes = sum(value.nbytes for value in vars(sim).values() if isinstance(value, np.ndarray))
+    nbytes = sum(array.nbytes for array in sim.state)
     return calls * num_envs, nbytes / num_envs
 
 

@@ -28,29 +28,15 @@ from typing import Any, ClassVar
 import gymnasium
 import numpy as np
 
-from ._core import layout as L
-from ._core.kernels import N_ENGINEER_FEATURES, N_GLOBAL, N_TICKET_FEATURES
-from ._core.state import team_observation_size
+from ._core.types import N_ENGINEER_FEATURES, N_GLOBAL, N_TICKET_FEATURES, team_observation_size
 from .actions import coordinator_action_count
-from .config import EnvConfig
-from .multiagent import METADATA, TicketTriageParallelEnv, _check_render_mode, check_action, parallel_env
+from .multiagent import METADATA, TicketTriageParallelEnv, check_action, parallel_env
 from .render import RENDER_MODES, render_snapshot
+from .spaces import check_render_mode, team_observation_bounds
 
 __all__ = ["OBSERVATION_FORMATS", "CoordinatorWrapper", "TicketTriageEnv"]
 
 OBSERVATION_FORMATS = ("flat", "dict")
-
-
-def _observation_bounds(config: EnvConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Per-feature bounds of the flat layout: SLA remaining in [-1, 1], the rest in [0, 1].
-
-    These are the first ``5 + 9T + 3E`` bounds of the multi-agent observation.
-    """
-    size = team_observation_size(config)
-    low = np.zeros(size, dtype=np.float32)
-    for slot in range(config.max_tickets):
-        low[N_GLOBAL + slot * N_TICKET_FEATURES + 3] = -1.0  # SLA remaining goes negative once overdue
-    return low, np.ones(size, dtype=np.float32)
 
 
 class CoordinatorWrapper(gymnasium.Env):
@@ -135,13 +121,13 @@ class CoordinatorWrapper(gymnasium.Env):
             raise ValueError(f"observation_format must be one of {OBSERVATION_FORMATS}, got {observation_format!r}")
         self.parallel = base
         self.sim = base.sim
-        self.render_mode = _check_render_mode(base.render_mode)
+        self.render_mode = check_render_mode(base.render_mode)
         self.observation_format = observation_format
         config = base.config
         self._n_actions = coordinator_action_count(config)
         self._team_size = team_observation_size(config)
         self._ticket_end = N_GLOBAL + config.max_tickets * N_TICKET_FEATURES
-        low, high = _observation_bounds(config)
+        low, high = team_observation_bounds(config)
         self.action_space = gymnasium.spaces.Discrete(self._n_actions)
         if observation_format == "flat":
             self.observation_space = gymnasium.spaces.Box(low=low, high=high, dtype=np.float32)
@@ -160,14 +146,13 @@ class CoordinatorWrapper(gymnasium.Env):
                     ),
                 }
             )
-        self._action_buffer = np.zeros(1, dtype=np.int64)  # the kernels take a (num_envs,) array
         self._has_reset = False
         self._done = False
 
     # -- properties -------------------------------------------------------------
     @property
-    def config(self) -> EnvConfig:
-        """The :class:`EnvConfig` this env runs."""
+    def config(self):
+        """The :class:`~ticket_triage_marl.EnvConfig` this env runs."""
         return self.parallel.config
 
     @property
@@ -177,7 +162,7 @@ class CoordinatorWrapper(gymnasium.Env):
         Stepping the parallel env with these gives the same trajectory (the
         coordinator only adds the ``r_swarm`` and ``r_invalid`` costs).
         """
-        return self.sim.joint[0].copy()
+        return self.sim.engineer_actions[0].copy()
 
     # -- Gymnasium API ------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -185,11 +170,7 @@ class CoordinatorWrapper(gymnasium.Env):
         the next episode of the same stream starts (Gymnasium's convention).
         ``options`` is accepted and ignored."""
         super().reset(seed=seed)
-        self.parallel.reset(seed=seed)
-        self.sim.coordinator_invalid[0] = False
-        self.sim.team_parts[0] = 0.0
-        self.sim.team_rewards[0] = 0.0
-        self.sim.observe_coordinator(0)
+        self.parallel.reset(seed=seed)  # observes the coordinator view too, outputs cleared
         self._has_reset = True
         self._done = False
         if self.render_mode == "human":
@@ -205,8 +186,7 @@ class CoordinatorWrapper(gymnasium.Env):
                 f"step() called after the episode ended (truncated at t={self.sim.t(0)}, horizon "
                 f"{self.config.horizon}); call reset() to start the next episode"
             )
-        self._action_buffer[0] = check_action("the coordinator", action, self._n_actions)
-        self.sim.coordinator_step_one(self._action_buffer)
+        self.sim.coordinator_step(0, check_action("the coordinator", action, self._n_actions))
         truncated = self.sim.t(0) >= self.config.horizon
         if truncated:
             self._done = True
@@ -253,15 +233,15 @@ class CoordinatorWrapper(gymnasium.Env):
         }
 
     def _info(self) -> dict[str, Any]:
-        env = self.sim.env_i[0]
+        counters = self.sim.counters(0)
         return {
             "action_mask": self.sim.coordinator_masks[0].astype(bool),
             "backlog_count": self.sim.backlog(0),
-            "total_resolved": int(env[L.RESOLVED]),
-            "total_breaches": int(env[L.BREACHES]),
+            "total_resolved": counters["resolved"],
+            "total_breaches": counters["breaches"],
             "reward_breakdown": self.sim.team_reward_breakdown(0),
             "invalid_action": int(self.sim.coordinator_invalid[0]),
-            "t": int(env[L.T]),
+            "t": self.sim.t(0),
         }
 
     def __repr__(self) -> str:

@@ -53,10 +53,11 @@ import numpy as np
 from pettingzoo import AECEnv, ParallelEnv
 from pettingzoo.utils import AgentSelector, wrappers
 
-from ._core import layout as L
-from ._core.state import BatchSim, observation_size, state_size
+from ._core.layout import REWARD_NAMES
+from ._core.sim import BatchSim
 from .config import EnvConfig, resolve_config
 from .render import RENDER_MODES, render_snapshot
+from .spaces import agent_spaces, check_render_mode
 
 __all__ = ["TicketTriageAECEnv", "TicketTriageParallelEnv", "agent_names", "env", "parallel_env", "raw_env"]
 
@@ -70,12 +71,6 @@ METADATA = {
 
 def agent_names(n_engineers: int) -> list[str]:
     return [f"engineer_{index}" for index in range(n_engineers)]
-
-
-def _check_render_mode(render_mode: str | None) -> str | None:
-    if render_mode is not None and render_mode not in RENDER_MODES:
-        raise ValueError(f"render_mode must be one of {RENDER_MODES} or None, got {render_mode!r}")
-    return render_mode
 
 
 def check_action(agent: str, action: Any, n_actions: int) -> int:
@@ -92,41 +87,19 @@ def check_action(agent: str, action: Any, n_actions: int) -> int:
     return action
 
 
-class _Spaces:
-    """Spaces built once per env and returned as the same objects every call."""
-
-    def __init__(self, config: EnvConfig) -> None:
-        n_actions = config.n_ticket_actions
-        size = observation_size(config)
-        low = np.zeros(size, dtype=np.float32)
-        ticket_base = 5
-        for slot in range(config.max_tickets):
-            low[ticket_base + slot * 9 + 3] = -1.0  # SLA remaining goes negative when overdue
-        self.observation = gymnasium.spaces.Dict(
-            {
-                "observation": gymnasium.spaces.Box(low=low, high=np.ones(size, dtype=np.float32), dtype=np.float32),
-                "action_mask": gymnasium.spaces.Box(low=0, high=1, shape=(n_actions,), dtype=np.int8),
-            }
-        )
-        self.action = gymnasium.spaces.Discrete(n_actions)
-        s_size = state_size(config)
-        s_low = np.zeros(s_size, dtype=np.float32)
-        s_low[: low.size - config.n_engineers] = low[: low.size - config.n_engineers]
-        self.state = gymnasium.spaces.Box(low=s_low, high=np.ones(s_size, dtype=np.float32), dtype=np.float32)
-
-
 class _SimulationView:
     """What both PettingZoo APIs share: config, sim, spaces, reading outputs."""
 
     metadata = METADATA
+    reward_names = REWARD_NAMES
 
     def _setup(self, config: EnvConfig | None, render_mode: str | None, overrides: dict[str, Any]) -> None:
         self._config = resolve_config(config, overrides)
-        self.render_mode = _check_render_mode(render_mode)
+        self.render_mode = check_render_mode(render_mode)
         self.sim = BatchSim(self._config, num_envs=1)
         self.possible_agents = agent_names(self._config.n_engineers)
         self.agent_name_mapping = {name: index for index, name in enumerate(self.possible_agents)}
-        self._spaces = _Spaces(self._config)
+        self._spaces = agent_spaces(self._config)
         self.observation_spaces = {agent: self._spaces.observation for agent in self.possible_agents}
         self.action_spaces = {agent: self._spaces.action for agent in self.possible_agents}
         self.state_space = self._spaces.state
@@ -145,9 +118,8 @@ class _SimulationView:
     @max_cycles.setter
     def max_cycles(self, value: int) -> None:
         # PettingZoo's parallel_api_test assigns it: keep it an exact alias of the horizon
-        self._config = self._config.replace(horizon=value)
-        self.sim.config = self._config
-        self.sim.params[L.P_HORIZON] = value
+        self.sim.set_horizon(value)
+        self._config = self.sim.config
 
     def observation_space(self, agent: str) -> gymnasium.spaces.Dict:
         return self._spaces.observation
@@ -164,7 +136,7 @@ class _SimulationView:
     def _agent_info(self, index: int) -> dict[str, Any]:
         return {
             "reward_breakdown": self.sim.reward_breakdown(0, index),
-            "invalid_action": int(self.sim.engineer_i[0, index, L.INVALID]),
+            "invalid_action": int(self.sim.invalid_actions[0, index]),
             "t": self.sim.t(0),
         }
 
@@ -180,7 +152,7 @@ class _SimulationView:
     def state(self) -> np.ndarray:
         """Full state for centralized critics, including hidden ticket attributes."""
         self._require_reset()
-        return self.sim.state(0)
+        return self.sim.state_vector(0)
 
     def render(self) -> str | np.ndarray | None:
         if self.render_mode is None:
@@ -205,7 +177,7 @@ class TicketTriageParallelEnv(_SimulationView, ParallelEnv):
 
     def __init__(self, config: EnvConfig | None = None, render_mode: str | None = None, **overrides: Any) -> None:
         self._setup(config, render_mode, overrides)
-        self._actions = np.zeros((1, self._config.n_engineers), dtype=np.int64)
+        self._actions = np.zeros(self._config.n_engineers, dtype=np.int64)
         self.agents: list[str] = []
 
     def reset(self, seed: int | None = None, options: dict | None = None):
@@ -230,8 +202,8 @@ class TicketTriageParallelEnv(_SimulationView, ParallelEnv):
             raise ValueError(f"missing actions for agents {missing}; every live agent must act (0 is NOOP)")
         n_actions = self._config.n_ticket_actions
         for index, agent in enumerate(self.possible_agents):
-            self._actions[0, index] = check_action(agent, actions[agent], n_actions)
-        self.sim.step_one(self._actions)
+            self._actions[index] = check_action(agent, actions[agent], n_actions)
+        self.sim.step(0, self._actions)
         truncated = self.sim.t(0) >= self.max_cycles
         agents = self.agents
         observations = {agent: self._agent_observation(i) for i, agent in enumerate(agents)}
@@ -277,7 +249,7 @@ class TicketTriageAECEnv(_SimulationView, AECEnv):
 
     def observe(self, agent: str) -> dict[str, np.ndarray]:
         self._require_reset()
-        self.sim.observe(0)  # live: includes the actions taken earlier this tick
+        # live: the observations are rewritten after every engineer's turn
         return self._agent_observation(self.agent_name_mapping[agent])
 
     def step(self, action: Any) -> None:
@@ -290,12 +262,10 @@ class TicketTriageAECEnv(_SimulationView, AECEnv):
             return
         action = check_action(agent, action, self._config.n_ticket_actions)
         index = self.agent_name_mapping[agent]
-        if index == 0:
-            self.sim.begin_tick(0)
         self._cumulative_rewards[agent] = 0.0
-        self.sim.apply_action(0, index, action)
-        if self._agent_selector.is_last():
-            self.sim.advance(0)
+        last = self._agent_selector.is_last()
+        self.sim.act(0, index, action, first=index == 0, last=last)
+        if last:
             truncated = self.sim.t(0) >= self.max_cycles
             for i, name in enumerate(self.agents):
                 self.rewards[name] = float(self.sim.rewards[0, i])

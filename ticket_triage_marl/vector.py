@@ -1,6 +1,6 @@
 """The batched engine: N environments stepped by the compiled kernels in one call.
 
-Two views over the same :class:`~ticket_triage_marl._core.state.BatchSim`:
+Two views over the same :class:`~ticket_triage_marl._core.sim.BatchSim`:
 
 - :class:`VectorTicketTriage`, the multi-agent batch: actions ``(N, E)``,
   observations ``(N, E, D)``, masks ``(N, E, 1+4T)``, rewards ``(N, E)``,
@@ -32,11 +32,12 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from ._core import layout as L
-from ._core.state import BatchSim, check_seed, draw_entropy_seed
+from ._core.layout import REWARD_NAMES
+from ._core.sim import AUTORESET_NEXT_STEP, BatchSim, check_seed, draw_entropy_seed
 from .actions import coordinator_action_count
 from .config import EnvConfig, resolve_config
-from .multiagent import _Spaces, agent_names
+from .multiagent import agent_names
+from .spaces import agent_spaces, team_observation_bounds
 
 __all__ = ["TicketTriageVectorEnv", "VectorTicketTriage"]
 
@@ -74,7 +75,6 @@ class _BatchBase:
         self.sim = BatchSim(self._config, num_envs=num_envs)
         self.num_envs = self.sim.num_envs
         self.copy = copy
-        self._done = np.zeros(self.num_envs, dtype=np.bool_)
         self._default_seed = seed
         self._has_reset = False
 
@@ -97,18 +97,11 @@ class _BatchBase:
 
     def counters(self) -> dict[str, np.ndarray]:
         """Episode counters of every environment, arrays of shape (N,)."""
-        env = self.sim.env_i
-        return {
-            "arrived": env[:, L.ARRIVED].copy(),
-            "resolved": env[:, L.RESOLVED].copy(),
-            "breaches": env[:, L.BREACHES].copy(),
-            "dropped": env[:, L.DROPPED].copy(),
-            "reopened": env[:, L.REOPENS].copy(),
-        }
+        return self.sim.counters_all()
 
     def backlog(self) -> np.ndarray:
         """Open plus queued tickets per environment, shape (N,)."""
-        return self.sim.ticket_i[:, : self.sim.n_slots, L.ACTIVE].sum(axis=1) + self.sim.env_i[:, L.QUEUE_COUNT]
+        return self.sim.backlog_all()
 
     def snapshot(self, index: int) -> dict:
         """The full raw state of environment ``index`` (SPEC section 2)."""
@@ -131,7 +124,7 @@ class VectorTicketTriage(_BatchBase):
     ``(N, E, K)`` with ``K`` components named in ``reward_names``.
     """
 
-    reward_names = L.REWARD_NAMES
+    reward_names = REWARD_NAMES
 
     def __init__(
         self,
@@ -142,7 +135,7 @@ class VectorTicketTriage(_BatchBase):
         **overrides: Any,
     ) -> None:
         self._setup_batch(num_envs, config, seed, copy, overrides)
-        spaces = _Spaces(self._config)
+        spaces = agent_spaces(self._config)
         self.possible_agents = agent_names(self._config.n_engineers)
         self.single_observation_space = spaces.observation
         self.single_action_space = spaces.action
@@ -154,24 +147,21 @@ class VectorTicketTriage(_BatchBase):
         self._seed_all(seed)
         self._has_reset = True
         self.sim.reset_many(np.ones(self.num_envs, dtype=np.bool_))
-        self._done[:] = False
         return self._out(self.sim.observations), self._infos()
 
     def reset_at(self, index: int, seed: int | None = None) -> None:
         """Reset environment ``index`` alone (next episode of its stream, or ``seed``)."""
         self._require_reset()
         self.sim.reset(index, seed)
-        self._done[index] = False
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         """Step every environment with ``actions`` of shape ``(N, E)`` (next-step auto-reset)."""
         self._require_reset()
         actions = _checked_actions(actions, self._actions.shape, self._config.n_ticket_actions)
-        self._actions[...] = actions
-        resetting = self._done.copy()
-        self.sim.step_all(self._actions, self._done, autoreset=True)
+        resetting = self.sim.done.copy()
+        self.sim.step_all(actions, AUTORESET_NEXT_STEP)
         rewards = self._out(self.sim.rewards)
-        truncations = self._done.copy()
+        truncations = self.sim.done.copy()
         terminations = np.zeros(self.num_envs, dtype=np.bool_)
         infos = self._infos()
         infos["_reset"] = resetting
@@ -184,15 +174,15 @@ class VectorTicketTriage(_BatchBase):
     def _infos(self) -> dict[str, Any]:
         return {
             "action_mask": self._out(self.sim.masks),
-            "reward_breakdown": self._out(self.sim.parts),
-            "invalid_action": self.sim.engineer_i[:, :, L.INVALID].astype(np.bool_),
-            "t": self.sim.env_i[:, L.T].copy(),
+            "reward_breakdown": self._out(self.sim.reward_parts),
+            "invalid_action": self.sim.invalid_actions.astype(np.bool_),
+            "t": self.sim.steps(),
         }
 
     def state(self, index: int) -> np.ndarray:
         """Centralized state of environment ``index``."""
         self._require_reset()
-        return self.sim.state(index)
+        return self.sim.state_vector(index)
 
 
 class TicketTriageVectorEnv(_BatchBase, VectorEnv):
@@ -217,14 +207,12 @@ class TicketTriageVectorEnv(_BatchBase, VectorEnv):
         render_mode: str | None = None,
         **overrides: Any,
     ) -> None:
-        from .coordinator import _observation_bounds
-
         if observation_format != "flat":
             raise ValueError("the vector coordinator supports observation_format='flat' only")
         if render_mode is not None:
             raise ValueError("the vector coordinator does not render; use TicketTriageEnv(render_mode=...) per env")
         self._setup_batch(num_envs, config, seed, copy, overrides)
-        low, high = _observation_bounds(self._config)
+        low, high = team_observation_bounds(self._config)
         self.single_observation_space = gymnasium.spaces.Box(low=low, high=high, dtype=np.float32)
         self.single_action_space = gymnasium.spaces.Discrete(coordinator_action_count(self._config))
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
@@ -235,16 +223,14 @@ class TicketTriageVectorEnv(_BatchBase, VectorEnv):
     def reset(self, *, seed: int | list[int] | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
         self._seed_all(seed)
         self._has_reset = True
-        self.sim.reset_coordinator_many(np.ones(self.num_envs, dtype=np.bool_))
-        self._done[:] = False
+        self.sim.reset_many(np.ones(self.num_envs, dtype=np.bool_))
         return self._out(self.sim.coordinator_observations), self._infos()
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         self._require_reset()
         actions = _checked_actions(actions, self._actions.shape, self.single_action_space.n)
-        self._actions[:] = actions
-        self.sim.coordinator_step_all(self._actions, self._done, autoreset=True)
-        truncations = self._done.copy()
+        self.sim.coordinator_step_all(actions, AUTORESET_NEXT_STEP)
+        truncations = self.sim.done.copy()
         terminations = np.zeros(self.num_envs, dtype=np.bool_)
         return (
             self._out(self.sim.coordinator_observations),
@@ -259,14 +245,14 @@ class TicketTriageVectorEnv(_BatchBase, VectorEnv):
         return self.sim.coordinator_masks.astype(np.bool_)
 
     def _infos(self) -> dict[str, Any]:
-        env = self.sim.env_i
+        counters = self.sim.counters_all()
         return {
             "action_mask": self.sim.coordinator_masks.astype(np.bool_),
             "backlog_count": self.backlog(),
-            "total_resolved": env[:, L.RESOLVED].copy(),
-            "total_breaches": env[:, L.BREACHES].copy(),
+            "total_resolved": counters["resolved"],
+            "total_breaches": counters["breaches"],
             "invalid_action": self.sim.coordinator_invalid.copy(),
-            "t": env[:, L.T].copy(),
+            "t": self.sim.steps(),
         }
 
     def close_extras(self, **kwargs: Any) -> None:

@@ -1,7 +1,7 @@
 """Field layout of the batched simulation state (plain integer constants).
 
 The state is a handful of numpy arrays whose leading axis is the environment
-index ``n`` (see :class:`ticket_triage_marl._core.state.BatchState`). Records of
+index ``n`` (the :class:`~ticket_triage_marl._core.types.State` record). Records of
 tickets and engineers are rows of those arrays; these constants name the
 columns so the kernels read like the domain (``tickets[n, slot, SEVERITY]``).
 
@@ -90,52 +90,6 @@ REWARD_NAMES = (
     "invalid",
     "swarm",
 )
-
-# --- config parameters: params[index] (float64) -------------------------------
-P_ARRIVAL_PROCESS = 0  # 0 bernoulli, 1 poisson
-P_P_NEW_TICKET = 1
-P_ARRIVAL_RATE = 2
-P_WORK_DISTRIBUTION = 3  # 0 lognormal, 1 exponential, 2 deterministic
-P_WORK_MEAN = 4
-P_WORK_SIGMA = 5
-P_N_COMPONENTS = 6
-P_INITIAL_BACKLOG = 7
-P_HORIZON = 8
-P_SWARM_EFFICIENCY = 9
-P_SWITCH_RAMP_STEPS = 10
-P_P_REGRESSION = 11
-P_REGRESSION_WORK = 12
-P_P_REOPEN = 13
-P_REOPEN_WINDOW = 14
-P_REOPEN_WORK_FRACTION = 15
-P_P_AMBIGUOUS = 16
-P_AMBIGUOUS_SLOWDOWN = 17
-P_AMBIGUOUS_REGRESSION_FACTOR = 18
-P_INFO_WAIT_MIN = 19
-P_INFO_WAIT_MAX = 20
-P_P_DEPENDENCY = 21
-P_MAX_ESCALATED = 22
-P_EXPERT_SKILL = 23
-P_DEFER_STEPS = 24
-P_MAX_DEFERRALS = 25
-P_SHIFT_PERIOD = 26
-P_SHIFT_LENGTH = 27
-P_SKILL_NOISE = 28
-P_MAX_QUEUE = 29
-P_R_RESOLVE = 30
-P_R_SLA_BREACH = 31
-P_R_OVERDUE = 32
-P_R_IDLE = 33
-P_R_CONTEXT_SWITCH = 34
-P_R_ESCALATE = 35
-P_R_REQUEST_INFO = 36
-P_R_DEFER = 37
-P_R_INVALID = 38
-P_INDIVIDUAL_REWARDS = 39  # 0 team, 1 individual
-P_LOCAL_OBSERVATION = 40  # 0 global, 1 local
-P_AGE_SCALE = 41  # longest SLA, the scale of ages and deadlines
-P_R_SWARM = 42
-N_PARAMS = 43
 
 # --- randomness purposes (the "what for" key of the counter-based hash) -------
 RNG_ARRIVAL = 1

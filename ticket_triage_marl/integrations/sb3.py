@@ -39,7 +39,7 @@ VecEnvWrapper = _vec_env.VecEnvWrapper
 
 import supersuit  # noqa: E402  (a core dependency, but only needed once SB3 is there)
 
-from .._core import layout as L  # noqa: E402
+from .._core.sim import AUTORESET_SAME_STEP  # noqa: E402
 from ..config import EnvConfig  # noqa: E402
 from ..multiagent import parallel_env  # noqa: E402
 from ..vector import TicketTriageVectorEnv  # noqa: E402
@@ -67,14 +67,11 @@ class CoordinatorSB3VecEnv(VecEnv):
 
     Same-step reset, how: the engine's own ``TicketTriageVectorEnv.step`` resets
     finished envs on the *next* call (Gymnasium's NEXT_STEP mode). This
-    adapter instead steps the engine's simulation with auto-reset off
-    (``sim.coordinator_step_all(actions, done, autoreset=False)``, one
-    compiled call for all envs) and, in the step where envs finish, resets
-    only those: their next episode of the same stream (``sim.set_seed(i,
-    None)``) with ``sim.reset_coordinator_many``, two
-    more compiled calls over the batch. That is the same reset the
-    NEXT_STEP auto-reset performs, moved into the step that ended the
-    episode. Its cost is paid once per episode, not per step.
+    adapter asks the engine for SB3's mode instead
+    (``sim.coordinator_step_all(actions, AUTORESET_SAME_STEP)``, one compiled
+    call): an env that finishes starts its next episode of the same stream in
+    that same call, and the engine keeps its final observation and counters
+    (``sim.final_coordinator_observations``, ``sim.counters_all(final=True)``).
 
     ``infos`` are empty dicts except at an episode end, where they hold
     ``terminal_observation``, ``TimeLimit.truncated`` (True),
@@ -98,7 +95,6 @@ class CoordinatorSB3VecEnv(VecEnv):
         self.n_actions = int(self.action_space.n)
         self._actions = np.zeros(self.num_envs, dtype=np.int64)
         self._pending_actions: np.ndarray | None = None
-        self._finished = np.zeros(self.num_envs, dtype=np.bool_)
         self._episode_returns = np.zeros(self.num_envs, dtype=np.float64)
         self._episode_lengths = np.zeros(self.num_envs, dtype=np.int64)
         self._start_time = time.time()
@@ -122,7 +118,6 @@ class CoordinatorSB3VecEnv(VecEnv):
         self._reset_seeds()
         self._reset_options()
         self.reset_infos = [{} for _ in range(self.num_envs)]
-        self._finished[:] = False
         self._episode_returns[:] = 0.0
         self._episode_lengths[:] = 0
         self._has_reset = True
@@ -149,40 +144,31 @@ class CoordinatorSB3VecEnv(VecEnv):
         self._actions[:] = actions.reshape(self.num_envs)
 
         sim = self.sim
-        sim.coordinator_step_all(self._actions, self._finished, False)
+        sim.coordinator_step_all(self._actions, AUTORESET_SAME_STEP)
         observations = sim.coordinator_observations.copy()
         rewards = sim.team_rewards.astype(np.float32)
         self._episode_returns += sim.team_rewards
         self._episode_lengths += 1
-        dones = self._finished.copy()
+        dones = sim.done.copy()
         infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
         if dones.any():
             elapsed = round(time.time() - self._start_time, 6)
+            final = sim.counters_all(final=True)
             for index in np.flatnonzero(dones):
                 infos[index] = {
-                    "terminal_observation": observations[index].copy(),
+                    "terminal_observation": sim.final_coordinator_observations[index].copy(),
                     "TimeLimit.truncated": True,  # the horizon is the only end: never terminated
                     "episode": {
                         "r": float(self._episode_returns[index]),
                         "l": int(self._episode_lengths[index]),
                         "t": elapsed,
                     },
-                    "total_resolved": int(sim.env_i[index, L.RESOLVED]),
-                    "total_breaches": int(sim.env_i[index, L.BREACHES]),
+                    "total_resolved": int(final["resolved"][index]),
+                    "total_breaches": int(final["breaches"][index]),
                 }
-            self._reset_finished(dones)
-            observations[dones] = sim.coordinator_observations[dones]
+            self._episode_returns[dones] = 0.0
+            self._episode_lengths[dones] = 0
         return observations, rewards, dones, infos
-
-    def _reset_finished(self, which: np.ndarray) -> None:
-        """Start the next episode of every env with ``which[i]`` (what NEXT_STEP auto-reset does, now)."""
-        sim = self.sim
-        for index in np.flatnonzero(which):
-            sim.set_seed(int(index), None)  # no seed: the next episode of the same stream
-        sim.reset_coordinator_many(which)
-        self._finished[which] = False
-        self._episode_returns[which] = 0.0
-        self._episode_lengths[which] = 0
 
     def action_masks(self) -> np.ndarray:
         """Exact masks of every environment, ``(N, n_actions)`` bool, for the current observations."""

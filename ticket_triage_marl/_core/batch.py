@@ -1,0 +1,189 @@
+"""The compiled entry points: what :class:`~.sim.BatchSim` calls.
+
+Single environment (the parallel, AEC and coordinator envs): :func:`reset_one`,
+:func:`step_one` (every engineer acts, or the coordinator does), :func:`act_one`
+(one engineer's turn of the AEC API) and :func:`write_state_one`. Batches:
+:func:`reset_batch`, :func:`step_batch` and :func:`coordinator_step_batch`,
+``prange`` loops over environments with an autoreset mode (see
+:mod:`.types`). Each environment's arithmetic depends only on its own rows, so
+results are bit-identical whatever the batch size or the number of threads.
+The batch loops prefetch the next environment's records (:mod:`.prefetch`).
+
+Few entry points, each called with int64 flags rather than literal values,
+keep the first use (compiling from an empty cache) short.
+"""
+
+from __future__ import annotations
+
+from numba import njit, prange
+
+from .coordinator import coordinator_step_env, observe_coordinator
+from .jit import ENTRY_JIT, JIT, PARALLEL_JIT
+from .layout import EPISODE, T
+from .observe import observe_agents, write_state
+from .prefetch import prefetch_record
+from .rules import apply_action, begin_tick
+from .step import advance, clear_outputs, reset_env
+from .types import AUTORESET_NEXT_STEP, AUTORESET_SAME_STEP
+
+
+@njit(**JIT)
+def step_env(state, params, n):
+    """All engineers of environment ``n`` act (``state.actions[n]``) in index order, then the clock advances."""
+    begin_tick(state, n)
+    for engineer in range(state.actions.shape[1]):
+        apply_action(state, params, n, engineer, state.actions[n, engineer])
+    advance(state, params, n)
+
+
+@njit(**JIT)
+def reset_and_observe(state, params, n):
+    """Start the next episode of ``n``, outputs cleared, observed in both views (engineers and coordinator)."""
+    reset_env(state, params, n)
+    clear_outputs(state, n)
+    observe_agents(state, params, n)
+    observe_coordinator(state, params, n)
+
+
+# -- one environment -------------------------------------------------------------
+
+
+@njit(**ENTRY_JIT)
+def reset_one(state, params, n):
+    reset_and_observe(state, params, n)
+
+
+@njit(**ENTRY_JIT)
+def step_one(state, params, n, coordinator):
+    """Step environment ``n``: with ``coordinator``, map ``state.coordinator_actions[n]``
+    and observe the coordinator view; else apply ``state.actions[n]`` and observe the engineers."""
+    if coordinator:
+        coordinator_step_env(state, params, n)
+        observe_coordinator(state, params, n)
+    else:
+        step_env(state, params, n)
+        observe_agents(state, params, n)
+
+
+@njit(**ENTRY_JIT)
+def act_one(state, params, n, engineer, first, last):
+    """One AEC turn: ``engineer`` applies ``state.actions[n, engineer]`` (the tick
+    begins at the ``first`` engineer, the clock advances after the ``last``),
+    then the engineers' observations are refreshed (later engineers see it)."""
+    if first:
+        begin_tick(state, n)
+    apply_action(state, params, n, engineer, state.actions[n, engineer])
+    if last:
+        advance(state, params, n)
+    observe_agents(state, params, n)
+
+
+@njit(**ENTRY_JIT)
+def observe_one(state, params, n):
+    """Refresh both views of ``n`` (a coordinator step observes only its own)."""
+    observe_agents(state, params, n)
+    observe_coordinator(state, params, n)
+
+
+@njit(**ENTRY_JIT)
+def write_state_one(state, params, n, out):
+    write_state(state, params, n, out)
+
+
+# -- batches ---------------------------------------------------------------------
+
+
+@njit(**JIT)
+def prefetch_env(state, params, n):
+    """Ask the memory system for environment ``n``'s hot records while the
+    previous one is stepped (see :mod:`.prefetch`; changes no value)."""
+    n_slots = params.max_tickets
+    prefetch_record(state.ticket_i, n, n_slots * state.ticket_i.strides[1])
+    prefetch_record(state.ticket_f, n, n_slots * state.ticket_f.strides[1])
+    prefetch_record(state.contributed, n, state.contributed.strides[0])
+    prefetch_record(state.engineer_i, n, state.engineer_i.strides[0])
+    prefetch_record(state.env_i, n, state.env_i.strides[0])
+    prefetch_record(state.skills, n, state.skills.strides[0])
+    prefetch_record(state.accumulated, n, state.accumulated.strides[0])
+    prefetch_record(state.parts, n, state.parts.strides[0])
+    prefetch_record(state.rewards, n, state.rewards.strides[0])
+    prefetch_record(state.observations, n, state.observations.strides[0])
+    prefetch_record(state.masks, n, state.masks.strides[0])
+
+
+@njit(**PARALLEL_JIT)
+def reset_batch(state, params, which):
+    """Reset the environments with ``which[n]`` set (their seed and episode set by the caller)."""
+    done = state.done  # written through a local: numba's parfors drop writes to a record's field in the loop
+    for n in prange(state.env_i.shape[0]):
+        if which[n]:
+            reset_and_observe(state, params, n)
+            done[n] = False
+
+
+@njit(**JIT)
+def _finish_same_step(state, params, n, coordinator):
+    """Same-step autoreset of a finished ``n``: keep its final observation and
+    counters, then start its next episode at once (``done[n]`` stays True; the
+    last step's rewards stay what this call returns)."""
+    for k in range(state.env_i.shape[1]):
+        state.final_env_i[n, k] = state.env_i[n, k]
+    if coordinator:
+        for k in range(state.coordinator_observations.shape[2]):
+            state.final_coordinator_observations[n, 0, k] = state.coordinator_observations[n, 0, k]
+    else:
+        for engineer in range(state.observations.shape[1]):
+            for k in range(state.observations.shape[2]):
+                state.final_observations[n, engineer, k] = state.observations[n, engineer, k]
+    state.env_i[n, EPISODE] += 1
+    reset_env(state, params, n)
+    if coordinator:
+        observe_coordinator(state, params, n)
+    else:
+        observe_agents(state, params, n)
+
+
+@njit(**PARALLEL_JIT)
+def step_batch(state, params, autoreset):
+    """Step every environment with ``state.actions`` and observe the engineers.
+    NEXT_STEP autoreset: environments done at the previous call start their
+    next episode instead (their actions ignored). SAME_STEP: an environment
+    that finishes now starts its next episode at once (``done`` reports it)."""
+    env_i, done = state.env_i, state.done  # locals: numba's parfors drop writes to a record's field in the loop
+    n_envs = env_i.shape[0]
+    for n in prange(n_envs):
+        if n + 1 < n_envs:
+            prefetch_env(state, params, n + 1)
+        if autoreset == AUTORESET_NEXT_STEP and done[n]:
+            env_i[n, EPISODE] += 1
+            reset_env(state, params, n)
+            clear_outputs(state, n)
+            done[n] = False
+        else:
+            step_env(state, params, n)
+            done[n] = env_i[n, T] >= params.horizon
+        observe_agents(state, params, n)
+        if autoreset == AUTORESET_SAME_STEP and done[n]:
+            _finish_same_step(state, params, n, False)
+
+
+@njit(**PARALLEL_JIT)
+def coordinator_step_batch(state, params, autoreset):
+    """Coordinator step of every environment with ``state.coordinator_actions``
+    (autoreset modes as :func:`step_batch`)."""
+    env_i, done = state.env_i, state.done  # locals: numba's parfors drop writes to a record's field in the loop
+    n_envs = env_i.shape[0]
+    for n in prange(n_envs):
+        if n + 1 < n_envs:
+            prefetch_env(state, params, n + 1)
+        if autoreset == AUTORESET_NEXT_STEP and done[n]:
+            env_i[n, EPISODE] += 1
+            reset_env(state, params, n)
+            clear_outputs(state, n)
+            done[n] = False
+        else:
+            coordinator_step_env(state, params, n)
+            done[n] = env_i[n, T] >= params.horizon
+        observe_coordinator(state, params, n)
+        if autoreset == AUTORESET_SAME_STEP and done[n]:
+            _finish_same_step(state, params, n, True)

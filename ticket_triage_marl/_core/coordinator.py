@@ -1,0 +1,151 @@
+"""The coordinator: one central action mapped onto the engineers, its mask, the team reward.
+
+Encoding (SPEC section 5): ``0`` NOOP; ``1 + t*E + e`` ASSIGN(ticket t,
+engineer e); then blocks of T for ESCALATE(t), REQUEST_INFO(t), DEFER(t),
+SWARM(t). The mapping writes the engineers' actions into ``state.actions[n]``
+and the ordinary multi-agent step applies them.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .jit import JIT
+from .layout import (
+    ACTIVE,
+    COORD_ASSIGN,
+    COORD_NOOP,
+    COORD_SWARM,
+    CURRENT_SLOT,
+    N_REWARD,
+    ON_SHIFT,
+    R_INVALID,
+    R_SWARM,
+)
+from .observe import write_team_features
+from .rules import WORK, action_is_valid, begin_tick, expert_pool_open, apply_action, ticket_allows
+from .step import advance
+
+
+@njit(**JIT)
+def side_action_engineer(state, n):
+    """Who does the coordinator's ESCALATE / REQUEST_INFO / DEFER: the
+    lowest-index engineer on shift (engineer 0 if nobody is)."""
+    engineer_i = state.engineer_i
+    for engineer in range(engineer_i.shape[1]):
+        if engineer_i[n, engineer, ON_SHIFT] == 1:
+            return engineer
+    return 0
+
+
+@njit(**JIT)
+def map_coordinator_action(state, params, n, action):
+    """Write the per-engineer actions of coordinator ``action`` into ``state.actions[n]``.
+
+    Returns the coordinator verb if the action is valid, -1 if the mask forbids
+    it (then every engineer NOOPs). ASSIGN(t, e): engineer e WORKs t. SWARM(t):
+    every engineer who may WORK t does. ESCALATE / REQUEST_INFO / DEFER(t): done
+    by :func:`side_action_engineer`, everyone else continues.
+    """
+    joint = state.actions
+    n_slots = params.max_tickets
+    n_engineers = joint.shape[1]
+    for engineer in range(n_engineers):
+        joint[n, engineer] = 0
+    if action == 0:
+        return COORD_NOOP
+    index = action - 1
+    if index < n_slots * n_engineers:
+        slot = index // n_engineers
+        engineer = index % n_engineers
+        if not action_is_valid(state, params, n, engineer, WORK, slot):
+            return -1
+        joint[n, engineer] = 1 + slot
+        return COORD_ASSIGN
+    index -= n_slots * n_engineers
+    block = index // n_slots
+    slot = index % n_slots
+    if block == 3:  # SWARM
+        any_valid = False
+        for engineer in range(n_engineers):
+            if action_is_valid(state, params, n, engineer, WORK, slot):
+                joint[n, engineer] = 1 + slot
+                any_valid = True
+        return COORD_SWARM if any_valid else -1
+    verb = block + 2  # ESCALATE, REQUEST_INFO, DEFER
+    actor = side_action_engineer(state, n)
+    if not action_is_valid(state, params, n, actor, verb, slot):
+        return -1
+    joint[n, actor] = 1 + (verb - 1) * n_slots + slot
+    return block + 1
+
+
+@njit(**JIT)
+def write_coordinator_mask(state, params, n):
+    """Exact validity of every coordinator action, ``state.coordinator_masks[n]`` (1+T*E+4T):
+    the rules of :mod:`.rules` for the engineer each action maps to."""
+    engineer_i, masks = state.engineer_i, state.coordinator_masks
+    n_slots = params.max_tickets
+    n_engineers = engineer_i.shape[1]
+    masks[n, 0] = 1
+    actor = side_action_engineer(state, n)
+    actor_on_shift = engineer_i[n, actor, ON_SHIFT] == 1
+    pool_open = expert_pool_open(state, params, n)
+    swarm_base = 1 + n_slots * n_engineers + 3 * n_slots
+    for slot in range(n_slots):
+        active = state.ticket_i[n, slot, ACTIVE] == 1
+        workable = ticket_allows(state, params, n, WORK, slot, pool_open)
+        any_work = False
+        for engineer in range(n_engineers):
+            ok = engineer_i[n, engineer, ON_SHIFT] == 1 and (
+                workable or (active and engineer_i[n, engineer, CURRENT_SLOT] == slot)
+            )
+            masks[n, 1 + slot * n_engineers + engineer] = 1 if ok else 0
+            any_work = any_work or ok
+        masks[n, swarm_base + slot] = 1 if any_work else 0
+        for block in range(3):
+            ok = actor_on_shift and ticket_allows(state, params, n, block + 2, slot, pool_open)
+            masks[n, 1 + n_slots * n_engineers + block * n_slots + slot] = 1 if ok else 0
+
+
+@njit(**JIT)
+def coordinator_step_env(state, params, n):
+    """One coordinator step of environment ``n`` with ``state.coordinator_actions[n]``:
+    map it, charge SWARM or an invalid action, act, advance, the team reward."""
+    begin_tick(state, n)
+    verb = map_coordinator_action(state, params, n, state.coordinator_actions[n])
+    actor = side_action_engineer(state, n)
+    state.coordinator_invalid[n] = verb < 0
+    if verb < 0:
+        state.accumulated[n, actor, R_INVALID] += params.r_invalid
+    elif verb == COORD_SWARM:
+        state.accumulated[n, actor, R_SWARM] += params.r_swarm
+    for engineer in range(state.actions.shape[1]):
+        apply_action(state, params, n, engineer, state.actions[n, engineer])
+    advance(state, params, n)
+    state.team_rewards[n] = team_reward(state, params, n)
+
+
+@njit(**JIT)
+def team_reward(state, params, n):
+    """The team's reward breakdown into ``state.team_parts[n]``; returns its total."""
+    parts, team_parts = state.parts, state.team_parts
+    total = 0.0
+    for component in range(N_REWARD):
+        value = 0.0
+        if params.individual_rewards:
+            for engineer in range(parts.shape[1]):
+                value += parts[n, engineer, component]
+        else:
+            value = parts[n, 0, component]
+        team_parts[n, component] = value
+        total += value
+    return total
+
+
+@njit(**JIT)
+def observe_coordinator(state, params, n):
+    """The seed's flat observation ``state.coordinator_observations[n, 0]`` (5+9T+3E)
+    and the exact coordinator mask ``state.coordinator_masks[n]``."""
+    write_team_features(state, params, n, state.coordinator_observations)
+    write_coordinator_mask(state, params, n)

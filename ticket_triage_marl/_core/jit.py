@@ -1,0 +1,80 @@
+"""How the kernels are compiled: numba options, and a cache that sees every kernel file.
+
+Options: no reference counting (kernels never allocate), numpy's error model
+(a float division by zero would give inf instead of raising, which drops a
+branch from every division; no kernel divides by zero), functions inlined
+into their callers by LLVM, and an on-disk cache (``cache=True``) so only the
+first use of an installation compiles. ``fastmath`` stays off: results are
+bit-identical whatever the batch size or thread count.
+
+The cache: numba checks a cached kernel against the source file that defines
+it, not against the files of the functions it calls and inlines. The kernels
+are spread over several modules of this package (one job per file), so an edit
+of ``rules.py`` would leave a stale compiled ``batch.py`` in the cache. The
+locators below stamp every cached kernel of this package with all of its
+kernel files, so any edit recompiles everything that may have inlined it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from numba.core import caching
+
+# Entry points (called from Python) and the functions they inline. Inner
+# functions are never called from Python, so numba builds no Python wrapper
+# for them: for a record argument of two dozen arrays that wrapper (the code
+# that unboxes every array) would cost more to compile than the function.
+ENTRY_JIT = {"cache": True, "nogil": True, "_nrt": False, "error_model": "numpy", "forceinline": True}
+PARALLEL_JIT = {**ENTRY_JIT, "parallel": True}
+JIT = {**ENTRY_JIT, "no_cpython_wrapper": True, "no_cfunc_wrapper": True}
+
+_CORE_DIR = Path(__file__).resolve().parent
+
+
+def kernel_sources_stamp() -> tuple:
+    """(name, mtime, size) of every module of the core: the cache key of every kernel."""
+    stamp = []
+    for path in sorted(_CORE_DIR.glob("*.py")):
+        status = path.stat()
+        stamp.append((path.name, status.st_mtime, status.st_size))
+    return tuple(stamp)
+
+
+def _in_core(py_file: str) -> bool:
+    try:
+        return Path(py_file).resolve().parent == _CORE_DIR
+    except OSError:
+        return False
+
+
+def _core_locator(base: type) -> type:
+    class CoreLocator(base):
+        def get_source_stamp(self):
+            return kernel_sources_stamp()
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if not _in_core(py_file):
+                return None
+            return super().from_function(py_func, py_file)
+
+    CoreLocator.__name__ = CoreLocator.__qualname__ = f"Core{base.__name__}"
+    return CoreLocator
+
+
+def _install_locators() -> None:
+    impl = getattr(caching, "CacheImpl", None)
+    classes = getattr(impl, "_locator_classes", None)
+    if not isinstance(classes, list):  # another numba layout: its own per-file stamps apply
+        return
+    if any(getattr(cls, "__name__", "").startswith("Core") for cls in classes):
+        return
+    wanted = [name for name in ("UserProvidedCacheLocator", "InTreeCacheLocator", "UserWideCacheLocator")]
+    ours = [_core_locator(getattr(caching, name)) for name in wanted if hasattr(caching, name)]
+    classes[:0] = ours
+
+
+if os.environ.get("NUMBA_DISABLE_JIT", "0") != "1":
+    _install_locators()

@@ -1,0 +1,192 @@
+"""Observations, action masks and the centralized state (scales in multiagent.py's docstring).
+
+The team features (global, tickets, engineers: the seed's layout) are written
+once into row 0 of an ``(N, rows, D)`` buffer; every engineer's row copies
+them and adds its one-hot id. Masks apply the rules of :mod:`.rules`.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .jit import JIT
+from .layout import (
+    ACTIVE,
+    AMBIGUOUS,
+    ARRIVAL,
+    ARRIVAL_SUM,
+    BLOCKED,
+    BREACHED,
+    BREACHES,
+    COMPONENT,
+    CURRENT_SLOT,
+    DEADLINE,
+    DEFERRALS,
+    ESCALATED,
+    ON_SHIFT,
+    QUEUE_COUNT,
+    RAMP_LEFT,
+    REOPENED,
+    RESOLVED,
+    SEVERITY,
+    TIME_ON_TICKET,
+    WAITING_ON,
+    WORK_REMAINING,
+    T,
+)
+from .rules import DEFER, ESCALATE, REQUEST_INFO, WORK, escalated_count, expert_pool_open, ticket_allows
+from .types import (
+    N_ENGINEER_FEATURES,
+    N_GLOBAL,
+    N_STATE_ENGINEER_EXTRA,
+    N_STATE_GLOBAL_EXTRA,
+    N_STATE_TICKET_EXTRA,
+    N_TICKET_FEATURES,
+)
+
+
+@njit(**JIT)
+def write_team_features(state, params, n, out):
+    """Global (5) . tickets (T x 9) . engineers (E x 3) into ``out[n, 0, :5+9T+3E]``.
+    Constant scales are applied as multiplications by their reciprocals: a
+    division costs several multiplications, and this runs every step."""
+    ticket_i, ticket_f, engineer_i, env_i = state.ticket_i, state.ticket_f, state.engineer_i, state.env_i
+    n_slots = params.max_tickets
+    n_engineers = engineer_i.shape[1]
+    horizon = params.horizon
+    age_scale = params.age_scale
+    work_mean = params.work_mean
+    per_age = 1.0 / age_scale
+    per_info = 1.0 / max(float(params.info_wait_max), 1.0)
+    per_component = 1.0 / params.n_components
+    per_engineer = 1.0 / n_engineers
+    now = env_i[n, T]
+    open_count = env_i[n, QUEUE_COUNT]
+    for slot in range(n_slots):
+        open_count += ticket_i[n, slot, ACTIVE]
+    mean_age = (open_count * now - env_i[n, ARRIVAL_SUM]) / open_count if open_count > 0 else 0.0
+    out[n, 0, 0] = min(env_i[n, T] / horizon, 1.0)
+    out[n, 0, 1] = open_count / (open_count + n_slots)
+    out[n, 0, 2] = min(mean_age / age_scale, 1.0)
+    out[n, 0, 3] = min(env_i[n, BREACHES] / horizon, 1.0)
+    out[n, 0, 4] = min(env_i[n, RESOLVED] / horizon, 1.0)
+    base = N_GLOBAL
+    for slot in range(n_slots):
+        o = base + slot * N_TICKET_FEATURES
+        if ticket_i[n, slot, ACTIVE] == 0:
+            for k in range(N_TICKET_FEATURES):
+                out[n, 0, o + k] = 0.0
+            continue
+        assigned = 0
+        for engineer in range(n_engineers):
+            if engineer_i[n, engineer, CURRENT_SLOT] == slot:
+                assigned += 1
+        work = ticket_f[n, slot, WORK_REMAINING]
+        out[n, 0, o + 0] = ticket_i[n, slot, SEVERITY] * 0.25
+        out[n, 0, o + 1] = min((now - ticket_i[n, slot, ARRIVAL]) * per_age, 1.0)
+        out[n, 0, o + 2] = (ticket_i[n, slot, COMPONENT] + 1.0) * per_component
+        out[n, 0, o + 3] = max(-1.0, min((ticket_i[n, slot, DEADLINE] - now) * per_age, 1.0))
+        out[n, 0, o + 4] = 1.0 if ticket_i[n, slot, WAITING_ON] >= 0 else 0.0
+        out[n, 0, o + 5] = min(ticket_i[n, slot, BLOCKED] * per_info, 1.0)
+        out[n, 0, o + 6] = work / (work + work_mean)
+        out[n, 0, o + 7] = float(ticket_i[n, slot, ESCALATED])
+        out[n, 0, o + 8] = assigned * per_engineer
+    base += n_slots * N_TICKET_FEATURES
+    for engineer in range(n_engineers):
+        o = base + engineer * N_ENGINEER_FEATURES
+        current = engineer_i[n, engineer, CURRENT_SLOT]
+        time_on = float(engineer_i[n, engineer, TIME_ON_TICKET])
+        out[n, 0, o + 0] = 1.0 if current >= 0 else 0.0
+        out[n, 0, o + 1] = (current + 1.0) / n_slots
+        out[n, 0, o + 2] = time_on / (time_on + work_mean)
+
+
+@njit(**JIT)
+def write_agent_masks(state, params, n):
+    """Every engineer's mask: off shift only NOOP; otherwise the ticket rules of
+    :func:`.rules.ticket_allows` (the same for everyone, evaluated once per
+    slot), plus WORK on its own current ticket (always allowed: "continue")."""
+    engineer_i, masks = state.engineer_i, state.masks
+    n_slots = params.max_tickets
+    n_engineers = engineer_i.shape[1]
+    pool_open = expert_pool_open(state, params, n)
+    for slot in range(n_slots):
+        work = ticket_allows(state, params, n, WORK, slot, pool_open)
+        escalate = ticket_allows(state, params, n, ESCALATE, slot, pool_open)
+        request_info = ticket_allows(state, params, n, REQUEST_INFO, slot, pool_open)
+        defer = ticket_allows(state, params, n, DEFER, slot, pool_open)
+        for engineer in range(n_engineers):
+            masks[n, engineer, 1 + slot] = work
+            masks[n, engineer, 1 + n_slots + slot] = escalate
+            masks[n, engineer, 1 + 2 * n_slots + slot] = request_info
+            masks[n, engineer, 1 + 3 * n_slots + slot] = defer
+    n_actions = masks.shape[2]
+    for engineer in range(n_engineers):
+        masks[n, engineer, 0] = 1
+        if engineer_i[n, engineer, ON_SHIFT] == 0:
+            for action in range(1, n_actions):
+                masks[n, engineer, action] = 0
+        elif engineer_i[n, engineer, CURRENT_SLOT] >= 0:
+            masks[n, engineer, 1 + engineer_i[n, engineer, CURRENT_SLOT]] = 1
+
+
+@njit(**JIT)
+def write_agent_rows(state, params, n):
+    """Copy the team features (row 0) to every engineer's row, add its one-hot id,
+    and in local mode hide tickets outside its components."""
+    ticket_i, engineer_i, skills, observations = state.ticket_i, state.engineer_i, state.skills, state.observations
+    n_slots = params.max_tickets
+    n_engineers = engineer_i.shape[1]
+    team_size = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
+    for engineer in range(n_engineers - 1, -1, -1):  # row 0 holds the team features: change it last
+        if engineer > 0:
+            for k in range(team_size):
+                observations[n, engineer, k] = observations[n, 0, k]
+        for k in range(n_engineers):
+            observations[n, engineer, team_size + k] = 1.0 if k == engineer else 0.0
+        if params.local_observation:  # zero tickets outside the engineer's components
+            for slot in range(n_slots):
+                if ticket_i[n, slot, ACTIVE] == 0 or engineer_i[n, engineer, CURRENT_SLOT] == slot:
+                    continue
+                if skills[n, engineer, ticket_i[n, slot, COMPONENT]] < 1.0:
+                    o = N_GLOBAL + slot * N_TICKET_FEATURES
+                    for k in range(N_TICKET_FEATURES):
+                        observations[n, engineer, o + k] = 0.0
+
+
+@njit(**JIT)
+def observe_agents(state, params, n):
+    """Per-engineer observations ``state.observations[n]`` (E, D) and masks ``state.masks[n]`` (E, 1+4T)."""
+    write_team_features(state, params, n, state.observations)
+    write_agent_rows(state, params, n)
+    write_agent_masks(state, params, n)
+
+
+@njit(**JIT)
+def write_state(state, params, n, out):
+    """The centralized-critic state into ``out[n, 0, :]``: team features plus what agents cannot see."""
+    ticket_i, engineer_i, env_i, skills = state.ticket_i, state.engineer_i, state.env_i, state.skills
+    n_slots = params.max_tickets
+    n_engineers = engineer_i.shape[1]
+    write_team_features(state, params, n, out)
+    o = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
+    max_deferrals = max(float(params.max_deferrals), 1.0)
+    for slot in range(n_slots):
+        out[n, 0, o + 0] = float(ticket_i[n, slot, AMBIGUOUS])
+        out[n, 0, o + 1] = float(ticket_i[n, slot, REOPENED])
+        out[n, 0, o + 2] = float(ticket_i[n, slot, BREACHED])
+        out[n, 0, o + 3] = min(ticket_i[n, slot, DEFERRALS] / max_deferrals, 1.0)
+        o += N_STATE_TICKET_EXTRA
+    ramp_scale = max(float(params.switch_ramp_steps), 1.0)
+    for engineer in range(n_engineers):
+        out[n, 0, o + 0] = float(engineer_i[n, engineer, ON_SHIFT])
+        out[n, 0, o + 1] = min(engineer_i[n, engineer, RAMP_LEFT] / ramp_scale, 1.0)
+        o += N_STATE_ENGINEER_EXTRA
+    out[n, 0, o + 0] = env_i[n, QUEUE_COUNT] / max(float(params.max_queue), 1.0)
+    out[n, 0, o + 1] = escalated_count(state, params, n) / max(float(params.max_escalated), 1.0)
+    o += N_STATE_GLOBAL_EXTRA
+    for engineer in range(n_engineers):
+        for component in range(skills.shape[2]):
+            skill = skills[n, engineer, component]
+            out[n, 0, o] = skill / (1.0 + skill)
+            o += 1

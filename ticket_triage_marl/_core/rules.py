@@ -1,0 +1,174 @@
+"""Actions: one validity rule per verb, and applying an engineer's action.
+
+The rules are used both when an action is applied (:func:`action_is_valid`)
+and when the masks are written (:func:`ticket_allows`, in ``observe.py`` and
+``coordinator.py``), so a mask shows exactly what would be applied. Who may act
+at all: an engineer on shift. WORK on its own current ticket is always allowed
+(it means "continue"); otherwise each verb has one rule about the ticket.
+
+Per-engineer encoding (SPEC section 3): ``0`` NOOP, ``1 + (verb-1)*T + slot``
+for WORK / ESCALATE / REQUEST_INFO / DEFER on ``slot``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .jit import JIT
+from .layout import (
+    ACTIVE,
+    AMBIGUOUS,
+    BLOCKED,
+    BREACHED,
+    CURRENT_SLOT,
+    DEADLINE,
+    DEFERRALS,
+    ESCALATED,
+    HASH_PREFIX,
+    INFO_REQUESTS,
+    INVALID,
+    N_REWARD,
+    ON_SHIFT,
+    R_CONTEXT_SWITCH,
+    R_DEFER,
+    R_ESCALATE,
+    R_INVALID,
+    R_REQUEST_INFO,
+    RAMP_LEFT,
+    RNG_INFO_WAIT,
+    SEVERITY,
+    TICKET_ID,
+    TIME_ON_TICKET,
+    VERB_DEFER,
+    VERB_ESCALATE,
+    VERB_REQUEST_INFO,
+    VERB_WORK,
+    WAITING_ON,
+)
+from .rng import uniform
+
+# verbs as int64 values for calls (a literal argument would compile a function once per value)
+WORK = np.int64(VERB_WORK)
+ESCALATE = np.int64(VERB_ESCALATE)
+REQUEST_INFO = np.int64(VERB_REQUEST_INFO)
+DEFER = np.int64(VERB_DEFER)
+
+
+@njit(**JIT)
+def ticket_is_workable(state, n, row):
+    """Open, not waiting for info and not waiting on another ticket."""
+    ticket_i = state.ticket_i
+    return ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, BLOCKED] == 0 and ticket_i[n, row, WAITING_ON] < 0
+
+
+@njit(**JIT)
+def escalated_count(state, params, n):
+    """Open escalated tickets (each holds an expert)."""
+    ticket_i = state.ticket_i
+    count = 0
+    for slot in range(params.max_tickets):
+        if ticket_i[n, slot, ACTIVE] == 1 and ticket_i[n, slot, ESCALATED] == 1:
+            count += 1
+    return count
+
+
+@njit(**JIT)
+def expert_pool_open(state, params, n):
+    """Fewer open escalated tickets than ``max_escalated``: an expert is free."""
+    return escalated_count(state, params, n) < params.max_escalated
+
+
+@njit(**JIT)
+def ticket_allows(state, params, n, verb, slot, pool_open):
+    """The ticket rule of ``verb`` on ``slot`` (the same for every engineer):
+    WORK a workable ticket; ESCALATE one not yet escalated while an expert is
+    free (``pool_open``); REQUEST_INFO one not already waiting for info; DEFER
+    a non-critical, not yet breached ticket with deferrals left."""
+    ticket_i = state.ticket_i
+    if ticket_i[n, slot, ACTIVE] == 0:
+        return False
+    if verb == VERB_WORK:
+        return ticket_is_workable(state, n, slot)
+    if verb == VERB_ESCALATE:
+        return pool_open and ticket_i[n, slot, ESCALATED] == 0
+    if verb == VERB_REQUEST_INFO:
+        return ticket_i[n, slot, BLOCKED] == 0
+    if verb == VERB_DEFER:
+        return (
+            ticket_i[n, slot, SEVERITY] < 4
+            and ticket_i[n, slot, DEFERRALS] < params.max_deferrals
+            and ticket_i[n, slot, BREACHED] == 0
+        )
+    return False
+
+
+@njit(**JIT)
+def action_is_valid(state, params, n, engineer, verb, slot):
+    """Whether ``engineer`` may apply ``verb`` to ``slot`` now (NOOP always may)."""
+    engineer_i = state.engineer_i
+    if engineer_i[n, engineer, ON_SHIFT] == 0 or state.ticket_i[n, slot, ACTIVE] == 0:
+        return False
+    if verb == VERB_WORK and engineer_i[n, engineer, CURRENT_SLOT] == slot:
+        return True  # continuing its own ticket
+    pool_open = expert_pool_open(state, params, n) if verb == VERB_ESCALATE else False
+    return ticket_allows(state, params, n, verb, slot, pool_open)
+
+
+@njit(**JIT)
+def begin_tick(state, n):
+    """Start a tick: clear this tick's reward accumulators and invalid flags."""
+    engineer_i, accumulated = state.engineer_i, state.accumulated
+    for engineer in range(engineer_i.shape[1]):
+        for component in range(N_REWARD):
+            accumulated[n, engineer, component] = 0.0
+        engineer_i[n, engineer, INVALID] = 0
+
+
+@njit(**JIT)
+def apply_action(state, params, n, engineer, action):
+    """Apply one engineer's (in-space) action to environment ``n`` in place.
+
+    A masked action is applied as NOOP, flagged INVALID and costs r_invalid.
+    """
+    if action == 0:
+        return
+    ticket_i, engineer_i, accumulated = state.ticket_i, state.engineer_i, state.accumulated
+    n_slots = params.max_tickets
+    # action = 1 + (verb - 1) * n_slots + slot, decoded by at most three
+    # subtractions (a 64-bit division costs tens of cycles)
+    verb = WORK
+    slot = action - 1
+    while slot >= n_slots:
+        slot -= n_slots
+        verb += 1
+    if not action_is_valid(state, params, n, engineer, verb, slot):
+        engineer_i[n, engineer, INVALID] = 1
+        accumulated[n, engineer, R_INVALID] += params.r_invalid
+        return
+    if verb == VERB_WORK:
+        current = engineer_i[n, engineer, CURRENT_SLOT]
+        if current != slot:
+            if current >= 0:  # leaving a ticket unfinished: a context switch
+                accumulated[n, engineer, R_CONTEXT_SWITCH] += params.r_context_switch
+                engineer_i[n, engineer, RAMP_LEFT] = params.switch_ramp_steps
+            engineer_i[n, engineer, CURRENT_SLOT] = slot
+            engineer_i[n, engineer, TIME_ON_TICKET] = 0
+    elif verb == VERB_ESCALATE:
+        ticket_i[n, slot, ESCALATED] = 1
+        accumulated[n, engineer, R_ESCALATE] += params.r_escalate
+    elif verb == VERB_REQUEST_INFO:
+        low = params.info_wait_min
+        high = params.info_wait_max
+        requests = ticket_i[n, slot, INFO_REQUESTS]
+        draw = uniform(state.env_i[n, HASH_PREFIX], ticket_i[n, slot, TICKET_ID], RNG_INFO_WAIT, requests)
+        wait = low + int(draw * (high - low + 1))
+        ticket_i[n, slot, INFO_REQUESTS] = requests + 1
+        ticket_i[n, slot, BLOCKED] = wait
+        if wait == 0:
+            ticket_i[n, slot, AMBIGUOUS] = 0
+        accumulated[n, engineer, R_REQUEST_INFO] += params.r_request_info
+    elif verb == VERB_DEFER:
+        ticket_i[n, slot, DEADLINE] += params.defer_steps
+        ticket_i[n, slot, DEFERRALS] += 1
+        accumulated[n, engineer, R_DEFER] += params.r_defer

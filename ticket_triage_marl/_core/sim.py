@@ -1,0 +1,381 @@
+"""BatchSim: the one door between the adapters and the compiled core.
+
+:class:`BatchSim` owns the :class:`~.types.State` of ``num_envs`` environments
+and the :class:`~.types.Params` of their config, and exposes every operation
+and every reading an adapter needs: seeding, resets, steps (per engineer, per
+coordinator action, whole batches with an autoreset mode), typed accessors
+(counters, backlog, rewards, invalid flags, current actions, observations and
+masks), the centralized state, snapshots and checkpoints. It contains no
+ticket logic (that lives in the kernel modules) and adapters never index the
+state arrays by layout column themselves.
+
+Kernels are called through their compiled entry points once numba has
+resolved them: numba's own dispatch computes the type of every argument on
+every call, which for a record of two dozen arrays costs several microseconds,
+more than a whole step of one environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from . import batch as B
+from . import layout as L
+from .tickets import queue_row
+from .types import (
+    AUTORESET_NEXT_STEP,
+    AUTORESET_OFF,
+    AUTORESET_SAME_STEP,
+    Params,
+    State,
+    allocate_state,
+    build_params,
+    state_size,
+)
+
+__all__ = ["AUTORESET_NEXT_STEP", "AUTORESET_OFF", "AUTORESET_SAME_STEP", "BatchSim", "check_seed"]
+
+MAX_SEED = 2**64 - 1
+CHECKPOINT_FORMAT = "ticket_triage_marl.checkpoint/1"
+COUNTER_FIELDS = {
+    "arrived": L.ARRIVED,
+    "resolved": L.RESOLVED,
+    "breaches": L.BREACHES,
+    "dropped": L.DROPPED,
+    "reopened": L.REOPENS,
+}
+
+
+class _Kernel:
+    """A compiled kernel, called through its entry point after the first call.
+
+    The state and params always have the same numba types (built by
+    :func:`~.types.allocate_state` and :func:`~.types.build_params`), so each
+    kernel has one signature; with ``NUMBA_DISABLE_JIT=1`` the plain Python
+    function is called.
+    """
+
+    def __init__(self, dispatcher: Any) -> None:
+        self.dispatcher = dispatcher
+        self.entry: Any = None
+
+    def __call__(self, *args: Any) -> Any:
+        if self.entry is not None:
+            return self.entry(*args)
+        result = self.dispatcher(*args)
+        signatures = getattr(self.dispatcher, "signatures", None)
+        if signatures is not None and len(signatures) == 1:
+            self.entry = self.dispatcher.get_overload(signatures[0])
+        return result
+
+
+_reset_one = _Kernel(B.reset_one)
+_step_one = _Kernel(B.step_one)
+_act_one = _Kernel(B.act_one)
+_observe_one = _Kernel(B.observe_one)
+_write_state_one = _Kernel(B.write_state_one)
+_reset_batch = _Kernel(B.reset_batch)
+_step_batch = _Kernel(B.step_batch)
+_coordinator_step_batch = _Kernel(B.coordinator_step_batch)
+_queue_row = getattr(queue_row, "py_func", queue_row)  # plain Python: snapshots need no compiled call
+
+
+def draw_entropy_seed() -> int:
+    """A fresh seed from OS entropy, for resets without a seed."""
+    return int(np.random.SeedSequence().entropy % (MAX_SEED + 1))
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int in ``[0, 2**64 - 1]``, or a clear error."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {seed!r}")
+    seed = int(seed)
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be in [0, 2**64 - 1], got {seed}")
+    return seed
+
+
+def config_differences(expected: Any, got: Any) -> list[str]:
+    """Fields (``name=value``) in which config ``got`` differs from ``expected``."""
+    return [
+        f"{field.name}={getattr(got, field.name)!r} (expected {getattr(expected, field.name)!r})"
+        for field in dataclasses.fields(expected)
+        if field.compare and getattr(expected, field.name) != getattr(got, field.name)
+    ]
+
+
+class BatchSim:
+    """The state of ``num_envs`` environments of one config, and every operation on it.
+
+    Attributes:
+        config: the :class:`~ticket_triage_marl.EnvConfig`.
+        num_envs: N.
+        state: the :class:`~.types.State` record (arrays with a leading axis N).
+        params: the :class:`~.types.Params` record.
+    """
+
+    def __init__(self, config: Any, num_envs: int = 1) -> None:
+        if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+            raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
+        self.config = config
+        self.num_envs = int(num_envs)
+        self.n_slots = config.max_tickets
+        self.params: Params = build_params(config)
+        self.state: State = allocate_state(config, self.num_envs)
+        self._state_out = np.zeros((self.num_envs, 1, state_size(config)), dtype=np.float32)
+
+    def set_horizon(self, horizon: int) -> None:
+        """Change the episode length (PettingZoo's ``max_cycles`` alias); shapes are unchanged."""
+        self.config = self.config.replace(horizon=horizon)
+        self.params = self.params._replace(horizon=int(horizon))
+
+    # -- seeding and resets ------------------------------------------------------
+    def set_seed(self, n: int, seed: int | None) -> None:
+        """Gymnasium convention: a seed restarts the stream at episode 0; no seed
+        continues with the next episode (a fresh entropy seed the first time)."""
+        env = self.state.env_i
+        if seed is None:
+            if self.state.seeded[n]:
+                env[n, L.EPISODE] += 1
+                return
+            seed = draw_entropy_seed()
+        seed = check_seed(seed)
+        env[n, L.SEED_LO] = seed & 0xFFFFFFFF
+        env[n, L.SEED_HI] = seed >> 32
+        env[n, L.EPISODE] = 0
+        self.state.seeded[n] = True
+
+    def reset(self, n: int, seed: int | None = None) -> None:
+        """Start the next episode of environment ``n`` (or restart its stream at ``seed``) and observe it."""
+        self.set_seed(n, seed)
+        _reset_one(self.state, self.params, int(n))
+        self.state.done[n] = False
+
+    def reset_many(self, which: np.ndarray) -> None:
+        """Reset every environment with ``which[n]`` (seeds already set) in one compiled call."""
+        _reset_batch(self.state, self.params, np.asarray(which, dtype=np.bool_))
+
+    # -- steps ---------------------------------------------------------------------
+    def step(self, n: int, actions: Any) -> None:
+        """Every engineer of ``n`` acts (``actions`` of shape (E,), in space), the clock advances."""
+        self.state.actions[n] = actions
+        _step_one(self.state, self.params, int(n), False)
+
+    def coordinator_step(self, n: int, action: int) -> None:
+        """The coordinator of ``n`` takes ``action`` (in space), the clock advances."""
+        self.state.coordinator_actions[n] = action
+        _step_one(self.state, self.params, int(n), True)
+
+    def act(self, n: int, engineer: int, action: int, first: bool, last: bool) -> None:
+        """One AEC turn of ``engineer``: the tick begins at the ``first``, the clock advances after the ``last``."""
+        self.state.actions[n, engineer] = action
+        _act_one(self.state, self.params, int(n), int(engineer), bool(first), bool(last))
+
+    def step_all(self, actions: np.ndarray, autoreset: int = AUTORESET_NEXT_STEP) -> None:
+        """Step every environment with ``actions`` (N, E) in one ``prange`` call; see :mod:`.types` for ``autoreset``."""
+        self.state.actions[...] = actions
+        _step_batch(self.state, self.params, int(autoreset))
+
+    def coordinator_step_all(self, actions: np.ndarray, autoreset: int = AUTORESET_NEXT_STEP) -> None:
+        """Coordinator step of every environment with ``actions`` (N,)."""
+        self.state.coordinator_actions[...] = actions
+        _coordinator_step_batch(self.state, self.params, int(autoreset))
+
+    def observe(self, n: int) -> None:
+        """Rewrite both views' observations and masks of ``n`` from its state (a
+        coordinator step refreshes only the coordinator's)."""
+        _observe_one(self.state, self.params, int(n))
+
+    # -- readings ------------------------------------------------------------------
+    @property
+    def done(self) -> np.ndarray:
+        """(N,) bool: the last batch step ended the episode (same-step mode: and started the next)."""
+        return self.state.done
+
+    @property
+    def observations(self) -> np.ndarray:
+        """(N, E, D) float32 view: the engineers' observations."""
+        return self.state.observations
+
+    @property
+    def masks(self) -> np.ndarray:
+        """(N, E, 1+4T) int8 view: the engineers' action masks."""
+        return self.state.masks
+
+    @property
+    def rewards(self) -> np.ndarray:
+        """(N, E) float64 view: last step's reward per engineer."""
+        return self.state.rewards
+
+    @property
+    def reward_parts(self) -> np.ndarray:
+        """(N, E, R) float64 view: last step's reward breakdown per engineer (components as ``REWARD_NAMES``)."""
+        return self.state.parts
+
+    @property
+    def coordinator_observations(self) -> np.ndarray:
+        """(N, Dc) float32 view: the coordinator's flat observation."""
+        return self.state.coordinator_observations[:, 0, :]
+
+    @property
+    def coordinator_masks(self) -> np.ndarray:
+        """(N, Ac) int8 view: the coordinator's exact masks."""
+        return self.state.coordinator_masks
+
+    @property
+    def team_rewards(self) -> np.ndarray:
+        """(N,) float64 view: last step's team reward."""
+        return self.state.team_rewards
+
+    @property
+    def team_reward_parts(self) -> np.ndarray:
+        """(N, R) float64 view: its breakdown."""
+        return self.state.team_parts
+
+    @property
+    def coordinator_invalid(self) -> np.ndarray:
+        """(N,) bool view: the last coordinator action was masked (applied as NOOP)."""
+        return self.state.coordinator_invalid
+
+    @property
+    def invalid_actions(self) -> np.ndarray:
+        """(N, E) int64 view: 1 where an engineer's last action was masked (applied as NOOP)."""
+        return self.state.engineer_i[:, :, L.INVALID]
+
+    @property
+    def engineer_actions(self) -> np.ndarray:
+        """(N, E) int64 view: the engineers' actions of the last step (the coordinator's mapping)."""
+        return self.state.actions
+
+    @property
+    def final_coordinator_observations(self) -> np.ndarray:
+        """(N, Dc) float32 view: the last observation of the episode a same-step autoreset ended."""
+        return self.state.final_coordinator_observations[:, 0, :]
+
+    @property
+    def final_observations(self) -> np.ndarray:
+        """(N, E, D) float32 view: likewise for the engineers."""
+        return self.state.final_observations
+
+    def t(self, n: int) -> int:
+        return int(self.state.env_i[n, L.T])
+
+    def steps(self) -> np.ndarray:
+        """(N,) int64: completed steps of every environment."""
+        return self.state.env_i[:, L.T].copy()
+
+    def counters(self, n: int) -> dict[str, int]:
+        """Episode counters of ``n``: arrived, resolved, breaches, dropped, reopened."""
+        env = self.state.env_i[n]
+        return {name: int(env[column]) for name, column in COUNTER_FIELDS.items()}
+
+    def counters_all(self, final: bool = False) -> dict[str, np.ndarray]:
+        """Counters of every environment, arrays of shape (N,); ``final``: of the episodes a
+        same-step autoreset just ended."""
+        env = self.state.final_env_i if final else self.state.env_i
+        return {name: env[:, column].copy() for name, column in COUNTER_FIELDS.items()}
+
+    def backlog(self, n: int) -> int:
+        """Open tickets in slots plus queued tickets of ``n``."""
+        return int(self.backlog_all()[n])
+
+    def backlog_all(self) -> np.ndarray:
+        """(N,) int64: open tickets in slots plus queued tickets."""
+        state = self.state
+        return state.ticket_i[:, : self.n_slots, L.ACTIVE].sum(axis=1, dtype=np.int64) + state.env_i[:, L.QUEUE_COUNT]
+
+    def reward_breakdown(self, n: int, engineer: int) -> dict[str, float]:
+        row = self.state.parts[n, engineer]
+        return {name: float(row[k]) for k, name in enumerate(L.REWARD_NAMES)}
+
+    def team_reward_breakdown(self, n: int) -> dict[str, float]:
+        row = self.state.team_parts[n]
+        return {name: float(row[k]) for k, name in enumerate(L.REWARD_NAMES)}
+
+    def state_vector(self, n: int) -> np.ndarray:
+        """The centralized state of ``n`` (float32, a new array)."""
+        _write_state_one(self.state, self.params, int(n), self._state_out)
+        return self._state_out[n, 0].copy()
+
+    def snapshot(self, n: int) -> dict:
+        """The full raw state of environment ``n`` as JSON-able Python (SPEC section 2)."""
+        state, params = self.state, self.params
+        ticket_i, ticket_f, engineers = state.ticket_i[n], state.ticket_f[n], state.engineer_i[n]
+        now = self.t(n)
+        assignees: dict[int, list[int]] = {}
+        for index in range(engineers.shape[0]):
+            slot = int(engineers[index, L.CURRENT_SLOT])
+            if slot >= 0:
+                assignees.setdefault(slot, []).append(index)
+
+        def ticket(row: int, slot: int | None) -> dict:
+            rec = ticket_i[row]
+            waiting_on = int(rec[L.WAITING_ON])
+            return {
+                "id": int(rec[L.TICKET_ID]),
+                "slot": slot,
+                "severity": int(rec[L.SEVERITY]),
+                "component": int(rec[L.COMPONENT]),
+                "age": now - int(rec[L.ARRIVAL]),
+                "sla_remaining": int(rec[L.DEADLINE]) - now,
+                "work_remaining": float(ticket_f[row, L.WORK_REMAINING]),
+                "work_total": float(ticket_f[row, L.WORK_TOTAL]),
+                "blocked": int(rec[L.BLOCKED]),
+                "waiting_on": waiting_on if waiting_on >= 0 else None,
+                "escalated": bool(rec[L.ESCALATED]),
+                "assignees": assignees.get(slot, []) if slot is not None else [],
+                "reopened": bool(rec[L.REOPENED]),
+                "breached": bool(rec[L.BREACHED]),
+                "ambiguous": bool(rec[L.AMBIGUOUS]),
+                "deferrals": int(rec[L.DEFERRALS]),
+            }
+
+        queued = int(state.env_i[n, L.QUEUE_COUNT])
+        return {
+            "t": now,
+            "horizon": self.config.horizon,
+            "counters": self.counters(n),
+            "tickets": [ticket(slot, slot) for slot in range(self.n_slots) if ticket_i[slot, L.ACTIVE]],
+            "queue": [ticket(int(_queue_row(state, params, n, k)), None) for k in range(queued)],
+            "engineers": [
+                {
+                    "index": index,
+                    "ticket": int(engineers[index, L.CURRENT_SLOT]) if engineers[index, L.CURRENT_SLOT] >= 0 else None,
+                    "time_on_ticket": int(engineers[index, L.TIME_ON_TICKET]),
+                    "on_shift": bool(engineers[index, L.ON_SHIFT]),
+                    "ramp_left": int(engineers[index, L.RAMP_LEFT]),
+                }
+                for index in range(engineers.shape[0])
+            ],
+            "pending_reopens": int(state.reopen_i[n, :, L.ACTIVE].sum()),
+        }
+
+    # -- checkpoints ---------------------------------------------------------------
+    def clone_state(self) -> dict[str, Any]:
+        """A checkpoint of every environment: picklable, independent of this sim (copies)."""
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "config": self.config,
+            "num_envs": self.num_envs,
+            "arrays": {name: array.copy() for name, array in zip(State._fields, self.state)},
+        }
+
+    def restore_state(self, checkpoint: dict[str, Any]) -> None:
+        """Make this sim's state the checkpoint's (a sim of the same config and ``num_envs``)."""
+        if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(f"not a ticket_triage_marl checkpoint (expected format {CHECKPOINT_FORMAT!r})")
+        differences = config_differences(self.config, checkpoint["config"])
+        if differences:
+            raise ValueError("checkpoint of another config: " + "; ".join(differences))
+        if checkpoint["num_envs"] != self.num_envs:
+            raise ValueError(f"checkpoint of {checkpoint['num_envs']} environments, this batch has {self.num_envs}")
+        arrays = checkpoint["arrays"]
+        for name, target in zip(State._fields, self.state):
+            source = arrays[name]
+            if source.shape != target.shape or source.dtype != target.dtype:
+                raise ValueError(f"checkpoint array {name!r} has shape {source.shape} {source.dtype}, "
+                                 f"expected {target.shape} {target.dtype}")  # fmt: skip
+            np.copyto(target, source)

@@ -1,0 +1,313 @@
+"""Ticket records: the one writer of an open ticket, the intake queue ring, arrivals.
+
+Rows ``0 .. T-1`` of ``state.ticket_i`` / ``state.ticket_f`` are the visible
+slots; rows ``T .. T+Q-1`` hold the intake queue as a ring buffer (see
+:mod:`.layout`). Every ticket that becomes open (a new arrival, a reopened
+ticket, the initial backlog) is written by :func:`write_ticket` and then
+counted by :func:`register_open`.
+
+Kernels index arrays element by element and never slice: a slice is an array
+view whose reference count numba updates atomically, and every environment
+shares the same arrays, so views in the hot path would serialize the threads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .jit import JIT
+from .layout import (
+    ACTIVE,
+    AMBIGUOUS,
+    ARRIVAL,
+    ARRIVAL_SUM,
+    ARRIVED,
+    COMPONENT,
+    DEADLINE,
+    DROPPED,
+    HASH_PREFIX,
+    NEXT_DEADLINE,
+    NEXT_ID,
+    PENDING_REOPENS,
+    QUEUE_COUNT,
+    QUEUE_HEAD,
+    REOPEN_DUE,
+    REOPENED,
+    REOPENS,
+    RNG_AMBIGUOUS,
+    RNG_ARRIVAL,
+    RNG_COMPONENT,
+    RNG_DEPENDENCY,
+    RNG_DEPENDENCY_TARGET,
+    RNG_SEVERITY,
+    RNG_WORK,
+    RNG_WORK_2,
+    SEVERITY,
+    TICKET_ID,
+    WAITING_ON,
+    WAITING_OPEN,
+    WORK_REMAINING,
+    WORK_TOTAL,
+    T,
+)
+from .rng import standard_normal, uniform
+
+MAX_ARRIVALS_PER_STEP = 64  # cap of the poisson draw (rate <= 16 makes it unreachable in practice)
+# Flags passed to write_ticket as int64 values, not literals: numba compiles a
+# function once per literal argument value, once for all int64 values.
+FLAG_OFF = np.int64(0)
+FLAG_ON = np.int64(1)
+
+
+# -- places ------------------------------------------------------------------
+
+
+@njit(**JIT)
+def queue_row(state, params, n, position):
+    """Row of queue position ``position`` (0 = the head, the oldest) in the ring buffer."""
+    ring = state.env_i[n, QUEUE_HEAD] + position
+    if ring >= params.max_queue:
+        ring -= params.max_queue
+    return params.max_tickets + ring
+
+
+@njit(**JIT)
+def live_row(state, params, n, index):
+    """Row of the ``index``-th open-ticket place: the slots in order, then the
+    queue oldest first (``index < T + QUEUE_COUNT``)."""
+    if index < params.max_tickets:
+        return index
+    return queue_row(state, params, n, index - params.max_tickets)
+
+
+@njit(**JIT)
+def clear_row(state, n, row):
+    """Empty ``row`` (and its resolve credit, tracked for slots only)."""
+    ticket_i, ticket_f, contributed = state.ticket_i, state.ticket_f, state.contributed
+    for k in range(ticket_i.shape[2]):
+        ticket_i[n, row, k] = 0
+    ticket_i[n, row, WAITING_ON] = -1
+    for k in range(ticket_f.shape[2]):
+        ticket_f[n, row, k] = 0.0
+    if row < contributed.shape[1]:
+        for k in range(contributed.shape[2]):
+            contributed[n, row, k] = 0.0
+
+
+# -- the one writer ----------------------------------------------------------
+
+
+@njit(**JIT)
+def write_ticket(state, params, n, row, ticket_id, severity, component, work_remaining, work_total, ambiguous, reopened):
+    """Write an open ticket arriving now into ``row``: every field set, its SLA
+    deadline from its severity, no dependency (the caller may add one)."""
+    ticket_i, ticket_f = state.ticket_i, state.ticket_f
+    now = state.env_i[n, T]
+    for k in range(ticket_i.shape[2]):
+        ticket_i[n, row, k] = 0
+    ticket_i[n, row, ACTIVE] = 1
+    ticket_i[n, row, TICKET_ID] = ticket_id
+    ticket_i[n, row, SEVERITY] = severity
+    ticket_i[n, row, COMPONENT] = component
+    ticket_i[n, row, ARRIVAL] = now
+    ticket_i[n, row, DEADLINE] = now + params.sla_steps[severity - 1]
+    ticket_i[n, row, WAITING_ON] = -1
+    ticket_i[n, row, AMBIGUOUS] = ambiguous
+    ticket_i[n, row, REOPENED] = reopened
+    ticket_f[n, row, WORK_REMAINING] = work_remaining
+    ticket_f[n, row, WORK_TOTAL] = work_total
+
+
+@njit(**JIT)
+def register_open(state, n, row):
+    """Running totals for a ticket that has just become open in ``row``: the
+    arrival sum (mean age) and the earliest deadline."""
+    ticket_i, env_i = state.ticket_i, state.env_i
+    env_i[n, ARRIVAL_SUM] += ticket_i[n, row, ARRIVAL]
+    if ticket_i[n, row, DEADLINE] < env_i[n, NEXT_DEADLINE]:
+        env_i[n, NEXT_DEADLINE] = ticket_i[n, row, DEADLINE]
+
+
+@njit(**JIT)
+def move_ticket(state, n, source_row, row):
+    """Copy the ticket record of ``source_row`` into ``row`` (queue head -> slot)."""
+    ticket_i, ticket_f = state.ticket_i, state.ticket_f
+    for k in range(ticket_i.shape[2]):
+        ticket_i[n, row, k] = ticket_i[n, source_row, k]
+    for k in range(ticket_f.shape[2]):
+        ticket_f[n, row, k] = ticket_f[n, source_row, k]
+
+
+# -- new tickets ---------------------------------------------------------------
+
+
+@njit(**JIT)
+def draw_work(state, params, n, ticket_id):
+    """Work units of a new ticket (keyed by its id: common random numbers)."""
+    mean = params.work_mean
+    prefix = state.env_i[n, HASH_PREFIX]
+    if params.work_distribution == 2:  # deterministic
+        return mean
+    if params.work_distribution == 1:  # exponential
+        return -mean * math.log(uniform(prefix, ticket_id, RNG_WORK, 0))
+    sigma = params.work_sigma  # lognormal with the given mean
+    z = standard_normal(prefix, ticket_id, RNG_WORK, RNG_WORK_2, 0)
+    return math.exp(math.log(mean) - 0.5 * sigma * sigma + sigma * z)
+
+
+@njit(**JIT)
+def write_new_ticket(state, params, n, row, ticket_id, n_rows):
+    """Draw a new ticket's attributes (keyed by its id) into ``row``; ``n_rows``
+    open-ticket places (slots and queue) exist, among which it may depend on one."""
+    ticket_i, env_i = state.ticket_i, state.env_i
+    prefix = env_i[n, HASH_PREFIX]
+    u = uniform(prefix, ticket_id, RNG_SEVERITY, 0)
+    severity = 4
+    for level in range(4):
+        if u < params.severity_cdf[level]:
+            severity = level + 1
+            break
+    component = int(uniform(prefix, ticket_id, RNG_COMPONENT, 0) * params.n_components)
+    work = draw_work(state, params, n, ticket_id)
+    ambiguous = FLAG_ON if uniform(prefix, ticket_id, RNG_AMBIGUOUS, 0) < params.p_ambiguous else FLAG_OFF
+    write_ticket(state, params, n, row, ticket_id, severity, component, work, work, ambiguous, FLAG_OFF)
+    # A dependency on a uniformly chosen other open ticket (slots and queue).
+    if uniform(prefix, ticket_id, RNG_DEPENDENCY, 0) < params.p_dependency:
+        candidates = 0
+        for index in range(n_rows):
+            other = live_row(state, params, n, index)
+            if other != row and ticket_i[n, other, ACTIVE] == 1:
+                candidates += 1
+        if candidates > 0:
+            pick = int(uniform(prefix, ticket_id, RNG_DEPENDENCY_TARGET, 0) * candidates)
+            for index in range(n_rows):
+                other = live_row(state, params, n, index)
+                if other != row and ticket_i[n, other, ACTIVE] == 1:
+                    if pick == 0:
+                        ticket_i[n, row, WAITING_ON] = ticket_i[n, other, TICKET_ID]
+                        env_i[n, WAITING_OPEN] += 1
+                        break
+                    pick -= 1
+
+
+@njit(**JIT)
+def claim_incoming_row(state, params, n):
+    """Claim the row of an arriving ticket: a free slot if the queue is empty,
+    else the queue's tail (the queue grows by one); -1 when the queue is full
+    (the ticket is dropped)."""
+    ticket_i, env_i = state.ticket_i, state.env_i
+    queue_count = env_i[n, QUEUE_COUNT]
+    if queue_count == 0:
+        for slot in range(params.max_tickets):
+            if ticket_i[n, slot, ACTIVE] == 0:
+                return slot
+    if queue_count < params.max_queue:
+        env_i[n, QUEUE_COUNT] = queue_count + 1
+        return queue_row(state, params, n, queue_count)
+    return -1
+
+
+@njit(**JIT)
+def promote_queue(state, params, n):
+    """Move queued tickets, oldest first, into free slots (the ring's head advances)."""
+    ticket_i, contributed, env_i = state.ticket_i, state.contributed, state.env_i
+    for slot in range(params.max_tickets):
+        if env_i[n, QUEUE_COUNT] == 0:
+            return
+        if ticket_i[n, slot, ACTIVE] == 1:
+            continue
+        move_ticket(state, n, queue_row(state, params, n, 0), slot)
+        for engineer in range(contributed.shape[2]):
+            contributed[n, slot, engineer] = 0.0
+        head = env_i[n, QUEUE_HEAD] + 1
+        env_i[n, QUEUE_HEAD] = 0 if head >= params.max_queue else head
+        env_i[n, QUEUE_COUNT] -= 1
+
+
+@njit(**JIT)
+def arrive_new(state, params, n):
+    """One new (exogenous) ticket arrives: the next id, a row, its attributes; or a drop."""
+    env_i = state.env_i
+    ticket_id = env_i[n, NEXT_ID]
+    env_i[n, NEXT_ID] = ticket_id + 1
+    env_i[n, ARRIVED] += 1
+    row = claim_incoming_row(state, params, n)
+    if row < 0:
+        env_i[n, DROPPED] += 1
+        return
+    write_new_ticket(state, params, n, row, ticket_id, params.max_tickets + env_i[n, QUEUE_COUNT])
+    register_open(state, n, row)
+
+
+@njit(**JIT)
+def arrival_count(state, params, n, step):
+    """Exogenous arrivals at ``step`` (depends only on seed, episode and step)."""
+    u = uniform(state.env_i[n, HASH_PREFIX], step, RNG_ARRIVAL, 0)
+    if params.arrival_process == 0:
+        return 1 if u < params.p_new_ticket else 0
+    rate = params.arrival_rate  # poisson by inverse transform
+    probability = math.exp(-rate)
+    cumulative = probability
+    count = 0
+    while u > cumulative and count < MAX_ARRIVALS_PER_STEP:
+        count += 1
+        probability *= rate / count
+        cumulative += probability
+    return count
+
+
+@njit(**JIT)
+def admit_arrivals(state, params, n, step):
+    """Queued tickets into free slots, then reopened tickets due now (as
+    arrivals of their own id), then this step's new tickets."""
+    env_i, reopen_i, reopen_f, contributed = state.env_i, state.reopen_i, state.reopen_f, state.contributed
+    promote_queue(state, params, n)
+    for k in range(reopen_i.shape[1] if env_i[n, PENDING_REOPENS] > 0 else 0):
+        if reopen_i[n, k, ACTIVE] == 1 and reopen_i[n, k, REOPEN_DUE] <= step:
+            env_i[n, PENDING_REOPENS] -= 1
+            env_i[n, ARRIVED] += 1
+            env_i[n, REOPENS] += 1
+            row = claim_incoming_row(state, params, n)
+            if row < 0:
+                env_i[n, DROPPED] += 1
+            else:
+                write_ticket(
+                    state, params, n, row, np.int64(reopen_i[n, k, TICKET_ID]), np.int64(reopen_i[n, k, SEVERITY]),
+                    np.int64(reopen_i[n, k, COMPONENT]), reopen_f[n, k, WORK_REMAINING], reopen_f[n, k, WORK_TOTAL],
+                    FLAG_OFF, FLAG_ON,
+                )  # fmt: skip
+                register_open(state, n, row)
+                if row < params.max_tickets:
+                    for engineer in range(contributed.shape[2]):
+                        contributed[n, row, engineer] = 0.0
+            for field in range(reopen_i.shape[2]):
+                reopen_i[n, k, field] = 0
+            for field in range(reopen_f.shape[2]):
+                reopen_f[n, k, field] = 0.0
+    for _ in range(arrival_count(state, params, n, step)):
+        arrive_new(state, params, n)
+
+
+@njit(**JIT)
+def schedule_reopen(state, n, slot, due, work):
+    """Put the ticket resolving in ``slot`` in the reopen buffer: it comes back
+    at step ``due`` with ``work`` units, flagged reopened (if the buffer has room)."""
+    ticket_i, reopen_i, reopen_f, env_i = state.ticket_i, state.reopen_i, state.reopen_f, state.env_i
+    for k in range(reopen_i.shape[1]):
+        if reopen_i[n, k, ACTIVE] == 0:
+            for field in range(reopen_i.shape[2]):
+                reopen_i[n, k, field] = 0
+            reopen_i[n, k, ACTIVE] = 1
+            reopen_i[n, k, TICKET_ID] = ticket_i[n, slot, TICKET_ID]
+            reopen_i[n, k, SEVERITY] = ticket_i[n, slot, SEVERITY]
+            reopen_i[n, k, COMPONENT] = ticket_i[n, slot, COMPONENT]
+            reopen_i[n, k, WAITING_ON] = -1
+            reopen_i[n, k, REOPENED] = 1
+            reopen_i[n, k, REOPEN_DUE] = due
+            reopen_f[n, k, WORK_REMAINING] = work
+            reopen_f[n, k, WORK_TOTAL] = work
+            env_i[n, PENDING_REOPENS] += 1
+            return

@@ -1,0 +1,234 @@
+"""The two records every kernel takes: :class:`State` (arrays) and :class:`Params` (typed settings).
+
+Kernels are called as ``kernel(state, params, n, ...)`` and work in place on
+environment ``n`` of the batch. Both records are ``NamedTuple``s, which numba
+passes by value as a struct of fields: reading ``state.ticket_i`` inside a
+kernel costs nothing, and a new field is one line here plus its allocation.
+
+Shapes use ``N`` environments, ``T`` ticket slots (``max_tickets``), ``Q``
+queue places (``max_queue``), ``E`` engineers, ``C`` components, ``R`` reward
+components (:data:`~.layout.N_REWARD`), ``D`` the per-engineer observation
+length, ``Dc`` the coordinator observation length and ``Ac`` its number of
+actions. The columns of the record arrays (``ticket_i[n, row, SEVERITY]`` ...)
+are named in :mod:`.layout`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import layout as L
+
+# Observation layout sizes (per ticket, per engineer, global), documented in multiagent.py.
+N_GLOBAL = 5
+N_TICKET_FEATURES = 9
+N_ENGINEER_FEATURES = 3
+N_STATE_TICKET_EXTRA = 4
+N_STATE_ENGINEER_EXTRA = 2
+N_STATE_GLOBAL_EXTRA = 2
+
+# autoreset modes of the batch entry points
+AUTORESET_OFF = 0  # finished environments stay finished until reset
+AUTORESET_NEXT_STEP = 1  # Gymnasium's NEXT_STEP: the call after the last step resets (its actions ignored)
+AUTORESET_SAME_STEP = 2  # SB3's: the last step resets at once; its final observation and counters are kept
+
+
+class State(NamedTuple):
+    """Everything needed to step ``N`` environments, plus the outputs of the last step.
+
+    A copy of every array is a complete checkpoint (see ``BatchSim.clone_state``).
+    """
+
+    ticket_i: np.ndarray  # (N, T+Q, N_TICKET_INT) int32: ticket records, slots then the queue ring
+    ticket_f: np.ndarray  # (N, T+Q, N_TICKET_FLOAT) float64: work remaining / total
+    contributed: np.ndarray  # (N, T, E) float64: work each engineer removed from each slot (resolve credit)
+    engineer_i: np.ndarray  # (N, E, N_ENGINEER_INT) int64: current slot, time on it, ramp, shift, invalid
+    env_i: np.ndarray  # (N, N_ENV_INT) int64: clock, counters, seed, episode, running totals
+    skills: np.ndarray  # (N, E, C) float64: this episode's skills
+    reopen_i: np.ndarray  # (N, T, N_TICKET_INT) int32: resolved tickets waiting to reopen
+    reopen_f: np.ndarray  # (N, T, N_TICKET_FLOAT) float64
+    accumulated: np.ndarray  # (N, E, R) float64: this tick's rewards, per engineer who caused them
+    parts: np.ndarray  # (N, E, R) float64: last step's reward breakdown each engineer receives
+    rewards: np.ndarray  # (N, E) float64: last step's reward per engineer
+    actions: np.ndarray  # (N, E) int64: the engineers' actions of the last step (the coordinator's mapping)
+    observations: np.ndarray  # (N, E, D) float32
+    masks: np.ndarray  # (N, E, 1+4T) int8
+    coordinator_actions: np.ndarray  # (N,) int64: the coordinator's action of the last step
+    coordinator_invalid: np.ndarray  # (N,) bool: it was masked and applied as NOOP
+    team_parts: np.ndarray  # (N, R) float64: the team reward's breakdown
+    team_rewards: np.ndarray  # (N,) float64
+    coordinator_observations: np.ndarray  # (N, 1, Dc) float32 (one row: the kernels write (N, rows, D))
+    coordinator_masks: np.ndarray  # (N, Ac) int8
+    done: np.ndarray  # (N,) bool: the episode reached the horizon (batch entry points)
+    final_env_i: np.ndarray  # (N, N_ENV_INT) int64: env_i at the end of the last episode (same-step autoreset)
+    final_observations: np.ndarray  # (N, E, D) float32: its last observation (same-step autoreset)
+    final_coordinator_observations: np.ndarray  # (N, 1, Dc) float32: likewise for the coordinator
+    seeded: np.ndarray  # (N,) bool: a seed was set (a reset without a seed continues the stream)
+
+
+class Params(NamedTuple):
+    """The config as typed fields (ints where the kernels count, floats where they measure)."""
+
+    arrival_process: int  # 0 bernoulli, 1 poisson
+    p_new_ticket: float
+    arrival_rate: float
+    work_distribution: int  # 0 lognormal, 1 exponential, 2 deterministic
+    work_mean: float
+    work_sigma: float
+    n_components: int
+    initial_backlog: int
+    horizon: int
+    max_tickets: int
+    max_queue: int
+    swarm_efficiency: float
+    switch_ramp_steps: int
+    p_regression: float
+    regression_work: float
+    p_reopen: float
+    reopen_window: int
+    reopen_work_fraction: float
+    p_ambiguous: float
+    ambiguous_slowdown: float
+    ambiguous_regression_factor: float
+    info_wait_min: int
+    info_wait_max: int
+    p_dependency: float
+    max_escalated: int
+    expert_skill: float
+    defer_steps: int
+    max_deferrals: int
+    shift_period: int
+    shift_length: int
+    skill_noise: float
+    r_resolve: float
+    r_sla_breach: float
+    r_overdue: float
+    r_idle: float
+    r_context_switch: float
+    r_escalate: float
+    r_request_info: float
+    r_defer: float
+    r_invalid: float
+    r_swarm: float
+    individual_rewards: bool  # reward_mode == "individual"
+    local_observation: bool  # observation_mode == "local"
+    age_scale: float  # the longest SLA: the scale of ages and deadlines in observations
+    severity_cdf: np.ndarray  # (4,) float64: cumulative severity mix, last entry exactly 1
+    sla_steps: np.ndarray  # (4,) int64: SLA per severity 1..4
+    base_skills: np.ndarray  # (E, C) float64: skills before the per-episode noise
+
+
+def build_params(config) -> Params:
+    """:class:`Params` of an :class:`~ticket_triage_marl.EnvConfig` (types fixed, so one compiled kernel serves all)."""
+    severity_cdf = np.cumsum(np.asarray(config.severity_mix, dtype=np.float64))
+    severity_cdf[-1] = 1.0
+    return Params(
+        arrival_process={"bernoulli": 0, "poisson": 1}[config.arrival_process],
+        p_new_ticket=float(config.p_new_ticket),
+        arrival_rate=float(config.arrival_rate),
+        work_distribution={"lognormal": 0, "exponential": 1, "deterministic": 2}[config.work_distribution],
+        work_mean=float(config.work_mean),
+        work_sigma=float(config.work_sigma),
+        n_components=int(config.n_components),
+        initial_backlog=int(config.initial_backlog),
+        horizon=int(config.horizon),
+        max_tickets=int(config.max_tickets),
+        max_queue=int(config.max_queue),
+        swarm_efficiency=float(config.swarm_efficiency),
+        switch_ramp_steps=int(config.switch_ramp_steps),
+        p_regression=float(config.p_regression),
+        regression_work=float(config.regression_work),
+        p_reopen=float(config.p_reopen),
+        reopen_window=int(config.reopen_window),
+        reopen_work_fraction=float(config.reopen_work_fraction),
+        p_ambiguous=float(config.p_ambiguous),
+        ambiguous_slowdown=float(config.ambiguous_slowdown),
+        ambiguous_regression_factor=float(config.ambiguous_regression_factor),
+        info_wait_min=int(config.info_wait_min),
+        info_wait_max=int(config.info_wait_max),
+        p_dependency=float(config.p_dependency),
+        max_escalated=int(config.max_escalated),
+        expert_skill=float(config.expert_skill),
+        defer_steps=int(config.defer_steps),
+        max_deferrals=int(config.max_deferrals),
+        shift_period=int(config.shift_period),
+        shift_length=int(config.shift_length),
+        skill_noise=float(config.skill_noise),
+        r_resolve=float(config.r_resolve),
+        r_sla_breach=float(config.r_sla_breach),
+        r_overdue=float(config.r_overdue),
+        r_idle=float(config.r_idle),
+        r_context_switch=float(config.r_context_switch),
+        r_escalate=float(config.r_escalate),
+        r_request_info=float(config.r_request_info),
+        r_defer=float(config.r_defer),
+        r_invalid=float(config.r_invalid),
+        r_swarm=float(config.r_swarm),
+        individual_rewards=config.reward_mode == "individual",
+        local_observation=config.observation_mode == "local",
+        age_scale=float(max(config.sla_steps)),
+        severity_cdf=severity_cdf,
+        sla_steps=np.asarray(config.sla_steps, dtype=np.int64),
+        base_skills=np.asarray(config.skill_matrix(), dtype=np.float64).reshape(config.n_engineers, config.n_components),
+    )
+
+
+def team_observation_size(config) -> int:
+    """Global (5) + tickets (T x 9) + engineers (E x 3): the seed's layout, the coordinator's observation."""
+    return N_GLOBAL + config.max_tickets * N_TICKET_FEATURES + config.n_engineers * N_ENGINEER_FEATURES
+
+
+def observation_size(config) -> int:
+    """Length of one engineer's observation vector: the team features and a one-hot of the engineer."""
+    return team_observation_size(config) + config.n_engineers
+
+
+def state_size(config) -> int:
+    """Length of the centralized state vector."""
+    return (
+        team_observation_size(config)
+        + config.max_tickets * N_STATE_TICKET_EXTRA
+        + config.n_engineers * N_STATE_ENGINEER_EXTRA
+        + N_STATE_GLOBAL_EXTRA
+        + config.n_engineers * config.n_components
+    )
+
+
+def coordinator_action_count(config) -> int:
+    """Size of the coordinator's action space, ``1 + T*E + 4*T``."""
+    return 1 + config.max_tickets * config.n_engineers + 4 * config.max_tickets
+
+
+def allocate_state(config, num_envs: int) -> State:
+    """A zeroed :class:`State` of ``num_envs`` environments (reset them before stepping)."""
+    n, e, t, q, c = num_envs, config.n_engineers, config.max_tickets, config.max_queue, config.n_components
+    team, agent = team_observation_size(config), observation_size(config)
+    return State(
+        ticket_i=np.zeros((n, t + q, L.N_TICKET_INT), dtype=np.int32),
+        ticket_f=np.zeros((n, t + q, L.N_TICKET_FLOAT), dtype=np.float64),
+        contributed=np.zeros((n, t, e), dtype=np.float64),
+        engineer_i=np.zeros((n, e, L.N_ENGINEER_INT), dtype=np.int64),
+        env_i=np.zeros((n, L.N_ENV_INT), dtype=np.int64),
+        skills=np.zeros((n, e, c), dtype=np.float64),
+        reopen_i=np.zeros((n, t, L.N_TICKET_INT), dtype=np.int32),
+        reopen_f=np.zeros((n, t, L.N_TICKET_FLOAT), dtype=np.float64),
+        accumulated=np.zeros((n, e, L.N_REWARD), dtype=np.float64),
+        parts=np.zeros((n, e, L.N_REWARD), dtype=np.float64),
+        rewards=np.zeros((n, e), dtype=np.float64),
+        actions=np.zeros((n, e), dtype=np.int64),
+        observations=np.zeros((n, e, agent), dtype=np.float32),
+        masks=np.zeros((n, e, 1 + 4 * t), dtype=np.int8),
+        coordinator_actions=np.zeros(n, dtype=np.int64),
+        coordinator_invalid=np.zeros(n, dtype=np.bool_),
+        team_parts=np.zeros((n, L.N_REWARD), dtype=np.float64),
+        team_rewards=np.zeros(n, dtype=np.float64),
+        coordinator_observations=np.zeros((n, 1, team), dtype=np.float32),
+        coordinator_masks=np.zeros((n, coordinator_action_count(config)), dtype=np.int8),
+        done=np.zeros(n, dtype=np.bool_),
+        final_env_i=np.zeros((n, L.N_ENV_INT), dtype=np.int64),
+        final_observations=np.zeros((n, e, agent), dtype=np.float32),
+        final_coordinator_observations=np.zeros((n, 1, team), dtype=np.float32),
+        seeded=np.zeros(n, dtype=np.bool_),
+    )

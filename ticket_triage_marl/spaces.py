@@ -1,0 +1,65 @@
+"""Spaces and render-mode checks shared by every adapter (built once per env).
+
+The bounds follow the observation layout of :mod:`ticket_triage_marl.multiagent`:
+every feature lies in [0, 1] except a ticket's SLA remaining, in [-1, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gymnasium
+import numpy as np
+
+from ._core.types import N_GLOBAL, N_TICKET_FEATURES, observation_size, state_size, team_observation_size
+from .config import EnvConfig
+from .render import RENDER_MODES
+
+__all__ = ["AgentSpaces", "agent_spaces", "check_render_mode", "team_observation_bounds"]
+
+SLA_FEATURE = 3  # index of SLA remaining within a ticket's features
+
+
+def team_observation_bounds(config: EnvConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature (low, high) of the team features (the coordinator's flat observation, ``5 + 9T + 3E``)."""
+    size = team_observation_size(config)
+    low = np.zeros(size, dtype=np.float32)
+    for slot in range(config.max_tickets):
+        low[N_GLOBAL + slot * N_TICKET_FEATURES + SLA_FEATURE] = -1.0  # SLA remaining goes negative once overdue
+    return low, np.ones(size, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class AgentSpaces:
+    """One engineer's spaces (the same objects for every engineer) and the centralized state space."""
+
+    observation: gymnasium.spaces.Dict
+    action: gymnasium.spaces.Discrete
+    state: gymnasium.spaces.Box
+
+
+def agent_spaces(config: EnvConfig) -> AgentSpaces:
+    """The multi-agent spaces of ``config``: ``Dict(observation, action_mask)``, ``Discrete(1+4T)``, the state box."""
+    n_actions = config.n_ticket_actions
+    team_low, _ = team_observation_bounds(config)
+    size = observation_size(config)
+    low = np.zeros(size, dtype=np.float32)
+    low[: team_low.size] = team_low  # the engineer one-hot after the team features is in [0, 1]
+    observation = gymnasium.spaces.Dict(
+        {
+            "observation": gymnasium.spaces.Box(low=low, high=np.ones(size, dtype=np.float32), dtype=np.float32),
+            "action_mask": gymnasium.spaces.Box(low=0, high=1, shape=(n_actions,), dtype=np.int8),
+        }
+    )
+    s_size = state_size(config)
+    s_low = np.zeros(s_size, dtype=np.float32)
+    s_low[: team_low.size] = team_low
+    state = gymnasium.spaces.Box(low=s_low, high=np.ones(s_size, dtype=np.float32), dtype=np.float32)
+    return AgentSpaces(observation=observation, action=gymnasium.spaces.Discrete(n_actions), state=state)
+
+
+def check_render_mode(render_mode: str | None) -> str | None:
+    """``render_mode`` if it is None or one of :data:`~ticket_triage_marl.render.RENDER_MODES`, else ``ValueError``."""
+    if render_mode is not None and render_mode not in RENDER_MODES:
+        raise ValueError(f"render_mode must be one of {RENDER_MODES} or None, got {render_mode!r}")
+    return render_mode
