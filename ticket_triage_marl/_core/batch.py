@@ -18,7 +18,7 @@ from __future__ import annotations
 from numba import njit, prange
 
 from .coordinator import coordinator_step_env, observe_coordinator
-from .jit import ENTRY_JIT, JIT, PARALLEL_JIT
+from .jit import ENTRY_JIT, JIT, PARALLEL_JIT, SEQUENCE_JIT
 from .layout import EPISODE, T
 from .observe import observe_agents, write_state
 from .prefetch import prefetch_record
@@ -27,7 +27,7 @@ from .step import advance, clear_outputs, reset_env
 from .types import AUTORESET_NEXT_STEP, AUTORESET_SAME_STEP
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def step_env(state, params, n):
     """All engineers of environment ``n`` act (``state.actions[n]``) in index order, then the clock advances."""
     begin_tick(state, n)
@@ -36,7 +36,7 @@ def step_env(state, params, n):
     advance(state, params, n)
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def reset_and_observe(state, params, n):
     """Start the next episode of ``n``, outputs cleared, observed in both views (engineers and coordinator)."""
     reset_env(state, params, n)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from .jit import JIT
+from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
     COORD_ASSIGN,
@@ -27,7 +27,7 @@ from .rules import WORK, action_is_valid, begin_tick, expert_pool_open, apply_ac
 from .step import advance
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def side_action_engineer(state, n):
     """Who does the coordinator's ESCALATE / REQUEST_INFO / DEFER: the
     lowest-index engineer on shift (engineer 0 if nobody is)."""
@@ -108,7 +108,7 @@ def write_coordinator_mask(state, params, n):
             masks[n, 1 + n_slots * n_engineers + block * n_slots + slot] = 1 if ok else 0
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def coordinator_step_env(state, params, n):
     """One coordinator step of environment ``n`` with ``state.coordinator_actions[n]``:
     map it, charge SWARM or an invalid action, act, advance, the team reward."""
@@ -143,7 +143,7 @@ def team_reward(state, params, n):
     return total
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def observe_coordinator(state, params, n):
     """The seed's flat observation ``state.coordinator_observations[n, 0]`` (5+9T+3E)
     and the exact coordinator mask ``state.coordinator_masks[n]``."""

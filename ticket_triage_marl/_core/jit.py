@@ -29,6 +29,12 @@ from numba.core import caching
 ENTRY_JIT = {"cache": True, "nogil": True, "_nrt": False, "error_model": "numpy", "forceinline": True}
 PARALLEL_JIT = {**ENTRY_JIT, "parallel": True}
 JIT = {**ENTRY_JIT, "no_cpython_wrapper": True, "no_cfunc_wrapper": True}
+# Functions that only sequence other calls, or are a line long, are inlined by
+# numba itself (into the caller's IR, before typing) instead of being compiled
+# on their own: every separately compiled function is optimized and turned into
+# machine code together with everything it inlines, so a chain of them
+# (step -> advance -> phase) would compile the same code once per level.
+SEQUENCE_JIT = {**JIT, "inline": "always"}
 
 _CORE_DIR = Path(__file__).resolve().parent
 

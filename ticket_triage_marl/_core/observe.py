@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from .jit import JIT
+from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
     AMBIGUOUS,
@@ -154,7 +154,7 @@ def write_agent_rows(state, params, n):
                         observations[n, engineer, o + k] = 0.0
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def observe_agents(state, params, n):
     """Per-engineer observations ``state.observations[n]`` (E, D) and masks ``state.masks[n]`` (E, 1+4T)."""
     write_team_features(state, params, n, state.observations)

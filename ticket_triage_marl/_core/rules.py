@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .jit import JIT
+from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
     AMBIGUOUS,
@@ -55,7 +55,7 @@ REQUEST_INFO = np.int64(VERB_REQUEST_INFO)
 DEFER = np.int64(VERB_DEFER)
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def ticket_is_workable(state, n, row):
     """Open, not waiting for info and not waiting on another ticket."""
     ticket_i = state.ticket_i
@@ -73,7 +73,7 @@ def escalated_count(state, params, n):
     return count
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def expert_pool_open(state, params, n):
     """Fewer open escalated tickets than ``max_escalated``: an expert is free."""
     return escalated_count(state, params, n) < params.max_escalated

@@ -19,7 +19,7 @@ import math
 
 from numba import njit
 
-from .jit import JIT
+from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
     AMBIGUOUS,
@@ -93,13 +93,13 @@ def charge_idle(state, params, n):
             accumulated[n, engineer, R_IDLE] += params.r_idle
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def works_on(state, n, engineer, slot):
     engineer_i = state.engineer_i
     return engineer_i[n, engineer, CURRENT_SLOT] == slot and engineer_i[n, engineer, ON_SHIFT] == 1
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def ramp(state, params, n, engineer):
     """Fraction of full speed after a context switch ((r - left + 1) / (r + 1); 1 when ramped up)."""
     left = state.engineer_i[n, engineer, RAMP_LEFT]
@@ -335,7 +335,7 @@ def finish_rewards(state, params, n):
         rewards[n, engineer] = total
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def advance(state, params, n):
     """Advance environment ``n`` by one step after every engineer has acted."""
     env_i = state.env_i

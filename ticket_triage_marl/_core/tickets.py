@@ -18,7 +18,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .jit import JIT
+from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
     AMBIGUOUS,
@@ -65,7 +65,7 @@ FLAG_ON = np.int64(1)
 # -- places ------------------------------------------------------------------
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def queue_row(state, params, n, position):
     """Row of queue position ``position`` (0 = the head, the oldest) in the ring buffer."""
     ring = state.env_i[n, QUEUE_HEAD] + position
@@ -74,7 +74,7 @@ def queue_row(state, params, n, position):
     return params.max_tickets + ring
 
 
-@njit(**JIT)
+@njit(**SEQUENCE_JIT)
 def live_row(state, params, n, index):
     """Row of the ``index``-th open-ticket place: the slots in order, then the
     queue oldest first (``index < T + QUEUE_COUNT``)."""
