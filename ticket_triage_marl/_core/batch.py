@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from numba import njit, prange
 
-from .coordinator import coordinator_step_env, observe_coordinator
+from .coordinator import begin_coordinator_tick, observe_coordinator, team_reward
 from .jit import ENTRY_JIT, JIT, PARALLEL_JIT, SEQUENCE_JIT
 from .layout import EPISODE, T
 from .observe import observe_agents, write_state
@@ -28,12 +28,19 @@ from .types import AUTORESET_NEXT_STEP, AUTORESET_SAME_STEP
 
 
 @njit(**SEQUENCE_JIT)
-def step_env(state, params, n):
-    """All engineers of environment ``n`` act (``state.actions[n]``) in index order, then the clock advances."""
-    begin_tick(state, n)
+def step_env(state, params, n, coordinator):
+    """One step of environment ``n``: the engineers act in index order
+    (``state.actions[n]``, or the mapping of ``state.coordinator_actions[n]`` with
+    ``coordinator``), then the clock advances (and the team reward is summed)."""
+    if coordinator:
+        begin_coordinator_tick(state, params, n)
+    else:
+        begin_tick(state, n)
     for engineer in range(state.actions.shape[1]):
         apply_action(state, params, n, engineer, state.actions[n, engineer])
     advance(state, params, n)
+    if coordinator:
+        state.team_rewards[n] = team_reward(state, params, n)
 
 
 @njit(**SEQUENCE_JIT)
@@ -57,11 +64,10 @@ def reset_one(state, params, n):
 def step_one(state, params, n, coordinator):
     """Step environment ``n``: with ``coordinator``, map ``state.coordinator_actions[n]``
     and observe the coordinator view; else apply ``state.actions[n]`` and observe the engineers."""
+    step_env(state, params, n, coordinator)
     if coordinator:
-        coordinator_step_env(state, params, n)
         observe_coordinator(state, params, n)
     else:
-        step_env(state, params, n)
         observe_agents(state, params, n)
 
 
@@ -160,7 +166,7 @@ def step_batch(state, params, autoreset):
             clear_outputs(state, n)
             done[n] = False
         else:
-            step_env(state, params, n)
+            step_env(state, params, n, False)
             done[n] = env_i[n, T] >= params.horizon
         observe_agents(state, params, n)
         if autoreset == AUTORESET_SAME_STEP and done[n]:
@@ -182,7 +188,7 @@ def coordinator_step_batch(state, params, autoreset):
             clear_outputs(state, n)
             done[n] = False
         else:
-            coordinator_step_env(state, params, n)
+            step_env(state, params, n, True)
             done[n] = env_i[n, T] >= params.horizon
         observe_coordinator(state, params, n)
         if autoreset == AUTORESET_SAME_STEP and done[n]:

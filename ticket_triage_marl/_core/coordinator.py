@@ -23,8 +23,7 @@ from .layout import (
     R_SWARM,
 )
 from .observe import write_team_features
-from .rules import WORK, action_is_valid, begin_tick, expert_pool_open, apply_action, ticket_allows
-from .step import advance
+from .rules import WORK, action_is_valid, begin_tick, expert_pool_open, ticket_allows
 
 
 @njit(**SEQUENCE_JIT)
@@ -108,10 +107,10 @@ def write_coordinator_mask(state, params, n):
             masks[n, 1 + n_slots * n_engineers + block * n_slots + slot] = 1 if ok else 0
 
 
-@njit(**SEQUENCE_JIT)
-def coordinator_step_env(state, params, n):
-    """One coordinator step of environment ``n`` with ``state.coordinator_actions[n]``:
-    map it, charge SWARM or an invalid action, act, advance, the team reward."""
+@njit(**JIT)
+def begin_coordinator_tick(state, params, n):
+    """Start a coordinator tick of ``n``: map ``state.coordinator_actions[n]`` onto
+    the engineers' actions, flag it if masked (costs r_invalid), charge a SWARM."""
     begin_tick(state, n)
     verb = map_coordinator_action(state, params, n, state.coordinator_actions[n])
     actor = side_action_engineer(state, n)
@@ -120,10 +119,6 @@ def coordinator_step_env(state, params, n):
         state.accumulated[n, actor, R_INVALID] += params.r_invalid
     elif verb == COORD_SWARM:
         state.accumulated[n, actor, R_SWARM] += params.r_swarm
-    for engineer in range(state.actions.shape[1]):
-        apply_action(state, params, n, engineer, state.actions[n, engineer])
-    advance(state, params, n)
-    state.team_rewards[n] = team_reward(state, params, n)
 
 
 @njit(**JIT)
