@@ -14,6 +14,7 @@ from gymnasium.utils.env_checker import check_env
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl import CoordinatorWrapper, TicketTriageEnv, Verb
+from ticket_triage_marl.baselines import random_masked_action
 
 INFO_KEYS = {
     "action_mask",
@@ -27,7 +28,7 @@ INFO_KEYS = {
 
 
 def masked_random(rng: np.random.Generator, info: dict) -> int:
-    return int(rng.choice(np.flatnonzero(info["action_mask"])))
+    return random_masked_action(rng, info["action_mask"])
 
 
 # -- spaces ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from stable_baselines3.common.monitor import Monitor  # noqa: E402
 from stable_baselines3.common.vec_env import VecNormalize  # noqa: E402
 
 import ticket_triage_marl as ttm  # noqa: E402
+from ticket_triage_marl.baselines import random_masked_actions  # noqa: E402
 from ticket_triage_marl.integrations import (  # noqa: E402
     MissingExtraError,
     make_parameter_sharing_vec_env,
@@ -33,10 +34,6 @@ TINY = {"n_steps": 32, "batch_size": 64, "n_epochs": 1, "device": "cpu"}
 
 def parameters(model) -> torch.Tensor:
     return torch.cat([parameter.detach().flatten() for parameter in model.policy.parameters()])
-
-
-def masked_random_actions(rng: np.random.Generator, masks: np.ndarray) -> np.ndarray:
-    return np.array([rng.choice(np.flatnonzero(row)) for row in masks], dtype=np.int64)
 
 
 # -- the single coordinator env, as the seed's README uses it ------------------------------------
@@ -70,7 +67,7 @@ def test_vec_env_matches_single_envs_with_same_step_resets():
         np.testing.assert_array_equal(observations, np.stack(expected), err_msg=f"step {step}")
         masks = vec.action_masks()
         np.testing.assert_array_equal(masks, np.stack([env.action_masks() for env in singles]))
-        actions = masked_random_actions(rng, masks)
+        actions = random_masked_actions(rng, masks)
         observations, rewards, dones, infos = vec.step(actions)
         assert observations.shape == (num_envs, 104) and observations.dtype == np.float32
         assert rewards.shape == dones.shape == (num_envs,)

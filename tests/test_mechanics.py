@@ -11,6 +11,7 @@ from conftest import act, noop_all, quiet_config, work
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl import AgentVerb
+from ticket_triage_marl.baselines import random_masked_action
 
 
 def make(**overrides):
@@ -331,7 +332,7 @@ def test_common_random_numbers_arrivals_independent_of_actions():
             actions = {}
             for agent in env.agents:
                 mask = observations[agent]["action_mask"]
-                actions[agent] = int(rng.choice(np.flatnonzero(mask))) if policy == "random" else 0
+                actions[agent] = random_masked_action(rng, mask) if policy == "random" else 0
             observations, *_ = env.step(actions)
             snapshot = env.snapshot()
             per_step.append(snapshot["counters"]["arrived"])

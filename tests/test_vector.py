@@ -10,16 +10,12 @@ import pytest
 from gymnasium.vector import AutoresetMode
 
 import ticket_triage_marl as ttm
-from ticket_triage_marl.bench import random_masked_actions, run_benchmarks
+from ticket_triage_marl.baselines import random_masked_actions
+from ticket_triage_marl.bench import random_masked_actions as compiled_masked_actions
+from ticket_triage_marl.bench import run_benchmarks
 from ticket_triage_marl.cli import main as cli_main
 
 CONFIG = ttm.EnvConfig(horizon=12, p_reopen=0.3, p_ambiguous=0.3, p_dependency=0.2, reopen_window=3)
-
-
-def _random_actions(rng: np.random.Generator, masks: np.ndarray) -> np.ndarray:
-    actions = np.zeros(masks.shape[:-1], dtype=np.int64)
-    random_masked_actions(masks, rng.random(masks.shape[:-1]), actions)
-    return actions
 
 
 def test_multiagent_batch_equals_single_envs_through_autoresets():
@@ -34,7 +30,7 @@ def test_multiagent_batch_equals_single_envs_through_autoresets():
             for k, agent in enumerate(env.possible_agents):
                 assert np.array_equal(single_obs[i][agent]["observation"], observations[i, k]), (step, i)
                 assert np.array_equal(single_obs[i][agent]["action_mask"], infos["action_mask"][i, k])
-        actions = _random_actions(rng, infos["action_mask"])
+        actions = random_masked_actions(rng, infos["action_mask"])
         observations, rewards, terminations, truncations, infos = vec.step(actions)
         assert not terminations.any()
         for i, env in enumerate(singles):
@@ -67,7 +63,7 @@ def test_coordinator_vector_env_equals_single_coordinator():
         for i in range(n_envs):
             assert np.array_equal(observations[i], single[i][0])
             assert np.array_equal(masks[i], single[i][1]["action_mask"])
-        actions = np.array([rng.choice(np.flatnonzero(mask)) for mask in masks])
+        actions = random_masked_actions(rng, masks)
         observations, rewards, _, truncations, infos = vec.step(actions)
         for i, env in enumerate(singles):
             if done[i]:
@@ -92,7 +88,7 @@ def test_results_do_not_depend_on_batch_size_or_threads():
             rng = np.random.default_rng(2)
             history = []
             for _ in range(30):
-                actions = _random_actions(rng, infos["action_mask"][:2])
+                actions = random_masked_actions(rng, infos["action_mask"][:2])
                 full = np.zeros((num_envs, CONFIG.n_engineers), dtype=np.int64)
                 full[:2] = actions
                 observations, rewards, _, _, infos = vec.step(full)
@@ -137,6 +133,19 @@ def test_seed_lists_and_bad_inputs():
         vec.reset(seed=[1, 2, 3])
     with pytest.raises(ValueError, match="num_envs"):
         ttm.VectorTicketTriage(num_envs=0)
+
+
+def test_the_benchmarks_compiled_sampler_picks_allowed_actions_uniformly():
+    rng = np.random.default_rng(0)
+    masks = (rng.random((500, 3, 9)) < 0.3).astype(np.int8)
+    masks[..., 0] = 1
+    uniforms = rng.random((500, 3))
+    out = np.full((500, 3), -1, dtype=np.int64)
+    compiled_masked_actions(masks, uniforms, out)
+    expected = [
+        np.flatnonzero(row)[int(u * row.sum())] for row, u in zip(masks.reshape(-1, 9), uniforms.ravel(), strict=True)
+    ]
+    assert out.ravel().tolist() == expected
 
 
 def test_bench_smoke_reports_ratios(capsys):
