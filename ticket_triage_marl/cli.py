@@ -3,18 +3,23 @@
 ::
 
     ticket-triage rollout  --seed 7 --steps 200 --out trace.jsonl [--policy edf] [--api coordinator]
+                           [--video episode.mp4]
     ticket-triage validate --seed 7 --steps 120
     ticket-triage evaluate --policies random,fifo,edf,severity,cost_rate --seeds 20 [--json results.json]
+                           [--plot evaluation.png]
     ticket-triage replay   trace.jsonl
+    ticket-triage report   trace.jsonl --out report.html [--figures DIR]
     ticket-triage bench    [--seconds 2] [--json results.json]
 
-Every command but ``replay`` takes ``--config FILE`` (a TOML scenario, e.g.
+Every command but ``replay`` and ``report`` takes ``--config FILE`` (a TOML scenario, e.g.
 ``configs/default.toml``) and ``--set KEY=VALUE`` overrides of config fields.
 
 This module only parses arguments, calls the library and formats its results:
 the work is in :mod:`ticket_triage_marl.evaluation` (episode driver, confidence
 intervals, policy comparison), :mod:`ticket_triage_marl.traces` (the trace
-format, writing, reading, replay) and :mod:`ticket_triage_marl.bench`.
+format, writing, reading, replay), :mod:`ticket_triage_marl.report` (the HTML
+report, the evaluation figure), :mod:`ticket_triage_marl.video` and
+:mod:`ticket_triage_marl.bench`.
 
 Exit status:
 
@@ -23,7 +28,8 @@ Exit status:
   a truncated/corrupted trace), or an internal error (a bug: the message says
   so, and ``--debug`` prints the traceback);
 - 2: bad arguments, configuration or files (a missing input, an output
-  directory that does not exist);
+  directory that does not exist, a trace ``report`` cannot read), or a
+  missing optional extra (the message has the pip line);
 - 130: interrupted.
 
 Errors are one line on stderr; ``ticket-triage --debug ...`` (or ``--debug``
@@ -49,6 +55,7 @@ from typing import Any, NoReturn
 from . import __version__, evaluation, traces
 from .baselines import POLICIES, make_policy
 from .config import EnvConfig, load_config
+from .extras import MissingExtraError
 from .render import render_ansi
 
 if sys.version_info >= (3, 11):
@@ -188,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Ticket-triage simulation: rollouts, determinism checks, policy evaluation, trace replay, "
-        "benchmarks.",
+        "reports, benchmarks.",
         epilog="Exit status: 0 ok, 1 a check failed or an internal error, 2 bad arguments, configuration or files.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -211,6 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rollout.add_argument(
         "--api", choices=evaluation.APIS, default="coordinator", help="which env API to drive (default coordinator)"
+    )
+    rollout.add_argument(
+        "--video",
+        metavar="FILE",
+        help="also record the episode's rgb_array frames, one per step, as FILE.mp4 or FILE.gif "
+        "(needs the video extra)",
+    )
+    rollout.add_argument(
+        "--fps", type=_positive_float, default=4.0, help="frames (steps) per second of --video (default 4)"
     )
     _add_config_arguments(rollout)
 
@@ -250,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--seeds", type=_positive_int, default=20, help="number of seeds, 0..N-1 (default 20)")
     evaluate.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    evaluate.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="also draw the returns with 95%% CIs and the paired differences to the first policy as a PNG "
+        "(needs the plot extra)",
+    )
     _add_config_arguments(evaluate)
 
     replay = _add_command(
@@ -261,6 +283,19 @@ def build_parser() -> argparse.ArgumentParser:
         "snapshot and rewards. Exits 1 on a mismatch or a truncated/corrupted file, naming the line.",
     )
     replay.add_argument("trace", help="trace file written by 'ticket-triage rollout --out'")
+
+    report = _add_command(
+        commands,
+        "report",
+        _cmd_report,
+        help="a self-contained HTML page of plots of a trace",
+        description="Draw a trace of any API (backlog and queue, resolved and breaches, each engineer's "
+        "timeline, reward components, time to resolve) into one HTML page with the figures inlined (no "
+        "network needed). Needs the plot extra. A truncated or corrupted trace exits 2 and writes nothing.",
+    )
+    report.add_argument("trace", help="trace file written by 'ticket-triage rollout --out'")
+    report.add_argument("--out", metavar="FILE", required=True, help="the HTML file to write")
+    report.add_argument("--figures", metavar="DIR", help="also write each figure as DIR/<name>.png")
 
     bench = _add_command(
         commands,
@@ -370,17 +405,35 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def _cmd_rollout(args: argparse.Namespace) -> int:
     config = _config_from(args)
     _check_output(args.out)
+    _check_output(args.video)
+    if args.video:
+        from .video import check_video_path
+
+        try:
+            check_video_path(args.video, n_frames=args.steps)  # a bad suffix or a missing extra fails now
+        except (ValueError, MissingExtraError) as error:
+            raise UsageError(str(error)) from error
     bar = _progress(args.steps)
+    on_step = None if bar is None else lambda: bar.update(1)
     try:
-        result = traces.run_rollout(
-            args.api,
-            config,
-            args.policy,
-            args.seed,
-            args.steps,
-            out=args.out,
-            on_step=None if bar is None else lambda: bar.update(1),
-        )
+        if args.video:
+            from .video import rollout_video
+
+            result = rollout_video(
+                args.api,
+                config,
+                args.policy,
+                args.seed,
+                args.steps,
+                args.video,
+                fps=args.fps,
+                out=args.out,
+                on_step=on_step,
+            )
+        else:
+            result = traces.run_rollout(
+                args.api, config, args.policy, args.seed, args.steps, out=args.out, on_step=on_step
+            )
     finally:
         if bar is not None:
             bar.close()
@@ -390,6 +443,7 @@ def _cmd_rollout(args: argparse.Namespace) -> int:
         f"team return {result.team_return:.2f} "
         f"(policy {args.policy}, api {args.api}, seed {args.seed}, config {config.name!r})"
         + (f"; trace written to {args.out}" if args.out else "")
+        + (f"; video written to {args.video}" if args.video else "")
     )
     return 0
 
@@ -438,6 +492,14 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     config = _config_from(args)
     _check_output(args.json)
+    _check_output(args.plot)
+    if args.plot:
+        from .plotting import pyplot
+
+        try:
+            pyplot()  # a missing plot extra fails before the episodes run
+        except MissingExtraError as error:
+            raise UsageError(str(error)) from error
     seeds = range(args.seeds)
     bar = _progress(len(args.policies) * len(seeds) * config.horizon)
     try:
@@ -474,6 +536,29 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     print(_table(headers, rows))
     if args.json:
         _write_json(args.json, {**result.to_dict(), "version": __version__})
+    if args.plot:
+        from .report import write_evaluation_plot
+
+        write_evaluation_plot(result, args.plot)
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import FIGURE_NAMES, build_report
+
+    if not os.path.isfile(args.trace):
+        raise UsageError(f"trace file not found: {args.trace}")
+    _check_output(args.out)
+    try:
+        series = build_report(args.trace, args.out, figures_dir=args.figures)
+    except (traces.TraceError, MissingExtraError) as error:
+        raise UsageError(str(error)) from error
+    print(
+        f"report written to {args.out}: {series.n_steps} steps of {series.header.api} API, policy "
+        f"{series.header.policy}, {len(FIGURE_NAMES)} figures"
+        + (f" (also as PNGs in {args.figures})" if args.figures else "")
+    )
     return 0
 
 
@@ -524,7 +609,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(error, CheckFailed):
             print(f"{command}: FAILED: {_one_line(error)}", file=sys.stderr)
             return 1
-        if isinstance(error, (UsageError, OSError)):  # OSError: a path that cannot be read or written
+        if isinstance(
+            error, (UsageError, OSError, MissingExtraError)
+        ):  # OSError: a path that cannot be read or written
             print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)
             return 2
         hint = "" if args.debug else "; run with --debug for the traceback"

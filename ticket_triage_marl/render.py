@@ -304,7 +304,7 @@ def _draw_engineers(image: np.ndarray, top: int, snapshot: dict) -> None:
         _draw_text(image, after + 12, y + 8, status, ink)
         if ticket is not None:
             fraction = min(1.0, engineer["time_on_ticket"] / TIME_ON_TICKET_FULL)
-            _fill(image, x + 14, y1 - 5, x + 14 + round(fraction * (x1 - x - 20)), y1 - 2, INK)
+            _fill(image, x + 8, y1 - 4, x + 8 + round(fraction * (x1 - x - 8)), y1, INK)
             if engineer.get("ramp_left"):
                 _draw_text(image, x1 - 30, y + 11, "RAMP", INK, scale=1)
 
