@@ -1,6 +1,7 @@
 """``ticket-triage report``, ``evaluate --plot`` and the plotting module: every API's trace, broken traces,
 the missing-extra hint, long traces, and the page as a real browser shows it."""
 
+import itertools
 import json
 import os
 import re
@@ -92,6 +93,23 @@ def test_analysis_adds_up_to_the_traces_own_counters_and_rewards(api, traces_by_
     ):
         assert series.events[event].sum() > 0, event
         assert series.events[event].sum() * cost == pytest.approx(series.components[event].sum()), event
+
+
+def test_breaches_and_resolutions_are_counted_by_the_tickets_severity(traces_by_api):
+    series = analyze_trace(traces_by_api["coordinator"])
+    _, records = _records(traces_by_api["coordinator"])
+    breached, resolved = [set() for _ in range(4)], [0] * 4
+    for before, after in itertools.pairwise(records):
+        now = {ticket["id"] for ticket in after["snapshot"]["tickets"] + after["snapshot"]["queue"]}
+        for ticket in before["snapshot"]["tickets"] + before["snapshot"]["queue"]:
+            resolved[ticket["severity"] - 1] += ticket["id"] not in now
+    for record in records:
+        for ticket in record["snapshot"]["tickets"] + record["snapshot"]["queue"]:
+            if ticket["breached"]:
+                breached[ticket["severity"] - 1].add(ticket["id"])
+    assert series.breaches_by_severity == [len(ids) for ids in breached]
+    assert records[0]["snapshot"]["counters"]["resolved"] == 0  # so every resolution is between two records
+    assert series.resolved_by_severity == resolved
 
 
 def test_engineer_states_follow_the_snapshots(traces_by_api):
