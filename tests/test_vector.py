@@ -3,6 +3,9 @@ single envs through auto-resets, whatever the batch size and thread count."""
 
 from __future__ import annotations
 
+import json
+import math
+
 import gymnasium as gym
 import numba
 import numpy as np
@@ -11,8 +14,8 @@ from gymnasium.vector import AutoresetMode
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl.baselines import random_masked_actions
+from ticket_triage_marl.bench import format_table, run_benchmarks
 from ticket_triage_marl.bench import random_masked_actions as compiled_masked_actions
-from ticket_triage_marl.bench import run_benchmarks
 from ticket_triage_marl.cli import main as cli_main
 
 CONFIG = ttm.EnvConfig(horizon=12, p_reopen=0.3, p_ambiguous=0.3, p_dependency=0.2, reopen_window=3)
@@ -148,16 +151,31 @@ def test_the_benchmarks_compiled_sampler_picks_allowed_actions_uniformly():
     assert out.ravel().tolist() == expected
 
 
-def test_bench_smoke_reports_ratios(capsys):
-    report = run_benchmarks(seconds=0.05, sizes=(2,), threads=(1,), apis=("coordinator", "parallel", "aec", "batch"))
-    names = [result["name"] for result in report["results"]]
-    assert names[0].startswith("CartPole") and any("VectorTicketTriage" in name for name in names)
-    assert all(result["steps_per_second"] > 0 and result["ratio_to_cartpole"] > 0 for result in report["results"])
-    cartpole = report["results"][0]
-    assert cartpole["steps_per_second"] == max(cartpole["extra"]["at_start"], cartpole["extra"]["at_end"])
+def test_bench_reports_a_row_per_requested_api_and_writes_the_table_as_json(tmp_path, capsys):
+    report = run_benchmarks(seconds=0.05, sizes=(2, 3), threads=(1,), apis=("coordinator", "aec", "batch"))
+    rows = report["results"]
+    names = [row["name"] for row in rows]
+    assert names == [
+        "CartPole-v1 (gymnasium)",  # the reference comes first
+        "coordinator TicketTriageEnv",
+        "env() AEC (3 engineers)",
+        "VectorTicketTriage N=2",
+        "VectorTicketTriage N=3",
+    ]  # no parallel or MPE row: they were not requested
+    assert [row["unit"] for row in rows] == ["steps/s", "steps/s", "cycles/s", "env-steps/s", "env-steps/s"]
+    assert [(row["num_envs"], row["threads"]) for row in rows[3:]] == [(2, 1), (3, 1)]
+    assert all(row["extra"]["state_bytes_per_env"] > 0 for row in rows[3:])
+    cartpole = rows[0]
     assert cartpole["ratio_to_cartpole"] == 1.0
-    for result in report["results"]:
-        assert result["ratio_to_cartpole"] == result["steps_per_second"] / cartpole["steps_per_second"]
-    assert cli_main(["bench", "--seconds", "0.05", "--sizes", "2", "--threads", "1", "--apis", "parallel"]) == 0
-    assert "x CartPole" in capsys.readouterr().out
-    assert cli_main(["bench", "--apis", "warp"]) == 2
+    assert cartpole["steps_per_second"] == max(cartpole["extra"]["at_start"], cartpole["extra"]["at_end"])
+    assert all(math.isfinite(row["steps_per_second"]) and row["steps_per_second"] > 0 for row in rows)
+
+    path = tmp_path / "bench.json"
+    argv = ["bench", "--seconds", "0.05", "--sizes", "2", "--threads", "1", "--apis", "parallel", "--json", str(path)]
+    assert cli_main(argv) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-1] == f"results written to {path}"
+    written = json.loads(path.read_text())  # strict JSON: no NaN
+    assert [row["name"] for row in written["results"]] == ["CartPole-v1 (gymnasium)", "parallel_env (3 engineers)"]
+    assert format_table(written).splitlines() == printed[:-1]  # the file holds exactly what the table shows
+    assert "x CartPole" in printed[0]
