@@ -118,3 +118,28 @@ def test_gymnasium_record_video_records_the_coordinator(tmp_path):
     fps, frames = _mp4_frames(tmp_path / "videos" / video, frame_shape(3)[:2])
     assert fps == env.metadata["render_fps"]
     assert len(frames) == 17  # the reset's frame and one per step
+
+
+def test_watch_episode_example_records_the_episode_and_saves_a_frame(tmp_path):
+    pytest.importorskip("moviepy")
+    script = os.path.join(os.path.dirname(__file__), "..", "examples", "watch_episode.py")
+    frame = tmp_path / "frame.png"
+    result = subprocess.run(
+        [
+            sys.executable,
+            script,
+            "--video-folder",
+            str(tmp_path / "videos"),
+            "--frame-step",
+            "5",
+            "--frame",
+            str(frame),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "200 steps" in result.stdout
+    assert os.listdir(tmp_path / "videos") == ["rl-video-episode-0.mp4"]
+    with Image.open(frame) as image:
+        assert image.size == (frame_shape(3)[1], frame_shape(3)[0])

@@ -217,7 +217,7 @@ def plot_backlog(
     """
     n = len(open_tickets)
     size = bin_size_for(n)
-    figure, ax = _figure(3.6)
+    figure, ax = _figure(3.9)
     x = _stairs_x(n, size)
     open_mean = binned(open_tickets, size)
     queued_mean = binned(queued, size)
@@ -247,7 +247,7 @@ def plot_backlog(
     ax.set_ylim(0, top * 1.1)
     ax.set_ylabel("tickets" if size == 1 else "tickets (bin mean)")
     ax.set_title(title, loc="left")
-    ax.legend(loc="upper left", fontsize=8, ncol=4, framealpha=0.9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, ncol=5, frameon=False)
     figure.tight_layout()
     return figure
 
@@ -338,7 +338,7 @@ def plot_engineer_timeline(
     states = np.asarray(states)
     n, n_engineers = states.shape
     size = bin_size_for(n)
-    figure, ax = _figure(1.5 + 0.5 * n_engineers)
+    figure, ax = _figure(1.2 + 0.5 * n_engineers)
     shown = binned(states, size, "mode") if size > 1 else states
     palette = {-1: OFF_SHIFT_RGB, 0: IDLE_RGB, **{s: severity_color(s) for s in range(1, 5)}}
     image = np.ones((n_engineers, shown.shape[0], 3))
@@ -419,7 +419,7 @@ def plot_engineer_timeline(
     legend = [patch(color=severity_color(s), label=f"on an S{s} ticket") for s in range(4, 0, -1)]
     legend += [patch(color=IDLE_RGB, label="idle"), patch(color=OFF_SHIFT_RGB, label="off shift")]
     legend += [patch(color=SWARM_COLOR, label="swarm (2+ engineers)"), *handles]
-    below = -0.16 - 0.5 / (1.5 + 0.5 * n_engineers)
+    below = -0.58 / (0.4 + 0.5 * n_engineers)  # about half an inch under the axes, whatever the height
     ax.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, below), ncol=6, fontsize=8, frameon=False)
     figure.tight_layout()
     return figure
