@@ -575,7 +575,7 @@ def report_page(series: TraceSeries, source: str = "") -> HtmlPage:
         ),
         "Open tickets (in the slots engineers can work on) and the intake queue (waiting for a free slot), stacked: "
         "together the backlog. Red triangles mark steps where a full queue dropped tickets; dotted lines are "
-        "episode starts." + bins,
+        "episode starts (up to 20 episodes)." + bins,
         "backlog and intake queue over time",
     )
     page.heading("Resolved and SLA breaches")
@@ -632,7 +632,8 @@ def report_page(series: TraceSeries, source: str = "") -> HtmlPage:
         "rewards",
         figure_png(plot_reward_components(series.components, series.episode_starts)),
         "The team reward of each step split into its components (gains above zero, costs below, the black line "
-        "the net), and each component's total over the trace." + bins,
+        "the net), and each component's total over the trace."
+        + ("" if series.n_steps <= 100 else " Aggregated into at most 100 bins (rewards come in spikes)."),
         "reward components over time and their totals",
     )
     page.heading("Time to resolve")
