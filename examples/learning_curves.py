@@ -41,7 +41,7 @@ import numpy as np
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl.baselines import agent_actions_from, make_policy
-from ticket_triage_marl.cli import mean_ci95, run_episode
+from ticket_triage_marl.evaluation import mean_ci95, run_episode
 from ticket_triage_marl.integrations import MissingExtraError, require
 
 try:

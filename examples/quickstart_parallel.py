@@ -12,6 +12,7 @@ import argparse
 import numpy as np
 
 import ticket_triage_marl as ttm
+from ticket_triage_marl.baselines import random_masked_action
 
 
 def main() -> None:
@@ -27,7 +28,7 @@ def main() -> None:
     for _ in range(args.steps):
         if not env.agents:
             break
-        actions = {agent: int(rng.choice(np.flatnonzero(observations[agent]["action_mask"]))) for agent in env.agents}
+        actions = {agent: random_masked_action(rng, observations[agent]["action_mask"]) for agent in env.agents}
         observations, rewards, _, _, _ = env.step(actions)
         team_return += rewards["engineer_0"]  # team mode: every engineer gets the team reward
     snapshot = env.snapshot()

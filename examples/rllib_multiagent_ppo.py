@@ -50,7 +50,7 @@ import numpy as np
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl.baselines import agent_actions_from, make_policy
-from ticket_triage_marl.cli import mean_ci95
+from ticket_triage_marl.evaluation import mean_ci95
 from ticket_triage_marl.integrations import RLLIB_INSTALL_HINT, MissingExtraError, require
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "rllib" / "ppo_shared.toml"

@@ -27,7 +27,7 @@ import numpy as np
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl.baselines import coordinator_action_from, make_policy
-from ticket_triage_marl.cli import mean_ci95
+from ticket_triage_marl.evaluation import mean_ci95
 from ticket_triage_marl.integrations import MissingExtraError, require
 
 BASELINES = ("random", "fifo", "edf", "cost_rate")

@@ -31,7 +31,7 @@ import numpy as np
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl.baselines import agent_actions_from, make_policy
-from ticket_triage_marl.cli import mean_ci95
+from ticket_triage_marl.evaluation import mean_ci95
 from ticket_triage_marl.integrations import MissingExtraError, require
 from ticket_triage_marl.wrappers import flatten_observations, mask_from_flat
 

@@ -26,6 +26,7 @@ import numpy as np
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl.baselines import EarliestDeadlinePolicy, coordinator_action_from
+from ticket_triage_marl.evaluation import mean_ci95
 
 Verb = ttm.Verb
 
@@ -37,7 +38,7 @@ def _side_action(env: ttm.TicketTriageEnv, snapshot: dict, rule: str) -> int:
 
     def first(verb: Verb, keep: Callable[[dict], bool]) -> int:
         for ticket in tickets:
-            action = ttm.coordinator_action(verb, ticket["slot"], 0, config)
+            action = ttm.coordinator_action(verb, ticket["slot"], None, config)
             if keep(ticket) and mask[action]:
                 return action
         return 0
@@ -75,8 +76,8 @@ def run(config: ttm.EnvConfig, rule: str, seed: int) -> tuple[float, int]:
 
 
 def interval(values: np.ndarray) -> str:
-    half = 2.093 * values.std(ddof=1) / np.sqrt(values.size) if values.size > 1 else 0.0  # t(0.975, 19)
-    return f"{values.mean():7.2f} ± {half:4.2f}"
+    mean, half = mean_ci95(values)
+    return f"{mean:7.2f} ± {0.0 if np.isnan(half) else half:4.2f}"
 
 
 def main() -> None:

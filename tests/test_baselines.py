@@ -15,6 +15,8 @@ from ticket_triage_marl.baselines import (
     agent_actions_from,
     coordinator_action_from,
     make_policy,
+    random_masked_action,
+    random_masked_actions,
 )
 
 CONFIGS = [ttm.EnvConfig(horizon=120), *(ttm.load_config(path, horizon=120) for path in CONFIG_FILES)]
@@ -66,6 +68,39 @@ def test_random_policy_is_seeded():
     policy = RandomPolicy(seed=3)
     orders = {tuple(policy.priority(SNAPSHOT)) for _ in range(30)}
     assert len(orders) > 1
+
+
+def test_random_masked_action_draws_uniformly_among_allowed_actions():
+    rng = np.random.default_rng(0)
+    mask = np.zeros(12, dtype=np.int8)
+    mask[[0, 3, 4, 11]] = 1
+    draws = np.array([random_masked_action(rng, mask) for _ in range(8000)])
+    counts = np.bincount(draws, minlength=12)
+    assert set(np.flatnonzero(counts)) == {0, 3, 4, 11}
+    # each allowed action has probability 1/4: 2000 expected, binomial sd sqrt(8000 * 1/4 * 3/4) ~ 39
+    assert np.abs(counts[[0, 3, 4, 11]] - 2000).max() < 4 * 39
+    assert random_masked_action(rng, mask.astype(bool)) in {0, 3, 4, 11}
+    with pytest.raises(ValueError, match="allows no action"):
+        random_masked_action(rng, np.zeros(5, dtype=np.int8))
+
+
+def test_random_masked_action_keeps_the_stream_of_rng_choice():
+    """The helper replaced ``rng.choice(np.flatnonzero(mask))``; same draws, so documented results stand."""
+    masks = np.random.default_rng(1).random((200, 71)) < 0.2
+    masks[:, 0] = True
+    a, b = np.random.default_rng(2), np.random.default_rng(2)
+    assert [random_masked_action(a, mask) for mask in masks] == [int(b.choice(np.flatnonzero(m))) for m in masks]
+
+
+def test_random_masked_actions_is_the_single_draw_row_by_row():
+    masks = np.random.default_rng(3).random((4, 3, 9)) < 0.4
+    masks[..., 0] = True
+    actions = random_masked_actions(np.random.default_rng(4), masks)
+    assert actions.shape == (4, 3) and actions.dtype == np.int64
+    rng = np.random.default_rng(4)
+    expected = [random_masked_action(rng, row) for row in masks.reshape(-1, 9)]
+    assert actions.ravel().tolist() == expected
+    assert masks[np.arange(4)[:, None], np.arange(3)[None, :], actions].all()
 
 
 def test_make_policy_rejects_unknown_names():

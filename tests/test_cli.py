@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 
 import ticket_triage_marl as ttm
-from ticket_triage_marl import cli
+from ticket_triage_marl import cli, evaluation
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -85,9 +85,10 @@ def test_rollout_and_replay_of_the_pettingzoo_apis(api, tmp_path, capsys):
     assert "25 steps match" in out
 
 
-def test_a_failed_rollout_leaves_no_file(tmp_path, capsys, monkeypatch):
+def _fail_on_fifth_step(monkeypatch) -> None:
+    """An unexpected internal error (not bad input) in the middle of a run."""
     calls = []
-    original = cli._Session.step
+    original = evaluation.Session.step
 
     def failing_step(self, action):
         calls.append(action)
@@ -95,12 +96,54 @@ def test_a_failed_rollout_leaves_no_file(tmp_path, capsys, monkeypatch):
             raise RuntimeError("simulated failure")
         return original(self, action)
 
-    monkeypatch.setattr(cli._Session, "step", failing_step)
+    monkeypatch.setattr(evaluation.Session, "step", failing_step)
+
+
+def test_a_failed_rollout_leaves_no_file_and_reports_an_internal_error(tmp_path, capsys, monkeypatch):
+    _fail_on_fifth_step(monkeypatch)
     path = tmp_path / "never.jsonl"
     status, _, err = run(capsys, "rollout", "--steps", "20", "--out", str(path))
-    assert status == 2
-    assert err.strip() == "ticket-triage: error: simulated failure"
+    assert status == 1
+    assert err.strip() == (
+        "ticket-triage rollout: internal error (a bug, not bad input): RuntimeError: simulated failure; "
+        "run with --debug for the traceback"
+    )
+    assert "Traceback" not in err and "bad argument" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("position", ["before", "after"])
+def test_debug_shows_the_traceback_of_an_internal_error(position, capsys, monkeypatch):
+    _fail_on_fifth_step(monkeypatch)
+    argv = ["--debug", "rollout", "--steps", "20"] if position == "before" else ["rollout", "--steps", "20", "--debug"]
+    status, _, err = run(capsys, *argv)
+    assert status == 1
+    assert err.startswith("Traceback (most recent call last):")
+    assert "in failing_step" in err and 'raise RuntimeError("simulated failure")' in err
+    assert err.strip().splitlines()[-1] == (
+        "ticket-triage rollout: internal error (a bug, not bad input): RuntimeError: simulated failure"
+    )
+
+
+@pytest.mark.parametrize("error", [TypeError("oops"), ValueError("oops"), KeyError("oops")])
+def test_internal_type_and_value_errors_are_not_bad_arguments(error, capsys, monkeypatch):
+    """Errors the config would raise for bad input are still bugs when the code raises them mid-run."""
+
+    def broken(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(evaluation, "run_episode", broken)
+    status, _, err = run(capsys, "evaluate", "--policies", "edf", "--seeds", "1", "--set", "horizon=5")
+    assert status == 1
+    assert f"internal error (a bug, not bad input): {type(error).__name__}" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_debug_on_bad_input_keeps_exit_2_and_adds_the_traceback(capsys):
+    status, _, err = run(capsys, "--debug", "rollout", "--set", "n_engineers=0", "--steps", "2")
+    assert status == 2
+    assert "Traceback" in err
+    assert err.strip().splitlines()[-1].startswith("ticket-triage: error: ") and "n_engineers" in err
 
 
 def test_config_file_and_overrides(tmp_path, capsys):
@@ -125,7 +168,7 @@ def test_validate_passes(capsys):
 
 
 def test_validate_names_the_first_differing_step(capsys, monkeypatch):
-    original = cli._digest
+    original = evaluation.step_digest
     calls = []
 
     def flaky_digest(observed, record, snapshot):
@@ -133,7 +176,7 @@ def test_validate_names_the_first_differing_step(capsys, monkeypatch):
         digest = original(observed, record, snapshot)
         return "0" * 64 if len(calls) == 30 + 13 else digest  # the 13th step of the in-process replay
 
-    monkeypatch.setattr(cli, "_digest", flaky_digest)
+    monkeypatch.setattr(evaluation, "step_digest", flaky_digest)
     status, _, err = run(capsys, "validate", "--steps", "30", "--policy", "fifo")
     assert status == 1
     assert "step 12 (episode 0, t=13) differs" in err
@@ -260,24 +303,6 @@ def test_evaluate_prints_a_table_on_common_random_numbers(tmp_path, capsys):
     assert document["policies"]["noop"]["time_to_resolve"]["mean"] is None  # nothing resolved
 
 
-def test_time_to_resolve_counts_every_resolution():
-    env = ttm.TicketTriageEnv(horizon=150)
-    episode = cli.run_episode(env, ttm.baselines.make_policy("edf"), seed=3)
-    assert episode["resolved"] > 20
-    assert 1 <= episode["time_to_resolve"] < 150
-
-
-def test_t_quantiles_and_confidence_intervals():
-    assert cli.t_quantile_95(1) == 12.706
-    assert cli.t_quantile_95(19) == 2.093
-    assert cli.t_quantile_95(35) == 2.042  # nearest tabulated df below: never too narrow
-    assert cli.t_quantile_95(10_000) == 1.96
-    mean, half = cli.mean_ci95([1.0, 2.0, 3.0])
-    assert mean == 2.0 and half == pytest.approx(4.303 * 1.0 / math.sqrt(3))
-    assert math.isnan(cli.mean_ci95([5.0])[1])
-    assert cli.mean_ci95([math.nan, 1.0, 3.0])[0] == 2.0
-
-
 # -- bad arguments: exit 2, one line, no traceback -------------------------------------------------------
 
 
@@ -292,6 +317,10 @@ def test_t_quantiles_and_confidence_intervals():
         ["rollout", "--set", "horizon"],
         ["rollout", "--set", "no_such_field=3", "--steps", "2"],
         ["rollout", "--set", "n_engineers=0", "--steps", "2"],
+        ["rollout", "--config", "BAD_TOML", "--steps", "2"],
+        ["rollout", "--config", "UNKNOWN_KEY", "--steps", "2"],
+        ["evaluate", "--seeds", "2", "--json", "/no/such/dir/results.json"],
+        ["bench", "--apis", "warp"],
         ["rollout", "--steps", "3", "--out", "/no/such/dir/trace.jsonl"],
         ["evaluate", "--policies", "fifo,lifo"],
         ["evaluate", "--seeds", "0"],
@@ -300,15 +329,35 @@ def test_t_quantiles_and_confidence_intervals():
         [],
     ],
 )
-def test_bad_arguments_exit_2_with_one_line(argv, capsys):
+def test_bad_arguments_exit_2_with_one_line(argv, capsys, tmp_path):
+    bad_files = {"BAD_TOML": "horizon = = 3\n", "UNKNOWN_KEY": "horizon = 30\nno_such_field = 1\n"}
+    for index, text in enumerate(argv):
+        if text in bad_files:
+            path = tmp_path / f"{text}.toml"
+            path.write_text(bad_files[text])
+            argv = [*argv[:index], str(path), *argv[index + 1 :]]
     status, out, err = run(capsys, *argv)
     assert status == 2
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("ticket-triage")
     assert "Traceback" not in err + out
+    assert "internal error" not in err
 
 
-@pytest.mark.parametrize("command", [[], ["rollout"], ["validate"], ["evaluate"], ["replay"]])
+def test_help_names_exactly_the_commands_that_exist(capsys):
+    status, out, _ = run(capsys, "--help")
+    assert status == 0
+    commands = set(cli.build_parser()._subparsers._group_actions[0].choices)
+    assert {"rollout", "validate", "evaluate", "replay", "bench"} <= commands
+    listed = re.search(r"\{([a-z_,]+)\}", out).group(1).split(",")
+    assert set(listed) == commands
+    described = set(re.findall(r"^    ([a-z_]+) {2,}", out, flags=re.MULTILINE))
+    assert described == commands
+    for command in commands:
+        assert run(capsys, command, "--help")[0] == 0
+
+
+@pytest.mark.parametrize("command", [[], ["rollout"], ["validate"], ["evaluate"], ["replay"], ["bench"]])
 def test_help_of_every_command(command, capsys):
     status, out, _ = run(capsys, *command, "--help")
     assert status == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import gymnasium as gym
 import numpy as np
 import pytest
 from conftest import CONFIG_FILES
@@ -108,6 +109,59 @@ def test_agent_action_helpers_round_trip():
         ttm.agent_action(ttm.AgentVerb.WORK, 10, 10)
     with pytest.raises(ValueError, match="action"):
         ttm.decode_agent_action(41, 10)
+
+
+def test_agent_action_helpers_take_the_shape_from_an_int_a_config_or_an_env():
+    config = ttm.EnvConfig(max_tickets=7)
+    env = ttm.parallel_env(config=config)
+    wrapped = ttm.env(config=config)  # PettingZoo's wrappers: the config is on .unwrapped
+    expected = 1 + (ttm.AgentVerb.DEFER - 1) * 7 + 6
+    for shape in (7, np.int64(7), config, env, wrapped):
+        assert ttm.agent_action(ttm.AgentVerb.DEFER, 6, shape) == expected
+        assert ttm.decode_agent_action(expected, shape) == (ttm.AgentVerb.DEFER, 6)
+    assert ttm.agent_action(ttm.AgentVerb.NOOP, None, config) == 0
+    assert ttm.decode_agent_action(28, 7) == (ttm.AgentVerb.DEFER, 6)
+    with pytest.raises(ValueError, match="slot"):  # slot 7 exists by default, not with 7 tickets
+        ttm.agent_action(ttm.AgentVerb.WORK, 7, env)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: ttm.agent_action(ttm.AgentVerb.WORK, 2),
+        lambda: ttm.decode_agent_action(3),
+        lambda: ttm.agent_action(ttm.AgentVerb.WORK, 2, None),
+        lambda: ttm.decode_agent_action(3, max_tickets=None),
+        lambda: ttm.agent_action(ttm.AgentVerb.WORK, 2, "10"),
+        lambda: ttm.coordinator_action(ttm.Verb.ASSIGN, 2, 1),
+        lambda: ttm.decode_coordinator_action(5),
+        lambda: ttm.coordinator_action(ttm.Verb.ASSIGN, 2, 1, None),
+        lambda: ttm.decode_coordinator_action(5, config=None),
+        lambda: ttm.coordinator_action(ttm.Verb.ASSIGN, 2, 1, {"max_tickets": 10}),
+    ],
+    ids=lambda _: "",
+)
+def test_action_helpers_have_no_default_shape(call):
+    with pytest.raises(TypeError, match=r"max_tickets|config|required"):
+        call()
+
+
+def test_coordinator_action_helpers_take_the_shape_from_a_config_or_an_env():
+    config = ttm.EnvConfig(max_tickets=4, n_engineers=5)
+    env = ttm.TicketTriageEnv(config=config)
+    wrapped = gym.make("TicketTriage-v0", config=config)  # the config is on .unwrapped
+    for shape in (config, env, wrapped):
+        assert ttm.coordinator_action(ttm.Verb.ASSIGN, 2, 3, shape) == 1 + 2 * 5 + 3
+        assert ttm.coordinator_action(ttm.Verb.SWARM, 1, None, shape) == 1 + 4 * 5 + 3 * 4 + 1
+        assert ttm.coordinator_action(ttm.Verb.NOOP, None, None, shape) == 0
+        assert ttm.decode_coordinator_action(1 + 2 * 5 + 3, shape) == (ttm.Verb.ASSIGN, 2, 3)
+    for action in range(env.action_space.n):
+        verb, ticket, engineer = ttm.decode_coordinator_action(action, env)
+        assert ttm.coordinator_action(verb, ticket, engineer, env) == action
+    with pytest.raises(ValueError, match="ticket"):  # ticket 4 exists by default, not with 4 tickets
+        ttm.coordinator_action(ttm.Verb.ESCALATE, 4, None, env)
+    with pytest.raises(ValueError, match="action"):
+        ttm.decode_coordinator_action(env.action_space.n, env)
 
 
 def test_errors_before_reset_after_end_and_bad_actions():

@@ -4,6 +4,7 @@ the seed README's snippets, rendering, and proof that it is a thin wrapper."""
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 
 import gymnasium as gym
@@ -14,6 +15,7 @@ from gymnasium.utils.env_checker import check_env
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl import CoordinatorWrapper, TicketTriageEnv, Verb
+from ticket_triage_marl.baselines import random_masked_action
 
 INFO_KEYS = {
     "action_mask",
@@ -27,7 +29,7 @@ INFO_KEYS = {
 
 
 def masked_random(rng: np.random.Generator, info: dict) -> int:
-    return int(rng.choice(np.flatnonzero(info["action_mask"])))
+    return random_masked_action(rng, info["action_mask"])
 
 
 # -- spaces ---------------------------------------------------------------------------------
@@ -249,11 +251,6 @@ def test_gym_make_episode_runs_to_the_horizon():
     assert steps == 30
 
 
-def test_stable_baselines3_check_env():
-    sb3_env_checker = pytest.importorskip("stable_baselines3.common.env_checker")
-    sb3_env_checker.check_env(TicketTriageEnv(), warn=True)
-
-
 # -- masks are exact -----------------------------------------------------------------------------------
 
 
@@ -466,14 +463,32 @@ def test_ansi_render_has_the_seeds_shape():
     )
 
 
-def test_rgb_array_render():
-    env = TicketTriageEnv(render_mode="rgb_array")
-    env.reset(seed=0)
-    env.step(1)
-    image = env.render()
-    assert isinstance(image, np.ndarray)
-    assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
-    assert image.min() < image.max()
+def test_rgb_array_render_is_a_fixed_size_picture_of_the_state():
+    def frames(seed: int, steps: int, config: ttm.EnvConfig | None = None) -> list[np.ndarray]:
+        env = TicketTriageEnv(config=config, render_mode="rgb_array")
+        _, info = env.reset(seed=seed)
+        rng = np.random.default_rng(seed)
+        out = [env.render()]
+        for _ in range(steps):
+            *_, info = env.step(masked_random(rng, info))
+            out.append(env.render())
+        return out
+
+    run = frames(seed=0, steps=30)
+    shape = run[0].shape
+    assert len(shape) == 3 and shape[2] == 3 and shape[0] >= 64 and shape[1] >= 64
+    for image in run:  # one size for the whole episode (video frames), never blank
+        assert isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.shape == shape
+        assert (image != image[:1, :1]).any()
+    packed = (run[-1].astype(np.uint32) * np.array([1 << 16, 1 << 8, 1], dtype=np.uint32)).sum(axis=2)
+    assert len(np.unique(packed)) > 3  # a picture with colours, not a flat fill
+    again = frames(seed=0, steps=30)
+    assert all(np.array_equal(a, b) for a, b in zip(run, again, strict=True))  # same state, same picture
+    for earlier, later in itertools.pairwise(run[:10]):  # the clock and the backlog move every step
+        assert not np.array_equal(earlier, later)
+    assert not np.array_equal(run[5], frames(seed=1, steps=5)[5])  # another state at the same t
+    bigger = frames(seed=0, steps=1, config=ttm.EnvConfig(n_engineers=6, max_tickets=20))
+    assert bigger[0].shape == bigger[1].shape and bigger[0].dtype == np.uint8  # a fixed size for any team
 
 
 def test_human_render_prints_every_step(capsys):

@@ -37,6 +37,7 @@ from ray.rllib.env.env_context import EnvContext  # noqa: E402
 from ray.rllib.utils.pre_checks.env import check_multiagent_environments  # noqa: E402
 
 import ticket_triage_marl as ttm  # noqa: E402
+from ticket_triage_marl.baselines import random_masked_action  # noqa: E402
 from ticket_triage_marl.integrations import MissingExtraError  # noqa: E402
 from ticket_triage_marl.integrations.rllib import (  # noqa: E402
     COORDINATOR_ENV_NAME,
@@ -75,7 +76,7 @@ def ray_session(tmp_path_factory):
 
 
 def masked_random(rng: np.random.Generator, observations: dict) -> dict[str, int]:
-    return {agent: int(rng.choice(np.flatnonzero(obs["action_mask"]))) for agent, obs in observations.items()}
+    return {agent: random_masked_action(rng, obs["action_mask"]) for agent, obs in observations.items()}
 
 
 def assert_observations_equal(left: dict, right: dict) -> None:

@@ -11,6 +11,7 @@ from conftest import act, noop_all, quiet_config, work
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl import AgentVerb
+from ticket_triage_marl.baselines import random_masked_action
 
 
 def make(**overrides):
@@ -143,14 +144,36 @@ def test_swarm_efficiency_and_skills():
 
 
 def test_skill_noise_is_per_episode_and_mean_preserving():
-    env = ttm.parallel_env(config=quiet_config(skill_noise=0.5, n_engineers=4, n_components=4))
+    noise = 0.5
+    base = 1.25
+    env = ttm.parallel_env(
+        config=quiet_config(skill_noise=noise, n_engineers=4, n_components=4, skills=[[base] * 4] * 4)
+    )
     env.reset(seed=1)
     first = env.unwrapped.sim.skills.copy()
     env.reset()
     second = env.unwrapped.sim.skills.copy()
-    assert not np.array_equal(first, second)
+    assert not np.array_equal(first, second)  # redrawn every episode
     env.reset(seed=1)
-    assert np.array_equal(env.unwrapped.sim.skills, first)
+    assert np.array_equal(env.unwrapped.sim.skills, first)  # and a function of (seed, episode)
+
+    # Skill = base * exp(noise * z - noise**2 / 2), z standard normal: its mean is the base skill.
+    # The factor's standard deviation is sqrt(exp(noise**2) - 1) = 0.533, so over 200 episodes x
+    # 16 (engineer, component) draws the sample mean has standard error 0.533 * base / sqrt(3200),
+    # and 4 standard errors (0.0118 * 4 = 0.047) bound it; without the -noise**2/2 correction the
+    # mean would be base * exp(noise**2 / 2) = 1.133 * base, 11 standard errors away.
+    draws = []
+    for seed in range(200):
+        env.reset(seed=seed)
+        draws.append(env.unwrapped.sim.skills[0].copy())
+    draws = np.stack(draws)
+    assert draws.shape == (200, 4, 4) and (draws > 0).all()
+    standard_error = math.sqrt(math.exp(noise**2) - 1) * base / math.sqrt(draws.size)
+    assert abs(draws.mean() - base) < 4 * standard_error, (draws.mean(), standard_error)
+    # the noise is really there, with the lognormal's spread (log-skill sd = noise)
+    assert np.log(draws).std() == pytest.approx(noise, rel=0.05)
+    cell_error = standard_error * math.sqrt(16)  # each (engineer, component) mean is over 200 draws only
+    assert np.abs(draws.mean(axis=0) - base).max() < 4 * cell_error  # no engineer or component biased
 
 
 def test_context_switch_penalty_and_ramp_up():
@@ -331,7 +354,7 @@ def test_common_random_numbers_arrivals_independent_of_actions():
             actions = {}
             for agent in env.agents:
                 mask = observations[agent]["action_mask"]
-                actions[agent] = int(rng.choice(np.flatnonzero(mask))) if policy == "random" else 0
+                actions[agent] = random_masked_action(rng, mask) if policy == "random" else 0
             observations, *_ = env.step(actions)
             snapshot = env.snapshot()
             per_step.append(snapshot["counters"]["arrived"])

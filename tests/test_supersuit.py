@@ -7,6 +7,7 @@ import pytest
 import supersuit as ss
 
 import ticket_triage_marl as ttm
+from ticket_triage_marl.baselines import random_masked_action, random_masked_actions
 from ticket_triage_marl.wrappers import flatten_observations, mask_from_flat
 
 HORIZON = 20
@@ -69,7 +70,7 @@ def test_parameter_sharing_vector_env(config):
         np.testing.assert_array_equal(masks, want[:, -n_actions:].astype(np.int8))
         assert (masks[:, 0] == 1).all()
 
-        actions = np.array([rng.choice(np.flatnonzero(row)) for row in masks], dtype=np.int64)
+        actions = random_masked_actions(rng, masks)
         observations, rewards, terminations, truncations, infos = vec.step(actions)
         assert rewards.shape == terminations.shape == truncations.shape == (vec.num_envs,)
         assert rewards.dtype == np.float32
@@ -106,8 +107,7 @@ def test_black_death_runs_through_the_episode_end(config):
         steps = 0
         while par.agents:
             actions = {
-                agent: int(rng.choice(np.flatnonzero(mask_from_flat(observations[agent], n_actions))))
-                for agent in par.agents
+                agent: random_masked_action(rng, mask_from_flat(observations[agent], n_actions)) for agent in par.agents
             }
             observations, rewards, _, truncations, _ = par.step(actions)
             steps += 1

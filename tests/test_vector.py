@@ -3,6 +3,9 @@ single envs through auto-resets, whatever the batch size and thread count."""
 
 from __future__ import annotations
 
+import json
+import math
+
 import gymnasium as gym
 import numba
 import numpy as np
@@ -10,16 +13,12 @@ import pytest
 from gymnasium.vector import AutoresetMode
 
 import ticket_triage_marl as ttm
-from ticket_triage_marl.bench import random_masked_actions, run_benchmarks
+from ticket_triage_marl.baselines import random_masked_actions
+from ticket_triage_marl.bench import format_table, run_benchmarks
+from ticket_triage_marl.bench import random_masked_actions as compiled_masked_actions
 from ticket_triage_marl.cli import main as cli_main
 
 CONFIG = ttm.EnvConfig(horizon=12, p_reopen=0.3, p_ambiguous=0.3, p_dependency=0.2, reopen_window=3)
-
-
-def _random_actions(rng: np.random.Generator, masks: np.ndarray) -> np.ndarray:
-    actions = np.zeros(masks.shape[:-1], dtype=np.int64)
-    random_masked_actions(masks, rng.random(masks.shape[:-1]), actions)
-    return actions
 
 
 def test_multiagent_batch_equals_single_envs_through_autoresets():
@@ -34,7 +33,7 @@ def test_multiagent_batch_equals_single_envs_through_autoresets():
             for k, agent in enumerate(env.possible_agents):
                 assert np.array_equal(single_obs[i][agent]["observation"], observations[i, k]), (step, i)
                 assert np.array_equal(single_obs[i][agent]["action_mask"], infos["action_mask"][i, k])
-        actions = _random_actions(rng, infos["action_mask"])
+        actions = random_masked_actions(rng, infos["action_mask"])
         observations, rewards, terminations, truncations, infos = vec.step(actions)
         assert not terminations.any()
         for i, env in enumerate(singles):
@@ -67,7 +66,7 @@ def test_coordinator_vector_env_equals_single_coordinator():
         for i in range(n_envs):
             assert np.array_equal(observations[i], single[i][0])
             assert np.array_equal(masks[i], single[i][1]["action_mask"])
-        actions = np.array([rng.choice(np.flatnonzero(mask)) for mask in masks])
+        actions = random_masked_actions(rng, masks)
         observations, rewards, _, truncations, infos = vec.step(actions)
         for i, env in enumerate(singles):
             if done[i]:
@@ -92,7 +91,7 @@ def test_results_do_not_depend_on_batch_size_or_threads():
             rng = np.random.default_rng(2)
             history = []
             for _ in range(30):
-                actions = _random_actions(rng, infos["action_mask"][:2])
+                actions = random_masked_actions(rng, infos["action_mask"][:2])
                 full = np.zeros((num_envs, CONFIG.n_engineers), dtype=np.int64)
                 full[:2] = actions
                 observations, rewards, _, _, infos = vec.step(full)
@@ -139,16 +138,44 @@ def test_seed_lists_and_bad_inputs():
         ttm.VectorTicketTriage(num_envs=0)
 
 
-def test_bench_smoke_reports_ratios(capsys):
-    report = run_benchmarks(seconds=0.05, sizes=(2,), threads=(1,), apis=("coordinator", "parallel", "aec", "batch"))
-    names = [result["name"] for result in report["results"]]
-    assert names[0].startswith("CartPole") and any("VectorTicketTriage" in name for name in names)
-    assert all(result["steps_per_second"] > 0 and result["ratio_to_cartpole"] > 0 for result in report["results"])
-    cartpole = report["results"][0]
-    assert cartpole["steps_per_second"] == max(cartpole["extra"]["at_start"], cartpole["extra"]["at_end"])
+def test_the_benchmarks_compiled_sampler_picks_allowed_actions_uniformly():
+    rng = np.random.default_rng(0)
+    masks = (rng.random((500, 3, 9)) < 0.3).astype(np.int8)
+    masks[..., 0] = 1
+    uniforms = rng.random((500, 3))
+    out = np.full((500, 3), -1, dtype=np.int64)
+    compiled_masked_actions(masks, uniforms, out)
+    expected = [
+        np.flatnonzero(row)[int(u * row.sum())] for row, u in zip(masks.reshape(-1, 9), uniforms.ravel(), strict=True)
+    ]
+    assert out.ravel().tolist() == expected
+
+
+def test_bench_reports_a_row_per_requested_api_and_writes_the_table_as_json(tmp_path, capsys):
+    report = run_benchmarks(seconds=0.05, sizes=(2, 3), threads=(1,), apis=("coordinator", "aec", "batch"))
+    rows = report["results"]
+    names = [row["name"] for row in rows]
+    assert names == [
+        "CartPole-v1 (gymnasium)",  # the reference comes first
+        "coordinator TicketTriageEnv",
+        "env() AEC (3 engineers)",
+        "VectorTicketTriage N=2",
+        "VectorTicketTriage N=3",
+    ]  # no parallel or MPE row: they were not requested
+    assert [row["unit"] for row in rows] == ["steps/s", "steps/s", "cycles/s", "env-steps/s", "env-steps/s"]
+    assert [(row["num_envs"], row["threads"]) for row in rows[3:]] == [(2, 1), (3, 1)]
+    assert all(row["extra"]["state_bytes_per_env"] > 0 for row in rows[3:])
+    cartpole = rows[0]
     assert cartpole["ratio_to_cartpole"] == 1.0
-    for result in report["results"]:
-        assert result["ratio_to_cartpole"] == result["steps_per_second"] / cartpole["steps_per_second"]
-    assert cli_main(["bench", "--seconds", "0.05", "--sizes", "2", "--threads", "1", "--apis", "parallel"]) == 0
-    assert "x CartPole" in capsys.readouterr().out
-    assert cli_main(["bench", "--apis", "warp"]) == 2
+    assert cartpole["steps_per_second"] == max(cartpole["extra"]["at_start"], cartpole["extra"]["at_end"])
+    assert all(math.isfinite(row["steps_per_second"]) and row["steps_per_second"] > 0 for row in rows)
+
+    path = tmp_path / "bench.json"
+    argv = ["bench", "--seconds", "0.05", "--sizes", "2", "--threads", "1", "--apis", "parallel", "--json", str(path)]
+    assert cli_main(argv) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-1] == f"results written to {path}"
+    written = json.loads(path.read_text())  # strict JSON: no NaN
+    assert [row["name"] for row in written["results"]] == ["CartPole-v1 (gymnasium)", "parallel_env (3 engineers)"]
+    assert format_table(written).splitlines() == printed[:-1]  # the file holds exactly what the table shows
+    assert "x CartPole" in printed[0]

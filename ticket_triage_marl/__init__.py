@@ -9,6 +9,9 @@ Public API (SPEC section 2)::
     aec = ttm.env(config=cfg)                      # PettingZoo AECEnv (wrapped)
     one = ttm.TicketTriageEnv(config=cfg)          # single-agent Gymnasium coordinator
     one = gymnasium.make("TicketTriage-v0")        # registered on import
+
+``ttm.evaluation`` (episode driver, confidence intervals, policy comparison)
+and ``ttm.traces`` (rollout traces) are the library under the CLI.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
+from . import evaluation, traces  # after __version__: trace headers record it
+
 __all__ = [
     "AgentVerb",
     "CoordinatorWrapper",
@@ -42,9 +47,11 @@ __all__ = [
     "decode_agent_action",
     "decode_coordinator_action",
     "env",
+    "evaluation",
     "load_config",
     "parallel_env",
     "raw_env",
+    "traces",
 ]
 
 

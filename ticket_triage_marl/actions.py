@@ -6,12 +6,19 @@ is WORK / ESCALATE / REQUEST_INFO / DEFER on ticket ``slot``.
 Coordinator, ``Discrete(1 + T*E + 4*T)`` (the original implementation's
 encoding): ``0`` NOOP; ``1 + t*E + e`` ASSIGN(ticket t, engineer e); then
 blocks of T for ESCALATE(t), REQUEST_INFO(t), DEFER(t), SWARM(t).
+
+Both encodings depend on the config's shape (``T = max_tickets``,
+``E = n_engineers``), so every helper takes it explicitly: an ``EnvConfig``,
+or the env itself (anything exposing ``.config`` or ``.unwrapped.config``)::
+
+    ttm.coordinator_action(ttm.Verb.ASSIGN, 2, 1, env)        # ASSIGN(ticket 2, engineer 1)
+    ttm.agent_action(ttm.AgentVerb.WORK, 3, env.config.max_tickets)
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._core import layout as L
 
@@ -58,8 +65,56 @@ def _check_index(name: str, value: int, size: int) -> int:
     return value
 
 
-def agent_action(verb: AgentVerb | int, slot: int = 0, max_tickets: int = 10) -> int:
-    """Encode an engineer's action. ``slot`` is ignored for NOOP."""
+def shape_config(source: Any, function: str = "this function") -> EnvConfig:
+    """The :class:`~ticket_triage_marl.EnvConfig` that fixes an action space's shape.
+
+    Args:
+        source: an ``EnvConfig``, or any env exposing one as ``.config`` or
+            ``.unwrapped.config`` (every env of this package, wrapped or not).
+        function: the caller's name, for the error message.
+
+    Raises:
+        TypeError: ``source`` is None or carries no config. There is no
+            default shape: an encoding made for the default 10 tickets and 3
+            engineers is silently wrong on any other config.
+    """
+    from .config import EnvConfig
+
+    if isinstance(source, EnvConfig):
+        return source
+    for candidate in (getattr(source, "config", None), getattr(getattr(source, "unwrapped", None), "config", None)):
+        if isinstance(candidate, EnvConfig):
+            return candidate
+    raise TypeError(
+        f"{function} needs the shape of the action space: pass config= an EnvConfig or an env exposing "
+        f".config (e.g. config=env), got {source!r}"
+    )
+
+
+def _max_tickets(source: Any, function: str) -> int:
+    if isinstance(source, bool) or source is None:
+        raise TypeError(
+            f"{function} needs max_tickets: an int, or an EnvConfig or env carrying it (e.g. max_tickets=env), "
+            f"got {source!r}"
+        )
+    if isinstance(source, int) or (hasattr(source, "__index__") and not hasattr(source, "config")):
+        value = int(source)
+        if value < 1:
+            raise ValueError(f"max_tickets must be >= 1, got {value}")
+        return value
+    return shape_config(source, function).max_tickets
+
+
+def agent_action(verb: AgentVerb | int, slot: int | None, max_tickets: int | EnvConfig | Any) -> int:
+    """Encode an engineer's action, ``1 + (verb-1)*T + slot`` (``0`` for NOOP).
+
+    Args:
+        verb: an :class:`AgentVerb`.
+        slot: the ticket slot; ignored (may be None) for NOOP.
+        max_tickets: ``T``: an int, or an ``EnvConfig`` / env to read it from.
+            Required: there is no default shape.
+    """
+    max_tickets = _max_tickets(max_tickets, "agent_action()")
     verb = AgentVerb(verb)
     if verb == AgentVerb.NOOP:
         return 0
@@ -67,8 +122,12 @@ def agent_action(verb: AgentVerb | int, slot: int = 0, max_tickets: int = 10) ->
     return 1 + (int(verb) - 1) * max_tickets + slot
 
 
-def decode_agent_action(action: int, max_tickets: int = 10) -> tuple[AgentVerb, int | None]:
-    """Decode an engineer's action into ``(verb, slot)`` (slot None for NOOP)."""
+def decode_agent_action(action: int, max_tickets: int | EnvConfig | Any) -> tuple[AgentVerb, int | None]:
+    """Decode an engineer's action into ``(verb, slot)`` (slot None for NOOP).
+
+    ``max_tickets`` is required, as for :func:`agent_action`.
+    """
+    max_tickets = _max_tickets(max_tickets, "decode_agent_action()")
     action = _check_index("action", action, 1 + 4 * max_tickets)
     if action == 0:
         return AgentVerb.NOOP, None
@@ -80,11 +139,17 @@ def coordinator_action_count(config: EnvConfig) -> int:
     return 1 + config.max_tickets * config.n_engineers + 4 * config.max_tickets
 
 
-def coordinator_action(verb: Verb | int, ticket: int = 0, engineer: int = 0, config: EnvConfig | None = None) -> int:
-    """Encode a coordinator action (``engineer`` only matters for ASSIGN)."""
-    from .config import EnvConfig
+def coordinator_action(verb: Verb | int, ticket: int | None, engineer: int | None, config: EnvConfig | Any) -> int:
+    """Encode a coordinator action.
 
-    config = config or EnvConfig()
+    Args:
+        verb: a :class:`Verb`.
+        ticket: the ticket slot; ignored (may be None) for NOOP.
+        engineer: the engineer; used by ASSIGN only (may be None otherwise).
+        config: the ``EnvConfig`` fixing the shape, or an env exposing it
+            (``config=env``). Required: there is no default shape.
+    """
+    config = shape_config(config, "coordinator_action()")
     verb = Verb(verb)
     t_slots, n_engineers = config.max_tickets, config.n_engineers
     if verb == Verb.NOOP:
@@ -97,11 +162,12 @@ def coordinator_action(verb: Verb | int, ticket: int = 0, engineer: int = 0, con
     return 1 + t_slots * n_engineers + block * t_slots + ticket
 
 
-def decode_coordinator_action(action: int, config: EnvConfig | None = None) -> tuple[Verb, int | None, int | None]:
-    """Decode a coordinator action into ``(Verb, ticket, engineer)`` (None where unused)."""
-    from .config import EnvConfig
+def decode_coordinator_action(action: int, config: EnvConfig | Any) -> tuple[Verb, int | None, int | None]:
+    """Decode a coordinator action into ``(Verb, ticket, engineer)`` (None where unused).
 
-    config = config or EnvConfig()
+    ``config`` is required, as for :func:`coordinator_action`.
+    """
+    config = shape_config(config, "decode_coordinator_action()")
     t_slots, n_engineers = config.max_tickets, config.n_engineers
     action = _check_index("action", action, coordinator_action_count(config))
     if action == 0:

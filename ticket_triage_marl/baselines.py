@@ -18,7 +18,8 @@ The heuristics only ASSIGN/WORK; they read what the agents can observe
 (severity, age, deadline, work left, blocked/waiting flags, assignees), never
 the hidden ``ambiguous`` flag. :class:`RandomPolicy` instead picks a uniformly
 random valid action (all verbs) from the mask, per engineer in the
-multi-agent env.
+multi-agent env, with :func:`random_masked_action` (also usable on its own,
+and :func:`random_masked_actions` for a batch of masks).
 
 =============  ====================================================================
 name           ranking (best first; ties: lower ticket id)
@@ -57,7 +58,39 @@ __all__ = [
     "agent_actions_from",
     "coordinator_action_from",
     "make_policy",
+    "random_masked_action",
+    "random_masked_actions",
 ]
+
+
+def random_masked_action(rng: np.random.Generator, mask: np.ndarray) -> int:
+    """A uniformly random action among those ``mask`` allows (the one definition used everywhere).
+
+    Args:
+        rng: the caller's generator (one draw of ``rng.integers``, so the
+            stream equals ``rng.choice(np.flatnonzero(mask))``).
+        mask: ``(A,)`` 0/1 or bool, e.g. ``info["action_mask"]`` or
+            ``observation["action_mask"]``.
+
+    Raises:
+        ValueError: the mask allows no action.
+    """
+    valid = np.flatnonzero(mask)
+    if valid.size == 0:
+        raise ValueError(f"the action mask allows no action (mask of {np.size(mask)} zeros)")
+    return int(valid[rng.integers(valid.size)])
+
+
+def random_masked_actions(rng: np.random.Generator, masks: np.ndarray) -> np.ndarray:
+    """:func:`random_masked_action` for every row of a ``(..., A)`` batch of masks.
+
+    Rows are drawn in C order, one draw each, so the result equals calling
+    :func:`random_masked_action` row by row. Returns int64 of shape ``masks.shape[:-1]``.
+    """
+    masks = np.asarray(masks)
+    rows = masks.reshape(-1, masks.shape[-1])
+    actions = np.fromiter((random_masked_action(rng, row) for row in rows), dtype=np.int64, count=len(rows))
+    return actions.reshape(masks.shape[:-1])
 
 
 class Policy(Protocol):
@@ -240,7 +273,7 @@ def _random_agent_actions(
         allowed[1:] &= ~np.tile(touched, 4)
         if escalated:
             allowed[1 + max_tickets : 1 + 2 * max_tickets] = False
-        action = int(rng.choice(np.flatnonzero(allowed)))
+        action = random_masked_action(rng, allowed)
         actions[agent] = action
         verb, slot = divmod(action - 1, max_tickets)
         if action > 0 and verb >= 1:  # ESCALATE, REQUEST_INFO or DEFER
@@ -263,7 +296,7 @@ def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = No
     base = env.unwrapped
     mask = base.action_masks()
     if getattr(policy, "uniform_actions", False):
-        return int(policy.rng.choice(np.flatnonzero(mask)))
+        return random_masked_action(policy.rng, mask)
     snapshot = base.snapshot() if snapshot is None else snapshot
     idle = _idle_engineers(snapshot)
     if not idle:

@@ -34,13 +34,19 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from .baselines import random_masked_action
+
 __all__ = ["BenchResult", "format_table", "random_masked_actions", "run_benchmarks"]
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def random_masked_actions(masks, uniforms, out):
     """Uniformly random valid action per (env, engineer): ``masks`` (N, E, A)
-    int8, ``uniforms`` (N, E) in [0, 1), result written to ``out`` (N, E)."""
+    int8, ``uniforms`` (N, E) in [0, 1), result written to ``out`` (N, E).
+
+    The compiled sampler of the batch benchmark (a Python loop would cost more
+    than the step it feeds at N = 16384); elsewhere use
+    :func:`ticket_triage_marl.baselines.random_masked_actions`."""
     for n in prange(masks.shape[0]):
         for engineer in range(masks.shape[1]):
             count = 0
@@ -104,11 +110,6 @@ def bench_cartpole(seconds: float) -> float:
     return _timed(step, seconds, batch=200)
 
 
-def _masked_choice(rng: np.random.Generator, mask: np.ndarray) -> int:
-    valid = np.flatnonzero(mask)
-    return int(valid[int(rng.random() * valid.size)])
-
-
 def bench_coordinator(seconds: float, config) -> float:
     from .coordinator import TicketTriageEnv
 
@@ -118,7 +119,7 @@ def bench_coordinator(seconds: float, config) -> float:
     state = {"info": info}
 
     def step() -> None:
-        _, _, terminated, truncated, info = env.step(_masked_choice(rng, state["info"]["action_mask"]))
+        _, _, terminated, truncated, info = env.step(random_masked_action(rng, state["info"]["action_mask"]))
         if terminated or truncated:
             _, info = env.reset()
         state["info"] = info
@@ -136,7 +137,7 @@ def bench_parallel(seconds: float, config) -> float:
 
     def step() -> None:
         observations = state["obs"]
-        actions = {agent: _masked_choice(rng, observations[agent]["action_mask"]) for agent in env.agents}
+        actions = {agent: random_masked_action(rng, observations[agent]["action_mask"]) for agent in env.agents}
         observations, *_ = env.step(actions)
         if not env.agents:
             observations, _ = env.reset()
@@ -162,7 +163,7 @@ def bench_aec(seconds: float, config) -> float:
                 if not env.agents:
                     env.reset()
                 return
-            env.step(_masked_choice(rng, env.observe(agent)["action_mask"]))
+            env.step(random_masked_action(rng, env.observe(agent)["action_mask"]))
 
     return _timed(cycle, seconds, batch=50)
 
