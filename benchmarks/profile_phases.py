@@ -1,7 +1,7 @@
 """Cycles per phase of one environment step of the batched engine.
 
 py-spy and cProfile stop at the compiled kernel, so this script re-runs the
-step of :func:`ticket_triage_marl._core.kernels.step_batch` phase by phase in
+step of :func:`ticket_triage_marl._core.batch.step_batch` phase by phase in
 a compiled loop, reading the CPU's cycle counter (``llvm.readcyclecounter``,
 the TSC on x86) between phases. Random masked actions, default config, one
 thread. It first checks that its phase sequence reproduces ``step_batch``
@@ -25,8 +25,12 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ticket_triage_marl._core import kernels as K
-from ticket_triage_marl._core.layout import EPISODE, P_HORIZON, P_MAX_QUEUE, WAITING_OPEN, T
+from ticket_triage_marl._core import observe as O
+from ticket_triage_marl._core import rules as R
+from ticket_triage_marl._core import step as S
+from ticket_triage_marl._core import tickets as K
+from ticket_triage_marl._core.layout import EPISODE, WAITING_OPEN, T
+from ticket_triage_marl._core.sim import AUTORESET_NEXT_STEP
 from ticket_triage_marl.bench import random_masked_actions
 from ticket_triage_marl.config import EnvConfig
 from ticket_triage_marl.vector import VectorTicketTriage
@@ -57,47 +61,47 @@ def cycles(typingctx):
 
 
 @njit(_nrt=False)
-def step_phases(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, actions, observations, masks, done, counts):  # fmt: skip
-    """``step_batch`` (autoreset on, no prefetch) with a cycle reading between phases."""
-    horizon = int(params[P_HORIZON])
-    n_slots = ticket_i.shape[1] - int(params[P_MAX_QUEUE])
-    n_engineers = engineer_i.shape[1]
+def step_phases(state, params, counts):
+    """``step_batch`` (next-step autoreset, no prefetch) with a cycle reading between phases."""
+    env_i, done = state.env_i, state.done
+    n_engineers = state.engineer_i.shape[1]
     for n in range(env_i.shape[0]):
         if done[n]:
             env_i[n, EPISODE] += 1
-            K.reset_env(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, base_skills, reopen_i, reopen_f, accumulated, parts, rewards, params, severity_cdf, sla_steps, n)  # fmt: skip
+            S.reset_env(state, params, n)
+            S.clear_outputs(state, n)
             done[n] = False
-            K.observe_agents(ticket_i, ticket_f, engineer_i, env_i, skills, params, n, observations, masks)
+            O.observe_agents(state, params, n)
             continue
         c0 = cycles()
-        K.begin_tick(engineer_i, accumulated, n)
+        R.begin_tick(state, n)
         for engineer in range(n_engineers):
-            K.apply_action(ticket_i, engineer_i, env_i, accumulated, params, n, engineer, actions[n, engineer], n_slots)
+            R.apply_action(state, params, n, engineer, state.actions[n, engineer])
         c1 = cycles()
         step = env_i[n, T] + 1
-        K._charge_idle(ticket_i, engineer_i, accumulated, params, n, n_slots, n_engineers)
+        S.charge_idle(state, params, n)
         c2 = cycles()
-        K._progress_work(ticket_i, ticket_f, contributed, engineer_i, env_i, skills, params, n, n_slots, n_engineers, step)  # fmt: skip
+        S.progress_work(state, params, n, step)
         c3 = cycles()
-        K._release_info_blocks(ticket_i, env_i, n, n_slots)
-        resolved = K._resolve(ticket_i, ticket_f, contributed, engineer_i, env_i, reopen_i, reopen_f, accumulated, params, sla_steps, n, n_slots, n_engineers, step)  # fmt: skip
+        S.release_info_blocks(state, params, n)
+        resolved = S.resolve(state, params, n, step)
         c4 = cycles()
         if resolved > 0 and env_i[n, WAITING_OPEN] > 0:
-            K._release_dependencies(ticket_i, env_i, params, n, n_slots)
+            S.release_dependencies(state, params, n)
         c5 = cycles()
-        K._admit_arrivals(ticket_i, ticket_f, contributed, env_i, reopen_i, reopen_f, params, severity_cdf, sla_steps, n, n_slots, step)  # fmt: skip
+        K.admit_arrivals(state, params, n, step)
         c6 = cycles()
-        K._check_deadlines(ticket_i, env_i, accumulated, params, n, n_slots, n_engineers, step)
+        S.check_deadlines(state, params, n, step)
         c7 = cycles()
-        K._finish_rewards(accumulated, parts, rewards, params, n, n_engineers)
+        S.finish_rewards(state, params, n)
         env_i[n, T] = step
-        K.update_shifts(engineer_i, env_i, params, n, n_engineers)
-        done[n] = env_i[n, T] >= horizon
+        S.update_shifts(state, params, n)
+        done[n] = env_i[n, T] >= params.horizon
         c8 = cycles()
-        K._write_team_features(ticket_i, ticket_f, engineer_i, env_i, params, n, n_slots, observations)
+        O.write_team_features(state, params, n, state.observations)
         c9 = cycles()
-        K._write_agent_rows(ticket_i, engineer_i, skills, params, n, n_slots, observations)
-        K._write_agent_masks(ticket_i, engineer_i, params, n, n_slots, masks)
+        O.write_agent_rows(state, params, n)
+        O.write_agent_masks(state, params, n)
         c10 = cycles()
         stamps = (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10)
         for phase in range(len(stamps) - 1):
@@ -111,16 +115,16 @@ def check_same_as_step_batch(config: EnvConfig, steps: int = 450) -> None:
     profiled = VectorTicketTriage(num_envs=8, config=config, copy=False)
     reference.reset(seed=0)
     profiled.reset(seed=0)
-    done = np.zeros(8, dtype=np.bool_)
     counts = np.zeros(len(PHASES) + 1, dtype=np.int64)
     rng = np.random.default_rng(0)
     actions = np.zeros((8, config.n_engineers), dtype=np.int64)
     for _ in range(steps):
         random_masked_actions(reference.sim.masks, rng.random((8, config.n_engineers)), actions)
-        reference.sim.step_all(actions, reference._done, True)
-        step_phases(*profiled.sim._with_base_skills(), actions, profiled.sim.observations, profiled.sim.masks, done, counts)  # fmt: skip
+        reference.sim.step_all(actions, AUTORESET_NEXT_STEP)
+        profiled.sim.state.actions[...] = actions
+        step_phases(profiled.sim.state, profiled.sim.params, counts)
         for name in ("observations", "masks", "rewards", "ticket_i", "env_i"):
-            if not np.array_equal(getattr(reference.sim, name), getattr(profiled.sim, name)):
+            if not np.array_equal(getattr(reference.sim.state, name), getattr(profiled.sim.state, name)):
                 raise SystemExit(
                     f"profile_phases.py is out of date: its phases no longer reproduce step_batch ({name})"
                 )
@@ -141,13 +145,13 @@ def main() -> None:
     rng = np.random.default_rng(0)
     actions = np.zeros((args.num_envs, config.n_engineers), dtype=np.int64)
     uniforms = np.empty((args.num_envs, config.n_engineers))
-    done = np.zeros(args.num_envs, dtype=np.bool_)
     counts = np.zeros(len(PHASES) + 1, dtype=np.int64)
 
     def call() -> None:
         rng.random(out=uniforms)
         random_masked_actions(sim.masks, uniforms, actions)
-        step_phases(*sim._with_base_skills(), actions, sim.observations, sim.masks, done, counts)
+        sim.state.actions[...] = actions
+        step_phases(sim.state, sim.params, counts)
 
     for _ in range(max(1, 2000 // args.num_envs)):
         call()

@@ -150,12 +150,12 @@ def test_skill_noise_is_per_episode_and_mean_preserving():
         config=quiet_config(skill_noise=noise, n_engineers=4, n_components=4, skills=[[base] * 4] * 4)
     )
     env.reset(seed=1)
-    first = env.unwrapped.sim.skills.copy()
+    first = env.unwrapped.sim.state.skills.copy()
     env.reset()
-    second = env.unwrapped.sim.skills.copy()
+    second = env.unwrapped.sim.state.skills.copy()
     assert not np.array_equal(first, second)  # redrawn every episode
     env.reset(seed=1)
-    assert np.array_equal(env.unwrapped.sim.skills, first)  # and a function of (seed, episode)
+    assert np.array_equal(env.unwrapped.sim.state.skills, first)  # and a function of (seed, episode)
 
     # Skill = base * exp(noise * z - noise**2 / 2), z standard normal: its mean is the base skill.
     # The factor's standard deviation is sqrt(exp(noise**2) - 1) = 0.533, so over 200 episodes x
@@ -165,7 +165,7 @@ def test_skill_noise_is_per_episode_and_mean_preserving():
     draws = []
     for seed in range(200):
         env.reset(seed=seed)
-        draws.append(env.unwrapped.sim.skills[0].copy())
+        draws.append(env.unwrapped.sim.state.skills[0].copy())
     draws = np.stack(draws)
     assert draws.shape == (200, 4, 4) and (draws > 0).all()
     standard_error = math.sqrt(math.exp(noise**2) - 1) * base / math.sqrt(draws.size)

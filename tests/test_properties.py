@@ -80,7 +80,7 @@ def check_bookkeeping(env, snapshot: dict) -> None:
     """The engine's running totals, which replace per-step scans of the queue, equal what they summarize."""
     from ticket_triage_marl._core import layout as L
 
-    env_i = env.sim.env_i[0]
+    env_i = env.sim.state.env_i[0]
     t = snapshot["t"]
     tickets = snapshot["tickets"] + snapshot["queue"]
     assert env_i[L.ARRIVAL_SUM] == sum(t - ticket["age"] for ticket in tickets)

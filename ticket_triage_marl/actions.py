@@ -21,6 +21,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from ._core import layout as L
+from ._core.types import coordinator_action_count
 
 if TYPE_CHECKING:
     from .config import EnvConfig
@@ -132,11 +133,6 @@ def decode_agent_action(action: int, max_tickets: int | EnvConfig | Any) -> tupl
     if action == 0:
         return AgentVerb.NOOP, None
     return AgentVerb((action - 1) // max_tickets + 1), (action - 1) % max_tickets
-
-
-def coordinator_action_count(config: EnvConfig) -> int:
-    """Size of the coordinator's action space, ``1 + T*E + 4*T``."""
-    return 1 + config.max_tickets * config.n_engineers + 4 * config.max_tickets
 
 
 def coordinator_action(verb: Verb | int, ticket: int | None, engineer: int | None, config: EnvConfig | Any) -> int:

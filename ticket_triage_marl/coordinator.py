@@ -30,9 +30,10 @@ import numpy as np
 
 from ._core.types import N_ENGINEER_FEATURES, N_GLOBAL, N_TICKET_FEATURES, team_observation_size
 from .actions import coordinator_action_count
-from .multiagent import METADATA, TicketTriageParallelEnv, check_action, parallel_env
+from .config import EnvConfig
+from .multiagent import METADATA, TicketTriageParallelEnv, parallel_env
 from .render import RENDER_MODES, render_snapshot
-from .spaces import check_render_mode, team_observation_bounds
+from .spaces import check_action, check_render_mode, team_observation_bounds
 
 __all__ = ["OBSERVATION_FORMATS", "CoordinatorWrapper", "TicketTriageEnv"]
 
@@ -151,8 +152,8 @@ class CoordinatorWrapper(gymnasium.Env):
 
     # -- properties -------------------------------------------------------------
     @property
-    def config(self):
-        """The :class:`~ticket_triage_marl.EnvConfig` this env runs."""
+    def config(self) -> EnvConfig:
+        """The :class:`EnvConfig` this env runs."""
         return self.parallel.config
 
     @property

@@ -57,7 +57,7 @@ from ._core.layout import REWARD_NAMES
 from ._core.sim import BatchSim
 from .config import EnvConfig, resolve_config
 from .render import RENDER_MODES, render_snapshot
-from .spaces import agent_spaces, check_render_mode
+from .spaces import agent_spaces, check_action, check_render_mode
 
 __all__ = ["TicketTriageAECEnv", "TicketTriageParallelEnv", "agent_names", "env", "parallel_env", "raw_env"]
 
@@ -71,20 +71,6 @@ METADATA = {
 
 def agent_names(n_engineers: int) -> list[str]:
     return [f"engineer_{index}" for index in range(n_engineers)]
-
-
-def check_action(agent: str, action: Any, n_actions: int) -> int:
-    """An in-space action as int, or a clear error naming the agent."""
-    if isinstance(action, np.ndarray):
-        if action.shape not in ((), (1,)):
-            raise ValueError(f"action for {agent} must be a scalar, got an array of shape {action.shape}")
-        action = action.reshape(-1)[0]
-    if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
-        raise TypeError(f"action for {agent} must be an int in [0, {n_actions - 1}], got {action!r}")
-    action = int(action)
-    if not 0 <= action < n_actions:
-        raise ValueError(f"action for {agent} must be in [0, {n_actions - 1}], got {action}")
-    return action
 
 
 class _SimulationView:

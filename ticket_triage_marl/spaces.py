@@ -7,6 +7,7 @@ every feature lies in [0, 1] except a ticket's SLA remaining, in [-1, 1].
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import gymnasium
 import numpy as np
@@ -15,7 +16,14 @@ from ._core.types import N_GLOBAL, N_TICKET_FEATURES, observation_size, state_si
 from .config import EnvConfig
 from .render import RENDER_MODES
 
-__all__ = ["AgentSpaces", "agent_spaces", "check_render_mode", "team_observation_bounds"]
+__all__ = [
+    "AgentSpaces",
+    "agent_spaces",
+    "check_action",
+    "check_actions",
+    "check_render_mode",
+    "team_observation_bounds",
+]
 
 SLA_FEATURE = 3  # index of SLA remaining within a ticket's features
 
@@ -63,3 +71,29 @@ def check_render_mode(render_mode: str | None) -> str | None:
     if render_mode is not None and render_mode not in RENDER_MODES:
         raise ValueError(f"render_mode must be one of {RENDER_MODES} or None, got {render_mode!r}")
     return render_mode
+
+
+def check_action(agent: str, action: Any, n_actions: int) -> int:
+    """An in-space action as int, or a clear error naming the agent."""
+    if isinstance(action, np.ndarray):
+        if action.shape not in ((), (1,)):
+            raise ValueError(f"action for {agent} must be a scalar, got an array of shape {action.shape}")
+        action = action.reshape(-1)[0]
+    if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+        raise TypeError(f"action for {agent} must be an int in [0, {n_actions - 1}], got {action!r}")
+    action = int(action)
+    if not 0 <= action < n_actions:
+        raise ValueError(f"action for {agent} must be in [0, {n_actions - 1}], got {action}")
+    return action
+
+
+def check_actions(actions: Any, shape: tuple[int, ...], n_actions: int) -> np.ndarray:
+    """``actions`` as an integer array of ``shape`` inside ``[0, n_actions)``, or a clear error."""
+    actions = np.asarray(actions)
+    if actions.shape != shape:
+        raise ValueError(f"actions must have shape {shape}, got {actions.shape}")
+    if not np.issubdtype(actions.dtype, np.integer):
+        raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
+    if actions.size and (actions.min() < 0 or actions.max() >= n_actions):
+        raise ValueError(f"actions must be in [0, {n_actions - 1}], got values in [{actions.min()}, {actions.max()}]")
+    return actions

@@ -37,7 +37,7 @@ from ._core.sim import AUTORESET_NEXT_STEP, BatchSim, check_seed, draw_entropy_s
 from .actions import coordinator_action_count
 from .config import EnvConfig, resolve_config
 from .multiagent import agent_names
-from .spaces import agent_spaces, team_observation_bounds
+from .spaces import agent_spaces, check_actions, team_observation_bounds
 
 __all__ = ["TicketTriageVectorEnv", "VectorTicketTriage"]
 
@@ -51,18 +51,6 @@ def _batch_seeds(seed: int | list[int] | None, num_envs: int) -> list[int | None
         return [None if s is None else check_seed(s) for s in seed]
     seed = check_seed(seed)
     return [seed + index for index in range(num_envs)]
-
-
-def _checked_actions(actions: Any, shape: tuple[int, ...], n_actions: int) -> np.ndarray:
-    """``actions`` as an integer array of ``shape`` inside ``[0, n_actions)``, or a clear error."""
-    actions = np.asarray(actions)
-    if actions.shape != shape:
-        raise ValueError(f"actions must have shape {shape}, got {actions.shape}")
-    if not np.issubdtype(actions.dtype, np.integer):
-        raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
-    if actions.size and (actions.min() < 0 or actions.max() >= n_actions):
-        raise ValueError(f"actions must be in [0, {n_actions - 1}], got values in [{actions.min()}, {actions.max()}]")
-    return actions
 
 
 class _BatchBase:
@@ -157,7 +145,7 @@ class VectorTicketTriage(_BatchBase):
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         """Step every environment with ``actions`` of shape ``(N, E)`` (next-step auto-reset)."""
         self._require_reset()
-        actions = _checked_actions(actions, self._actions.shape, self._config.n_ticket_actions)
+        actions = check_actions(actions, self._actions.shape, self._config.n_ticket_actions)
         resetting = self.sim.done.copy()
         self.sim.step_all(actions, AUTORESET_NEXT_STEP)
         rewards = self._out(self.sim.rewards)
@@ -228,7 +216,7 @@ class TicketTriageVectorEnv(_BatchBase, VectorEnv):
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         self._require_reset()
-        actions = _checked_actions(actions, self._actions.shape, self.single_action_space.n)
+        actions = check_actions(actions, self._actions.shape, self.single_action_space.n)
         self.sim.coordinator_step_all(actions, AUTORESET_NEXT_STEP)
         truncations = self.sim.done.copy()
         terminations = np.zeros(self.num_envs, dtype=np.bool_)

@@ -117,14 +117,30 @@ def prefetch_env(state, params, n):
     prefetch_record(state.masks, n, state.masks.strides[0])
 
 
-@njit(**PARALLEL_JIT)
-def reset_batch(state, params, which):
-    """Reset the environments with ``which[n]`` set (their seed and episode set by the caller)."""
-    done = state.done  # written through a local: numba's parfors drop writes to a record's field in the loop
-    for n in prange(state.env_i.shape[0]):
-        if which[n]:
-            reset_and_observe(state, params, n)
-            done[n] = False
+@njit(**JIT)
+def reset_in_batch(state, params, n):
+    """The body of :func:`reset_batch` for environment ``n``."""
+    reset_and_observe(state, params, n)
+    state.done[n] = False
+
+
+@njit(**JIT)
+def step_in_batch(state, params, n, coordinator, autoreset):
+    """The body of the batch steps for environment ``n``: the autoreset, the step, the observation."""
+    if autoreset == AUTORESET_NEXT_STEP and state.done[n]:
+        state.env_i[n, EPISODE] += 1
+        reset_env(state, params, n)
+        clear_outputs(state, n)
+        state.done[n] = False
+    else:
+        step_env(state, params, n, coordinator)
+        state.done[n] = state.env_i[n, T] >= params.horizon
+    if coordinator:
+        observe_coordinator(state, params, n)
+    else:
+        observe_agents(state, params, n)
+    if autoreset == AUTORESET_SAME_STEP and state.done[n]:
+        _finish_same_step(state, params, n, coordinator)
 
 
 @njit(**JIT)
@@ -149,47 +165,38 @@ def _finish_same_step(state, params, n, coordinator):
         observe_agents(state, params, n)
 
 
+# The prange bodies below only call separately compiled functions: numba drops
+# writes made through a record's fields directly in a prange body (numba issues
+# #5872, #7135, #10338), which would also hit functions inlined into it at the IR level.
+
+
+@njit(**PARALLEL_JIT)
+def reset_batch(state, params, which):
+    """Reset the environments with ``which[n]`` set (their seed and episode set by the caller)."""
+    for n in prange(state.env_i.shape[0]):
+        if which[n]:
+            reset_in_batch(state, params, n)
+
+
 @njit(**PARALLEL_JIT)
 def step_batch(state, params, autoreset):
     """Step every environment with ``state.actions`` and observe the engineers.
     NEXT_STEP autoreset: environments done at the previous call start their
     next episode instead (their actions ignored). SAME_STEP: an environment
     that finishes now starts its next episode at once (``done`` reports it)."""
-    env_i, done = state.env_i, state.done  # locals: numba's parfors drop writes to a record's field in the loop
-    n_envs = env_i.shape[0]
+    n_envs = state.env_i.shape[0]
     for n in prange(n_envs):
         if n + 1 < n_envs:
             prefetch_env(state, params, n + 1)
-        if autoreset == AUTORESET_NEXT_STEP and done[n]:
-            env_i[n, EPISODE] += 1
-            reset_env(state, params, n)
-            clear_outputs(state, n)
-            done[n] = False
-        else:
-            step_env(state, params, n, False)
-            done[n] = env_i[n, T] >= params.horizon
-        observe_agents(state, params, n)
-        if autoreset == AUTORESET_SAME_STEP and done[n]:
-            _finish_same_step(state, params, n, False)
+        step_in_batch(state, params, n, False, autoreset)
 
 
 @njit(**PARALLEL_JIT)
 def coordinator_step_batch(state, params, autoreset):
     """Coordinator step of every environment with ``state.coordinator_actions``
     (autoreset modes as :func:`step_batch`)."""
-    env_i, done = state.env_i, state.done  # locals: numba's parfors drop writes to a record's field in the loop
-    n_envs = env_i.shape[0]
+    n_envs = state.env_i.shape[0]
     for n in prange(n_envs):
         if n + 1 < n_envs:
             prefetch_env(state, params, n + 1)
-        if autoreset == AUTORESET_NEXT_STEP and done[n]:
-            env_i[n, EPISODE] += 1
-            reset_env(state, params, n)
-            clear_outputs(state, n)
-            done[n] = False
-        else:
-            step_env(state, params, n, True)
-            done[n] = env_i[n, T] >= params.horizon
-        observe_coordinator(state, params, n)
-        if autoreset == AUTORESET_SAME_STEP and done[n]:
-            _finish_same_step(state, params, n, True)
+        step_in_batch(state, params, n, True, autoreset)

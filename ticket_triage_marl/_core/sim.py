@@ -360,7 +360,7 @@ class BatchSim:
             "format": CHECKPOINT_FORMAT,
             "config": self.config,
             "num_envs": self.num_envs,
-            "arrays": {name: array.copy() for name, array in zip(State._fields, self.state)},
+            "arrays": {name: array.copy() for name, array in zip(State._fields, self.state, strict=True)},
         }
 
     def restore_state(self, checkpoint: dict[str, Any]) -> None:
@@ -373,7 +373,7 @@ class BatchSim:
         if checkpoint["num_envs"] != self.num_envs:
             raise ValueError(f"checkpoint of {checkpoint['num_envs']} environments, this batch has {self.num_envs}")
         arrays = checkpoint["arrays"]
-        for name, target in zip(State._fields, self.state):
+        for name, target in zip(State._fields, self.state, strict=True):
             source = arrays[name]
             if source.shape != target.shape or source.dtype != target.dtype:
                 raise ValueError(f"checkpoint array {name!r} has shape {source.shape} {source.dtype}, "

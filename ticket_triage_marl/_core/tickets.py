@@ -101,7 +101,9 @@ def clear_row(state, n, row):
 
 
 @njit(**JIT)
-def write_ticket(state, params, n, row, ticket_id, severity, component, work_remaining, work_total, ambiguous, reopened):
+def write_ticket(
+    state, params, n, row, ticket_id, severity, component, work_remaining, work_total, ambiguous, reopened
+):
     """Write an open ticket arriving now into ``row``: every field set, its SLA
     deadline from its severity, no dependency (the caller may add one)."""
     ticket_i, ticket_f = state.ticket_i, state.ticket_f

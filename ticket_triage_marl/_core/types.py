@@ -171,7 +171,9 @@ def build_params(config) -> Params:
         age_scale=float(max(config.sla_steps)),
         severity_cdf=severity_cdf,
         sla_steps=np.asarray(config.sla_steps, dtype=np.int64),
-        base_skills=np.asarray(config.skill_matrix(), dtype=np.float64).reshape(config.n_engineers, config.n_components),
+        base_skills=np.asarray(config.skill_matrix(), dtype=np.float64).reshape(
+            config.n_engineers, config.n_components
+        ),
     )
 
 

@@ -42,6 +42,7 @@ import supersuit  # noqa: E402  (a core dependency, but only needed once SB3 is 
 from .._core.sim import AUTORESET_SAME_STEP  # noqa: E402
 from ..config import EnvConfig  # noqa: E402
 from ..multiagent import parallel_env  # noqa: E402
+from ..spaces import check_actions  # noqa: E402
 from ..vector import TicketTriageVectorEnv  # noqa: E402
 from ..wrappers import flatten_observations, mask_from_flat  # noqa: E402
 
@@ -135,12 +136,7 @@ class CoordinatorSB3VecEnv(VecEnv):
         self._pending_actions = None
         if actions.size != self.num_envs:
             raise ValueError(f"actions must have {self.num_envs} entries (one per env), got shape {actions.shape}")
-        if not np.issubdtype(actions.dtype, np.integer):
-            raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
-        if actions.min() < 0 or actions.max() >= self.n_actions:
-            raise ValueError(
-                f"actions must be in [0, {self.n_actions - 1}], got values in [{actions.min()}, {actions.max()}]"
-            )
+        actions = check_actions(actions.reshape(self.num_envs), (self.num_envs,), self.n_actions)
         self._actions[:] = actions.reshape(self.num_envs)
 
         sim = self.sim
