@@ -217,6 +217,23 @@ class CoordinatorWrapper(gymnasium.Env):
     def close(self) -> None:
         self.parallel.close()
 
+    def clone_state(self) -> dict[str, Any]:
+        """A checkpoint of the env (see :meth:`TicketTriageParallelEnv.clone_state
+        <ticket_triage_marl.multiagent.TicketTriageParallelEnv.clone_state>`): picklable,
+        independent of this env; restoring it and replaying the same actions
+        reproduces the trajectory bit for bit."""
+        self._require_reset("clone_state()")
+        return {"env": "CoordinatorWrapper", "parallel": self.parallel.clone_state(), "done": self._done}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Make this env's state the checkpoint's; ``ValueError`` if it is of another env type or config."""
+        if not isinstance(state, dict) or state.get("env") != "CoordinatorWrapper":
+            got = state.get("env") if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"a checkpoint of {got!r} cannot be restored into a coordinator env")
+        self.parallel.restore_state(state["parallel"])
+        self._done = bool(state["done"])
+        self._has_reset = True
+
     # -- helpers -----------------------------------------------------------------
     def _require_reset(self, what: str) -> None:
         if not self._has_reset:

@@ -45,6 +45,7 @@ Version History
 
 from __future__ import annotations
 
+import copy
 import functools
 from typing import Any
 
@@ -151,6 +152,27 @@ class _SimulationView:
     def close(self) -> None:
         pass
 
+    # -- checkpoints ---------------------------------------------------------------
+    def clone_state(self) -> dict[str, Any]:
+        """A checkpoint of the whole env (simulation and episode bookkeeping).
+
+        Picklable and independent of this env: restoring it into this env or
+        into a new env of the same config (:meth:`restore_state`) and replaying
+        the same actions reproduces the trajectory bit for bit. Uses: planning,
+        counterfactuals on common random numbers, replaying one bad step.
+        """
+        self._require_reset()
+        return {"env": type(self).__name__, "sim": self.sim.clone_state(), "episode": copy.deepcopy(self._episode())}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Make this env's state the checkpoint's; ``ValueError`` if it is of another env type or config."""
+        if not isinstance(state, dict) or state.get("env") != type(self).__name__:
+            got = state.get("env") if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"a checkpoint of {got!r} cannot be restored into a {type(self).__name__}")
+        self.sim.restore_state(state["sim"])
+        self._restore_episode(copy.deepcopy(state["episode"]))
+        self._has_reset = True
+
 
 class TicketTriageParallelEnv(_SimulationView, ParallelEnv):
     """PettingZoo ``ParallelEnv`` over one shared backlog (see the module docstring).
@@ -202,6 +224,12 @@ class TicketTriageParallelEnv(_SimulationView, ParallelEnv):
         if self.render_mode == "human":
             self.render()
         return observations, rewards, terminations, truncations, infos
+
+    def _episode(self) -> dict[str, Any]:
+        return {"agents": list(self.agents)}
+
+    def _restore_episode(self, episode: dict[str, Any]) -> None:
+        self.agents = episode["agents"]
 
 
 class TicketTriageAECEnv(_SimulationView, AECEnv):
@@ -263,6 +291,19 @@ class TicketTriageAECEnv(_SimulationView, AECEnv):
             self._clear_rewards()
         self.agent_selection = self._agent_selector.next()
         self._accumulate_rewards()
+
+    _EPISODE_FIELDS = (
+        "agents", "rewards", "_cumulative_rewards", "terminations", "truncations", "infos",
+        "_agent_selector", "agent_selection",
+    )  # fmt: skip
+
+    def _episode(self) -> dict[str, Any]:
+        # everything the turn order needs: a checkpoint taken mid-tick resumes at the same engineer
+        return {name: getattr(self, name) for name in self._EPISODE_FIELDS}
+
+    def _restore_episode(self, episode: dict[str, Any]) -> None:
+        for name in self._EPISODE_FIELDS:
+            setattr(self, name, episode[name])
 
 
 def parallel_env(

@@ -91,6 +91,21 @@ class _BatchBase:
         """Open plus queued tickets per environment, shape (N,)."""
         return self.sim.backlog_all()
 
+    def clone_state(self) -> dict[str, Any]:
+        """A checkpoint of the whole batch: picklable, independent of this env;
+        restoring it (into this env or a new one of the same config and
+        ``num_envs``) and replaying the same actions reproduces every trajectory."""
+        self._require_reset()
+        return {"env": type(self).__name__, "sim": self.sim.clone_state()}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Make the batch's state the checkpoint's; ``ValueError`` if it is of another env type, config or size."""
+        if not isinstance(state, dict) or state.get("env") != type(self).__name__:
+            got = state.get("env") if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"a checkpoint of {got!r} cannot be restored into a {type(self).__name__}")
+        self.sim.restore_state(state["sim"])
+        self._has_reset = True
+
     def snapshot(self, index: int) -> dict:
         """The full raw state of environment ``index`` (SPEC section 2)."""
         self._require_reset()

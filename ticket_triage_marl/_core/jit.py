@@ -40,9 +40,12 @@ _CORE_DIR = Path(__file__).resolve().parent
 
 
 def kernel_sources_stamp() -> tuple:
-    """(name, mtime, size) of every module of the core: the cache key of every kernel."""
+    """(name, mtime, size) of every kernel module of the core: the cache key of every kernel
+    (``sim.py``, the Python door, holds no kernel)."""
     stamp = []
     for path in sorted(_CORE_DIR.glob("*.py")):
+        if path.name == "sim.py":
+            continue
         status = path.stat()
         stamp.append((path.name, status.st_mtime, status.st_size))
     return tuple(stamp)
