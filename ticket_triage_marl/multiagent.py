@@ -123,7 +123,7 @@ class _SimulationView:
     def _agent_info(self, index: int) -> dict[str, Any]:
         return {
             "reward_breakdown": self.sim.reward_breakdown(0, index),
-            "invalid_action": int(self.sim.invalid_actions[0, index]),
+            "invalid_action": self.sim.invalid_action(0, index),
             "t": self.sim.t(0),
         }
 

@@ -23,7 +23,7 @@ from .layout import (
     R_SWARM,
 )
 from .observe import write_team_features
-from .rules import WORK, action_is_valid, begin_tick, expert_pool_open, ticket_allows
+from .rules import WORK, action_is_valid, begin_tick, expert_pool_open, ticket_allows, ticket_is_workable
 
 
 @njit(**SEQUENCE_JIT)
@@ -93,7 +93,7 @@ def write_coordinator_mask(state, params, n):
     swarm_base = 1 + n_slots * n_engineers + 3 * n_slots
     for slot in range(n_slots):
         active = state.ticket_i[n, slot, ACTIVE] == 1
-        workable = ticket_allows(state, params, n, WORK, slot, pool_open)
+        workable = ticket_is_workable(state, n, slot)
         any_work = False
         for engineer in range(n_engineers):
             ok = engineer_i[n, engineer, ON_SHIFT] == 1 and (

@@ -34,7 +34,14 @@ from .layout import (
     WORK_REMAINING,
     T,
 )
-from .rules import DEFER, ESCALATE, REQUEST_INFO, WORK, escalated_count, expert_pool_open, ticket_allows
+from .rules import (
+    escalated_count,
+    expert_pool_open,
+    may_defer,
+    may_escalate,
+    may_request_info,
+    ticket_is_workable,
+)
 from .types import (
     N_ENGINEER_FEATURES,
     N_GLOBAL,
@@ -104,17 +111,17 @@ def write_team_features(state, params, n, out):
 @njit(**JIT)
 def write_agent_masks(state, params, n):
     """Every engineer's mask: off shift only NOOP; otherwise the ticket rules of
-    :func:`.rules.ticket_allows` (the same for everyone, evaluated once per
-    slot), plus WORK on its own current ticket (always allowed: "continue")."""
+    :mod:`.rules` (the same for everyone, evaluated once per slot), plus WORK
+    on its own current ticket (always allowed: "continue")."""
     engineer_i, masks = state.engineer_i, state.masks
     n_slots = params.max_tickets
     n_engineers = engineer_i.shape[1]
     pool_open = expert_pool_open(state, params, n)
     for slot in range(n_slots):
-        work = ticket_allows(state, params, n, WORK, slot, pool_open)
-        escalate = ticket_allows(state, params, n, ESCALATE, slot, pool_open)
-        request_info = ticket_allows(state, params, n, REQUEST_INFO, slot, pool_open)
-        defer = ticket_allows(state, params, n, DEFER, slot, pool_open)
+        work = ticket_is_workable(state, n, slot)
+        escalate = may_escalate(state, n, slot, pool_open)
+        request_info = may_request_info(state, n, slot)
+        defer = may_defer(state, params, n, slot)
         for engineer in range(n_engineers):
             masks[n, engineer, 1 + slot] = work
             masks[n, engineer, 1 + n_slots + slot] = escalate

@@ -57,9 +57,35 @@ DEFER = np.int64(VERB_DEFER)
 
 @njit(**SEQUENCE_JIT)
 def ticket_is_workable(state, n, row):
-    """Open, not waiting for info and not waiting on another ticket."""
+    """The WORK rule: open, not waiting for info and not waiting on another ticket."""
     ticket_i = state.ticket_i
-    return ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, BLOCKED] == 0 and ticket_i[n, row, WAITING_ON] < 0
+    return (ticket_i[n, row, ACTIVE] == 1) & (ticket_i[n, row, BLOCKED] == 0) & (ticket_i[n, row, WAITING_ON] < 0)
+
+
+@njit(**SEQUENCE_JIT)
+def may_escalate(state, n, slot, pool_open):
+    """The ESCALATE rule: open, not yet escalated, and an expert is free (``pool_open``)."""
+    ticket_i = state.ticket_i
+    return (ticket_i[n, slot, ACTIVE] == 1) & pool_open & (ticket_i[n, slot, ESCALATED] == 0)
+
+
+@njit(**SEQUENCE_JIT)
+def may_request_info(state, n, slot):
+    """The REQUEST_INFO rule: open and not already waiting for info."""
+    ticket_i = state.ticket_i
+    return (ticket_i[n, slot, ACTIVE] == 1) & (ticket_i[n, slot, BLOCKED] == 0)
+
+
+@njit(**SEQUENCE_JIT)
+def may_defer(state, params, n, slot):
+    """The DEFER rule: open, not critical, not yet breached, with deferrals left."""
+    ticket_i = state.ticket_i
+    return (
+        (ticket_i[n, slot, ACTIVE] == 1)
+        & (ticket_i[n, slot, SEVERITY] < 4)
+        & (ticket_i[n, slot, DEFERRALS] < params.max_deferrals)
+        & (ticket_i[n, slot, BREACHED] == 0)
+    )
 
 
 @njit(**JIT)
@@ -81,25 +107,15 @@ def expert_pool_open(state, params, n):
 
 @njit(**JIT)
 def ticket_allows(state, params, n, verb, slot, pool_open):
-    """The ticket rule of ``verb`` on ``slot`` (the same for every engineer):
-    WORK a workable ticket; ESCALATE one not yet escalated while an expert is
-    free (``pool_open``); REQUEST_INFO one not already waiting for info; DEFER
-    a non-critical, not yet breached ticket with deferrals left."""
-    ticket_i = state.ticket_i
-    if ticket_i[n, slot, ACTIVE] == 0:
-        return False
+    """The ticket rule of ``verb`` on ``slot`` (the same for every engineer who is on shift)."""
     if verb == VERB_WORK:
         return ticket_is_workable(state, n, slot)
     if verb == VERB_ESCALATE:
-        return pool_open and ticket_i[n, slot, ESCALATED] == 0
+        return may_escalate(state, n, slot, pool_open)
     if verb == VERB_REQUEST_INFO:
-        return ticket_i[n, slot, BLOCKED] == 0
+        return may_request_info(state, n, slot)
     if verb == VERB_DEFER:
-        return (
-            ticket_i[n, slot, SEVERITY] < 4
-            and ticket_i[n, slot, DEFERRALS] < params.max_deferrals
-            and ticket_i[n, slot, BREACHED] == 0
-        )
+        return may_defer(state, params, n, slot)
     return False
 
 

@@ -125,6 +125,8 @@ class BatchSim:
         self.n_slots = config.max_tickets
         self.params: Params = build_params(config)
         self.state: State = allocate_state(config, self.num_envs)
+        self._coordinator_view = self.state.coordinator_observations[:, 0, :]
+        self._final_coordinator_view = self.state.final_coordinator_observations[:, 0, :]
         self._state_out = np.zeros((self.num_envs, 1, state_size(config)), dtype=np.float32)
 
     def set_horizon(self, horizon: int) -> None:
@@ -218,7 +220,7 @@ class BatchSim:
     @property
     def coordinator_observations(self) -> np.ndarray:
         """(N, Dc) float32 view: the coordinator's flat observation."""
-        return self.state.coordinator_observations[:, 0, :]
+        return self._coordinator_view
 
     @property
     def coordinator_masks(self) -> np.ndarray:
@@ -253,12 +255,16 @@ class BatchSim:
     @property
     def final_coordinator_observations(self) -> np.ndarray:
         """(N, Dc) float32 view: the last observation of the episode a same-step autoreset ended."""
-        return self.state.final_coordinator_observations[:, 0, :]
+        return self._final_coordinator_view
 
     @property
     def final_observations(self) -> np.ndarray:
         """(N, E, D) float32 view: likewise for the engineers."""
         return self.state.final_observations
+
+    def nbytes(self) -> int:
+        """Bytes of state held for the whole batch."""
+        return sum(array.nbytes for array in self.state)
 
     def t(self, n: int) -> int:
         return int(self.state.env_i[n, L.T])
@@ -269,8 +275,8 @@ class BatchSim:
 
     def counters(self, n: int) -> dict[str, int]:
         """Episode counters of ``n``: arrived, resolved, breaches, dropped, reopened."""
-        env = self.state.env_i[n]
-        return {name: int(env[column]) for name, column in COUNTER_FIELDS.items()}
+        env = self.state.env_i[n].tolist()  # one conversion, then plain ints
+        return {name: env[column] for name, column in COUNTER_FIELDS.items()}
 
     def counters_all(self, final: bool = False) -> dict[str, np.ndarray]:
         """Counters of every environment, arrays of shape (N,); ``final``: of the episodes a
@@ -280,20 +286,26 @@ class BatchSim:
 
     def backlog(self, n: int) -> int:
         """Open tickets in slots plus queued tickets of ``n``."""
-        return int(self.backlog_all()[n])
+        env = self.state.env_i
+        return int(env[n, L.ARRIVED] - env[n, L.RESOLVED] - env[n, L.DROPPED])
 
     def backlog_all(self) -> np.ndarray:
-        """(N,) int64: open tickets in slots plus queued tickets."""
-        state = self.state
-        return state.ticket_i[:, : self.n_slots, L.ACTIVE].sum(axis=1, dtype=np.int64) + state.env_i[:, L.QUEUE_COUNT]
+        """(N,) int64: open tickets in slots plus queued tickets. By conservation
+        (SPEC section 4, tested at every step) that is arrived - resolved - dropped."""
+        env = self.state.env_i
+        return env[:, L.ARRIVED] - env[:, L.RESOLVED] - env[:, L.DROPPED]
 
     def reward_breakdown(self, n: int, engineer: int) -> dict[str, float]:
-        row = self.state.parts[n, engineer]
-        return {name: float(row[k]) for k, name in enumerate(L.REWARD_NAMES)}
+        """Last step's reward components of ``engineer`` in ``n`` (name -> value)."""
+        return dict(zip(L.REWARD_NAMES, self.state.parts[n, engineer].tolist(), strict=True))
 
     def team_reward_breakdown(self, n: int) -> dict[str, float]:
-        row = self.state.team_parts[n]
-        return {name: float(row[k]) for k, name in enumerate(L.REWARD_NAMES)}
+        """Last step's team reward components of ``n`` (name -> value)."""
+        return dict(zip(L.REWARD_NAMES, self.state.team_parts[n].tolist(), strict=True))
+
+    def invalid_action(self, n: int, engineer: int) -> int:
+        """1 if ``engineer``'s last action in ``n`` was masked (applied as NOOP), else 0."""
+        return int(self.state.engineer_i[n, engineer, L.INVALID])
 
     def state_vector(self, n: int) -> np.ndarray:
         """The centralized state of ``n`` (float32, a new array)."""
