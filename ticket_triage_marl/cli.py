@@ -320,7 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=list(BENCH_APIS),
         help=f"comma-separated subset of {','.join(BENCH_APIS)} (default all)",
     )
-    bench.add_argument("--compile-time", action="store_true", help="also time the first use from an empty numba cache (~30 s)")
+    bench.add_argument(
+        "--compile-time", action="store_true", help="also time the first use from an empty numba cache (~30 s)"
+    )
     bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     _add_config_arguments(bench)
 

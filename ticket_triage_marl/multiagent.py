@@ -127,6 +127,25 @@ class _SimulationView:
             "t": self.sim.t(0),
         }
 
+    def _all_observations(self, agents: list[str]) -> dict[str, dict[str, np.ndarray]]:
+        """Every agent's observation: rows of one fresh copy (one copy per step, not one per agent)."""
+        observations = self.sim.observations[0].copy()
+        masks = self.sim.masks[0].copy()
+        return {agent: {"observation": observations[i], "action_mask": masks[i]} for i, agent in enumerate(agents)}
+
+    def _all_infos(self, agents: list[str]) -> dict[str, dict[str, Any]]:
+        parts = self.sim.reward_parts[0].tolist()
+        invalid = self.sim.invalid_actions[0].tolist()
+        t = self.sim.t(0)
+        return {
+            agent: {
+                "reward_breakdown": dict(zip(REWARD_NAMES, parts[i], strict=True)),
+                "invalid_action": invalid[i],
+                "t": t,
+            }
+            for i, agent in enumerate(agents)
+        }
+
     def _require_reset(self) -> None:
         if not self._has_reset:
             raise RuntimeError("step() called before reset(); call reset() first")
@@ -192,9 +211,7 @@ class TicketTriageParallelEnv(_SimulationView, ParallelEnv):
         self.sim.reset(0, seed)
         self._has_reset = True
         self.agents = self.possible_agents[:]
-        observations = {agent: self._agent_observation(i) for i, agent in enumerate(self.agents)}
-        infos = {agent: self._agent_info(i) for i, agent in enumerate(self.agents)}
-        return observations, infos
+        return self._all_observations(self.agents), self._all_infos(self.agents)
 
     def step(self, actions: dict[str, Any]):
         self._require_reset()
@@ -209,16 +226,15 @@ class TicketTriageParallelEnv(_SimulationView, ParallelEnv):
         if missing:
             raise ValueError(f"missing actions for agents {missing}; every live agent must act (0 is NOOP)")
         n_actions = self._config.n_ticket_actions
-        for index, agent in enumerate(self.possible_agents):
-            self._actions[index] = check_action(agent, actions[agent], n_actions)
+        self._actions[:] = [check_action(agent, actions[agent], n_actions) for agent in self.possible_agents]
         self.sim.step(0, self._actions)
         truncated = self.sim.t(0) >= self.max_cycles
         agents = self.agents
-        observations = {agent: self._agent_observation(i) for i, agent in enumerate(agents)}
-        rewards = {agent: float(self.sim.rewards[0, i]) for i, agent in enumerate(agents)}
+        observations = self._all_observations(agents)
+        rewards = dict(zip(agents, self.sim.rewards[0].tolist(), strict=True))
         terminations = dict.fromkeys(agents, False)
         truncations = dict.fromkeys(agents, truncated)
-        infos = {agent: self._agent_info(i) for i, agent in enumerate(agents)}
+        infos = self._all_infos(agents)
         if truncated:
             self.agents = []
         if self.render_mode == "human":
