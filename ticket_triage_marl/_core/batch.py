@@ -15,6 +15,7 @@ keep the first use (compiling from an empty cache) short.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
 
 from .coordinator import begin_coordinator_tick, observe_coordinator, team_reward
@@ -175,7 +176,7 @@ def reset_batch(state, params, which):
     """Reset the environments with ``which[n]`` set (their seed and episode set by the caller)."""
     for n in prange(state.env_i.shape[0]):
         if which[n]:
-            reset_in_batch(state, params, n)
+            reset_in_batch(state, params, np.int64(n))
 
 
 @njit(**PARALLEL_JIT)
@@ -187,8 +188,8 @@ def step_batch(state, params, autoreset):
     n_envs = state.env_i.shape[0]
     for n in prange(n_envs):
         if n + 1 < n_envs:
-            prefetch_env(state, params, n + 1)
-        step_in_batch(state, params, n, False, autoreset)
+            prefetch_env(state, params, np.int64(n + 1))
+        step_in_batch(state, params, np.int64(n), False, autoreset)
 
 
 @njit(**PARALLEL_JIT)
@@ -198,5 +199,5 @@ def coordinator_step_batch(state, params, autoreset):
     n_envs = state.env_i.shape[0]
     for n in prange(n_envs):
         if n + 1 < n_envs:
-            prefetch_env(state, params, n + 1)
-        step_in_batch(state, params, n, True, autoreset)
+            prefetch_env(state, params, np.int64(n + 1))
+        step_in_batch(state, params, np.int64(n), True, autoreset)
