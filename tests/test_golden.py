@@ -8,9 +8,9 @@ auto-reset for the vector envs. Actions are drawn by a fixed generator: half
 of them among the allowed actions, half anywhere in the action space (so the
 invalid-action path is covered too).
 
-Infos are canonicalised before hashing (a dict of reward components becomes
-its values in ``reward_names`` order), so a change of an info's container
-type alone does not change a digest; any change of a value does.
+Infos are canonicalised before hashing (a reward breakdown, dict or array,
+becomes its float32 values in ``reward_names`` order), so a change of an
+info's container type alone does not change a digest; any change of a value does.
 
 When a change is *meant* to change trajectories, regenerate the digests with
 ``python tests/test_golden.py --update`` and say why in the commit message.
@@ -87,9 +87,12 @@ def canonical(value: object) -> object:
     if isinstance(value, np.ndarray):
         return [value.dtype.str, value.tolist()]
     if isinstance(value, dict):
-        if set(value) == set(REWARD_NAMES):
-            return [float(value[name]) for name in REWARD_NAMES]
-        return {str(key): canonical(item) for key, item in value.items()}
+        if set(value) == set(REWARD_NAMES):  # a breakdown dict: its values in component order, as float32
+            return reward_breakdown_values([value[name] for name in REWARD_NAMES])
+        return {
+            str(key): reward_breakdown_values(item) if key == "reward_breakdown" else canonical(item)
+            for key, item in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [canonical(item) for item in value]
     if isinstance(value, (np.integer, np.bool_)):
@@ -97,6 +100,17 @@ def canonical(value: object) -> object:
     if isinstance(value, np.floating):
         return float(value)
     return value
+
+
+def reward_breakdown_values(values: object) -> object:
+    """A reward breakdown (a dict or a float32 array ordered as ``reward_names``) as float32 values,
+    so the two containers hash the same (SPEC section 3 allows either; TorchRL needs the array)."""
+    if isinstance(values, dict):
+        return canonical(values)
+    array = np.asarray(values)
+    if array.ndim != 1 or array.size != len(REWARD_NAMES):  # the vector env's (N, E, K) array: hash it as is
+        return canonical(array)
+    return [float(x) for x in array.astype(np.float32)]
 
 
 def pick(rng: np.random.Generator, mask: np.ndarray) -> int:
