@@ -141,9 +141,10 @@ def test_matches_the_parallel_env_step_for_step_with_done_flags_at_the_horizon()
         expected, par_rewards, _, par_truncations, par_infos = par.step(actions)
         assert list(observations) == list(rewards) == AGENTS
         assert rewards == par_rewards
-        assert [info["reward_breakdown"] for info in infos.values()] == [
-            info["reward_breakdown"] for info in par_infos.values()
-        ]
+        np.testing.assert_array_equal(
+            [info["reward_breakdown"] for info in infos.values()],
+            [info["reward_breakdown"] for info in par_infos.values()],
+        )
         assert terminateds == {**dict.fromkeys(AGENTS, False), "__all__": False}
         done = step == HORIZON
         assert truncateds == {**dict.fromkeys(AGENTS, done), "__all__": done}

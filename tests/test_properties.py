@@ -114,7 +114,9 @@ def run_checked_episode(config: ttm.EnvConfig, seed: int, unmasked_rate: float) 
         assert all(truncations.values()) == (snapshot["t"] == config.horizon)
         for agent, action in actions.items():
             breakdown = infos[agent]["reward_breakdown"]
-            assert rewards[agent] == pytest.approx(sum(breakdown.values()), abs=1e-9)
+            assert isinstance(breakdown, np.ndarray) and breakdown.dtype == np.float32
+            assert breakdown.shape == (len(env.reward_names),)
+            assert rewards[agent] == pytest.approx(float(breakdown.sum(dtype=np.float64)), abs=1e-6)
             if forbidden[agent]:
                 assert infos[agent]["invalid_action"] == 1, "a masked action was not counted as invalid"
             if action == 0:
@@ -123,7 +125,7 @@ def run_checked_episode(config: ttm.EnvConfig, seed: int, unmasked_rate: float) 
             digest.update(observations[agent]["observation"].tobytes())
             digest.update(observations[agent]["action_mask"].tobytes())
         digest.update(np.array(list(rewards.values()), dtype=np.float64).tobytes())
-        digest.update(json.dumps([snapshot, infos], sort_keys=True).encode())
+        digest.update(json.dumps([snapshot, infos], sort_keys=True, default=np.ndarray.tolist).encode())
     return digest.hexdigest()
 
 
@@ -154,7 +156,8 @@ def run_masked_noop_episode(config: ttm.EnvConfig, seed: int) -> str:
         for agent in env_a.possible_agents:
             for key in ("observation", "action_mask"):
                 np.testing.assert_array_equal(observations[agent][key], observations_b[agent][key])
-            parts_a, parts_b = infos_a[agent]["reward_breakdown"], infos_b[agent]["reward_breakdown"]
+            parts_a = dict(zip(env_a.reward_names, infos_a[agent]["reward_breakdown"].tolist(), strict=True))
+            parts_b = dict(zip(env_b.reward_names, infos_b[agent]["reward_breakdown"].tolist(), strict=True))
             assert {k: v for k, v in parts_a.items() if k != "invalid"} == {
                 k: v for k, v in parts_b.items() if k != "invalid"
             }
@@ -193,9 +196,11 @@ def test_individual_rewards_sum_to_the_team_reward(config, seed, unmasked_rate):
         total = sum(individual_rewards.values())
         for agent in team.possible_agents:
             assert team_rewards[agent] == pytest.approx(total, abs=1e-9)
-            for component, value in team_infos[agent]["reward_breakdown"].items():
-                shares = sum(info["reward_breakdown"][component] for info in individual_infos.values())
-                assert value == pytest.approx(shares, abs=1e-9), component
+            shares = np.sum([info["reward_breakdown"] for info in individual_infos.values()], axis=0, dtype=np.float64)
+            for component, value, share in zip(
+                team.reward_names, team_infos[agent]["reward_breakdown"], shares, strict=True
+            ):
+                assert value == pytest.approx(share, abs=1e-6), component
 
 
 @settings(max_examples=120, deadline=None)

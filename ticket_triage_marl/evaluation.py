@@ -160,7 +160,7 @@ class Session:
             record = {
                 "actions": actions,
                 "rewards": {agent: float(rewards[agent]) for agent in self.agents},
-                "reward_breakdown": {agent: infos[agent]["reward_breakdown"] for agent in self.agents},
+                "reward_breakdown": {agent: infos[agent]["reward_breakdown"].tolist() for agent in self.agents},
                 "invalid_action": {agent: int(infos[agent]["invalid_action"]) for agent in self.agents},
             }
             observed = b"".join(

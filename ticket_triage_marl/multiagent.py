@@ -33,6 +33,13 @@ except SLA remaining in [-1, 1])
     ``time_on/(time_on+work_mean)``.
     one-hot of the observing engineer (E).
 
+Infos (per engineer; every value a number or an array, so that TorchRL's
+``PettingZooWrapper`` can turn each one into a tensor)
+    ``reward_breakdown``: float32 array ordered as ``env.reward_names``
+    (component -> value by position), summing to the reward;
+    ``invalid_action``: 1 if the mask forbade the action (applied as NOOP);
+    ``t``: the time step.
+
 AEC
     Engineers act in index order; each sees what the ones before it did this
     tick. The clock advances after the last one, and all rewards of the tick
@@ -121,8 +128,9 @@ class _SimulationView:
         }
 
     def _agent_info(self, index: int) -> dict[str, Any]:
+        # every value a number or an array: TorchRL's PettingZooWrapper turns each one into a tensor
         return {
-            "reward_breakdown": self.sim.reward_breakdown(0, index),
+            "reward_breakdown": self.sim.reward_parts[0, index].astype(np.float32),
             "invalid_action": self.sim.invalid_action(0, index),
             "t": self.sim.t(0),
         }
@@ -134,12 +142,12 @@ class _SimulationView:
         return {agent: {"observation": observations[i], "action_mask": masks[i]} for i, agent in enumerate(agents)}
 
     def _all_infos(self, agents: list[str]) -> dict[str, dict[str, Any]]:
-        parts = self.sim.reward_parts[0].tolist()
+        parts = self.sim.reward_parts[0].astype(np.float32)  # one new (E, R) array; each agent gets its row
         invalid = self.sim.invalid_actions[0].tolist()
         t = self.sim.t(0)
         return {
             agent: {
-                "reward_breakdown": dict(zip(REWARD_NAMES, parts[i], strict=True)),
+                "reward_breakdown": parts[i],
                 "invalid_action": invalid[i],
                 "t": t,
             }
