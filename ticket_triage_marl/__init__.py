@@ -21,6 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .actions import AgentVerb, Verb, agent_action, coordinator_action, decode_agent_action, decode_coordinator_action
 from .config import EnvConfig, load_config
 from .coordinator import CoordinatorWrapper, TicketTriageEnv
+from .data import TicketLog, read_tickets
 from .multiagent import TicketTriageAECEnv, TicketTriageParallelEnv, env, parallel_env, raw_env
 from .vector import TicketTriageVectorEnv, VectorTicketTriage
 
@@ -35,6 +36,7 @@ __all__ = [
     "AgentVerb",
     "CoordinatorWrapper",
     "EnvConfig",
+    "TicketLog",
     "TicketTriageAECEnv",
     "TicketTriageEnv",
     "TicketTriageParallelEnv",
@@ -51,6 +53,7 @@ __all__ = [
     "load_config",
     "parallel_env",
     "raw_env",
+    "read_tickets",
     "traces",
 ]
 
