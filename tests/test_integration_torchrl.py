@@ -101,3 +101,147 @@ def test_multiagent_infos_are_numbers_or_arrays():
     one = ttm.TicketTriageEnv(horizon=HORIZON)
     _, info = one.reset(seed=1)
     assert isinstance(info["reward_breakdown"], dict) and set(info["reward_breakdown"]) == set(names)
+
+
+# -- the native batched env --------------------------------------------------------------------------------------
+
+from torchrl.envs.utils import step_mdp  # noqa: E402
+
+from ticket_triage_marl.integrations.torchrl import TicketTriageTorchRLEnv  # noqa: E402
+
+
+def masked_random(rng: np.random.Generator, masks: np.ndarray) -> np.ndarray:
+    """(N, E) actions, uniformly among each engineer's allowed ones."""
+    scores = rng.random(masks.shape) * masks
+    return scores.argmax(-1).astype(np.int64)
+
+
+def test_native_env_passes_check_env_specs_and_has_the_documented_keys():
+    env = TicketTriageTorchRLEnv(num_envs=4, seed=1, horizon=HORIZON)
+    check_env_specs(env)
+    config = env.config
+    n, e, a = 4, config.n_engineers, config.n_ticket_actions
+    rollout = env.rollout(HORIZON + 2, break_when_any_done=False)
+    assert rollout.batch_size == (n, HORIZON + 2)
+    assert rollout["engineer", "observation"].shape[-2:] == (
+        e,
+        ttm.parallel_env().observation_space("engineer_0")["observation"].shape[0],
+    )
+    assert (
+        rollout["engineer", "action_mask"].shape[-2:] == (e, a)
+        and rollout["engineer", "action_mask"].dtype == torch.bool
+    )
+    assert rollout["engineer", "action"].shape[-1] == e
+    assert rollout["next", "engineer", "reward"].shape[-2:] == (e, 1)
+    for key in ("done", "terminated", "truncated"):
+        assert rollout["next", key].shape == (n, HORIZON + 2, 1)
+    assert not rollout["next", "terminated"].any()
+    assert rollout["next", "done"][:, HORIZON - 1].all() and not rollout["next", "done"][:, : HORIZON - 1].any()
+    assert rollout["state"].shape == (n, HORIZON + 2, env.observation_spec["state"].shape[-1])
+    assert env.full_observation_spec_unbatched[("engineer", "observation")].shape == (
+        e,
+        rollout["engineer", "observation"].shape[-1],
+    )
+    assert env.full_action_spec_unbatched[("engineer", "action")].shape == (e,)
+
+
+def test_native_env_is_bit_identical_to_the_vector_engine():
+    """Same seed, same actions: observations, masks, rewards, dones and states of VectorTicketTriage,
+    across an episode end (TorchRL resets, the vector env auto-resets one step later)."""
+    n = 5
+    env = TicketTriageTorchRLEnv(num_envs=n, seed=123, horizon=HORIZON)
+    vec = ttm.VectorTicketTriage(num_envs=n, seed=123, horizon=HORIZON)
+    observations, infos = vec.reset()
+    td = env.reset()
+    rng = np.random.default_rng(4)
+    ended = 0
+
+    def same(td_now, observations, masks):
+        np.testing.assert_array_equal(td_now["engineer", "observation"].numpy(), observations)
+        np.testing.assert_array_equal(td_now["engineer", "action_mask"].numpy(), masks.astype(bool))
+        np.testing.assert_array_equal(td_now["state"].numpy(), np.stack([vec.state(i) for i in range(n)]))
+
+    same(td, observations, infos["action_mask"])
+    for _ in range(2 * HORIZON + 3):
+        actions = masked_random(rng, infos["action_mask"])
+        td["engineer", "action"] = torch.from_numpy(actions)
+        td, td_next = env.step_and_maybe_reset(td)
+        observations, rewards, terminations, truncations, infos = vec.step(actions)
+        step = td["next"]
+        np.testing.assert_array_equal(step["engineer", "reward"].numpy()[..., 0], rewards.astype(np.float32))
+        np.testing.assert_array_equal(step["done"].numpy()[:, 0], truncations)
+        np.testing.assert_array_equal(step["terminated"].numpy()[:, 0], terminations)
+        np.testing.assert_array_equal(
+            step["engineer", "info", "invalid_action"].numpy()[..., 0], infos["invalid_action"]
+        )
+        same(step, observations, infos["action_mask"])
+        if truncations.any():
+            ended += 1
+            observations, _, _, _, infos = vec.step(actions)  # the vector env's next-step auto-reset
+        same(td_next, observations, infos["action_mask"])
+        td = td_next
+    assert ended == 2
+
+
+def test_native_env_environment_i_is_the_single_env_seeded_with_seed_plus_i():
+    env = TicketTriageTorchRLEnv(num_envs=3, seed=40, horizon=HORIZON)
+    td = env.reset()
+    for index in range(3):
+        par = ttm.parallel_env(horizon=HORIZON)
+        observations, _ = par.reset(seed=40 + index)
+        np.testing.assert_array_equal(
+            td["engineer", "observation"][index].numpy(), np.stack([observations[a]["observation"] for a in par.agents])
+        )
+        assert env.snapshot(index) == par.snapshot()
+
+
+def test_native_env_resets_only_the_flagged_environments():
+    n = 4
+    env = TicketTriageTorchRLEnv(num_envs=n, seed=9, horizon=HORIZON)
+    vec = ttm.VectorTicketTriage(num_envs=n, seed=9, horizon=HORIZON)
+    vec.reset()
+    td = env.reset()
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        actions = masked_random(rng, vec.action_masks())
+        td["engineer", "action"] = torch.from_numpy(actions)
+        td = step_mdp(env.step(td))
+        vec.step(actions)
+    before = [env.snapshot(i) for i in range(n)]
+    flags = torch.tensor([[True], [False], [False], [True]])
+    td.set("_reset", flags)  # TorchRL's contract: the input holds the current data of the others
+    td = env.reset(td)
+    for index in (0, 3):
+        vec.reset_at(index)  # the next episode of its stream
+    for index in range(n):
+        assert env.snapshot(index) == vec.snapshot(index)
+        if flags[index]:
+            assert env.snapshot(index)["t"] == 0 and env.snapshot(index) != before[index]
+        else:
+            assert env.snapshot(index) == before[index]
+    np.testing.assert_array_equal(td["engineer", "observation"].numpy(), vec.sim.observations)
+    assert not td["done"].any()
+
+
+def test_native_env_seeding_follows_torchrl():
+    env = TicketTriageTorchRLEnv(num_envs=2, horizon=HORIZON)
+    next_seed = env.set_seed(5)
+    assert isinstance(next_seed, int) and next_seed != 5  # TorchRL's seed for the next env
+    first = env.reset()
+    vec = ttm.VectorTicketTriage(num_envs=2, horizon=HORIZON)
+    observations, _ = vec.reset(seed=5)
+    np.testing.assert_array_equal(first["engineer", "observation"].numpy(), observations)
+    again = env.reset()  # no new seed: the next episode of each stream
+    assert not torch.equal(again["engineer", "observation"], first["engineer", "observation"])
+    env.set_seed(5)
+    assert torch.equal(env.reset()["engineer", "observation"], first["engineer", "observation"])
+    other = TicketTriageTorchRLEnv(num_envs=2, seed=6, horizon=HORIZON).reset()
+    np.testing.assert_array_equal(other["engineer", "observation"][0].numpy(), observations[1])
+
+
+def test_native_env_rejects_actions_outside_the_space():
+    env = TicketTriageTorchRLEnv(num_envs=2, seed=0, horizon=HORIZON)
+    td = env.reset()
+    td["engineer", "action"] = torch.full((2, env.config.n_engineers), env.config.n_ticket_actions)
+    with pytest.raises(ValueError, match="actions must be in"):
+        env.step(td)

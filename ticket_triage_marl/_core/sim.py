@@ -21,9 +21,11 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from . import batch as B
 from . import layout as L
+from .jit import ENTRY_JIT
 from .tickets import queue_row
 from .types import (
     AUTORESET_NEXT_STEP,
@@ -80,6 +82,17 @@ _write_state_one = _Kernel(B.write_state_one)
 _reset_batch = _Kernel(B.reset_batch)
 _step_batch = _Kernel(B.step_batch)
 _coordinator_step_batch = _Kernel(B.coordinator_step_batch)
+
+
+# Not cached on disk (sim.py is outside the kernel stamp of _core/jit.py, so a cached copy could go stale):
+# a loop over the compiled write_state_one, which numba links as it is; compiling it takes about 0.6 s.
+@njit(**{**ENTRY_JIT, "cache": False})
+def _write_states(state, params, out):
+    for n in range(out.shape[0]):
+        B.write_state_one(state, params, np.int64(n), out)
+
+
+_write_states_all = _Kernel(_write_states)
 _queue_row = getattr(queue_row, "py_func", queue_row)  # plain Python: snapshots need no compiled call
 
 
@@ -149,6 +162,27 @@ class BatchSim:
         env[n, L.SEED_HI] = seed >> 32
         env[n, L.EPISODE] = 0
         self.state.seeded[n] = True
+
+    def set_seeds(self, seeds: np.ndarray) -> None:
+        """:meth:`set_seed` of every environment at once: environment ``n`` restarts its stream at
+        ``seeds[n]`` (uint64, shape (N,)); its next reset is episode 0."""
+        seeds = np.asarray(seeds, dtype=np.uint64)
+        if seeds.shape != (self.num_envs,):
+            raise ValueError(f"seeds must have shape ({self.num_envs},), got {seeds.shape}")
+        env = self.state.env_i
+        env[:, L.SEED_LO] = (seeds & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        env[:, L.SEED_HI] = (seeds >> np.uint64(32)).astype(np.int64)
+        env[:, L.EPISODE] = 0
+        self.state.seeded[:] = True
+
+    def reset_next_many(self, which: np.ndarray) -> None:
+        """Start the next episode of every (seeded) environment with ``which[n]``, in one compiled call:
+        what :meth:`set_seed` without a seed followed by :meth:`reset_many` does, without a loop."""
+        which = np.asarray(which, dtype=np.bool_)
+        if not self.state.seeded[which].all():
+            raise RuntimeError("reset_next_many: every environment to reset needs a seed first (set_seeds)")
+        self.state.env_i[which, L.EPISODE] += 1
+        _reset_batch(self.state, self.params, which)
 
     def reset(self, n: int, seed: int | None = None) -> None:
         """Start the next episode of environment ``n`` (or restart its stream at ``seed``) and observe it."""
@@ -311,6 +345,12 @@ class BatchSim:
         """The centralized state of ``n`` (float32, a new array)."""
         _write_state_one(self.state, self.params, int(n), self._state_out)
         return self._state_out[n, 0].copy()
+
+    def state_vectors(self) -> np.ndarray:
+        """(N, S) float32 view: the centralized state of every environment, rewritten by each call
+        (one compiled loop; equal to :meth:`state_vector` of each)."""
+        _write_states_all(self.state, self.params, self._state_out)
+        return self._state_out[:, 0, :]
 
     def snapshot(self, n: int) -> dict:
         """The full raw state of environment ``n`` as JSON-able Python (SPEC section 2)."""

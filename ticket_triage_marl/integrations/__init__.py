@@ -23,12 +23,18 @@ what to install.
                                        per engineer, from ``configs/rllib/*.toml``
 ``register_envs()``                    registers ``"ticket_triage_marl/MultiAgent-v0"``
                                        and ``"ticket_triage_marl/Coordinator-v0"``
+``TicketTriageTorchRLEnv(num_envs)``   native batched TorchRL ``EnvBase`` over the
+                                       engine, ``batch_size=(N,)``, group
+                                       ``"engineer"``, ``"state"`` for critics
 =====================================  ==============================================
 
 Install (torch first, so that pip keeps the CPU build)::
 
     pip install torch==2.13.0
     pip install "ticket_triage_marl[sb3]"      # or [rllib], or [all]
+
+TorchRL / BenchMARL: ``[torchrl]``, installed with a constraints file that keeps torch
+(``echo torch==2.13.0 > c.txt && pip install -c c.txt "ticket_triage_marl[torchrl]"``).
 
 Example::
 
@@ -59,11 +65,13 @@ __all__ = [
     "MULTI_AGENT_ENV_NAME",
     "RLLIB_INSTALL_HINT",
     "SB3_INSTALL_HINT",
+    "TORCHRL_INSTALL_HINT",
     "CoordinatorSB3VecEnv",
     "MaskedActorCriticModule",
     "MissingExtraError",
     "SuperSuitVecEnv",
     "TicketTriageMultiAgentEnv",
+    "TicketTriageTorchRLEnv",
     "build_algorithm",
     "make_parameter_sharing_vec_env",
     "make_sb3_vec_env",
@@ -74,6 +82,9 @@ __all__ = [
 
 SB3_INSTALL_HINT = 'pip install torch==2.13.0 && pip install "ticket_triage_marl[sb3]"'
 RLLIB_INSTALL_HINT = 'pip install torch==2.13.0 && pip install "ticket_triage_marl[rllib]"'
+TORCHRL_INSTALL_HINT = (
+    'pip install torch==2.13.0 && echo torch==2.13.0 > c.txt && pip install -c c.txt "ticket_triage_marl[torchrl]"'
+)
 
 _SB3_NAMES = frozenset(
     {"CoordinatorSB3VecEnv", "SuperSuitVecEnv", "make_parameter_sharing_vec_env", "make_sb3_vec_env"}
@@ -89,6 +100,7 @@ _RLLIB_NAMES = frozenset(
         "register_envs",
     }
 )
+_TORCHRL_NAMES = frozenset({"TicketTriageTorchRLEnv"})
 
 
 class MissingExtraError(ImportError):
@@ -127,8 +139,13 @@ def __getattr__(name: str) -> Any:
         from . import rllib
 
         return getattr(rllib, name)
+    # The TorchRL env imports torch, tensordict and torchrl: only on first use.
+    if name in _TORCHRL_NAMES:
+        from . import torchrl
+
+        return getattr(torchrl, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _SB3_NAMES | _RLLIB_NAMES)
+    return sorted(set(globals()) | _SB3_NAMES | _RLLIB_NAMES | _TORCHRL_NAMES)
