@@ -26,7 +26,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 __all__ = ["ARRIVAL_PROCESSES", "WORK_DISTRIBUTIONS", "EnvConfig", "load_config"]
 
-ARRIVAL_PROCESSES = ("bernoulli", "poisson", "trace")
+ARRIVAL_PROCESSES = ("bernoulli", "poisson", "profile", "trace")
+MAX_PROFILE_RATE = 500.0  # arrivals per step; exp(-rate) of the exact Poisson draw stays far from underflow
 WORK_DISTRIBUTIONS = ("lognormal", "exponential", "deterministic")
 REWARD_MODES = ("team", "individual")
 OBSERVATION_MODES = ("global", "local")
@@ -46,11 +47,17 @@ class EnvConfig:
 
     Episode and arrivals:
         horizon (200, >= 1): steps per episode (PettingZoo's ``max_cycles``).
-        arrival_process ("bernoulli", one of bernoulli/poisson/trace): how new
-            tickets arrive. ``trace`` (replay of a real CSV) is not available yet
-            and is rejected with a clear error.
+        arrival_process ("bernoulli", one of bernoulli/poisson/profile/trace): how
+            new tickets arrive. ``trace`` (replay of a real CSV) is not available
+            yet and is rejected with a clear error.
         p_new_ticket (0.5, [0, 1]): bernoulli arrival probability per step.
         arrival_rate (0.5, [0, 16]): poisson arrivals per step (mean).
+        arrival_profile (None, or a sequence of rates in [0, 500]): with
+            ``arrival_process="profile"``, the Poisson rate of each step of a
+            repeating cycle: step ``k`` (1, 2, ...) of an episode draws with
+            rate ``arrival_profile[(k - 1) % len]``. A week at one hour per step
+            is 168 values, index 0 being Monday 00:00-01:00; episodes start at
+            index 0 (a Monday). Required with ``profile``, refused otherwise.
         initial_backlog (3, [0, max_tickets + max_queue]): tickets open at reset.
 
     Tickets:
@@ -119,6 +126,7 @@ class EnvConfig:
     arrival_process: str = "bernoulli"
     p_new_ticket: float = 0.5
     arrival_rate: float = 0.5
+    arrival_profile: tuple[float, ...] | None = None
     initial_backlog: int = 3
     # tickets
     severity_mix: tuple[float, float, float, float] = (0.3, 0.4, 0.2, 0.1)
@@ -172,6 +180,8 @@ class EnvConfig:
         object.__setattr__(self, "sla_steps", _int_tuple("sla_steps", self.sla_steps, 4))
         if self.skills is not None:
             object.__setattr__(self, "skills", _skill_matrix(self.skills, self.n_engineers, self.n_components))
+        if self.arrival_profile is not None:
+            object.__setattr__(self, "arrival_profile", _rate_profile("arrival_profile", self.arrival_profile))
         for f in fields(self):
             if f.type in ("int", int):
                 _check_int(f.name, getattr(self, f.name))
@@ -194,6 +204,15 @@ class EnvConfig:
             )
         _in_range("p_new_ticket", self.p_new_ticket, 0.0, 1.0)
         _in_range("arrival_rate", self.arrival_rate, 0.0, 16.0)
+        if self.arrival_process == "profile" and self.arrival_profile is None:
+            raise ValueError(
+                "arrival_process='profile' needs arrival_profile: the Poisson rate of each step of the cycle"
+            )
+        if self.arrival_process != "profile" and self.arrival_profile is not None:
+            raise ValueError(
+                f"arrival_profile is only used with arrival_process='profile' (got {self.arrival_process!r}); "
+                "set arrival_process='profile' or drop arrival_profile"
+            )
         _in_range("initial_backlog", self.initial_backlog, 0, self.max_tickets + self.max_queue)
         if any(p < 0 or p > 1 for p in self.severity_mix) or not math.isclose(
             sum(self.severity_mix), 1.0, abs_tol=1e-6
@@ -368,6 +387,16 @@ def _float_tuple(name: str, value: Any, length: int) -> tuple[float, ...]:
         raise TypeError(f"{name} must be a sequence of {length} numbers, got {value!r}")
     for item in value:
         _check_float(name, item)
+    return tuple(float(v) for v in value)
+
+
+def _rate_profile(name: str, value: Any) -> tuple[float, ...]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) == 0:
+        raise TypeError(f"{name} must be a non-empty sequence of rates, got {value!r}")
+    for index, item in enumerate(value):
+        _check_float(f"{name}[{index}]", item)
+        if not 0.0 <= float(item) <= MAX_PROFILE_RATE:
+            raise ValueError(f"{name}[{index}] must be a rate in [0, {MAX_PROFILE_RATE:g}], got {item!r}")
     return tuple(float(v) for v in value)
 
 

@@ -18,7 +18,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .jit import JIT, SEQUENCE_JIT
+from .jit import ENTRY_JIT, JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
     AMBIGUOUS,
@@ -55,7 +55,6 @@ from .layout import (
 )
 from .rng import standard_normal, uniform
 
-MAX_ARRIVALS_PER_STEP = 64  # cap of the poisson draw (rate <= 16 makes it unreachable in practice)
 # Flags passed to write_ticket as int64 values, not literals: numba compiles a
 # function once per literal argument value, once for all int64 values.
 FLAG_OFF = np.int64(0)
@@ -246,15 +245,28 @@ def arrive_new(state, params, n):
 
 @njit(**JIT)
 def arrival_count(state, params, n, step):
-    """Exogenous arrivals at ``step`` (depends only on seed, episode and step)."""
+    """Exogenous arrivals at ``step`` (depends only on seed, episode and step):
+    bernoulli, or Poisson with a constant rate or the rate of the profile at
+    ``step`` (step ``k`` uses ``arrival_profile[(k - 1) % len]``)."""
     u = uniform(state.env_i[n, HASH_PREFIX], step, RNG_ARRIVAL, 0)
     if params.arrival_process == 0:
         return 1 if u < params.p_new_ticket else 0
-    rate = params.arrival_rate  # poisson by inverse transform
+    if params.arrival_process == 1:
+        rate = params.arrival_rate
+    else:
+        rate = params.arrival_profile[(step - 1) % params.arrival_profile.shape[0]]
+    return poisson_count(u, rate)
+
+
+@njit("int64(float64, float64)", **ENTRY_JIT)
+def poisson_count(u, rate):
+    """The Poisson(``rate``) count at quantile ``u``, by inverse transform, uncapped:
+    the sum stops only when it reaches ``u`` or when no probability is left to
+    add (past the mode, once a term underflows), so no rate is biased."""
     probability = math.exp(-rate)
     cumulative = probability
     count = 0
-    while u > cumulative and count < MAX_ARRIVALS_PER_STEP:
+    while u > cumulative and (probability > 0.0 or count < rate):
         count += 1
         probability *= rate / count
         cumulative += probability

@@ -71,7 +71,7 @@ class State(NamedTuple):
 class Params(NamedTuple):
     """The config as typed fields (ints where the kernels count, floats where they measure)."""
 
-    arrival_process: int  # 0 bernoulli, 1 poisson
+    arrival_process: int  # 0 bernoulli, 1 poisson, 2 profile
     p_new_ticket: float
     arrival_rate: float
     work_distribution: int  # 0 lognormal, 1 exponential, 2 deterministic
@@ -118,6 +118,7 @@ class Params(NamedTuple):
     severity_cdf: np.ndarray  # (4,) float64: cumulative severity mix, last entry exactly 1
     sla_steps: np.ndarray  # (4,) int64: SLA per severity 1..4
     base_skills: np.ndarray  # (E, C) float64: skills before the per-episode noise
+    arrival_profile: np.ndarray  # (P,) float64: Poisson rate of each step of the cycle (profile arrivals)
 
 
 def build_params(config) -> Params:
@@ -125,7 +126,7 @@ def build_params(config) -> Params:
     severity_cdf = np.cumsum(np.asarray(config.severity_mix, dtype=np.float64))
     severity_cdf[-1] = 1.0
     return Params(
-        arrival_process={"bernoulli": 0, "poisson": 1}[config.arrival_process],
+        arrival_process={"bernoulli": 0, "poisson": 1, "profile": 2}[config.arrival_process],
         p_new_ticket=float(config.p_new_ticket),
         arrival_rate=float(config.arrival_rate),
         work_distribution={"lognormal": 0, "exponential": 1, "deterministic": 2}[config.work_distribution],
@@ -174,6 +175,7 @@ def build_params(config) -> Params:
         base_skills=np.asarray(config.skill_matrix(), dtype=np.float64).reshape(
             config.n_engineers, config.n_components
         ),
+        arrival_profile=np.asarray(config.arrival_profile or (config.arrival_rate,), dtype=np.float64),
     )
 
 
