@@ -33,7 +33,7 @@ def test_defaults_are_the_seeds():
         ({"severity_mix": (0.5, 0.5, 0.5, 0.5)}, ValueError, "severity_mix"),
         ({"sla_steps": (1, 2, 3)}, TypeError, "sla_steps"),
         ({"work_distribution": "uniform"}, ValueError, "work_distribution must be one of"),
-        ({"arrival_process": "trace"}, ValueError, "not available yet"),
+        ({"arrival_process": "trace"}, ValueError, "needs trace_path"),
         ({"reward_mode": "selfish"}, ValueError, "reward_mode"),
         ({"skills": [[1.0]]}, ValueError, "one row per engineer"),
         ({"max_escalated": 11}, ValueError, "max_escalated"),

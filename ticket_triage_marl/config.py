@@ -48,8 +48,8 @@ class EnvConfig:
     Episode and arrivals:
         horizon (200, >= 1): steps per episode (PettingZoo's ``max_cycles``).
         arrival_process ("bernoulli", one of bernoulli/poisson/profile/trace): how
-            new tickets arrive. ``trace`` (replay of a real CSV) is not available
-            yet and is rejected with a clear error.
+            new tickets arrive. ``trace`` replays a real export (every row one
+            ticket in its step; see :mod:`ticket_triage_marl.data.trace`).
         p_new_ticket (0.5, [0, 1]): bernoulli arrival probability per step.
         arrival_rate (0.5, [0, 16]): poisson arrivals per step (mean).
         arrival_profile (None, or a sequence of rates in [0, 500]): with
@@ -58,6 +58,16 @@ class EnvConfig:
             rate ``arrival_profile[(k - 1) % len]``. A week at one hour per step
             is 168 values, index 0 being Monday 00:00-01:00; episodes start at
             index 0 (a Monday). Required with ``profile``, refused otherwise.
+        trace_path (None, an existing CSV file): with ``arrival_process="trace"``,
+            the export to replay (read by :func:`ticket_triage_marl.read_tickets`
+            when the config is made, so a bad file fails here). A relative path
+            in a TOML file is relative to that file's folder.
+        trace_columns (None, or canonical field -> the file's column): as the
+            ``columns`` of ``read_tickets``.
+        trace_hours_per_step (1.0, (0, 8760]): hours of the trace per step.
+        trace_start (0, an int >= 0 or "random"): the trace step (from the hour
+            of the file's first ticket) that an episode's step 1 replays;
+            "random" draws it per episode from the seed and episode.
         initial_backlog (3, [0, max_tickets + max_queue]): tickets open at reset.
 
     Tickets:
@@ -127,6 +137,10 @@ class EnvConfig:
     p_new_ticket: float = 0.5
     arrival_rate: float = 0.5
     arrival_profile: tuple[float, ...] | None = None
+    trace_path: str | None = None
+    trace_columns: tuple[tuple[str, str], ...] | None = None
+    trace_hours_per_step: float = 1.0
+    trace_start: int | str = 0
     initial_backlog: int = 3
     # tickets
     severity_mix: tuple[float, float, float, float] = (0.3, 0.4, 0.2, 0.1)
@@ -182,6 +196,12 @@ class EnvConfig:
             object.__setattr__(self, "skills", _skill_matrix(self.skills, self.n_engineers, self.n_components))
         if self.arrival_profile is not None:
             object.__setattr__(self, "arrival_profile", _rate_profile("arrival_profile", self.arrival_profile))
+        if self.trace_columns is not None:
+            object.__setattr__(self, "trace_columns", _column_pairs("trace_columns", self.trace_columns))
+        if self.trace_path is not None:
+            if not isinstance(self.trace_path, (str, os.PathLike)):
+                raise TypeError(f"trace_path must be a path, got {self.trace_path!r}")
+            object.__setattr__(self, "trace_path", os.fspath(self.trace_path))
         for f in fields(self):
             if f.type in ("int", int):
                 _check_int(f.name, getattr(self, f.name))
@@ -197,11 +217,7 @@ class EnvConfig:
         _at_least("n_components", self.n_components, 1)
         _at_least("horizon", self.horizon, 1)
         _choice("arrival_process", self.arrival_process, ARRIVAL_PROCESSES)
-        if self.arrival_process == "trace":
-            raise ValueError(
-                "arrival_process='trace' (replay of a real issue CSV, SPEC section 8) is not "
-                "available yet; use 'bernoulli' or 'poisson'"
-            )
+        self._check_trace()
         _in_range("p_new_ticket", self.p_new_ticket, 0.0, 1.0)
         _in_range("arrival_rate", self.arrival_rate, 0.0, 16.0)
         if self.arrival_process == "profile" and self.arrival_profile is None:
@@ -246,6 +262,30 @@ class EnvConfig:
         _choice("reward_mode", self.reward_mode, REWARD_MODES)
         _choice("observation_mode", self.observation_mode, OBSERVATION_MODES)
 
+    def _check_trace(self) -> None:
+        _in_range("trace_hours_per_step", self.trace_hours_per_step, 1e-9, 8760.0)
+        start = self.trace_start
+        if start != "random" and (isinstance(start, bool) or not isinstance(start, int) or start < 0):
+            raise ValueError(f"trace_start must be an int >= 0 or 'random', got {start!r}")
+        if self.arrival_process != "trace":
+            if self.trace_path is not None or self.trace_columns is not None:
+                raise ValueError(
+                    f"trace_path / trace_columns are only used with arrival_process='trace' "
+                    f"(got {self.arrival_process!r})"
+                )
+            return
+        if self.trace_path is None:
+            raise ValueError("arrival_process='trace' needs trace_path: the CSV export to replay")
+        if not os.path.isfile(self.trace_path):
+            raise ValueError(f"trace_path {self.trace_path!r} does not exist (or is not a file)")
+        self.trace()  # read it now: a bad file fails when the config is made, not at the first reset
+
+    def trace(self):
+        """The :class:`~ticket_triage_marl.data.trace.TraceArrays` replayed (read once per process)."""
+        from .data.trace import load_trace
+
+        return load_trace(self.trace_path, self.trace_columns, self.trace_hours_per_step, self.n_components)
+
     # -- derived quantities -------------------------------------------------
     @property
     def n_ticket_actions(self) -> int:
@@ -268,7 +308,9 @@ class EnvConfig:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, tuple):
+            if f.name == "trace_columns" and value is not None:
+                value = dict(value)
+            elif isinstance(value, tuple):
                 value = [list(v) if isinstance(v, tuple) else v for v in value]
             out[f.name] = value
         return out
@@ -324,6 +366,9 @@ def load_config(path: str | os.PathLike[str], **overrides: Any) -> EnvConfig:
             raise ValueError(f"config file {path}: keys {extra} outside the [env] table")
         data = dict(data["env"])
     data.setdefault("name", os.path.splitext(os.path.basename(path))[0])
+    trace_path = data.get("trace_path")
+    if isinstance(trace_path, str) and not os.path.isabs(trace_path):
+        data["trace_path"] = os.path.join(os.path.dirname(os.path.abspath(path)), trace_path)
     data.update(overrides)
     try:
         return EnvConfig.from_dict(data)
@@ -398,6 +443,16 @@ def _rate_profile(name: str, value: Any) -> tuple[float, ...]:
         if not 0.0 <= float(item) <= MAX_PROFILE_RATE:
             raise ValueError(f"{name}[{index}] must be a rate in [0, {MAX_PROFILE_RATE:g}], got {item!r}")
     return tuple(float(v) for v in value)
+
+
+def _column_pairs(name: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """A mapping (or pairs) of canonical field -> file column, as sorted pairs (hashable, comparable)."""
+    pairs = value.items() if isinstance(value, dict) else value
+    try:
+        out = tuple(sorted((str(field), str(column)) for field, column in pairs))
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must map canonical fields to column names, got {value!r}") from None
+    return out
 
 
 def _int_tuple(name: str, value: Any, length: int) -> tuple[int, ...]:

@@ -64,7 +64,8 @@ OVERDUE_OPEN = 14  # open tickets past their deadline (each costs r_overdue per 
 NEXT_DEADLINE = 15  # no open ticket breaches before T > this (a lower bound, refreshed on a scan)
 HASH_PREFIX = 16  # hash of (seed, episode), set at reset: the start of every draw
 WAITING_OPEN = 17  # open tickets waiting on another ticket (dependency scans are skipped at 0)
-N_ENV_INT = 18
+TRACE_OFFSET = 18  # trace replay: the trace step this episode's step 1 replays (set at reset)
+N_ENV_INT = 19
 
 # --- reward components: parts[n, e, component] (float64) ----------------------
 R_RESOLVE = 0
@@ -106,6 +107,7 @@ RNG_REOPEN_DELAY = 11
 RNG_INFO_WAIT = 12
 RNG_SKILL = 13
 RNG_SKILL_2 = 14
+RNG_TRACE_START = 15
 
 # --- agent verbs (per-engineer action encoding) -------------------------------
 VERB_NOOP = 0

@@ -56,10 +56,12 @@ from .layout import (
     RNG_REOPEN_DELAY,
     RNG_SKILL,
     RNG_SKILL_2,
+    RNG_TRACE_START,
     SEED_HI,
     SEED_LO,
     TICKET_ID,
     TIME_ON_TICKET,
+    TRACE_OFFSET,
     WAITING_ON,
     WAITING_OPEN,
     WORK_REMAINING,
@@ -68,7 +70,7 @@ from .layout import (
 )
 from .rng import hash_prefix, standard_normal, uniform
 from .rules import ticket_is_workable
-from .tickets import admit_arrivals, arrive_new, clear_row, live_row, schedule_reopen
+from .tickets import NO_TRACE_ROW, admit_arrivals, arrive_new, clear_row, live_row, schedule_reopen
 
 WORK_EPSILON = 1e-9  # work at or below this is done
 NO_DEADLINE = 2**62  # NEXT_DEADLINE when no open ticket can breach
@@ -354,6 +356,21 @@ def advance(state, params, n):
 
 
 @njit(**JIT)
+def trace_offset(params, prefix):
+    """The trace step an episode's step 1 replays: ``trace_start``, or (``-1``,
+    "random") drawn from the episode's hash, uniform over the offsets whose
+    whole episode lies in the trace (every step, if the trace is shorter)."""
+    if params.arrival_process != 3:
+        return 0
+    if params.trace_start >= 0:
+        return params.trace_start
+    choices = params.trace_steps - params.horizon + 1
+    if choices < 1:
+        choices = params.trace_steps
+    return int(uniform(prefix, 0, RNG_TRACE_START, 0) * choices)
+
+
+@njit(**JIT)
 def clear_outputs(state, n):
     """Zero the last step's outputs of ``n`` (rewards and their breakdowns, actions,
     the coordinator's invalid flag): what a reset returns."""
@@ -402,6 +419,7 @@ def reset_env(state, params, n):
                 z = standard_normal(prefix, engineer, RNG_SKILL, RNG_SKILL_2, component)
                 skill *= math.exp(noise * z - 0.5 * noise * noise)
             skills[n, engineer, component] = skill
+    env_i[n, TRACE_OFFSET] = trace_offset(params, prefix)
     for _ in range(params.initial_backlog):
-        arrive_new(state, params, n)
+        arrive_new(state, params, n, NO_TRACE_ROW)
     update_shifts(state, params, n)

@@ -47,6 +47,7 @@ from .layout import (
     RNG_WORK_2,
     SEVERITY,
     TICKET_ID,
+    TRACE_OFFSET,
     WAITING_ON,
     WAITING_OPEN,
     WORK_REMAINING,
@@ -59,6 +60,7 @@ from .rng import standard_normal, uniform
 # function once per literal argument value, once for all int64 values.
 FLAG_OFF = np.int64(0)
 FLAG_ON = np.int64(1)
+NO_TRACE_ROW = np.int64(-1)  # a simulated ticket: its attributes are drawn
 
 
 # -- places ------------------------------------------------------------------
@@ -160,9 +162,11 @@ def draw_work(state, params, n, ticket_id):
 
 
 @njit(**JIT)
-def write_new_ticket(state, params, n, row, ticket_id, n_rows):
+def write_new_ticket(state, params, n, row, ticket_id, n_rows, trace_row):
     """Draw a new ticket's attributes (keyed by its id) into ``row``; ``n_rows``
-    open-ticket places (slots and queue) exist, among which it may depend on one."""
+    open-ticket places (slots and queue) exist, among which it may depend on one.
+    A replayed ticket (``trace_row >= 0``) takes its severity, and its component
+    where the trace knows it, from that row of the trace."""
     ticket_i, env_i = state.ticket_i, state.env_i
     prefix = env_i[n, HASH_PREFIX]
     u = uniform(prefix, ticket_id, RNG_SEVERITY, 0)
@@ -172,6 +176,10 @@ def write_new_ticket(state, params, n, row, ticket_id, n_rows):
             severity = level + 1
             break
     component = int(uniform(prefix, ticket_id, RNG_COMPONENT, 0) * params.n_components)
+    if trace_row >= 0:
+        severity = params.trace_severity[trace_row]
+        if params.trace_component[trace_row] >= 0:
+            component = params.trace_component[trace_row]
     work = draw_work(state, params, n, ticket_id)
     ambiguous = FLAG_ON if uniform(prefix, ticket_id, RNG_AMBIGUOUS, 0) < params.p_ambiguous else FLAG_OFF
     write_ticket(state, params, n, row, ticket_id, severity, component, work, work, ambiguous, FLAG_OFF)
@@ -229,8 +237,9 @@ def promote_queue(state, params, n):
 
 
 @njit(**JIT)
-def arrive_new(state, params, n):
-    """One new (exogenous) ticket arrives: the next id, a row, its attributes; or a drop."""
+def arrive_new(state, params, n, trace_row):
+    """One new (exogenous) ticket arrives: the next id, a row, its attributes
+    (from row ``trace_row`` of a replayed trace, or drawn if it is -1); or a drop."""
     env_i = state.env_i
     ticket_id = env_i[n, NEXT_ID]
     env_i[n, NEXT_ID] = ticket_id + 1
@@ -239,7 +248,7 @@ def arrive_new(state, params, n):
     if row < 0:
         env_i[n, DROPPED] += 1
         return
-    write_new_ticket(state, params, n, row, ticket_id, params.max_tickets + env_i[n, QUEUE_COUNT])
+    write_new_ticket(state, params, n, row, ticket_id, params.max_tickets + env_i[n, QUEUE_COUNT], trace_row)
     register_open(state, n, row)
 
 
@@ -301,8 +310,14 @@ def admit_arrivals(state, params, n, step):
                 reopen_i[n, k, field] = 0
             for field in range(reopen_f.shape[2]):
                 reopen_f[n, k, field] = 0.0
+    if params.arrival_process == 3:  # trace replay: the rows of the trace step this step replays
+        trace_step = env_i[n, TRACE_OFFSET] + step - 1
+        if trace_step < params.trace_steps:  # after the trace's end, arrivals stop
+            for trace_row in range(params.trace_first_row[trace_step], params.trace_first_row[trace_step + 1]):
+                arrive_new(state, params, n, trace_row)
+        return
     for _ in range(arrival_count(state, params, n, step)):
-        arrive_new(state, params, n)
+        arrive_new(state, params, n, NO_TRACE_ROW)
 
 
 @njit(**JIT)

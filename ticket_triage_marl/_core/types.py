@@ -71,7 +71,7 @@ class State(NamedTuple):
 class Params(NamedTuple):
     """The config as typed fields (ints where the kernels count, floats where they measure)."""
 
-    arrival_process: int  # 0 bernoulli, 1 poisson, 2 profile
+    arrival_process: int  # 0 bernoulli, 1 poisson, 2 profile, 3 trace
     p_new_ticket: float
     arrival_rate: float
     work_distribution: int  # 0 lognormal, 1 exponential, 2 deterministic
@@ -119,14 +119,30 @@ class Params(NamedTuple):
     sla_steps: np.ndarray  # (4,) int64: SLA per severity 1..4
     base_skills: np.ndarray  # (E, C) float64: skills before the per-episode noise
     arrival_profile: np.ndarray  # (P,) float64: Poisson rate of each step of the cycle (profile arrivals)
+    trace_start: int  # trace replay: the offset of every episode, -1 = drawn per episode ("random")
+    trace_steps: int  # trace replay: steps the trace spans (S)
+    trace_first_row: np.ndarray  # (S+1,) int64: rows first_row[k] .. first_row[k+1]-1 arrive at trace step k
+    trace_severity: np.ndarray  # (R,) int64: severity of each trace row
+    trace_component: np.ndarray  # (R,) int64: component of each trace row, -1 = drawn
+
+
+class _NoTrace(NamedTuple):
+    n_steps: int = 0
+    first_row: np.ndarray = np.zeros(1, dtype=np.int64)
+    severity: np.ndarray = np.zeros(1, dtype=np.int64)
+    component: np.ndarray = np.full(1, -1, dtype=np.int64)
+
+
+_NO_TRACE = _NoTrace()
 
 
 def build_params(config) -> Params:
     """:class:`Params` of an :class:`~ticket_triage_marl.EnvConfig` (types fixed, so one compiled kernel serves all)."""
+    trace = config.trace() if config.arrival_process == "trace" else _NO_TRACE
     severity_cdf = np.cumsum(np.asarray(config.severity_mix, dtype=np.float64))
     severity_cdf[-1] = 1.0
     return Params(
-        arrival_process={"bernoulli": 0, "poisson": 1, "profile": 2}[config.arrival_process],
+        arrival_process={"bernoulli": 0, "poisson": 1, "profile": 2, "trace": 3}[config.arrival_process],
         p_new_ticket=float(config.p_new_ticket),
         arrival_rate=float(config.arrival_rate),
         work_distribution={"lognormal": 0, "exponential": 1, "deterministic": 2}[config.work_distribution],
@@ -176,6 +192,11 @@ def build_params(config) -> Params:
             config.n_engineers, config.n_components
         ),
         arrival_profile=np.asarray(config.arrival_profile or (config.arrival_rate,), dtype=np.float64),
+        trace_start=-1 if config.trace_start == "random" else int(config.trace_start),
+        trace_steps=trace.n_steps,
+        trace_first_row=trace.first_row,
+        trace_severity=trace.severity,
+        trace_component=trace.component,
     )
 
 

@@ -1,4 +1,6 @@
-"""Real ticket data: reading tracker exports (and, later, replaying and fitting them)."""
+"""Real ticket data: reading tracker exports, replaying them, and the exports that ship with the package."""
+
+from pathlib import Path
 
 from .exports import (
     CANONICAL_FIELDS,
@@ -9,8 +11,12 @@ from .exports import (
     read_tickets,
 )
 
+SHIPPED_DATA = Path(__file__).resolve().parent / "datasets"
+"""Folder of the real exports that ship with the package (CC BY 4.0; see its README.md for the attribution)."""
+
 __all__ = [
     "CANONICAL_FIELDS",
+    "SHIPPED_DATA",
     "PRIORITY_VOCABULARIES",
     "UNKNOWN_PRIORITY_SEVERITY",
     "TicketFileError",
