@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import ticket_triage_marl as ttm
-from ticket_triage_marl.data import TicketFileError
+from ticket_triage_marl.data import SHIPPED_DATA, TicketFileError
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = SHIPPED_DATA
 SHARED = {
     "tickets_uci_itsm_incidents.csv": (7908, 777),
     "tickets_apache_kafka_fixed_bugs.csv": (1364, 0),
@@ -24,7 +24,6 @@ def write(tmp_path: Path, text: str, name: str = "export.csv") -> Path:
     return path
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason="the shared data folder is not next to this checkout")
 @pytest.mark.parametrize("name", SHARED)
 def test_shared_exports_read_whole_with_their_open_tickets(name: str) -> None:
     log = ttm.read_tickets(DATA / name)
@@ -34,7 +33,6 @@ def test_shared_exports_read_whole_with_their_open_tickets(name: str) -> None:
     assert np.all(np.diff(log.created_at.astype(np.int64)) >= 0), "the shared files are in creation order"
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason="the shared data folder is not next to this checkout")
 def test_uci_desk_matches_its_documented_statistics() -> None:
     log = ttm.read_tickets(DATA / "tickets_uci_itsm_incidents.csv")
     mix = np.bincount(log.severity, minlength=5)[1:] / len(log)
