@@ -21,7 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .actions import AgentVerb, Verb, agent_action, coordinator_action, decode_agent_action, decode_coordinator_action
 from .config import EnvConfig, load_config
 from .coordinator import CoordinatorWrapper, TicketTriageEnv
-from .data import TicketLog, read_tickets
+from .data import TicketLog, fit_config, read_tickets
 from .multiagent import TicketTriageAECEnv, TicketTriageParallelEnv, env, parallel_env, raw_env
 from .vector import TicketTriageVectorEnv, VectorTicketTriage
 
@@ -50,6 +50,7 @@ __all__ = [
     "decode_coordinator_action",
     "env",
     "evaluation",
+    "fit_config",
     "load_config",
     "parallel_env",
     "raw_env",

@@ -297,6 +297,36 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", metavar="FILE", required=True, help="the HTML file to write")
     report.add_argument("--figures", metavar="DIR", help="also write each figure as DIR/<name>.png")
 
+    fit = _add_command(
+        commands,
+        "fit",
+        _cmd_fit,
+        help="fit a scenario (TOML) to a tracker's CSV export",
+        description="Read a CSV export (ttm.read_tickets) and write a scenario whose arrivals follow its "
+        "hour-of-week profile at the same mean rate, with its severity mix, components and reopen rate, and work "
+        "sized for a stated utilisation of the team (ttm.fit_config). Written atomically: nothing on failure.",
+    )
+    fit.add_argument("file", help="the CSV export")
+    fit.add_argument("--out", metavar="FILE", required=True, help="the scenario TOML to write")
+    fit.add_argument(
+        "--columns",
+        metavar="FIELD=COLUMN,...",
+        type=_column_map,
+        help="the file's column of each canonical field, e.g. created_at=Opened,priority=Priority",
+    )
+    fit.add_argument("--hours-per-step", type=_positive_float, default=1.0, help="hours one step stands for (1)")
+    fit.add_argument("--utilisation", type=_positive_float, default=0.85, help="team utilisation to size work for")
+    fit.add_argument("--rate-scale", type=_positive_float, default=1.0, help="multiply every arrival rate (1)")
+    fit.add_argument(
+        "--set",
+        dest="overrides",
+        metavar="KEY=VALUE",
+        type=_override,
+        action="append",
+        default=[],
+        help="set a config field after fitting, e.g. --set n_engineers=16 (repeatable)",
+    )
+
     bench = _add_command(
         commands,
         "bench",
@@ -560,6 +590,47 @@ def _cmd_report(args: argparse.Namespace) -> int:
         f"report written to {args.out}: {series.n_steps} steps of {series.header.api} API, policy "
         f"{series.header.policy}, {len(FIGURE_NAMES)} figures"
         + (f" (also as PNGs in {args.figures})" if args.figures else "")
+    )
+    return 0
+
+
+def _column_map(text: str) -> dict[str, str]:
+    pairs = {}
+    for item in text.split(","):
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise argparse.ArgumentTypeError(f"expected FIELD=COLUMN[,FIELD=COLUMN...], got {text!r}")
+        pairs[field.strip()] = column.strip()
+    return pairs
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from .data import TicketFileError, fit_config, read_tickets
+    from .data.fit import scenario_toml
+
+    _check_output(args.out)
+    try:
+        log = read_tickets(args.file, columns=args.columns)
+        config = fit_config(
+            log,
+            hours_per_step=args.hours_per_step,
+            utilisation=args.utilisation,
+            rate_scale=args.rate_scale,
+            **dict(args.overrides),
+        )
+    except (TicketFileError, ValueError, TypeError) as error:
+        raise UsageError(str(error)) from error
+    mean_rate = sum(config.arrival_profile) / len(config.arrival_profile)
+    comment = (
+        f"Fitted by `ticket-triage fit` to {os.path.basename(args.file)} ({len(log)} tickets): hour-of-week arrival "
+        f"profile\n(mean {mean_rate:.4g} a step at {args.hours_per_step:g} h a step), severity mix, components, reopens;"
+        f" work for utilisation {args.utilisation:g}."
+    )
+    with traces.atomic_writer(args.out) as out:
+        out.write(scenario_toml(config, comment))
+    print(
+        f"scenario written to {args.out}: {len(config.arrival_profile)}-step weekly profile, mean {mean_rate:.4g} "
+        f"arrivals a step, {config.n_engineers} engineers, work_mean {config.work_mean:.3g}"
     )
     return 0
 

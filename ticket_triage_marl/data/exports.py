@@ -129,6 +129,31 @@ class TicketLog:
             return np.ones(len(self), dtype=np.bool_)
         return np.isnat(self.resolved_at)
 
+    def subset(self, mask: np.ndarray) -> TicketLog:
+        """The tickets where ``mask`` (``(n,)`` bool) is True: a slice to fit or replay (one team, one component)."""
+        mask = np.asarray(mask, dtype=np.bool_)
+        if mask.shape != (len(self),) or not mask.any():
+            raise ValueError(f"mask must be a ({len(self)},) bool array selecting at least one ticket")
+
+        def pick(values):
+            if values is None:
+                return None
+            if isinstance(values, tuple):
+                return tuple(value for value, keep in zip(values, mask, strict=True) if keep)
+            return values[mask]
+
+        return TicketLog(
+            path=self.path,
+            ids=pick(self.ids),
+            created_at=self.created_at[mask],
+            severity=self.severity[mask],
+            priority_known=self.priority_known[mask],
+            component=pick(self.component),
+            resolved_at=pick(self.resolved_at),
+            reopened=pick(self.reopened),
+            timezone_aware=self.timezone_aware,
+        )
+
     def __repr__(self) -> str:
         return f"<TicketLog {Path(self.path).name!r}: {len(self)} tickets, {int(self.open.sum())} open>"
 

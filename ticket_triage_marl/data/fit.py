@@ -1,0 +1,149 @@
+"""Fitting a scenario to an export: :func:`fit_config`.
+
+What is fitted, from a :class:`~.exports.TicketLog`:
+
+- **Arrivals**: ``arrival_process="profile"`` with one Poisson rate per step of
+  a week (``168 / hours_per_step`` steps; index 0 is Monday 00:00). The rate of
+  each hour of the week is the tickets created in that hour of the week divided
+  by how many times that hour occurs in the file's window (first to last
+  ticket, whole hours), so the profile has the data's mean rate and its office
+  hours and weekends. ``rate_scale`` multiplies it (an explicit rescaling, e.g.
+  to give a small simulated team a large desk's shape).
+- **Severity mix**: the share of each severity among rows with a known
+  priority (the defaults if none is known).
+- **Components**: ``n_components`` is the number of distinct labels, at most 8
+  (the rest are folded as :mod:`.trace` does); 4 without the column.
+- **Reopens**: ``p_reopen`` is the reopened share among rows whose flag is
+  known; left at the default where the data does not know.
+- **Work**: the data has no work column (resolution times include waiting), so
+  work is set to give the team a stated ``utilisation``: ``work_mean =
+  utilisation * n_engineers / arrivals per step`` (every engineer removes one
+  unit a step), with exponential work. An engineer works one ticket per step,
+  so a ``work_mean`` below 1 cannot be met by a team of that size: that is an
+  error naming a team size or step length that would fit.
+
+Keyword ``overrides`` are applied last (any :class:`~ticket_triage_marl.EnvConfig`
+field). Slicing (one assignment group, one component) is done before fitting,
+with :meth:`TicketLog.subset`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..config import EnvConfig
+from .exports import TicketLog
+
+__all__ = ["fit_config", "hour_of_week_rates"]
+
+HOURS_PER_WEEK = 168
+MAX_COMPONENTS = 8
+EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
+
+
+def hour_of_week_rates(log: TicketLog) -> np.ndarray:
+    """``(168,)`` tickets per hour for each hour of the week (index 0 = Monday 00:00-01:00) over the file's window."""
+    hours = log.created_at.astype("datetime64[h]").astype(np.int64)
+    first, last = int(hours.min()), int(hours.max())
+    week_hour = (hours + 24 * EPOCH_WEEKDAY) % HOURS_PER_WEEK
+    counts = np.bincount(week_hour, minlength=HOURS_PER_WEEK).astype(np.float64)
+    window = np.arange(first, last + 1)
+    occurrences = np.bincount((window + 24 * EPOCH_WEEKDAY) % HOURS_PER_WEEK, minlength=HOURS_PER_WEEK)
+    return np.divide(counts, occurrences, out=np.zeros(HOURS_PER_WEEK), where=occurrences > 0)
+
+
+def fit_config(
+    log: TicketLog,
+    hours_per_step: float = 1.0,
+    utilisation: float = 0.85,
+    rate_scale: float = 1.0,
+    **overrides: Any,
+) -> EnvConfig:
+    """An :class:`~ticket_triage_marl.EnvConfig` whose arrivals, severities, components
+    and reopens follow ``log`` (see the module docstring for each choice).
+
+    Args:
+        log: the tickets (e.g. from :func:`ticket_triage_marl.read_tickets`).
+        hours_per_step: hours one step stands for; ``168 / hours_per_step`` must be whole.
+        utilisation: the share of the team's capacity the fitted arrivals take, in (0, 1.5].
+        rate_scale: multiplies every arrival rate (1: the data's own rate).
+        **overrides: config fields set after fitting (``n_engineers`` sizes the team).
+
+    Raises:
+        ValueError: a bad argument, or a team too small for one ticket per engineer per step.
+    """
+    whole = hours_per_step >= 1 and float(hours_per_step).is_integer() and HOURS_PER_WEEK % int(hours_per_step) == 0
+    fraction = 0 < hours_per_step < 1 and math.isclose(1 / hours_per_step, round(1 / hours_per_step))
+    if not (whole or fraction):
+        raise ValueError(
+            f"hours_per_step must be a whole number of hours dividing a week (1, 2, 3, 4, 6, ...) or 1/k of an "
+            f"hour (0.5, 0.25, ...), got {hours_per_step!r}"
+        )
+    if not 0 < utilisation <= 1.5:
+        raise ValueError(f"utilisation must be in (0, 1.5], got {utilisation!r}")
+    if not rate_scale > 0:
+        raise ValueError(f"rate_scale must be > 0, got {rate_scale!r}")
+    hourly = hour_of_week_rates(log) * rate_scale
+    if fraction:  # every hour split into 1/hours_per_step steps of equal rate
+        profile = np.repeat(hourly, round(1 / hours_per_step)) * hours_per_step
+    else:  # consecutive hours summed into one step
+        profile = hourly.reshape(-1, int(hours_per_step)).sum(axis=1)
+    fields: dict[str, Any] = {
+        "arrival_process": "profile",
+        "arrival_profile": [round(float(rate), 6) for rate in profile],
+        "name": f"fitted {log!r}".replace("<TicketLog ", "").rstrip(">"),
+    }
+    known = log.priority_known
+    if known.any():
+        counts = np.bincount(log.severity[known], minlength=5)[1:].astype(np.float64)
+        mix = counts / counts.sum()
+        fields["severity_mix"] = [round(float(share), 6) for share in mix[:3]] + [0.0]
+        fields["severity_mix"][3] = round(1.0 - sum(fields["severity_mix"][:3]), 6)
+    if log.component is not None:
+        labels = {label for label in log.component if label}
+        fields["n_components"] = max(1, min(len(labels), MAX_COMPONENTS))
+    if log.reopened is not None and (log.reopened >= 0).any():
+        fields["p_reopen"] = round(float((log.reopened == 1).sum() / (log.reopened >= 0).sum()), 6)
+    fields.update(overrides)
+    n_engineers = int(fields.get("n_engineers", EnvConfig().n_engineers))
+    mean_rate = float(np.mean(profile))
+    if "work_mean" not in overrides:
+        work_mean = utilisation * n_engineers / mean_rate if mean_rate > 0 else EnvConfig().work_mean
+        if work_mean < 1.0:
+            needed = math.ceil(mean_rate / utilisation)
+            raise ValueError(
+                f"{mean_rate:.3g} arrivals a step need work_mean {work_mean:.3g} < 1 for {n_engineers} engineers at "
+                f"utilisation {utilisation}, but an engineer works one ticket per step: use n_engineers >= {needed}, "
+                "a shorter hours_per_step, or rate_scale < 1"
+            )
+        fields["work_mean"] = round(work_mean, 6)
+        fields.setdefault("work_distribution", "exponential")
+    return EnvConfig.from_dict(fields)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def scenario_toml(config: EnvConfig, comment: str = "") -> str:
+    """``config`` as a TOML scenario file: the fields that differ from the defaults (``load_config`` reads it back)."""
+    defaults = EnvConfig().to_dict()
+    lines = [f"# {line}".rstrip() for line in comment.splitlines()]
+    for key, value in config.to_dict().items():
+        if key == "name" or value == defaults.get(key):
+            continue
+        lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
