@@ -245,3 +245,110 @@ def test_native_env_rejects_actions_outside_the_space():
     td["engineer", "action"] = torch.full((2, env.config.n_engineers), env.config.n_ticket_actions)
     with pytest.raises(ValueError, match="actions must be in"):
         env.step(td)
+
+
+# -- BenchMARL -------------------------------------------------------------------------------------------------
+
+
+def test_benchmarl_tasks_cover_every_scenario_file():
+    pytest.importorskip("benchmarl")
+    from ticket_triage_marl.integrations.benchmarl import CONFIG_DIR, TicketTriageTask, ticket_triage_task
+
+    files = sorted(path.stem for path in CONFIG_DIR.glob("*.toml"))
+    assert sorted(member.name.lower() for member in TicketTriageTask) == files
+    for name in files:
+        task = ticket_triage_task(name, horizon=HORIZON)
+        env = task.get_env_fun(num_envs=2, continuous_actions=False, seed=0, device="cpu")()
+        assert env.config == ttm.load_config(CONFIG_DIR / f"{name}.toml", horizon=HORIZON)
+        assert env.batch_size == (2,) and task.max_steps(env) == HORIZON
+        assert list(task.observation_spec(env).keys(True, True)) == [("engineer", "observation")]
+        assert list(task.action_mask_spec(env).keys(True, True)) == [("engineer", "action_mask")]
+        assert list(task.state_spec(env).keys(True, True)) == ["state"]
+    with pytest.raises(ValueError, match="unknown scenario"):
+        ticket_triage_task("no_such_scenario")
+
+
+# BenchMARL 1.5 itself: torchrl 0.11's deprecated collector name, torch's old loss arguments, its own notice
+@pytest.mark.filterwarnings("ignore:SyncDataCollector has been deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:size_average and reduce args will be deprecated:UserWarning")
+@pytest.mark.filterwarnings("ignore:No episode terminated this iteration:UserWarning")
+@pytest.mark.parametrize("algorithm", ["mappo", "ippo"])
+def test_tiny_benchmarl_run_with_masks_and_evaluation(tmp_path, algorithm):
+    pytest.importorskip("benchmarl")
+    from benchmarl.algorithms import IppoConfig, MappoConfig
+    from benchmarl.experiment import Experiment, ExperimentConfig
+    from benchmarl.models.mlp import MlpConfig
+
+    from ticket_triage_marl.integrations.benchmarl import ticket_triage_task
+
+    config = ExperimentConfig.get_from_yaml()
+    config.sampling_device = config.train_device = config.buffer_device = "cpu"
+    config.max_n_frames = 2 * 8 * HORIZON
+    config.on_policy_n_envs_per_worker = 8
+    config.on_policy_collected_frames_per_batch = 8 * HORIZON
+    config.on_policy_minibatch_size = 32
+    config.on_policy_n_minibatch_iters = 1
+    config.evaluation = True
+    config.evaluation_interval = 8 * HORIZON
+    config.evaluation_episodes = 3
+    config.render = False
+    config.loggers = ["csv"]
+    config.save_folder = str(tmp_path)
+    config.checkpoint_at_end = False
+    algorithm_config = (MappoConfig if algorithm == "mappo" else IppoConfig).get_from_yaml()
+    model = MlpConfig.get_from_yaml()
+    model.num_cells = [16]
+    experiment = Experiment(
+        task=ticket_triage_task("default", horizon=HORIZON),
+        algorithm_config=algorithm_config,
+        model_config=model,
+        critic_model_config=model,
+        seed=0,
+        config=config,
+    )
+    assert experiment.test_env.batch_size == (3,)  # the native batch, not a SerialEnv of copies
+    experiment.run()
+    assert experiment.total_frames == 2 * 8 * HORIZON
+    # the masked policy never picks a forbidden action
+    env = TicketTriageTorchRLEnv(num_envs=4, seed=3, horizon=HORIZON)
+    rollout = env.rollout(HORIZON, policy=experiment.policy, break_when_any_done=False)
+    chosen = rollout["engineer", "action_mask"].gather(-1, rollout["engineer", "action"].unsqueeze(-1))
+    assert chosen.all()
+    assert any(tmp_path.iterdir())
+
+
+def test_benchmarl_example_trains_evaluates_and_writes_only_into_its_folder(tmp_path):
+    pytest.importorskip("benchmarl")
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "benchmarl_mappo.py"
+    work, out = tmp_path / "cwd", tmp_path / "out"
+    work.mkdir()
+    command = [sys.executable, str(script), "--algorithm", "ippo", "--max-frames", "480", "--num-envs", "4",
+               "--frames-per-batch", "240", "--eval-seeds", "3"]  # fmt: skip
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "TMPDIR": str(tmp_path)}
+    result = subprocess.run(
+        [*command, "--out", str(out)], cwd=work, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("ippo: 480 frames") for line in lines), result.stdout
+    for name in ("learned", "random", "edf", "cost_rate"):
+        assert any(line.split()[:1] == [name] and "±" in line for line in lines), (name, result.stdout)
+    assert not any(work.iterdir()), list(work.iterdir())  # nothing in the working directory
+    assert any(out.iterdir())
+
+
+def test_bench_has_the_torchrl_rows():
+    from ticket_triage_marl.bench import format_table, run_benchmarks
+
+    report = run_benchmarks(seconds=0.05, sizes=(64, 1024), apis=("torchrl",))
+    rows = {row["name"]: row for row in report["results"]}
+    native = rows["TicketTriageTorchRLEnv N=1024"]
+    assert native["steps_per_second"] > 0 and native["extra"]["ratio_to_vector"] > 0
+    assert "TicketTriageTorchRLEnv N=64" not in rows  # only the sizes the issue measures (N >= 1024)
+    assert rows["TorchRL PettingZooWrapper(parallel_env)"]["steps_per_second"] > 0
+    assert "x vector" in format_table(report)

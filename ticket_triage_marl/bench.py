@@ -213,6 +213,73 @@ def bench_batch(num_envs: int, threads: int, seconds: float, config) -> tuple[fl
     return calls * num_envs, nbytes / num_envs
 
 
+def bench_torchrl(num_envs: int, seconds: float, config) -> tuple[float, float] | None:
+    """The native TorchRL env (``TicketTriageTorchRLEnv``) stepped as TorchRL's collectors step it
+    (``step_and_maybe_reset``, random masked actions), and ``VectorTicketTriage`` at the same N in
+    the same call, both on every numba thread: ``(env-steps/s, ratio to the vector env)``, or None
+    without torchrl. torch runs on one thread, as it should next to the engine: torch's and numba's
+    OpenMP pools are separate, and with both spinning on 2 cores the engine ran 10-25x slower
+    (measured; ``OMP_WAIT_POLICY=PASSIVE`` also avoids it)."""
+    try:
+        import torch
+
+        from .integrations.torchrl import TicketTriageTorchRLEnv
+    except ImportError:
+        return None
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    torch_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    env = TicketTriageTorchRLEnv(num_envs=num_envs, config=config, seed=0)
+    rng = np.random.default_rng(0)
+    actions = np.zeros((num_envs, config.n_engineers), dtype=np.int64)
+    uniforms = np.empty((num_envs, config.n_engineers))
+    carrier = {"td": env.reset()}
+
+    def step() -> None:
+        rng.random(out=uniforms)
+        random_masked_actions(env.sim.masks, uniforms, actions)
+        td = carrier["td"]
+        td["engineer", "action"] = torch.from_numpy(actions)
+        _, carrier["td"] = env.step_and_maybe_reset(td)
+
+    rate = _timed(step, seconds, batch=5, warmup=5) * num_envs
+    carrier.clear()  # free this batch before the vector env allocates its own
+    gc_collect()
+    vector_rate, _ = bench_batch(num_envs, numba.config.NUMBA_NUM_THREADS, seconds, config)
+    torch.set_num_threads(torch_threads)
+    return rate, rate / vector_rate
+
+
+def bench_torchrl_stock(seconds: float, config) -> float | None:
+    """TorchRL's own ``PettingZooWrapper`` over ``parallel_env()`` (random masked actions), env-steps/s,
+    or None without torchrl."""
+    try:
+        import warnings
+
+        import torch
+        from torchrl.envs.libs.pettingzoo import PettingZooWrapper
+    except ImportError:
+        return None
+    from .multiagent import parallel_env
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PettingZoo in TorchRL is tested")
+        env = PettingZooWrapper(
+            parallel_env(config=config), use_mask=True, categorical_actions=True, return_state=True, seed=0
+        )
+    (group,) = env.group_map
+    rng = np.random.default_rng(0)
+    carrier = {"td": env.reset()}
+
+    def step() -> None:
+        td = carrier["td"]
+        masks = td[group, "action_mask"].numpy()
+        td[group, "action"] = torch.from_numpy((rng.random(masks.shape) * masks).argmax(-1))
+        _, carrier["td"] = env.step_and_maybe_reset(td)
+
+    return _timed(step, seconds, batch=10, warmup=10)
+
+
 FIRST_USE_SCRIPT = """
 import time
 start = time.perf_counter()
@@ -254,7 +321,7 @@ def run_benchmarks(
     sizes: tuple[int, ...] = (1, 64, 1024, 4096, 16384),
     threads: tuple[int, ...] = (1, 2),
     config=None,
-    apis: tuple[str, ...] = ("coordinator", "parallel", "aec", "mpe", "batch"),
+    apis: tuple[str, ...] = ("coordinator", "parallel", "aec", "mpe", "batch", "torchrl"),
     with_compile_time: bool = False,
 ) -> dict[str, Any]:
     """Run the benchmarks; returns a JSON-able dict with a ``results`` list."""
@@ -291,6 +358,20 @@ def run_benchmarks(
                     extra={"state_bytes_per_env": per_env, "state_mb": per_env * num_envs / 2**20},
                 )
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    if "torchrl" in apis:  # skipped without the torchrl extra
+        threads_used = numba.config.NUMBA_NUM_THREADS
+        for num_envs in (size for size in sizes if size >= 1024):
+            gc_collect()
+            measured = bench_torchrl(num_envs, seconds, config)
+            if measured is not None:
+                add(
+                    f"TicketTriageTorchRLEnv N={num_envs}",
+                    measured[0],
+                    num_envs=num_envs,
+                    threads=threads_used,
+                    extra={"ratio_to_vector": measured[1]},
+                )
+        add("TorchRL PettingZooWrapper(parallel_env)", bench_torchrl_stock(seconds, config))
     cartpole_end = bench_cartpole(seconds)
     cartpole = max(cartpole_start, cartpole_end)
     results.insert(
@@ -326,19 +407,21 @@ def run_benchmarks(
 
 def format_table(report: dict[str, Any]) -> str:
     lines = [
-        f"{'benchmark':<36} {'threads':>7} {'steps/s':>14} {'x CartPole':>10} {'MB state':>9} {'B/env':>7}",
-        "-" * 88,
+        f"{'benchmark':<40} {'threads':>7} {'steps/s':>14} {'x CartPole':>10} {'MB state':>9} {'B/env':>7}"
+        f" {'x vector':>8}",
+        "-" * 101,
     ]
     for result in report["results"]:
         extra = result["extra"]
         mb = f"{extra['state_mb']:.1f}" if "state_mb" in extra else ""
         per_env = f"{extra['state_bytes_per_env']:.0f}" if "state_bytes_per_env" in extra else ""
+        vector = f"{extra['ratio_to_vector']:.2f}" if "ratio_to_vector" in extra else ""
         lines.append(
-            f"{result['name']:<36} {result['threads']:>7} {result['steps_per_second']:>14,.0f} "
-            f"{result['ratio_to_cartpole']:>10.2f} {mb:>9} {per_env:>7}"
+            f"{result['name']:<40} {result['threads']:>7} {result['steps_per_second']:>14,.0f} "
+            f"{result['ratio_to_cartpole']:>10.2f} {mb:>9} {per_env:>7} {vector:>8}"
         )
     machine = report["machine"]
-    lines.append("-" * 88)
+    lines.append("-" * 101)
     cartpole = report["results"][0]["extra"]
     if "at_start" in cartpole:
         lines.append(
