@@ -352,3 +352,18 @@ def test_bench_has_the_torchrl_rows():
     assert "TicketTriageTorchRLEnv N=64" not in rows  # only the sizes the issue measures (N >= 1024)
     assert rows["TorchRL PettingZooWrapper(parallel_env)"]["steps_per_second"] > 0
     assert "x vector" in format_table(report)
+
+
+@pytest.mark.filterwarnings("ignore:PettingZoo in TorchRL is tested using version:UserWarning")
+def test_readme_torchrl_snippets_run():
+    """The README's TorchRL section (``py`` fences: they need the extra, so test_readme skips them)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### TorchRL and BenchMARL") :]
+    section = section[: section.index("\n## ")]
+    snippets = re.findall(r"```py\n(.*?)```", section, flags=re.DOTALL)
+    assert len(snippets) == 2
+    for index, snippet in enumerate(snippets):
+        exec(compile(snippet, f"README.md TorchRL snippet {index}", "exec"), {"__name__": "__readme__"})
