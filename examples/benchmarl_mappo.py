@@ -98,6 +98,10 @@ def learned_returns(experiment, config: ttm.EnvConfig, n_seeds: int, greedy: boo
         rollout = env.rollout(config.horizon, policy=experiment.policy, break_when_any_done=False)
     rewards = rollout["next", "engineer", "reward"][..., 0].numpy().astype(np.float64)  # (N, T, E)
     per_step = rewards[..., 0] if config.reward_mode == "team" else rewards.sum(-1)
+    invalid = rollout["next", "engineer", "info", "invalid_action"].float().mean().item()
+    noop = (rollout["engineer", "action"] == 0).float().mean().item()
+    mode = "greedy" if greedy else "sampled"
+    print(f"learned ({mode}): {invalid:.1%} of actions invalid (applied as NOOP), {noop:.1%} NOOP chosen")
     return per_step.sum(axis=1)
 
 
