@@ -177,17 +177,15 @@ def _add_command(
     return parser
 
 
+def _add_set_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument(
+        "--set", dest="overrides", metavar="KEY=VALUE", type=_override, action="append", default=[], help=help
+    )
+
+
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="TOML scenario file (default: built-in defaults)")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        metavar="KEY=VALUE",
-        type=_override,
-        action="append",
-        default=[],
-        help="override a config field, e.g. --set horizon=300 (repeatable)",
-    )
+    _add_set_argument(parser, "override a config field, e.g. --set horizon=300 (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -317,15 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--hours-per-step", type=_positive_float, default=1.0, help="hours one step stands for (1)")
     fit.add_argument("--utilisation", type=_positive_float, default=0.85, help="team utilisation to size work for")
     fit.add_argument("--rate-scale", type=_positive_float, default=1.0, help="multiply every arrival rate (1)")
-    fit.add_argument(
-        "--set",
-        dest="overrides",
-        metavar="KEY=VALUE",
-        type=_override,
-        action="append",
-        default=[],
-        help="set a config field after fitting, e.g. --set n_engineers=16 (repeatable)",
-    )
+    _add_set_argument(fit, "set a config field after fitting, e.g. --set n_engineers=16 (repeatable)")
 
     bench = _add_command(
         commands,

@@ -127,14 +127,6 @@ class _SimulationView:
             "action_mask": self.sim.masks[0, index].copy(),
         }
 
-    def _agent_info(self, index: int) -> dict[str, Any]:
-        # every value a number or an array: TorchRL's PettingZooWrapper turns each one into a tensor
-        return {
-            "reward_breakdown": self.sim.reward_parts[0, index].astype(np.float32),
-            "invalid_action": self.sim.invalid_action(0, index),
-            "t": self.sim.t(0),
-        }
-
     def _all_observations(self, agents: list[str]) -> dict[str, dict[str, np.ndarray]]:
         """Every agent's observation: rows of one fresh copy (one copy per step, not one per agent)."""
         observations = self.sim.observations[0].copy()
@@ -142,6 +134,7 @@ class _SimulationView:
         return {agent: {"observation": observations[i], "action_mask": masks[i]} for i, agent in enumerate(agents)}
 
     def _all_infos(self, agents: list[str]) -> dict[str, dict[str, Any]]:
+        # every value a number or an array: TorchRL's PettingZooWrapper turns each one into a tensor
         parts = self.sim.reward_parts[0].astype(np.float32)  # one new (E, R) array; each agent gets its row
         invalid = self.sim.invalid_actions[0].tolist()
         t = self.sim.t(0)
@@ -281,7 +274,7 @@ class TicketTriageAECEnv(_SimulationView, AECEnv):
         self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
         self.terminations = dict.fromkeys(self.agents, False)
         self.truncations = dict.fromkeys(self.agents, False)
-        self.infos = {agent: self._agent_info(i) for i, agent in enumerate(self.agents)}
+        self.infos = self._all_infos(self.agents)
         self._agent_selector = AgentSelector(self.agents)
         self.agent_selection = self._agent_selector.reset()
 
@@ -308,7 +301,7 @@ class TicketTriageAECEnv(_SimulationView, AECEnv):
             for i, name in enumerate(self.agents):
                 self.rewards[name] = float(self.sim.rewards[0, i])
                 self.truncations[name] = truncated
-                self.infos[name] = self._agent_info(i)
+            self.infos.update(self._all_infos(self.agents))
             if self.render_mode == "human":
                 self.render()
         else:

@@ -332,17 +332,9 @@ class BatchSim:
         env = self.state.env_i
         return env[:, L.ARRIVED] - env[:, L.RESOLVED] - env[:, L.DROPPED]
 
-    def reward_breakdown(self, n: int, engineer: int) -> dict[str, float]:
-        """Last step's reward components of ``engineer`` in ``n`` (name -> value)."""
-        return dict(zip(L.REWARD_NAMES, self.state.parts[n, engineer].tolist(), strict=True))
-
     def team_reward_breakdown(self, n: int) -> dict[str, float]:
         """Last step's team reward components of ``n`` (name -> value)."""
         return dict(zip(L.REWARD_NAMES, self.state.team_parts[n].tolist(), strict=True))
-
-    def invalid_action(self, n: int, engineer: int) -> int:
-        """1 if ``engineer``'s last action in ``n`` was masked (applied as NOOP), else 0."""
-        return int(self.state.engineer_i[n, engineer, L.INVALID])
 
     def state_vector(self, n: int) -> np.ndarray:
         """The centralized state of ``n`` (float32, a new array)."""
