@@ -252,9 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate",
         _cmd_evaluate,
         help="compare policies over seeds (mean and 95%% CI)",
-        description="Run each policy for one full episode of the coordinator env on seeds 0..N-1. Every policy "
-        "faces the same seeds, so the same tickets (common random numbers); the paired difference to the "
-        "first policy is shown with its own confidence interval.",
+        description="Run each policy for one full episode of the coordinator env (or, with --api parallel, the "
+        "multi-agent env, where every engineer acts each step) on seeds 0..N-1. Every policy faces the same "
+        "seeds, so the same tickets (common random numbers); the paired difference to the first policy is shown "
+        "with its own confidence interval.",
     )
     evaluate.add_argument(
         "--policies",
@@ -263,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"comma-separated policies (default {','.join(DEFAULT_EVALUATE_POLICIES)})",
     )
     evaluate.add_argument("--seeds", type=_positive_int, default=20, help="number of seeds, 0..N-1 (default 20)")
+    evaluate.add_argument(
+        "--api",
+        choices=evaluation.EPISODE_APIS,
+        default="coordinator",
+        help="coordinator: one assignment a step (default); parallel: every engineer acts each step",
+    )
     evaluate.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     evaluate.add_argument(
         "--plot",
@@ -302,7 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit a scenario (TOML) to a tracker's CSV export",
         description="Read a CSV export (ttm.read_tickets) and write a scenario whose arrivals follow its "
         "hour-of-week profile at the same mean rate, with its severity mix, components and reopen rate, and work "
-        "sized for a stated utilisation of the team (ttm.fit_config). Written atomically: nothing on failure.",
+        "sized for a stated utilisation of the team (ttm.fit_config). With --report, also run the scenario under a "
+        "baseline and write an HTML page comparing it with the export (needs the plot extra). Written atomically: "
+        "nothing on failure.",
     )
     fit.add_argument("file", help="the CSV export")
     fit.add_argument("--out", metavar="FILE", required=True, help="the scenario TOML to write")
@@ -312,10 +321,30 @@ def build_parser() -> argparse.ArgumentParser:
         type=_column_map,
         help="the file's column of each canonical field, e.g. created_at=Opened,priority=Priority",
     )
+    fit.add_argument(
+        "--where",
+        metavar="COLUMN=VALUE",
+        type=_where_item,
+        action="append",
+        default=[],
+        help="fit only the rows whose COLUMN is VALUE, e.g. --where 'assignment_group=Group 64' (repeatable; "
+        "repeating a column allows several values)",
+    )
     fit.add_argument("--hours-per-step", type=_positive_float, default=1.0, help="hours one step stands for (1)")
     fit.add_argument("--utilisation", type=_positive_float, default=0.85, help="team utilisation to size work for")
     fit.add_argument("--rate-scale", type=_positive_float, default=1.0, help="multiply every arrival rate (1)")
     _add_set_argument(fit, "set a config field after fitting, e.g. --set n_engineers=16 (repeatable)")
+    fit.add_argument("--report", metavar="FILE", help="also write the fidelity report (HTML) of the scenario")
+    fit.add_argument("--figures", metavar="DIR", help="with --report: also write each figure as DIR/<name>.png")
+    fit.add_argument(
+        "--report-policy",
+        type=_policy_name,
+        default="edf",
+        help="the baseline the report runs the scenario under (default edf)",
+    )
+    fit.add_argument(
+        "--report-episodes", type=_positive_int, default=4, help="simulated episodes in the report (default 4)"
+    )
 
     bench = _add_command(
         commands,
@@ -530,6 +559,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             seeds,
             config,
             on_episode=None if bar is None else lambda policy, seed: bar.update(config.horizon),
+            api=args.api,
         )
     finally:
         if bar is not None:
@@ -547,8 +577,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         rows.append(row)
     headers = ["policy", *evaluation.METRICS.values(), f"return - {reference} (paired)"]
     seed_text = "seed 0" if args.seeds == 1 else f"seeds 0..{args.seeds - 1}"
+    which = "Coordinator env" if args.api == "coordinator" else "Parallel env (every engineer acts each step)"
     print(
-        f"Coordinator env, config {config.name!r} (horizon {config.horizon}, {config.n_engineers} engineers), "
+        f"{which}, config {config.name!r} (horizon {config.horizon}, {config.n_engineers} engineers), "
         f"one episode per seed on {seed_text}."
     )
     print(
@@ -594,13 +625,33 @@ def _column_map(text: str) -> dict[str, str]:
     return pairs
 
 
+def _where_item(text: str) -> tuple[str, str]:
+    column, sep, value = text.partition("=")
+    if not sep or not column.strip():
+        raise argparse.ArgumentTypeError(f"expected COLUMN=VALUE, got {text!r}")
+    return column.strip(), value.strip()
+
+
 def _cmd_fit(args: argparse.Namespace) -> int:
     from .data import TicketFileError, fit_config, read_tickets
     from .data.fit import scenario_toml
 
     _check_output(args.out)
+    _check_output(args.report)
+    if args.figures and not args.report:
+        raise UsageError("--figures needs --report")
+    if args.report:
+        from .plotting import pyplot
+
+        try:
+            pyplot()  # a missing plot extra fails before anything is read or run
+        except MissingExtraError as error:
+            raise UsageError(str(error)) from error
+    where: dict[str, list[str]] = {}
+    for column, value in args.where:
+        where.setdefault(column, []).append(value)
     try:
-        log = read_tickets(args.file, columns=args.columns)
+        log = read_tickets(args.file, columns=args.columns, where=where or None)
         config = fit_config(
             log,
             hours_per_step=args.hours_per_step,
@@ -611,17 +662,34 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     except (TicketFileError, ValueError, TypeError) as error:
         raise UsageError(str(error)) from error
     mean_rate = sum(config.arrival_profile) / len(config.arrival_profile)
+    sliced = f", rows where {log.source.partition(' [')[2].rstrip(']')}" if log.where else ""
     comment = (
-        f"Fitted by `ticket-triage fit` to {os.path.basename(args.file)} ({len(log)} tickets): hour-of-week arrival "
-        f"profile\n(mean {mean_rate:.4g} a step at {args.hours_per_step:g} h a step), severity mix, components, reopens;"
-        f" work for utilisation {args.utilisation:g}."
+        f"Fitted by `ticket-triage fit` to {os.path.basename(args.file)} ({len(log)} tickets{sliced}): hour-of-week "
+        f"arrival profile\n(mean {mean_rate:.4g} a step at {args.hours_per_step:g} h a step), severity mix, "
+        f"components, reopens; work for utilisation {args.utilisation:g}."
     )
+    page = None
+    if args.report:
+        from .data.fidelity import measure_fidelity
+        from .report import fidelity_page
+
+        fidelity = measure_fidelity(log, config, policy=args.report_policy, episodes=args.report_episodes)
+        page = fidelity_page(fidelity)  # drawn before anything is written
     with traces.atomic_writer(args.out) as out:
         out.write(scenario_toml(config, comment))
     print(
         f"scenario written to {args.out}: {len(config.arrival_profile)}-step weekly profile, mean {mean_rate:.4g} "
         f"arrivals a step, {config.n_engineers} engineers, work_mean {config.work_mean:.3g}"
     )
+    if page is not None:
+        page.write(args.report, args.figures)
+        numbers = fidelity.summary()
+        print(
+            f"fidelity report written to {args.report}: rate {numbers['rate_real']:.4g} real / "
+            f"{numbers['rate_sim']:.4g} simulated per hour, week correlation {numbers['week_correlation']:.3f}, "
+            f"severity mix within {numbers['mix_gap_points']:.2f} points, time to resolve KS "
+            f"{numbers['ks']:.2f} under {args.report_policy}"
+        )
     return 0
 
 

@@ -22,7 +22,8 @@ scripts and tests use it directly::
   the SHA-256 per step that the determinism check compares.
 - :func:`team_reward`: the team's reward of one step in any API.
 - :func:`t_quantile_95` (exact, no scipy) and :func:`mean_ci95`.
-- :func:`run_episode` and :func:`compare_policies`: every policy on the same
+- :func:`episode_record` (ticket by ticket: arrivals, severities, resolution
+  times), :func:`run_episode` and :func:`compare_policies`: every policy on the same
   seeds (common random numbers: the same ticket arrivals), per-policy means
   with 95% confidence intervals and paired differences to a reference policy,
   as a :class:`PolicyComparison`.
@@ -51,12 +52,15 @@ from .spaces import check_action
 
 __all__ = [
     "APIS",
+    "EPISODE_APIS",
     "METRICS",
+    "EpisodeRecord",
     "Estimate",
     "PolicyComparison",
     "Session",
     "compare_policies",
     "digests_in_fresh_process",
+    "episode_record",
     "mean_ci95",
     "run_digests",
     "run_episode",
@@ -67,6 +71,8 @@ __all__ = [
 ]
 
 APIS = ("coordinator", "parallel", "aec")
+EPISODE_APIS = ("coordinator", "parallel")
+"""The APIs :func:`run_episode` and :func:`compare_policies` drive."""
 
 
 # -- one env of any API, stepped the same way ----------------------------------------------------------------
@@ -401,11 +407,117 @@ METRICS: dict[str, str] = {
 """The metrics of :func:`run_episode`, key -> label."""
 
 
-def run_episode(env: Any, policy: Policy, seed: int) -> dict[str, float]:
-    """One full coordinator episode from ``env.reset(seed=seed)``.
+@dataclass(frozen=True)
+class EpisodeRecord:
+    """What one episode of :func:`episode_record` did, ticket by ticket.
+
+    Attributes:
+        metrics: ``{"return", "resolved", "breaches", "time_to_resolve"}``
+            (the keys of :data:`METRICS`; see :func:`run_episode`).
+        arrivals: ``(horizon,)`` int64, new tickets that arrived in each step
+            (reopened tickets, which the ``arrived`` counter also counts, left out).
+        first_severity: severity (1..4) of every ticket the episode showed,
+            in order of first sight (the initial backlog included; a reopened
+            ticket is not counted again).
+        resolve_steps: steps from first sight to resolution of each resolved
+            ticket (a reopened ticket starts a new measurement).
+        resolve_severity: the severity of each of those tickets.
+        open_at_end: tickets still open or queued at the horizon (not in
+            ``resolve_steps``: censored).
+    """
+
+    metrics: dict[str, float]
+    arrivals: np.ndarray
+    first_severity: np.ndarray
+    resolve_steps: np.ndarray
+    resolve_severity: np.ndarray
+    open_at_end: int
+
+
+def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
+    """One full episode from ``env.reset(seed=seed)``, driven by ``policy``, ticket by ticket.
 
     Args:
-        env: a :class:`~ticket_triage_marl.TicketTriageEnv` (possibly wrapped).
+        env: the coordinator :class:`~ticket_triage_marl.TicketTriageEnv` or a
+            ``parallel_env`` (possibly wrapped). In the coordinator the policy
+            makes one assignment a step; in the parallel env every idle
+            engineer takes a ticket each step
+            (:func:`~ticket_triage_marl.baselines.agent_actions_from`).
+        policy: a policy of :mod:`ticket_triage_marl.baselines`.
+        seed: the episode's seed.
+    """
+    base = env.unwrapped
+    multi_agent = hasattr(base, "possible_agents")
+    observations, _ = env.reset(seed=seed)
+    config = base.config
+    snapshot = base.snapshot()
+    first_seen: dict[int, tuple[int, int]] = {}
+    seen: set[int] = set()
+    first_severity: list[int] = []
+    times: list[int] = []
+    severities: list[int] = []
+    arrivals: list[int] = []
+
+    def new_tickets(counters: dict) -> int:
+        return int(counters["arrived"]) - int(counters["reopened"])
+
+    arrived = new_tickets(snapshot["counters"])
+
+    def look(snapshot: dict) -> None:
+        now = snapshot["t"]
+        present = {ticket["id"]: ticket for ticket in snapshot["tickets"]}
+        present.update((ticket["id"], ticket) for ticket in snapshot["queue"])
+        for ticket_id in [ticket_id for ticket_id in first_seen if ticket_id not in present]:
+            since, severity = first_seen.pop(ticket_id)
+            times.append(now - since)
+            severities.append(severity)
+        for ticket_id, ticket in present.items():
+            if ticket_id not in first_seen:
+                first_seen[ticket_id] = (now, int(ticket["severity"]))
+                if ticket_id not in seen:
+                    seen.add(ticket_id)
+                    first_severity.append(int(ticket["severity"]))
+
+    look(snapshot)
+    total = 0.0
+    while True:
+        if multi_agent:
+            actions = agent_actions_from(policy, env, observations, snapshot)
+            observations, rewards, _, _, _ = env.step(actions)
+            total += team_reward("parallel", config, rewards)
+            finished = not base.agents
+        else:
+            _, reward, _, finished, _ = env.step(coordinator_action_from(policy, env, snapshot))
+            total += reward
+        snapshot = base.snapshot()
+        look(snapshot)
+        counters = snapshot["counters"]
+        arrivals.append(new_tickets(counters) - arrived)
+        arrived = new_tickets(counters)
+        if finished:
+            break
+    metrics = {
+        "return": total,
+        "resolved": float(counters["resolved"]),
+        "breaches": float(counters["breaches"]),
+        "time_to_resolve": float(np.mean(times)) if times else math.nan,
+    }
+    return EpisodeRecord(
+        metrics,
+        np.asarray(arrivals, dtype=np.int64),
+        np.asarray(first_severity, dtype=np.int64),
+        np.asarray(times, dtype=np.int64),
+        np.asarray(severities, dtype=np.int64),
+        len(first_seen),
+    )
+
+
+def run_episode(env: Any, policy: Policy, seed: int) -> dict[str, float]:
+    """One full episode from ``env.reset(seed=seed)``: its metrics.
+
+    Args:
+        env: the coordinator :class:`~ticket_triage_marl.TicketTriageEnv` or a
+            ``parallel_env`` (possibly wrapped).
         policy: a policy of :mod:`ticket_triage_marl.baselines`.
         seed: the episode's seed.
 
@@ -416,32 +528,12 @@ def run_episode(env: Any, policy: Policy, seed: int) -> dict[str, float]:
         ticket starts a new measurement); tickets still open at the horizon
         are not counted, and it is NaN when nothing was resolved.
     """
-    env.reset(seed=seed)
-    snapshot = env.unwrapped.snapshot()
-    first_seen = {ticket["id"]: snapshot["t"] for ticket in snapshot["tickets"] + snapshot["queue"]}
-    total, times = 0.0, []
-    while True:
-        _, reward, _, truncated, info = env.step(coordinator_action_from(policy, env, snapshot))
-        total += reward
-        snapshot = env.unwrapped.snapshot()
-        now = {ticket["id"] for ticket in snapshot["tickets"]} | {ticket["id"] for ticket in snapshot["queue"]}
-        for ticket_id in [ticket_id for ticket_id in first_seen if ticket_id not in now]:
-            times.append(snapshot["t"] - first_seen.pop(ticket_id))
-        for ticket_id in now:
-            first_seen.setdefault(ticket_id, snapshot["t"])
-        if truncated:
-            break
-    return {
-        "return": total,
-        "resolved": float(info["total_resolved"]),
-        "breaches": float(info["total_breaches"]),
-        "time_to_resolve": float(np.mean(times)) if times else math.nan,
-    }
+    return episode_record(env, policy, seed).metrics
 
 
 @dataclass(frozen=True)
 class PolicyComparison:
-    """Policies evaluated on the same seeds, one coordinator episode per seed.
+    """Policies evaluated on the same seeds, one episode per seed.
 
     Attributes:
         config: the env config.
@@ -460,6 +552,7 @@ class PolicyComparison:
     values: dict[str, dict[str, list[float]]]
     summary: dict[str, dict[str, Estimate]]
     paired: dict[str, dict[str, Estimate]]
+    api: str = "coordinator"
 
     @property
     def policies(self) -> list[str]:
@@ -469,7 +562,7 @@ class PolicyComparison:
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``ticket-triage evaluate --json``.
 
-        ``{"config", "seeds", "common_random_numbers": true, "reference",
+        ``{"config", "api", "seeds", "common_random_numbers": true, "reference",
         "policies": {policy: {metric: {"mean", "ci95"}, "return_minus_<reference>": {...}}},
         "paired": {policy: {metric: {"mean", "ci95"}}}, "values": {policy: {metric: [per seed]}}}``
         """
@@ -479,6 +572,7 @@ class PolicyComparison:
             policies[name][f"return_minus_{self.reference}"] = self.paired[name]["return"].to_dict()
         return {
             "config": self.config.to_dict(),
+            "api": self.api,
             "seeds": list(self.seeds),
             "common_random_numbers": True,
             "reference": self.reference,
@@ -497,8 +591,9 @@ def compare_policies(
     config: EnvConfig | None = None,
     reference: str | None = None,
     on_episode: Callable[[str, int], None] | None = None,
+    api: str = "coordinator",
 ) -> PolicyComparison:
-    """Run every policy for one coordinator episode per seed, on the same seeds.
+    """Run every policy for one episode per seed, on the same seeds.
 
     Args:
         policies: names of :data:`~ticket_triage_marl.baselines.POLICIES`
@@ -508,10 +603,13 @@ def compare_policies(
         reference: the policy of the paired differences (default: the first).
         on_episode: called as ``on_episode(policy, seed)`` after each episode
             (progress bars).
+        api: ``"coordinator"`` (one assignment a step, the seed's env) or
+            ``"parallel"`` (every engineer acts each step; ``"aec"`` would
+            give the same trajectories).
 
     Raises:
         ValueError: no policies or seeds, a policy listed twice, an unknown
-            policy, or a reference that is not among the policies.
+            policy or API, or a reference that is not among the policies.
     """
     policies, seeds = list(policies), tuple(int(seed) for seed in seeds)
     if not policies or not seeds:
@@ -521,11 +619,13 @@ def compare_policies(
     reference = policies[0] if reference is None else reference
     if reference not in policies:
         raise ValueError(f"reference policy {reference!r} is not among {policies}")
+    if api not in EPISODE_APIS:
+        raise ValueError(f"api must be one of {', '.join(EPISODE_APIS)}, got {api!r}")
     config = config or EnvConfig()
     makers = {name: functools.partial(make_policy, name) for name in policies}
     for name in policies:
         makers[name](seed=0)  # an unknown name fails before any episode runs
-    env = TicketTriageEnv(config)
+    env = TicketTriageEnv(config) if api == "coordinator" else parallel_env(config=config)
     values: dict[str, dict[str, list[float]]] = {}
     for name in policies:
         values[name] = {metric: [] for metric in METRICS}
@@ -545,4 +645,4 @@ def compare_policies(
         }
         for name, per_metric in values.items()
     }
-    return PolicyComparison(config, seeds, reference, values, summary, paired)
+    return PolicyComparison(config, seeds, reference, values, summary, paired, api)

@@ -43,11 +43,15 @@ __all__ = [
     "binned",
     "figure_png",
     "plot_backlog",
+    "plot_daily_counts",
     "plot_distributions",
     "plot_engineer_timeline",
     "plot_policy_comparison",
+    "plot_resolve_times",
     "plot_resolved_and_breaches",
     "plot_reward_components",
+    "plot_severity_mix",
+    "plot_week_profile",
     "pyplot",
     "severity_color",
 ]
@@ -660,5 +664,150 @@ def plot_policy_comparison(
         ax.margins(x=0.12)
     if title:
         figure.suptitle(title, x=0.01, ha="left", fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+# -- real against simulated ticket streams (the fidelity report) -----------------------------------------------
+
+REAL_COLOR = "#333333"
+SIM_COLOR = "#4c72b0"
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def plot_week_profile(real: np.ndarray, simulated: np.ndarray, bin_hours: float, title: str = "") -> Any:
+    """Tickets per bin of the week, real against simulated, with the days marked.
+
+    Args:
+        real, simulated: ``(168 / bin_hours,)`` mean tickets per bin, index 0 Monday from 00:00.
+        bin_hours: hours per bin (1: hours of the week; 24: days of the week).
+        title: the figure's title.
+    """
+    real, simulated = np.asarray(real, dtype=np.float64), np.asarray(simulated, dtype=np.float64)
+    figure, ax = _figure(3.4)
+    edges = np.arange(real.size + 1) * bin_hours
+    ax.stairs(real, edges, color=REAL_COLOR, linewidth=1.6, label="real")
+    ax.stairs(simulated, edges, color=SIM_COLOR, linewidth=1.3, linestyle="--", label="simulated")
+    for day in range(1, 7):
+        ax.axvline(24 * day, color="0.8", linewidth=0.8, zorder=0)
+    ax.set_xticks([24 * day + 12 for day in range(7)], WEEKDAYS)
+    ax.tick_params(axis="x", length=0)
+    ax.set_xlim(0, 168)
+    ax.set_ylim(bottom=0)
+    unit = {1: "hour", 24: "day"}.get(bin_hours, f"{bin_hours:g} h")
+    ax.set_ylabel(f"tickets per {unit}")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(axis="y", color="0.9")
+    ax.set_axisbelow(True)
+    figure.tight_layout()
+    return figure
+
+
+def plot_daily_counts(real: np.ndarray, simulated: np.ndarray, title: str = "") -> Any:
+    """The distribution of tickets per day, real against simulated (share of days per count bin)."""
+    real, simulated = np.asarray(real, dtype=np.float64), np.asarray(simulated, dtype=np.float64)
+    figure, ax = _figure(3.2)
+    top = max(real.max(initial=0), simulated.max(initial=0))
+    n_bins = int(min(40, top + 1))
+    edges = np.linspace(-0.5, top + 0.5, n_bins + 1)
+    for values, color, label, style in (
+        (real, REAL_COLOR, "real", "-"),
+        (simulated, SIM_COLOR, "simulated", "--"),
+    ):
+        if values.size:
+            counts, _ = np.histogram(values, bins=edges)
+            ax.stairs(
+                counts / values.size,
+                edges,
+                color=color,
+                linestyle=style,
+                linewidth=1.5,
+                label=f"{label}: {values.size} days, mean {values.mean():.1f}, sd {values.std():.1f}",
+            )
+    ax.set_xlabel("tickets per day")
+    ax.set_ylabel("share of days")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(axis="y", color="0.9")
+    ax.set_axisbelow(True)
+    figure.tight_layout()
+    return figure
+
+
+def plot_severity_mix(real: Sequence[float], simulated: Sequence[float], title: str = "") -> Any:
+    """The share of each severity 1..4, real against simulated, as paired bars."""
+    real, simulated = np.asarray(real, dtype=np.float64), np.asarray(simulated, dtype=np.float64)
+    figure, ax = _figure(3.0)
+    positions = np.arange(1, 5)
+    for offset, values, label, hatch in ((-0.2, real, "real", None), (0.2, simulated, "simulated", "//")):
+        bars = ax.bar(
+            positions + offset,
+            values * 100,
+            width=0.38,
+            color=[severity_color(s) for s in range(1, 5)],
+            edgecolor="black",
+            hatch=hatch,
+            label=label,
+        )
+        for bar, value in zip(bars, values, strict=True):
+            ax.annotate(
+                f"{value * 100:.1f}",
+                (bar.get_x() + bar.get_width() / 2, value * 100),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                fontsize=7,
+            )
+    ax.set_xticks(positions, [f"severity {s}" for s in range(1, 5)])
+    ax.set_ylabel("% of tickets")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.margins(y=0.15)
+    ax.grid(axis="y", color="0.9")
+    ax.set_axisbelow(True)
+    figure.tight_layout()
+    return figure
+
+
+def plot_resolve_times(real_hours: np.ndarray, sim_hours: np.ndarray, ks: float, title: str = "") -> Any:
+    """Empirical CDFs of time to resolve, real against simulated, on a log axis, with the KS gap marked."""
+    figure, ax = _figure(3.4)
+    curves = []
+    for values, color, label, style in (
+        (real_hours, REAL_COLOR, "real", "-"),
+        (sim_hours, SIM_COLOR, "simulated", "--"),
+    ):
+        values = np.sort(np.asarray(values, dtype=np.float64))
+        values = np.maximum(values, 1 / 60)  # zero-minute resolutions drawn at one minute (log axis)
+        curves.append(values)
+        if values.size:
+            cdf = np.arange(1, values.size + 1) / values.size
+            ax.step(
+                values,
+                cdf,
+                where="post",
+                color=color,
+                linestyle=style,
+                linewidth=1.5,
+                label=f"{label}: n={values.size}, median {np.median(values):.1f} h",
+            )
+    if all(curve.size for curve in curves):
+        points = np.concatenate(curves)
+        gap = np.abs(
+            np.searchsorted(curves[0], points, side="right") / curves[0].size
+            - np.searchsorted(curves[1], points, side="right") / curves[1].size
+        )
+        at = points[int(np.argmax(gap))]
+        low, high = sorted(np.searchsorted(curve, at, side="right") / curve.size for curve in curves)
+        ax.vlines(at, low, high, color="#c00000", linewidth=2.0, label=f"KS distance {ks:.2f}")
+        ax.set_xscale("log")
+    ax.set_xlabel("time to resolve (hours, log scale)")
+    ax.set_ylabel("share resolved within")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title, loc="left")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(color="0.9")
+    ax.set_axisbelow(True)
     figure.tight_layout()
     return figure

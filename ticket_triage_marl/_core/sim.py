@@ -306,6 +306,10 @@ class BatchSim:
     def t(self, n: int) -> int:
         return int(self.state.env_i[n, L.T])
 
+    def trace_offset(self, n: int) -> int:
+        """The trace step that step 1 of ``n``'s episode replays (``arrival_process="trace"``)."""
+        return int(self.state.env_i[n, L.TRACE_OFFSET])
+
     def steps(self) -> np.ndarray:
         """(N,) int64: completed steps of every environment."""
         return self.state.env_i[:, L.T].copy()

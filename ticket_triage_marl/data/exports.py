@@ -18,6 +18,12 @@ canonical field    required  meaning
 A field left out of ``columns`` is looked up under its canonical name and is
 simply absent if the file has no such column.
 
+**Slicing**: ``where={"assignment_group": "Group 64"}`` keeps only the rows
+whose column (any column of the file, not only the canonical ones) holds one
+of the given values (a string or a list of strings, compared after stripping
+spaces); several columns must all match. Rows left out are not parsed. A
+column the file lacks, or a slice with no rows, is an error.
+
 **Timestamps** are ISO 8601 with a date and a time: ``T`` or a space between
 them, seconds optional, with or without a zone (``Z`` or ``+HH:MM`` /
 ``+HHMM``). Zone-aware timestamps are converted to UTC; a file that mixes
@@ -46,9 +52,11 @@ column (the message lists the file's columns) and a file without rows.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -98,6 +106,7 @@ class TicketLog:
         resolved_at: ``(n,)`` ``datetime64[s]``, ``NaT`` for open tickets, or ``None``.
         reopened: ``(n,)`` int8, 1 / 0, -1 where unknown, or ``None``.
         timezone_aware: the timestamps carried a zone (and were converted to UTC).
+        where: the slice the rows were read with (``read_tickets(where=...)``), ``{}`` for the whole file.
     """
 
     path: str
@@ -109,6 +118,7 @@ class TicketLog:
     resolved_at: np.ndarray | None
     reopened: np.ndarray | None
     timezone_aware: bool
+    where: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.created_at.shape[0])
@@ -152,10 +162,36 @@ class TicketLog:
             resolved_at=pick(self.resolved_at),
             reopened=pick(self.reopened),
             timezone_aware=self.timezone_aware,
+            where=self.where,
         )
 
     def __repr__(self) -> str:
-        return f"<TicketLog {Path(self.path).name!r}: {len(self)} tickets, {int(self.open.sum())} open>"
+        return f"<TicketLog {self.source!r}: {len(self)} tickets, {int(self.open.sum())} open>"
+
+    @property
+    def source(self) -> str:
+        """The file's name and the slice, e.g. ``"incidents.csv [assignment_group=Group 64]"``."""
+        if not self.where:
+            return Path(self.path).name
+        return f"{Path(self.path).name} [{_where_text(self.where)}]"
+
+
+def _where_text(where: dict[str, tuple[str, ...]]) -> str:
+    return ", ".join(f"{column}={'|'.join(values)}" for column, values in where.items())
+
+
+def _check_where(where: dict[str, str | Sequence[str]] | None) -> dict[str, tuple[str, ...]]:
+    if where is None:
+        return {}
+    if not isinstance(where, dict):
+        raise TypeError(f"where must be a dict of column -> value(s), got {type(where).__name__}")
+    checked = {}
+    for column, values in where.items():
+        values = (values,) if isinstance(values, str) else tuple(values)
+        if not values or not all(isinstance(value, str) for value in values):
+            raise ValueError(f"where[{column!r}] must be a string or a non-empty list of strings, got {values!r}")
+        checked[str(column)] = tuple(value.strip() for value in values)
+    return checked
 
 
 def _decoded(path: str, raw: bytes) -> str:
@@ -230,6 +266,7 @@ def read_tickets(
     path: str | os.PathLike[str],
     columns: dict[str, str] | None = None,
     severity_map: dict[str, int] | None = None,
+    where: dict[str, str | Sequence[str]] | None = None,
 ) -> TicketLog:
     """Read a CSV export of tickets (see the module docstring for fields, formats and errors).
 
@@ -239,9 +276,11 @@ def read_tickets(
             ``{"created_at": "Opened", "priority": "Priority"}``; fields left out
             are looked up under their canonical name. None: the canonical names.
         severity_map: extra or overriding priority labels -> severity 1..4.
+        where: keep only the rows whose column holds one of the values, e.g.
+            ``{"assignment_group": "Group 64"}`` (see the module docstring).
 
     Returns:
-        A :class:`TicketLog` with one entry per data row (open tickets included).
+        A :class:`TicketLog` with one entry per data row kept (open tickets included).
 
     Raises:
         TicketFileError: the file cannot be read as a ticket export (names the
@@ -250,6 +289,7 @@ def read_tickets(
     path = os.fspath(path)
     names = _file_columns(columns)
     severity_map = _check_severity_map(severity_map)
+    slices = _check_where(where)
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
@@ -276,6 +316,12 @@ def read_tickets(
                 f"{path}: line 1: no column {columns[field]!r} (mapped to {field}); the file has the columns {header}"
             )
     present = {field: index[names[field]] for field in CANONICAL_FIELDS if names[field] in index}
+    for column in slices:
+        if column not in index:
+            raise TicketFileError(
+                f"{path}: line 1: no column {column!r} to slice on; the file has the columns {header}"
+            )
+    filters = [(index[column], set(values)) for column, values in slices.items()]
 
     ids: list[str] = []
     seen: dict[str, int] = {}
@@ -317,6 +363,10 @@ def read_tickets(
             line = reader.line_num
             if not row or all(not value.strip() for value in row):
                 continue  # a blank line
+            if filters and not all(
+                position < len(row) and row[position].strip() in values for position, values in filters
+            ):
+                continue  # outside the slice
             if "id" in present:
                 ticket_id = cell(row, line, "id").strip()
                 if ticket_id in seen:
@@ -360,6 +410,8 @@ def read_tickets(
                     )
     except csv.Error as error:
         raise TicketFileError(f"{path}: line {reader.line_num}: malformed CSV ({error})") from None
+    if not created and slices:
+        raise TicketFileError(f"{path}: no row has {_where_text(slices)} (the slice is empty)")
     if not created:
         raise TicketFileError(f"{path}: the file has a header but no ticket rows")
 
@@ -376,4 +428,5 @@ def read_tickets(
         resolved_at=times(resolved) if "resolved_at" in present else None,
         reopened=np.asarray(reopened, dtype=np.int8) if "reopened" in present else None,
         timezone_aware=bool(aware),
+        where=slices,
     )

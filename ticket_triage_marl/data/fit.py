@@ -22,9 +22,16 @@ What is fitted, from a :class:`~.exports.TicketLog`:
   so a ``work_mean`` below 1 cannot be met by a team of that size: that is an
   error naming a team size or step length that would fit.
 
+- **Time**: the SLA deadlines keep the defaults' hours (168 / 72 / 24 / 8 h at
+  one hour a step), converted to steps (at least 1); the horizon is the fewest
+  whole weeks that reach the default 200 steps (336 steps at one hour a step,
+  2016 at five minutes, 203 at a day), so an episode's mean rate is the
+  profile's.
+
 Keyword ``overrides`` are applied last (any :class:`~ticket_triage_marl.EnvConfig`
-field). Slicing (one assignment group, one component) is done before fitting,
-with :meth:`TicketLog.subset`.
+field). By default the whole file's stream is fitted; slicing (one assignment
+group, one component) is explicit and done before fitting, with
+``read_tickets(..., where={column: value})`` or :meth:`TicketLog.subset`.
 """
 
 from __future__ import annotations
@@ -94,8 +101,11 @@ def fit_config(
     fields: dict[str, Any] = {
         "arrival_process": "profile",
         "arrival_profile": [round(float(rate), 6) for rate in profile],
-        "name": f"fitted {log!r}".replace("<TicketLog ", "").rstrip(">"),
+        "name": f"fitted {log.source}",
+        "horizon": math.ceil(EnvConfig().horizon / len(profile)) * len(profile),
     }
+    if hours_per_step != 1:
+        fields["sla_steps"] = [max(1, round(hours / hours_per_step)) for hours in EnvConfig().sla_steps]
     known = log.priority_known
     if known.any():
         counts = np.bincount(log.severity[known], minlength=5)[1:].astype(np.float64)

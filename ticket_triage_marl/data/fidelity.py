@@ -1,0 +1,291 @@
+"""How close a scenario comes to the real export it was fitted to or replays: :func:`measure_fidelity`.
+
+The scenario is run in the parallel env (every engineer acts each step) under
+a named baseline policy, one episode per seed, and its arrivals and resolved
+tickets are set against the export's:
+
+- **arrivals per hour of week**, at the scenario's resolution (bins of
+  ``max(1, hours per step)`` hours; a 24-hour step compares days of the
+  week): tickets per bin, averaged over the bin's occurrences, and their
+  correlation;
+- the **mean rate** per hour; the **inter-arrival CV** (simulated arrivals are
+  spread uniformly within their step, since a step has no finer clock; the
+  real timestamps are to the minute);
+- the **daily-count distribution** (whole calendar days; not defined for
+  steps longer than a day);
+- the **severity mix** (real: rows with a known priority; simulated: every
+  ticket the episodes showed);
+- **time to resolve**: the real ``resolved_at - created_at`` of resolved rows,
+  against the simulated steps from first sight to resolution times the hours
+  per step, under the baseline; the two-sample Kolmogorov-Smirnov distance
+  (the largest gap between the two empirical CDFs). Tickets still open at
+  the end are censored on both sides (left out).
+
+Week alignment: a profile scenario starts every episode on Monday 00:00
+(profile index 0); a trace replay starts where its offset puts it in the
+file's calendar (:meth:`BatchSim.trace_offset`).
+
+What the model is expected to miss, and the report says so: a simulated
+ticket's time is queueing plus work, while a real one also waits on the
+customer, a vendor or a change window, and real resolvers work on several
+queues at once; arrivals within a step are uniform, where real ones bunch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..baselines import make_policy
+from ..config import EnvConfig
+from ..evaluation import episode_record
+from ..multiagent import parallel_env
+from .exports import TicketLog
+from .fit import EPOCH_WEEKDAY, HOURS_PER_WEEK
+
+__all__ = ["Fidelity", "hours_per_step", "ks_distance", "measure_fidelity"]
+
+
+def hours_per_step(config: EnvConfig) -> float:
+    """The hours one step of ``config`` stands for: the trace's, or a week over the profile's length.
+
+    Raises:
+        ValueError: the config has neither a trace nor a weekly profile (no clock to compare with).
+    """
+    if config.arrival_process == "trace":
+        return float(config.trace_hours_per_step)
+    if config.arrival_process == "profile":
+        return HOURS_PER_WEEK / len(config.arrival_profile)
+    raise ValueError(
+        f"a fidelity comparison needs arrival_process 'profile' (a fitted scenario) or 'trace' (a replay), "
+        f"got {config.arrival_process!r}"
+    )
+
+
+def ks_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """The two-sample Kolmogorov-Smirnov statistic: ``max |F_a(x) - F_b(x)|`` over all x (NaN if either is empty)."""
+    a, b = np.sort(np.asarray(a, dtype=np.float64)), np.sort(np.asarray(b, dtype=np.float64))
+    if a.size == 0 or b.size == 0:
+        return math.nan
+    points = np.concatenate([a, b])
+    cdf_a = np.searchsorted(a, points, side="right") / a.size
+    cdf_b = np.searchsorted(b, points, side="right") / b.size
+    return float(np.max(np.abs(cdf_a - cdf_b)))
+
+
+def _inter_arrival_cv(times: np.ndarray) -> float:
+    gaps = np.diff(np.sort(times))
+    return float(gaps.std() / gaps.mean()) if gaps.size > 1 and gaps.mean() > 0 else math.nan
+
+
+def _mix(severities: np.ndarray) -> np.ndarray:
+    counts = np.bincount(severities, minlength=5)[1:5].astype(np.float64)
+    return counts / counts.sum() if counts.sum() else np.full(4, math.nan)
+
+
+def _week_bins(start_hours: np.ndarray, counts: np.ndarray, step_hours: float, bin_hours: float) -> np.ndarray:
+    """Mean tickets per occurrence of each ``bin_hours`` bin of the week.
+
+    ``start_hours``: each step's start in hours since a Monday 00:00; ``counts``: its
+    tickets; steps are ``step_hours`` long, at most a bin (a bin holds
+    ``bin_hours / step_hours`` steps of each of its occurrences).
+    """
+    n_bins = round(HOURS_PER_WEEK / bin_hours)
+    bins = np.floor(np.mod(start_hours, HOURS_PER_WEEK) / bin_hours + 1e-9).astype(np.int64) % n_bins
+    totals = np.bincount(bins, weights=counts, minlength=n_bins)
+    occurrences = np.bincount(bins, minlength=n_bins) * (step_hours / bin_hours)
+    return np.divide(totals, occurrences, out=np.zeros(n_bins), where=occurrences > 0)
+
+
+def _full_day_counts(start_hours: np.ndarray, counts: np.ndarray, step_hours: float) -> np.ndarray:
+    """Tickets per calendar day, over the days the intervals cover completely."""
+    day = np.floor(start_hours / 24.0 + 1e-9).astype(np.int64)
+    first = day.min()
+    totals = np.bincount(day - first, weights=counts)
+    covered = np.bincount(day - first, weights=np.full(day.shape, step_hours))
+    return totals[np.isclose(covered, 24.0)]
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """Real against simulated, for one export and one scenario (see the module docstring).
+
+    Attributes:
+        source: the export (file name and slice).
+        config: the scenario.
+        policy: the baseline the scenario was run under.
+        episodes: simulated episodes (seeds ``seed .. seed + episodes - 1``).
+        step_hours: hours per step of the scenario.
+        bin_hours: width of the week's bins, ``max(1, step_hours)``.
+        real_week, sim_week: ``(168 / bin_hours,)`` mean tickets per bin (index 0: Monday from 00:00).
+        real_rate, sim_rate: tickets per hour.
+        real_cv, sim_cv: coefficient of variation of the gaps between arrivals.
+        real_daily, sim_daily: tickets per whole calendar day (``None`` for steps longer than a day).
+        real_mix, sim_mix: ``(4,)`` share of severity 1..4.
+        real_hours, sim_hours: time to resolve of every resolved ticket, in hours.
+        sim_open_at_end: simulated tickets still open at the end of their episode (censored).
+    """
+
+    source: str
+    config: EnvConfig
+    policy: str
+    episodes: int
+    step_hours: float
+    bin_hours: float
+    real_week: np.ndarray
+    sim_week: np.ndarray
+    real_rate: float
+    sim_rate: float
+    real_cv: float
+    sim_cv: float
+    real_daily: np.ndarray | None
+    sim_daily: np.ndarray | None
+    real_mix: np.ndarray
+    sim_mix: np.ndarray
+    real_hours: np.ndarray
+    sim_hours: np.ndarray
+    sim_open_at_end: int
+
+    @property
+    def rate_error(self) -> float:
+        """``sim_rate / real_rate - 1``."""
+        return self.sim_rate / self.real_rate - 1.0
+
+    @property
+    def week_correlation(self) -> float:
+        """Pearson correlation of :attr:`real_week` and :attr:`sim_week`."""
+        if np.std(self.real_week) == 0 or np.std(self.sim_week) == 0:
+            return math.nan
+        return float(np.corrcoef(self.real_week, self.sim_week)[0, 1])
+
+    @property
+    def mix_gap_points(self) -> float:
+        """The largest gap between the real and simulated share of a severity, in percentage points."""
+        return float(np.max(np.abs(self.real_mix - self.sim_mix)) * 100.0)
+
+    @property
+    def ks(self) -> float:
+        """Kolmogorov-Smirnov distance between the real and simulated times to resolve."""
+        return ks_distance(self.real_hours, self.sim_hours)
+
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers as plain Python (the README's fidelity table, ``--json`` writers)."""
+
+        def median(values: np.ndarray) -> float:
+            return float(np.median(values)) if values.size else math.nan
+
+        return {
+            "source": self.source,
+            "policy": self.policy,
+            "episodes": self.episodes,
+            "hours_per_step": self.step_hours,
+            "rate_real": self.real_rate,
+            "rate_sim": self.sim_rate,
+            "rate_error": self.rate_error,
+            "week_correlation": self.week_correlation,
+            "week_bin_hours": self.bin_hours,
+            "cv_real": self.real_cv,
+            "cv_sim": self.sim_cv,
+            "daily_real": None
+            if self.real_daily is None
+            else [float(self.real_daily.mean()), float(self.real_daily.std())],
+            "daily_sim": None
+            if self.sim_daily is None
+            else [float(self.sim_daily.mean()), float(self.sim_daily.std())],
+            "mix_real": self.real_mix.tolist(),
+            "mix_sim": self.sim_mix.tolist(),
+            "mix_gap_points": self.mix_gap_points,
+            "resolve_median_hours_real": median(self.real_hours),
+            "resolve_median_hours_sim": median(self.sim_hours),
+            "ks": self.ks,
+            "resolved_real": int(self.real_hours.size),
+            "resolved_sim": int(self.sim_hours.size),
+            "sim_open_at_end": self.sim_open_at_end,
+        }
+
+
+def measure_fidelity(
+    log: TicketLog, config: EnvConfig, policy: str = "edf", episodes: int = 4, seed: int = 0
+) -> Fidelity:
+    """Run ``config`` under ``policy`` for ``episodes`` episodes and compare it with ``log``.
+
+    Args:
+        log: the real tickets (for a replay: the file the config replays, read with its columns).
+        config: a fitted (``arrival_process="profile"``) or replayed (``"trace"``) scenario.
+        policy: a baseline of :data:`~ticket_triage_marl.baselines.POLICIES`, run on the parallel env.
+        episodes: how many episodes (seeds ``seed, seed + 1, ...``).
+        seed: the first seed.
+
+    Raises:
+        ValueError: a config without a weekly clock, or ``episodes < 1``.
+    """
+    step_hours = hours_per_step(config)
+    if episodes < 1:
+        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    bin_hours = max(1.0, step_hours)
+    rng = np.random.default_rng(seed)
+
+    # the real side: hours since the Monday 00:00 before the epoch, so that hour % 168 is the hour of the week
+    real_hours_at = log.created_at.astype("datetime64[s]").astype(np.int64) / 3600.0 + 24 * EPOCH_WEEKDAY
+    first_hour, last_hour = np.floor(real_hours_at.min()), np.floor(real_hours_at.max())
+    window = np.arange(first_hour, last_hour + 1)  # every whole hour of the file's window
+    hour_counts = np.bincount((np.floor(real_hours_at) - first_hour).astype(np.int64), minlength=window.size)
+    real_week = _week_bins(window, hour_counts.astype(np.float64), 1.0, 1.0)
+    if bin_hours > 1:  # consecutive hours summed into the scenario's bins
+        real_week = real_week.reshape(-1, int(bin_hours)).sum(axis=1)
+    real_daily = _full_day_counts(window, hour_counts.astype(np.float64), 1.0) if step_hours <= 24 else None
+    known = log.priority_known
+    real_mix = _mix(log.severity[known].astype(np.int64)) if known.any() else _mix(log.severity.astype(np.int64))
+    resolution = log.resolution_hours
+    real_resolve = resolution[~np.isnan(resolution)] if resolution is not None else np.zeros(0)
+
+    # the simulated side
+    env = parallel_env(config=config)
+    starts, counts, severities, times, cvs = [], [], [], [], []
+    open_at_end = 0
+    trace_origin = first_hour  # trace step 0 starts at the hour of the file's first ticket
+    for episode_seed in range(seed, seed + episodes):
+        record = episode_record(env, make_policy(policy, seed=episode_seed), episode_seed)
+        steps = np.arange(record.arrivals.size, dtype=np.float64)
+        if config.arrival_process == "trace":
+            start = trace_origin + (env.unwrapped.sim.trace_offset(0) + steps) * step_hours
+        else:
+            start = steps * step_hours  # profile index 0 is Monday 00:00
+        starts.append(start)
+        counts.append(record.arrivals.astype(np.float64))
+        severities.append(record.first_severity)
+        times.append(record.resolve_steps * step_hours)
+        open_at_end += record.open_at_end
+        arrival_times = np.repeat(start, record.arrivals) + rng.random(int(record.arrivals.sum())) * step_hours
+        cvs.append(_inter_arrival_cv(arrival_times))
+    start_all, count_all = np.concatenate(starts), np.concatenate(counts)
+    sim_week = _week_bins(start_all, count_all, step_hours, bin_hours)
+    sim_daily = (
+        np.concatenate([_full_day_counts(s, c, step_hours) for s, c in zip(starts, counts, strict=True)])
+        if step_hours <= 24
+        else None
+    )
+    return Fidelity(
+        source=log.source,
+        config=config,
+        policy=policy,
+        episodes=episodes,
+        step_hours=step_hours,
+        bin_hours=bin_hours,
+        real_week=real_week,
+        sim_week=sim_week,
+        real_rate=len(log) / window.size,
+        sim_rate=float(count_all.sum() / (count_all.size * step_hours)),
+        real_cv=_inter_arrival_cv(real_hours_at),
+        sim_cv=float(np.nanmean(cvs)),
+        real_daily=real_daily,
+        sim_daily=sim_daily,
+        real_mix=real_mix,
+        sim_mix=_mix(np.concatenate(severities)),
+        real_hours=real_resolve,
+        sim_hours=np.concatenate(times).astype(np.float64),
+        sim_open_at_end=open_at_end,
+    )
