@@ -47,6 +47,7 @@ import argparse
 import json
 import math
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -664,9 +665,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     mean_rate = sum(config.arrival_profile) / len(config.arrival_profile)
     sliced = f", rows where {log.source.partition(' [')[2].rstrip(']')}" if log.where else ""
     comment = (
-        f"Fitted by `ticket-triage fit` to {os.path.basename(args.file)} ({len(log)} tickets{sliced}): hour-of-week "
-        f"arrival profile\n(mean {mean_rate:.4g} a step at {args.hours_per_step:g} h a step), severity mix, "
-        f"components, reopens; work for utilisation {args.utilisation:g}."
+        f"Fitted by `ticket-triage fit` to {os.path.basename(args.file)} ({len(log)} tickets{sliced}): weekly "
+        f"arrival profile\n({len(config.arrival_profile)} steps, mean {mean_rate:.4g} a step at {args.hours_per_step:g} h a step), severity mix, "
+        f"components, reopens; work for utilisation {args.utilisation:g}.\nMade with: {shlex.join([PROG, *args.argv])}"
     )
     page = None
     if args.report:
@@ -728,6 +729,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # --help, --version, or a usage error (already printed)
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
     handler: Callable[[argparse.Namespace], int] = args.handler
+    args.argv = argv  # the command line as given (fit records it in the scenario it writes)
     command = f"{PROG} {args.command}"
     try:
         return handler(args)

@@ -49,6 +49,8 @@ __all__ = ["fit_config", "hour_of_week_rates"]
 HOURS_PER_WEEK = 168
 MAX_COMPONENTS = 8
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
+LINE_LENGTH = 120  # scenario files wrap longer lists
+LIST_ITEMS_PER_LINE = 12  # an hour of five-minute steps, half a day of hours
 
 
 def hour_of_week_rates(log: TicketLog) -> np.ndarray:
@@ -155,5 +157,9 @@ def scenario_toml(config: EnvConfig, comment: str = "") -> str:
     for key, value in config.to_dict().items():
         if key == "name" or value == defaults.get(key):
             continue
-        lines.append(f"{key} = {_toml_value(value)}")
+        line = f"{key} = {_toml_value(value)}"
+        if len(line) > LINE_LENGTH and isinstance(value, (list, tuple)):  # e.g. a 2016-step profile
+            rows = [value[start : start + LIST_ITEMS_PER_LINE] for start in range(0, len(value), LIST_ITEMS_PER_LINE)]
+            line = f"{key} = [\n" + "".join(f"  {_toml_value(list(row))[1:-1]},\n" for row in rows) + "]"
+        lines.append(line)
     return "\n".join(lines) + "\n"
