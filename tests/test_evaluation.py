@@ -11,6 +11,7 @@ import pytest
 import ticket_triage_marl as ttm
 from ticket_triage_marl import evaluation
 from ticket_triage_marl.baselines import make_policy
+from ticket_triage_marl.cli import main
 from ticket_triage_marl.evaluation import Estimate, Session, mean_ci95, run_steps, t_quantile_95
 
 # scipy.stats.t.ppf(0.975, df), 16 significant digits (scipy 1.17); the library itself uses no scipy.
@@ -192,3 +193,35 @@ def test_compare_policies_refuses_bad_requests():
         evaluation.compare_policies(["edf"], range(2), reference="fifo")
     with pytest.raises(ValueError, match="at least one"):
         evaluation.compare_policies(["edf"], [])
+
+
+def test_episode_record_of_the_parallel_env_accounts_for_every_ticket():
+    config = ttm.EnvConfig(horizon=120, max_queue=1000, p_reopen=0.2)
+    env = ttm.parallel_env(config=config)
+    record = evaluation.episode_record(env, make_policy("edf"), seed=5)
+    counters = env.unwrapped.snapshot()["counters"]
+    assert record.arrivals.shape == (120,)
+    # new tickets only: the arrived counter also counts reopened tickets
+    assert record.arrivals.sum() == counters["arrived"] - counters["reopened"] - config.initial_backlog
+    assert counters["reopened"] > 0
+    assert record.first_severity.size == record.arrivals.sum() + config.initial_backlog  # each ticket once
+    assert record.resolve_steps.size == counters["resolved"] and record.resolve_severity.size == counters["resolved"]
+    assert record.open_at_end == counters["arrived"] - counters["resolved"] - counters["dropped"]
+    assert record.metrics["resolved"] == counters["resolved"] and record.metrics["return"] > 0
+
+
+def test_compare_policies_drives_the_parallel_env_when_asked(capsys):
+    config = ttm.EnvConfig(horizon=60)
+    result = evaluation.compare_policies(["random", "edf"], range(3), config, api="parallel")
+    env = ttm.parallel_env(config=config)
+    for seed in range(3):
+        assert result.values["edf"]["return"][seed] == evaluation.run_episode(env, make_policy("edf"), seed)["return"]
+    assert result.api == "parallel" and result.to_dict()["api"] == "parallel"
+    coordinator = evaluation.compare_policies(["edf"], range(3), config)
+    assert coordinator.values["edf"]["return"] != result.values["edf"]["return"]  # a different API, other returns
+    with pytest.raises(ValueError, match="api must be one of"):
+        evaluation.compare_policies(["edf"], range(2), api="aec")
+    assert (
+        main(["evaluate", "--api", "parallel", "--policies", "random,edf", "--seeds", "2", "--set", "horizon=30"]) == 0
+    )
+    assert capsys.readouterr().out.startswith("Parallel env (every engineer acts each step)")

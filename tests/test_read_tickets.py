@@ -177,3 +177,29 @@ def test_a_short_row_and_a_missing_file_are_clear_errors(tmp_path: Path) -> None
         ttm.read_tickets(write(tmp_path, "created_at,priority\n2024-01-02T09:00,P1\n2024-01-02T10:00\n"))
     with pytest.raises(TicketFileError, match="no such file"):
         ttm.read_tickets(tmp_path / "missing.csv")
+
+
+def test_where_keeps_only_the_rows_of_the_slice_and_names_it(tmp_path: Path) -> None:
+    export = write(
+        tmp_path,
+        "id,created_at,team,priority\nA,2024-01-01T09:00,ops,P1\nB,2024-01-01T10:00,dev,not-a-label\n"
+        "C,2024-01-02T09:00, ops ,P3\nD,2024-01-03T09:00,web,P2\n",
+    )
+    log = ttm.read_tickets(export, where={"team": "ops"})
+    assert log.ids == ("A", "C") and log.where == {"team": ("ops",)}  # row B's bad label is outside the slice
+    assert log.source == "export.csv [team=ops]" and "export.csv [team=ops]" in repr(log)
+    assert ttm.read_tickets(export, where={"team": ["ops", "web"]}).ids == ("A", "C", "D")
+    assert ttm.read_tickets(export, where={"team": "ops", "priority": "P3"}).ids == ("C",)  # every column must match
+    assert log.subset(np.array([True, False])).where == log.where
+
+
+def test_where_errors_name_the_missing_column_or_the_empty_slice(tmp_path: Path) -> None:
+    export = write(tmp_path, "id,created_at,team\nA,2024-01-01T09:00,ops\n")
+    with pytest.raises(TicketFileError, match=r"line 1: no column 'group' to slice on; the file has the columns \["):
+        ttm.read_tickets(export, where={"group": "ops"})
+    with pytest.raises(TicketFileError, match="no row has team=dev"):
+        ttm.read_tickets(export, where={"team": "dev"})
+    with pytest.raises(ValueError, match="non-empty list of strings"):
+        ttm.read_tickets(export, where={"team": []})
+    with pytest.raises(TypeError, match="where must be a dict"):
+        ttm.read_tickets(export, where=[("team", "ops")])
