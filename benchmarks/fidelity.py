@@ -1,68 +1,82 @@
-"""Arrivals of fitted scenarios against the real exports they were fitted to.
+"""The shipped real-data scenarios against the exports they were fitted to or replay.
 
-    python benchmarks/fidelity.py
+    python benchmarks/fidelity.py [--json benchmarks/fidelity.json] [--figure docs/fidelity_uci_week.png]
 
-For each shipped export: ``ttm.fit_config`` at one hour a step (the UCI desk with 16 engineers,
-which its volume needs), then 8 environments x 4 weeks of the fitted scenario with nobody
-working (arrivals do not depend on actions). Printed: the mean rate per hour (real, simulated),
-the correlation of the hour-of-week arrival rates, the inter-arrival CV (simulated arrivals are
-spread uniformly within their hour), and the mean and standard deviation of daily counts.
+For each scenario of ``configs/`` made from a shipped export (the three fitted ones and the UCI
+replay), ``measure_fidelity`` runs it in the parallel env under the EDF baseline (UCI: 4 episodes,
+a week each, as many weeks as the file has; Apache: 40 episodes of 29 weeks, so that the simulated
+side's sampling noise is small next to the real file's) and prints one row of the README's fidelity
+table: the mean rate, the week-profile correlation (hours of the week for the desk, days of the week
+for the Apache projects, whose steps are a day), the inter-arrival CV, tickets per day, the largest
+severity-mix gap, and time to resolve (median, KS distance). ``--figure`` draws the UCI desk's
+hour-of-week arrivals, real against fitted.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import argparse
+import json
+import time
+from pathlib import Path
 
 import ticket_triage_marl as ttm
-from ticket_triage_marl.data import SHIPPED_DATA, hour_of_week_rates
+from ticket_triage_marl.data import SHIPPED_DATA
+from ticket_triage_marl.data.fidelity import measure_fidelity
 
-FILES = {
-    "tickets_uci_itsm_incidents.csv": {"n_engineers": 16},
-    "tickets_apache_kafka_fixed_bugs.csv": {},
-    "tickets_apache_hadoop_bugs.csv": {},
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = {  # config file -> (export, episodes)
+    "uci_desk_fitted": ("tickets_uci_itsm_incidents.csv", 4),
+    "uci_desk_replay": ("tickets_uci_itsm_incidents.csv", 4),
+    "apache_kafka_fitted": ("tickets_apache_kafka_fixed_bugs.csv", 40),
+    "apache_hadoop_fitted": ("tickets_apache_hadoop_bugs.csv", 40),
 }
-ENVS, WEEKS = 8, 4
+POLICY = "edf"
 
 
-def inter_arrival_cv(times: np.ndarray) -> float:
-    gaps = np.diff(np.sort(times))
-    return float(gaps.std() / gaps.mean())
+def _row(name: str, numbers: dict) -> str:
+    bins = "hour" if numbers["week_bin_hours"] == 1 else "day"
+    daily = "-"
+    if numbers["daily_real"] is not None:
+        (real_mean, real_sd), (sim_mean, sim_sd) = numbers["daily_real"], numbers["daily_sim"]
+        daily = f"{real_mean:.1f} ± {real_sd:.1f} / {sim_mean:.1f} ± {sim_sd:.1f}"
+    return (
+        f"| `{name}` | {numbers['rate_real']:.4g} / {numbers['rate_sim']:.4g} ({100 * numbers['rate_error']:+.1f}%) | "
+        f"{numbers['week_correlation']:.3f} ({bins}s) | {numbers['cv_real']:.2f} / {numbers['cv_sim']:.2f} | {daily} | "
+        f"{numbers['mix_gap_points']:.2f} | {numbers['resolve_median_hours_real']:.0f} / "
+        f"{numbers['resolve_median_hours_sim']:.0f} | {numbers['ks']:.2f} |"
+    )
 
 
 def main() -> None:
-    rng = np.random.default_rng(0)
-    print("| file | rate/h real | rate/h sim | hour-of-week corr | CV real | CV sim | daily real | daily sim |")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", metavar="FILE", help="also write every scenario's numbers as JSON")
+    parser.add_argument("--figure", metavar="PNG", help="also draw the UCI desk's hour-of-week arrivals")
+    args = parser.parse_args()
+    print(
+        "| scenario | tickets/h real / sim | week correlation | inter-arrival CV real / sim | tickets/day real / sim "
+        "| severity gap (points) | median hours to resolve real / sim | KS |"
+    )
     print("|---|---|---|---|---|---|---|---|")
-    for name, overrides in FILES.items():
-        log = ttm.read_tickets(SHIPPED_DATA / name)
-        config = ttm.fit_config(log, horizon=168 * WEEKS, initial_backlog=0, max_queue=20000, p_reopen=0.0, **overrides)
-        vec = ttm.VectorTicketTriage(num_envs=ENVS, config=config)
-        vec.reset(seed=0)
-        arrivals = np.zeros((config.horizon, ENVS))
-        previous = vec.counters()["arrived"]
-        for hour in range(config.horizon):
-            vec.step(np.zeros((ENVS, config.n_engineers), dtype=np.int64))
-            arrived = vec.counters()["arrived"]
-            arrivals[hour] = arrived - previous
-            previous = arrived
-        hours = log.created_at.astype("datetime64[s]").astype(np.int64) / 3600.0
-        real_rate = len(log) / (np.floor(hours.max()) - np.floor(hours.min()) + 1)
-        simulated_week = arrivals.reshape(WEEKS, 168, ENVS).mean(axis=(0, 2))
-        correlation = np.corrcoef(simulated_week, hour_of_week_rates(log))[0, 1]
-        cv_sim = np.mean(
-            [
-                inter_arrival_cv(
-                    np.concatenate([hour + rng.random(int(arrivals[hour, env])) for hour in range(config.horizon)])
-                )
-                for env in range(ENVS)
-            ]
-        )
-        daily_real = np.bincount(((hours - np.floor(hours.min())) // 24).astype(np.int64))
-        daily_sim = arrivals.reshape(-1, 24, ENVS).sum(axis=1).ravel()
-        print(
-            f"| {name} | {real_rate:.4g} | {arrivals.mean():.4g} | {correlation:.3f} | {inter_arrival_cv(hours):.2f} | "
-            f"{cv_sim:.2f} | {daily_real.mean():.1f} ± {daily_real.std():.1f} | {daily_sim.mean():.1f} ± {daily_sim.std():.1f} |"
-        )
+    results = {}
+    for name, (export, episodes) in SCENARIOS.items():
+        started = time.perf_counter()
+        log = ttm.read_tickets(SHIPPED_DATA / export)
+        fidelity = measure_fidelity(log, ttm.load_config(ROOT / "configs" / f"{name}.toml"), POLICY, episodes)
+        results[name] = {**fidelity.summary(), "seconds": time.perf_counter() - started}
+        print(_row(name, results[name]), flush=True)
+        if args.figure and name == "uci_desk_fitted":
+            from ticket_triage_marl.plotting import figure_png, plot_week_profile
+
+            figure = plot_week_profile(
+                fidelity.real_week,
+                fidelity.sim_week,
+                1.0,
+                title=f"UCI ServiceNow desk: tickets per hour of the week, real (4 weeks) and fitted "
+                f"({episodes} simulated weeks); correlation {fidelity.week_correlation:.3f}",
+            )
+            Path(args.figure).write_bytes(figure_png(figure))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
