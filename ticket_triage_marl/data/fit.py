@@ -5,9 +5,11 @@ What is fitted, from a :class:`~.exports.TicketLog`:
 - **Arrivals**: ``arrival_process="profile"`` with one Poisson rate per step of
   a week (``168 / hours_per_step`` steps; index 0 is Monday 00:00). The rate of
   each hour of the week is the tickets created in that hour of the week divided
-  by how many times that hour occurs in the file's window (first to last
-  ticket, whole hours), so the profile has the data's mean rate and its office
-  hours and weekends. ``rate_scale`` multiplies it (an explicit rescaling, e.g.
+  by how many times that hour occurs in the log's window (first to last
+  ticket, whole hours; for a slice, the slice's own first and last ticket, so
+  a team that only starts getting tickets on day 4 is not diluted by the days
+  before), so the profile has the data's mean rate and its office hours and
+  weekends. ``rate_scale`` multiplies it (an explicit rescaling, e.g.
   to give a small simulated team a large desk's shape).
 - **Severity mix**: the share of each severity among rows with a known
   priority (the defaults if none is known).
