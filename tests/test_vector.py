@@ -179,3 +179,26 @@ def test_bench_reports_a_row_per_requested_api_and_writes_the_table_as_json(tmp_
     assert [row["name"] for row in written["results"]] == ["CartPole-v1 (gymnasium)", "parallel_env (3 engineers)"]
     assert format_table(written).splitlines() == printed[:-1]  # the file holds exactly what the table shows
     assert "x CartPole" in printed[0]
+
+
+def test_bench_arrivals_rows_compare_profile_and_trace_with_the_configs_own_arrivals_at_its_rate():
+    from ticket_triage_marl.bench import arrival_configs
+
+    config = ttm.EnvConfig(p_new_ticket=0.4)
+    variants = arrival_configs(config)
+    assert list(variants) == ["bernoulli", "profile", "trace"]
+    assert np.mean(variants["profile"].arrival_profile) == pytest.approx(0.4)
+    vec = ttm.VectorTicketTriage(num_envs=4, config=variants["trace"].replace(horizon=2000, initial_backlog=0))
+    vec.reset(seed=0)
+    for _ in range(2000):
+        vec.step(np.zeros((4, config.n_engineers), dtype=np.int64))
+    new = vec.counters()["arrived"] - vec.counters()["reopened"]
+    assert new.mean() / 2000 == pytest.approx(0.4, rel=0.1)  # the replayed desk at the same mean rate
+    assert list(arrival_configs(variants["trace"])) == ["trace"]
+    report = run_benchmarks(seconds=0.05, sizes=(8,), apis=("arrivals",), config=config)
+    rows = report["results"][1:]
+    assert [row["name"] for row in rows] == [
+        f"VectorTicketTriage N=8 {name}" for name in ("bernoulli", "profile", "trace")
+    ]
+    assert rows[0]["extra"]["ratio_to_vector"] == 1.0
+    assert all(row["extra"]["ratio_to"] == "bernoulli arrivals" and row["extra"]["ratio_to_vector"] > 0 for row in rows)

@@ -15,6 +15,10 @@ and the faster of the two is the reference of every ratio.
   and thread counts, random masked actions drawn by a compiled sampler,
   observations and masks built every step.
 - mpe: PettingZoo MPE ``simple_spread_v3`` parallel env, if ``mpe2`` is installed.
+- arrivals: the batched engine at N=4096 (or the largest size asked for) on
+  every thread with time-varying arrivals (:func:`arrival_configs`: a daily
+  profile and the UCI desk's trace replay at the config's mean rate), each
+  as a ratio to the config's own arrivals at the same N in the same call.
 """
 
 from __future__ import annotations
@@ -36,7 +40,11 @@ from numba import njit, prange
 
 from .baselines import random_masked_action
 
-__all__ = ["BenchResult", "format_table", "random_masked_actions", "run_benchmarks"]
+__all__ = ["BenchResult", "arrival_configs", "format_table", "random_masked_actions", "run_benchmarks"]
+
+DAY_SHAPE = (0.2,) * 8 + (2.2,) * 10 + (0.6,) * 6
+"""A 24-step day (night, office hours, evening), scaled to the config's mean rate by :func:`arrival_configs`."""
+UCI_RATE_PER_HOUR = 7908 / (28 * 24)  # the shipped UCI desk: 7,908 tickets in 4 weeks
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -213,6 +221,35 @@ def bench_batch(num_envs: int, threads: int, seconds: float, config) -> tuple[fl
     return calls * num_envs, nbytes / num_envs
 
 
+def arrival_configs(config) -> dict[str, Any]:
+    """``config`` with its own arrivals, then a daily ``profile`` and the UCI desk's ``trace`` replay, both at
+    ``config``'s mean arrivals a step (the trace's step is the length that gives that rate: 2.55 minutes at
+    0.5). A trace config is returned alone (it has no rate of its own to match)."""
+    from .data import SHIPPED_DATA
+
+    means = {
+        "bernoulli": config.p_new_ticket,
+        "poisson": config.arrival_rate,
+        "profile": float(np.mean(config.arrival_profile or [0.0])),
+    }
+    if config.arrival_process not in means:
+        return {config.arrival_process: config}
+    mean = means[config.arrival_process]
+    variants = {config.arrival_process: config}
+    if config.arrival_process != "profile":
+        variants["profile"] = config.replace(
+            arrival_process="profile", arrival_profile=[mean * x / np.mean(DAY_SHAPE) for x in DAY_SHAPE]
+        )
+    variants["trace"] = config.replace(
+        arrival_process="trace",
+        arrival_profile=None,
+        trace_path=str(SHIPPED_DATA / "tickets_uci_itsm_incidents.csv"),
+        trace_hours_per_step=mean / UCI_RATE_PER_HOUR,
+        trace_start="random",
+    )
+    return variants
+
+
 def bench_torchrl(num_envs: int, seconds: float, config) -> tuple[float, float] | None:
     """The native TorchRL env (``TicketTriageTorchRLEnv``) stepped as TorchRL's collectors step it
     (``step_and_maybe_reset``, random masked actions), and ``VectorTicketTriage`` at the same N in
@@ -321,7 +358,7 @@ def run_benchmarks(
     sizes: tuple[int, ...] = (1, 64, 1024, 4096, 16384),
     threads: tuple[int, ...] = (1, 2),
     config=None,
-    apis: tuple[str, ...] = ("coordinator", "parallel", "aec", "mpe", "batch", "torchrl"),
+    apis: tuple[str, ...] = ("coordinator", "parallel", "aec", "mpe", "batch", "arrivals", "torchrl"),
     with_compile_time: bool = False,
 ) -> dict[str, Any]:
     """Run the benchmarks; returns a JSON-able dict with a ``results`` list."""
@@ -358,6 +395,23 @@ def run_benchmarks(
                     extra={"state_bytes_per_env": per_env, "state_mb": per_env * num_envs / 2**20},
                 )
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    if "arrivals" in apis:
+        num_envs = 4096 if 4096 in sizes else max(sizes)
+        threads_used = numba.config.NUMBA_NUM_THREADS
+        rates = {}
+        for name, variant in arrival_configs(config).items():
+            gc_collect()
+            rates[name] = bench_batch(num_envs, threads_used, seconds, variant)[0]
+        reference = next(iter(rates))
+        for name, rate in rates.items():
+            add(
+                f"VectorTicketTriage N={num_envs} {name}",
+                rate,
+                num_envs=num_envs,
+                threads=threads_used,
+                extra={"ratio_to_vector": rate / rates[reference], "ratio_to": f"{reference} arrivals"},
+            )
+        numba.set_num_threads(threads_used)
     if "torchrl" in apis:  # skipped without the torchrl extra
         threads_used = numba.config.NUMBA_NUM_THREADS
         for num_envs in (size for size in sizes if size >= 1024):

@@ -69,7 +69,7 @@ __all__ = ["CheckFailed", "UsageError", "build_parser", "main"]
 PROG = "ticket-triage"
 PROGRESS_BAR_MIN_STEPS = 1000  # shorter runs finish before a bar is worth drawing
 DEFAULT_EVALUATE_POLICIES = ("random", "noop", "fifo", "edf", "severity", "cost_rate")
-BENCH_APIS = ("coordinator", "parallel", "aec", "mpe", "batch", "torchrl")
+BENCH_APIS = ("coordinator", "parallel", "aec", "mpe", "batch", "arrivals", "torchrl")
 
 
 class UsageError(Exception):
