@@ -7,7 +7,7 @@ import dataclasses
 import gymnasium as gym
 import numpy as np
 import pytest
-from conftest import CONFIG_FILES
+from conftest import CONFIG_FILES, ROOT
 
 import ticket_triage_marl as ttm
 
@@ -189,3 +189,31 @@ def test_errors_before_reset_after_end_and_bad_actions():
         aec.step(0)
     with pytest.raises(ValueError, match="seed"):
         env.reset(seed=-1)
+
+
+def test_a_shipped_scenario_loads_by_name_and_an_unknown_name_lists_them():
+    from ticket_triage_marl.config import SCENARIO_DIR, scenario_names
+
+    assert {"default", "uci_desk_replay", "uci_desk_fitted", "apache_kafka_fitted"} <= set(scenario_names())
+    assert ttm.load_config("uci_desk_fitted") == ttm.load_config(SCENARIO_DIR / "uci_desk_fitted.toml")
+    replay = ttm.load_config("uci_desk_replay")
+    assert replay.trace_path == str(SCENARIO_DIR.parent / "data" / "datasets" / "tickets_uci_itsm_incidents.csv")
+    with pytest.raises(FileNotFoundError, match=r"config file not found: nope \(a TOML file, or a shipped scenario: "):
+        ttm.load_config("nope")
+    with pytest.raises(FileNotFoundError, match=r"config file not found: missing/default\.toml"):
+        ttm.load_config("missing/default.toml")  # a path is never taken for a name
+
+
+def test_every_shipped_scenario_and_export_is_package_data_so_a_wheel_has_them():
+    import fnmatch
+
+    from ticket_triage_marl.config import read_toml
+
+    package = ROOT / "ticket_triage_marl"
+    globs = read_toml(ROOT / "pyproject.toml", "pyproject")["tool"]["setuptools"]["package-data"]
+    files = [*package.glob("configs/**/*.toml"), *package.glob("data/datasets/*")]
+    assert len(files) >= 17
+    for path in files:
+        relative = path.relative_to(package).as_posix()
+        assert any(fnmatch.fnmatch(relative, pattern) for pattern in globs["ticket_triage_marl"]), relative
+    assert (ROOT / "configs").resolve() == package / "configs"  # the repository's configs/ is the shipped folder

@@ -11,8 +11,9 @@
     ticket-triage report   trace.jsonl --out report.html [--figures DIR]
     ticket-triage bench    [--seconds 2] [--json results.json]
 
-Every command but ``replay`` and ``report`` takes ``--config FILE`` (a TOML scenario, e.g.
-``configs/default.toml``) and ``--set KEY=VALUE`` overrides of config fields.
+Every command but ``replay``, ``report`` and ``fit`` takes ``--config FILE`` (a TOML scenario, e.g.
+``configs/default.toml``, or the name of a shipped one, e.g. ``uci_desk_replay``) and ``--set KEY=VALUE``
+overrides of config fields.
 
 This module only parses arguments, calls the library and formats its results:
 the work is in :mod:`ticket_triage_marl.evaluation` (episode driver, confidence
@@ -185,7 +186,12 @@ def _add_set_argument(parser: argparse.ArgumentParser, help: str) -> None:
 
 
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE", help="TOML scenario file (default: built-in defaults)")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML scenario file, or the name of a shipped scenario such as uci_desk_replay (default: built-in "
+        "defaults)",
+    )
     _add_set_argument(parser, "override a config field, e.g. --set horizon=300 (repeatable)")
 
 

@@ -17,6 +17,7 @@ import math
 import os
 import sys
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -24,7 +25,15 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["ARRIVAL_PROCESSES", "WORK_DISTRIBUTIONS", "EnvConfig", "load_config"]
+__all__ = [
+    "ARRIVAL_PROCESSES",
+    "SCENARIO_DIR",
+    "WORK_DISTRIBUTIONS",
+    "EnvConfig",
+    "load_config",
+    "scenario_names",
+    "scenario_path",
+]
 
 ARRIVAL_PROCESSES = ("bernoulli", "poisson", "profile", "trace")
 MAX_PROFILE_RATE = 500.0  # arrivals per step; exp(-rate) of the exact Poisson draw stays far from underflow
@@ -348,17 +357,47 @@ def read_toml(path: str | os.PathLike[str], what: str = "config file") -> dict[s
             raise ValueError(f"{what} {path} is not valid TOML: {error}") from None
 
 
-def load_config(path: str | os.PathLike[str], **overrides: Any) -> EnvConfig:
-    """Read an :class:`EnvConfig` from a TOML file, then apply keyword overrides.
+SCENARIO_DIR = Path(__file__).resolve().parent / "configs"
+"""The scenario files that ship with the package (the repository's ``configs/`` links here)."""
 
-    The file holds config fields at top level (an optional ``[env]`` table is
-    accepted too). Unknown keys raise ``ValueError`` naming them.
+
+def scenario_names() -> list[str]:
+    """The names of the shipped scenarios (``default``, ``uci_desk_replay``, ...), for :func:`load_config`."""
+    return sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
+
+
+def scenario_path(name_or_path: str | os.PathLike[str]) -> str:
+    """The file of a scenario: ``name_or_path`` itself if it is a file, else the shipped scenario of that name.
 
     Raises:
-        FileNotFoundError: the file does not exist.
+        FileNotFoundError: neither a file nor a shipped scenario (the message lists the scenarios).
+    """
+    path = os.fspath(name_or_path)
+    if os.path.isfile(path):
+        return path
+    shipped = SCENARIO_DIR / f"{path}.toml"
+    if os.sep not in path and not path.endswith(".toml") and shipped.is_file():
+        return str(shipped)
+    raise FileNotFoundError(
+        f"config file not found: {path} (a TOML file, or a shipped scenario: {', '.join(scenario_names())})"
+    )
+
+
+def load_config(path: str | os.PathLike[str], **overrides: Any) -> EnvConfig:
+    """Read an :class:`EnvConfig` from a TOML file (or a shipped scenario by name), then apply keyword overrides.
+
+    ``path`` is a TOML file, or the name of a scenario that ships with the
+    package (:func:`scenario_names`: ``load_config("uci_desk_replay")``, which
+    works from a plain ``pip install``). The file holds config fields at top
+    level (an optional ``[env]`` table is accepted too). Unknown keys raise
+    ``ValueError`` naming them. A relative ``trace_path`` is resolved against
+    the folder the file really is in (symbolic links followed).
+
+    Raises:
+        FileNotFoundError: neither the file nor a shipped scenario of that name exists.
         ValueError: the file is not valid TOML, or a key or value is invalid.
     """
-    path = os.fspath(path)
+    path = scenario_path(path)
     data = read_toml(path)
     if "env" in data and isinstance(data["env"], dict):
         extra = sorted(set(data) - {"env"})
@@ -368,7 +407,7 @@ def load_config(path: str | os.PathLike[str], **overrides: Any) -> EnvConfig:
     data.setdefault("name", os.path.splitext(os.path.basename(path))[0])
     trace_path = data.get("trace_path")
     if isinstance(trace_path, str) and not os.path.isabs(trace_path):
-        data["trace_path"] = os.path.join(os.path.dirname(os.path.abspath(path)), trace_path)
+        data["trace_path"] = os.path.normpath(os.path.join(os.path.dirname(os.path.realpath(path)), trace_path))
     data.update(overrides)
     try:
         return EnvConfig.from_dict(data)

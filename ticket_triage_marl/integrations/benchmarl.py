@@ -1,6 +1,6 @@
 """BenchMARL tasks for the project's scenarios, over the native batched TorchRL env.
 
-Every file in ``configs/`` is a task, chosen by name (``TicketTriageTask.DEFAULT``,
+Every shipped scenario (the files of ``configs/``, which ship with the package) is a task, chosen by name (``TicketTriageTask.DEFAULT``,
 ``TicketTriageTask.INCIDENT_STORM``, ...; or :func:`ticket_triage_task`), and
 BenchMARL builds :class:`~ticket_triage_marl.integrations.torchrl.TicketTriageTorchRLEnv`
 with its ``num_envs`` as the batch (no ``SerialEnv`` of copies, and every
@@ -32,24 +32,18 @@ next to the baselines.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from . import TORCHRL_INSTALL_HINT, require
 
 _common = require("benchmarl.environments.common", "the BenchMARL task", TORCHRL_INSTALL_HINT)
 
-from ..config import load_config  # noqa: E402
+from ..config import SCENARIO_DIR, load_config, scenario_names  # noqa: E402
 from .torchrl import GROUP, TicketTriageTorchRLEnv  # noqa: E402
 
 __all__ = ["CONFIG_DIR", "TicketTriageTask", "TicketTriageTaskClass", "scenario_names", "ticket_triage_task"]
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
-
-
-def scenario_names() -> list[str]:
-    """The scenario files in ``configs/`` (``default``, ``incident_storm``, ...)."""
-    return sorted(path.stem for path in CONFIG_DIR.glob("*.toml"))
+CONFIG_DIR = SCENARIO_DIR  # the shipped scenarios (the repository's configs/ links here), in wheels too
 
 
 def _make_env(path: str, overrides: dict[str, Any], num_envs: int, seed: int | None, device: Any) -> Any:
