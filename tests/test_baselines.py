@@ -80,6 +80,7 @@ def test_random_masked_action_draws_uniformly_among_allowed_actions():
     # each allowed action has probability 1/4: 2000 expected, binomial sd sqrt(8000 * 1/4 * 3/4) ~ 39
     assert np.abs(counts[[0, 3, 4, 11]] - 2000).max() < 4 * 39
     assert random_masked_action(rng, mask.astype(bool)) in {0, 3, 4, 11}
+    assert random_masked_action(rng, [0, 1, 0]) == 1  # any array-like, as np.flatnonzero took
     with pytest.raises(ValueError, match="allows no action"):
         random_masked_action(rng, np.zeros(5, dtype=np.int8))
 

@@ -8,6 +8,7 @@ independent of the env it came from; another config is refused by name.
 
 from __future__ import annotations
 
+import copy
 import pickle
 
 import gymnasium
@@ -127,6 +128,19 @@ def test_restoring_a_checkpoint_replays_the_same_trajectory(api: str) -> None:
     fresh, fresh_base, _ = MAKERS[api]()
     fresh_base.restore_state(pickle.loads(pickle.dumps(checkpoint)))
     assert play(fresh, np.random.default_rng(2), 25) == expected, "new env, restored from a pickled checkpoint"
+
+
+@pytest.mark.parametrize(
+    "copier", [copy.deepcopy, lambda env: pickle.loads(pickle.dumps(env))], ids=["deepcopy", "pickle"]
+)
+@pytest.mark.parametrize("api", MAKERS)
+def test_a_copied_env_steps_like_the_original(api: str, copier) -> None:
+    """SuperSuit's vector envs pickle the env they copy: the copy's outputs must follow its own state."""
+    env, _, play = MAKERS[api]()
+    play(env, np.random.default_rng(1), 5)
+    copied = copier(env)
+    expected = play(env, np.random.default_rng(2), 40)  # past the episode end
+    assert play(copied, np.random.default_rng(2), 40) == expected
 
 
 @pytest.mark.parametrize("api", MAKERS)

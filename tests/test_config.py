@@ -173,6 +173,11 @@ def test_errors_before_reset_after_end_and_bad_actions():
         env.step({"engineer_0": 41, "engineer_1": 0, "engineer_2": 0})
     with pytest.raises(TypeError, match="engineer_0"):
         env.step({"engineer_0": "work", "engineer_1": 0, "engineer_2": 0})
+    for flag in (True, np.True_):  # bool is an int subclass: refused all the same
+        with pytest.raises(TypeError, match="engineer_1"):
+            env.step({"engineer_0": 0, "engineer_1": flag, "engineer_2": 0})
+    with pytest.raises(ValueError, match="must be in"):
+        env.step({"engineer_0": 0, "engineer_1": 0, "engineer_2": np.int64(-1)})
     with pytest.raises(ValueError, match="missing actions"):
         env.step({"engineer_0": 0})
     with pytest.raises(ValueError, match="unknown"):

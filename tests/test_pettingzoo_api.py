@@ -5,6 +5,7 @@ after one step): in-process, AEC against parallel, and across processes.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -167,6 +168,29 @@ def test_parallel_episode_is_deterministic(config):
     first = parallel_episode(config, seed=7)
     assert len(first) == config.horizon + 1
     assert_same(first, parallel_episode(config, seed=7), "parallel")
+
+
+def test_parallel_outputs_belong_to_the_caller_and_have_the_documented_types():
+    """Later steps and resets do not rewrite what a step returned (no view of the env's buffers);
+    rewards are floats, infos hold a float32 breakdown and Python ints."""
+    env = ttm.parallel_env(horizon=HORIZON)
+    rng = np.random.default_rng(5)
+    observations, _ = env.reset(seed=5)
+    returned = []
+    while env.agents:
+        outputs = env.step(masked_random_actions(rng, observations))
+        observations, rewards, _, _, infos = outputs
+        returned.append((outputs, copy.deepcopy(outputs)))
+        for agent in env.possible_agents:
+            assert type(rewards[agent]) is float
+            breakdown = infos[agent]["reward_breakdown"]
+            assert breakdown.dtype == np.float32 and breakdown.shape == (len(env.reward_names),)
+            assert type(infos[agent]["invalid_action"]) is int and type(infos[agent]["t"]) is int
+            assert observations[agent]["observation"].dtype == np.float32
+            assert observations[agent]["action_mask"].dtype == np.int8
+    env.reset(seed=6)
+    for step, (live, kept) in enumerate(returned):
+        assert_same(live, kept, f"step {step}")
 
 
 def test_aec_episode_is_deterministic(config):

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from typing import Any
+from typing import Any, NoReturn
 
 import gymnasium
 import numpy as np
@@ -91,6 +91,7 @@ class _SimulationView:
         self._config = resolve_config(config, overrides)
         self.render_mode = check_render_mode(render_mode)
         self.sim = BatchSim(self._config, num_envs=1)
+        self._n_actions = self._config.n_ticket_actions
         self.possible_agents = agent_names(self._config.n_engineers)
         self.agent_name_mapping = {name: index for index, name in enumerate(self.possible_agents)}
         self._spaces = agent_spaces(self._config)
@@ -122,28 +123,24 @@ class _SimulationView:
         return self._spaces.action
 
     def _agent_observation(self, index: int) -> dict[str, np.ndarray]:
-        return {
-            "observation": self.sim.observations[0, index].copy(),
-            "action_mask": self.sim.masks[0, index].copy(),
-        }
+        outputs = self.sim.outputs(0)
+        return {"observation": outputs.observations[index].copy(), "action_mask": outputs.masks[index].copy()}
 
     def _all_observations(self, agents: list[str]) -> dict[str, dict[str, np.ndarray]]:
         """Every agent's observation: rows of one fresh copy (one copy per step, not one per agent)."""
-        observations = self.sim.observations[0].copy()
-        masks = self.sim.masks[0].copy()
+        outputs = self.sim.outputs(0)
+        observations = outputs.observations.copy()
+        masks = outputs.masks.copy()
         return {agent: {"observation": observations[i], "action_mask": masks[i]} for i, agent in enumerate(agents)}
 
     def _all_infos(self, agents: list[str]) -> dict[str, dict[str, Any]]:
         # every value a number or an array: TorchRL's PettingZooWrapper turns each one into a tensor
-        parts = self.sim.reward_parts[0].astype(np.float32)  # one new (E, R) array; each agent gets its row
-        invalid = self.sim.invalid_actions[0].tolist()
+        outputs = self.sim.outputs(0)
+        parts = outputs.reward_parts.astype(np.float32)  # one new (E, R) array; each agent gets its row
+        invalid = outputs.invalid_actions.tolist()
         t = self.sim.t(0)
         return {
-            agent: {
-                "reward_breakdown": parts[i],
-                "invalid_action": invalid[i],
-                "t": t,
-            }
+            agent: {"reward_breakdown": parts[i], "invalid_action": invalid[i], "t": t}
             for i, agent in enumerate(agents)
         }
 
@@ -205,7 +202,6 @@ class TicketTriageParallelEnv(_SimulationView, ParallelEnv):
 
     def __init__(self, config: EnvConfig | None = None, render_mode: str | None = None, **overrides: Any) -> None:
         self._setup(config, render_mode, overrides)
-        self._actions = np.zeros(self._config.n_engineers, dtype=np.int64)
         self.agents: list[str] = []
 
     def reset(self, seed: int | None = None, options: dict | None = None):
@@ -216,23 +212,18 @@ class TicketTriageParallelEnv(_SimulationView, ParallelEnv):
 
     def step(self, actions: dict[str, Any]):
         self._require_reset()
-        if not self.agents:
+        agents = self.agents
+        if not agents:
             if actions:
                 raise RuntimeError("step() called after the episode ended; call reset()")
             return {}, {}, {}, {}, {}  # SuperSuit's black_death_v3 sends step({}) after the end
-        unknown = set(actions) - set(self.agents)
-        if unknown:
-            raise ValueError(f"actions for unknown or finished agents: {sorted(unknown)}")
-        missing = [agent for agent in self.agents if agent not in actions]
-        if missing:
-            raise ValueError(f"missing actions for agents {missing}; every live agent must act (0 is NOOP)")
-        n_actions = self._config.n_ticket_actions
-        self._actions[:] = [check_action(agent, actions[agent], n_actions) for agent in self.possible_agents]
-        self.sim.step(0, self._actions)
-        truncated = self.sim.t(0) >= self.max_cycles
-        agents = self.agents
+        if set(actions) != set(agents):  # one comparison in the normal case: every live agent acts
+            self._raise_agents_error(actions)
+        n_actions = self._n_actions
+        self.sim.step(0, [check_action(agent, actions[agent], n_actions) for agent in self.possible_agents])
+        truncated = self.sim.t(0) >= self._config.horizon  # the horizon is max_cycles
         observations = self._all_observations(agents)
-        rewards = dict(zip(agents, self.sim.rewards[0].tolist(), strict=True))
+        rewards = dict(zip(agents, self.sim.outputs(0).rewards.tolist(), strict=True))
         terminations = dict.fromkeys(agents, False)
         truncations = dict.fromkeys(agents, truncated)
         infos = self._all_infos(agents)
@@ -241,6 +232,14 @@ class TicketTriageParallelEnv(_SimulationView, ParallelEnv):
         if self.render_mode == "human":
             self.render()
         return observations, rewards, terminations, truncations, infos
+
+    def _raise_agents_error(self, actions: dict[str, Any]) -> NoReturn:
+        """The error for ``actions`` whose keys are not exactly the live agents."""
+        unknown = set(actions) - set(self.agents)
+        if unknown:
+            raise ValueError(f"actions for unknown or finished agents: {sorted(unknown)}")
+        missing = [agent for agent in self.agents if agent not in actions]
+        raise ValueError(f"missing actions for agents {missing}; every live agent must act (0 is NOOP)")
 
     def _episode(self) -> dict[str, Any]:
         return {"agents": list(self.agents)}
@@ -298,8 +297,8 @@ class TicketTriageAECEnv(_SimulationView, AECEnv):
         self.sim.act(0, index, action, first=index == 0, last=last)
         if last:
             truncated = self.sim.t(0) >= self.max_cycles
-            for i, name in enumerate(self.agents):
-                self.rewards[name] = float(self.sim.rewards[0, i])
+            for name, reward in zip(self.agents, self.sim.outputs(0).rewards.tolist(), strict=True):
+                self.rewards[name] = reward
                 self.truncations[name] = truncated
             self.infos.update(self._all_infos(self.agents))
             if self.render_mode == "human":

@@ -73,8 +73,16 @@ def check_render_mode(render_mode: str | None) -> str | None:
     return render_mode
 
 
+# The common case, a Python int or a numpy int64 in range, is accepted by one exact-type test: the
+# general checks below cost about 0.3 us per call and the parallel env makes one per engineer per
+# step. An exact type leaves bool (a subclass of int, refused) and numpy bools to the general path.
+_PLAIN_INT_TYPES = (int, np.int64)
+
+
 def check_action(agent: str, action: Any, n_actions: int) -> int:
     """An in-space action as int, or a clear error naming the agent."""
+    if type(action) in _PLAIN_INT_TYPES and 0 <= action < n_actions:
+        return int(action)
     if isinstance(action, np.ndarray):
         if action.shape not in ((), (1,)):
             raise ValueError(f"action for {agent} must be a scalar, got an array of shape {action.shape}")

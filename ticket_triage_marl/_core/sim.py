@@ -18,7 +18,7 @@ more than a whole step of one environment.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -38,7 +38,7 @@ from .types import (
     state_size,
 )
 
-__all__ = ["AUTORESET_NEXT_STEP", "AUTORESET_OFF", "AUTORESET_SAME_STEP", "BatchSim", "check_seed"]
+__all__ = ["AUTORESET_NEXT_STEP", "AUTORESET_OFF", "AUTORESET_SAME_STEP", "BatchSim", "EnvOutputs", "check_seed"]
 
 MAX_SEED = 2**64 - 1
 CHECKPOINT_FORMAT = "ticket_triage_marl.checkpoint/1"
@@ -123,6 +123,16 @@ def config_differences(expected: Any, got: Any) -> list[str]:
     ]
 
 
+class EnvOutputs(NamedTuple):
+    """Views of one environment's outputs (see :meth:`BatchSim.outputs`)."""
+
+    observations: np.ndarray  # (E, D) float32
+    masks: np.ndarray  # (E, 1+4T) int8
+    rewards: np.ndarray  # (E,) float64
+    reward_parts: np.ndarray  # (E, R) float64
+    invalid_actions: np.ndarray  # (E,) int64
+
+
 class BatchSim:
     """The state of ``num_envs`` environments of one config, and every operation on it.
 
@@ -141,9 +151,26 @@ class BatchSim:
         self.n_slots = config.max_tickets
         self.params: Params = build_params(config)
         self.state: State = allocate_state(config, self.num_envs)
+        self._state_out = np.zeros((self.num_envs, 1, state_size(config)), dtype=np.float32)
+        self._make_views()
+
+    _VIEWS = ("_coordinator_view", "_final_coordinator_view", "_invalid_view", "_outputs")
+
+    def _make_views(self) -> None:
+        """The views of the state that the accessors return (attributes :data:`_VIEWS`)."""
         self._coordinator_view = self.state.coordinator_observations[:, 0, :]
         self._final_coordinator_view = self.state.final_coordinator_observations[:, 0, :]
-        self._state_out = np.zeros((self.num_envs, 1, state_size(config)), dtype=np.float32)
+        self._invalid_view = self.state.engineer_i[:, :, L.INVALID]
+        self._outputs: dict[int, EnvOutputs] = {}  # per environment, made at the first outputs(n)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # pickle and deepcopy would turn each view into an array of its own, which the kernels never
+        # write again: leave the views out and make them anew over the copied state
+        return {name: value for name, value in self.__dict__.items() if name not in self._VIEWS}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._make_views()
 
     def set_horizon(self, horizon: int) -> None:
         """Change the episode length (PettingZoo's ``max_cycles`` alias); shapes are unchanged."""
@@ -282,7 +309,24 @@ class BatchSim:
     @property
     def invalid_actions(self) -> np.ndarray:
         """(N, E) int64 view: 1 where an engineer's last action was masked (applied as NOOP)."""
-        return self.state.engineer_i[:, :, L.INVALID]
+        return self._invalid_view
+
+    def outputs(self, n: int) -> EnvOutputs:
+        """Views of environment ``n``'s rows of :attr:`observations`, :attr:`masks`, :attr:`rewards`,
+        :attr:`reward_parts` and :attr:`invalid_actions`, which every step or reset of ``n`` rewrites.
+
+        Made once per environment and then returned again (no operation reallocates the state;
+        :meth:`restore_state` copies into it): the single-env adapters read every step's outputs
+        without indexing the batch five times.
+        """
+        outputs = self._outputs.get(n)
+        if outputs is None:
+            state = self.state
+            outputs = EnvOutputs(
+                state.observations[n], state.masks[n], state.rewards[n], state.parts[n], self._invalid_view[n]
+            )
+            self._outputs[n] = outputs
+        return outputs
 
     @property
     def engineer_actions(self) -> np.ndarray:
@@ -304,7 +348,8 @@ class BatchSim:
         return sum(array.nbytes for array in self.state)
 
     def t(self, n: int) -> int:
-        return int(self.state.env_i[n, L.T])
+        """Completed steps of ``n`` in this episode (a Python int)."""
+        return self.state.env_i.item(n, L.T)  # item: the int without an intermediate numpy scalar
 
     def trace_offset(self, n: int) -> int:
         """The trace step that step 1 of ``n``'s episode replays (``arrival_process="trace"``)."""
