@@ -1,7 +1,7 @@
 """The compiled entry points: what :class:`~.sim.BatchSim` calls.
 
-Single environment (the parallel, AEC and coordinator envs): :func:`reset_one`,
-:func:`step_one` (every engineer acts, or the coordinator does), :func:`act_one`
+Single environment (the parallel, AEC and coordinator envs): :func:`run_one`
+(reset, step of the engineers or of the coordinator, observe), :func:`act_one`
 (one engineer's turn of the AEC API) and :func:`write_state_one`. Batches:
 :func:`reset_batch`, :func:`step_batch` and :func:`coordinator_step_batch`,
 ``prange`` loops over environments with an autoreset mode (see
@@ -56,20 +56,29 @@ def reset_and_observe(state, params, n):
 # -- one environment -------------------------------------------------------------
 
 
-@njit(**ENTRY_JIT)
-def reset_one(state, params, n):
-    reset_and_observe(state, params, n)
+JOB_STEP = 0  # every engineer acts (state.actions[n]), the clock advances; the engineers' view is observed
+JOB_COORDINATOR_STEP = 1  # the coordinator acts (state.coordinator_actions[n]); its view is observed
+JOB_RESET = 2  # the next episode starts, outputs cleared; both views are observed
+JOB_OBSERVE = 3  # both views are observed again; nothing else changes
 
 
 @njit(**ENTRY_JIT)
-def step_one(state, params, n, coordinator):
-    """Step environment ``n``: with ``coordinator``, map ``state.coordinator_actions[n]``
-    and observe the coordinator view; else apply ``state.actions[n]`` and observe the engineers."""
-    step_env(state, params, n, coordinator)
-    if coordinator:
-        observe_coordinator(state, params, n)
-    else:
+def run_one(state, params, n, job):
+    """One job (``JOB_*``) on environment ``n``.
+
+    Reset, step and observe share one entry point so that the observation
+    code, which all of them end with, is compiled once: from an empty cache
+    the first use compiles this function, not three that each inline it.
+    """
+    if job == JOB_RESET:
+        reset_env(state, params, n)
+        clear_outputs(state, n)
+    elif job != JOB_OBSERVE:
+        step_env(state, params, n, job == JOB_COORDINATOR_STEP)
+    if job != JOB_COORDINATOR_STEP:
         observe_agents(state, params, n)
+    if job != JOB_STEP:
+        observe_coordinator(state, params, n)
 
 
 @njit(**ENTRY_JIT)
@@ -83,13 +92,6 @@ def act_one(state, params, n, engineer, first, last):
     if last:
         advance(state, params, n)
     observe_agents(state, params, n)
-
-
-@njit(**ENTRY_JIT)
-def observe_one(state, params, n):
-    """Refresh both views of ``n`` (a coordinator step observes only its own)."""
-    observe_agents(state, params, n)
-    observe_coordinator(state, params, n)
 
 
 @njit(**ENTRY_JIT)

@@ -74,10 +74,8 @@ class _Kernel:
         return result
 
 
-_reset_one = _Kernel(B.reset_one)
-_step_one = _Kernel(B.step_one)
+_run_one = _Kernel(B.run_one)
 _act_one = _Kernel(B.act_one)
-_observe_one = _Kernel(B.observe_one)
 _write_state_one = _Kernel(B.write_state_one)
 _reset_batch = _Kernel(B.reset_batch)
 _step_batch = _Kernel(B.step_batch)
@@ -217,7 +215,7 @@ class BatchSim:
     def reset(self, n: int, seed: int | None = None) -> None:
         """Start the next episode of environment ``n`` (or restart its stream at ``seed``) and observe it."""
         self.set_seed(n, seed)
-        _reset_one(self.state, self.params, int(n))
+        _run_one(self.state, self.params, int(n), B.JOB_RESET)
         self.state.done[n] = False
 
     def reset_many(self, which: np.ndarray) -> None:
@@ -228,12 +226,12 @@ class BatchSim:
     def step(self, n: int, actions: Any) -> None:
         """Every engineer of ``n`` acts (``actions`` of shape (E,), in space), the clock advances."""
         self.state.actions[n] = actions
-        _step_one(self.state, self.params, int(n), False)
+        _run_one(self.state, self.params, int(n), B.JOB_STEP)
 
     def coordinator_step(self, n: int, action: int) -> None:
         """The coordinator of ``n`` takes ``action`` (in space), the clock advances."""
         self.state.coordinator_actions[n] = action
-        _step_one(self.state, self.params, int(n), True)
+        _run_one(self.state, self.params, int(n), B.JOB_COORDINATOR_STEP)
 
     def act(self, n: int, engineer: int, action: int, first: bool, last: bool) -> None:
         """One AEC turn of ``engineer``: the tick begins at the ``first``, the clock advances after the ``last``."""
@@ -253,7 +251,7 @@ class BatchSim:
     def observe(self, n: int) -> None:
         """Rewrite both views' observations and masks of ``n`` from its state (a
         coordinator step refreshes only the coordinator's)."""
-        _observe_one(self.state, self.params, int(n))
+        _run_one(self.state, self.params, int(n), B.JOB_OBSERVE)
 
     # -- readings ------------------------------------------------------------------
     @property
