@@ -675,6 +675,16 @@ SIM_COLOR = "#4c72b0"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+def _finish_comparison(figure: Any, ax: Any, title: str, legend: str, grid: str = "y") -> Any:
+    """The common end of a real-against-simulated figure: title, legend, light grid, tight layout."""
+    ax.set_title(title, loc="left")
+    ax.legend(loc=legend, fontsize=8)
+    ax.grid(axis=grid, color="0.9")
+    ax.set_axisbelow(True)
+    figure.tight_layout()
+    return figure
+
+
 def plot_week_profile(real: np.ndarray, simulated: np.ndarray, bin_hours: float, title: str = "") -> Any:
     """Tickets per bin of the week, real against simulated, with the days marked.
 
@@ -696,12 +706,7 @@ def plot_week_profile(real: np.ndarray, simulated: np.ndarray, bin_hours: float,
     ax.set_ylim(bottom=0)
     unit = {1: "hour", 24: "day"}.get(bin_hours, f"{bin_hours:g} h")
     ax.set_ylabel(f"tickets per {unit}")
-    ax.set_title(title, loc="left")
-    ax.legend(loc="upper right", fontsize=8)
-    ax.grid(axis="y", color="0.9")
-    ax.set_axisbelow(True)
-    figure.tight_layout()
-    return figure
+    return _finish_comparison(figure, ax, title, "upper right")
 
 
 def plot_daily_counts(real: np.ndarray, simulated: np.ndarray, title: str = "") -> Any:
@@ -727,12 +732,7 @@ def plot_daily_counts(real: np.ndarray, simulated: np.ndarray, title: str = "") 
             )
     ax.set_xlabel("tickets per day")
     ax.set_ylabel("share of days")
-    ax.set_title(title, loc="left")
-    ax.legend(loc="upper right", fontsize=8)
-    ax.grid(axis="y", color="0.9")
-    ax.set_axisbelow(True)
-    figure.tight_layout()
-    return figure
+    return _finish_comparison(figure, ax, title, "upper right")
 
 
 def plot_severity_mix(real: Sequence[float], simulated: Sequence[float], title: str = "") -> Any:
@@ -761,12 +761,14 @@ def plot_severity_mix(real: Sequence[float], simulated: Sequence[float], title: 
             )
     ax.set_xticks(positions, [f"severity {s}" for s in range(1, 5)])
     ax.set_ylabel("% of tickets")
-    ax.set_title(title, loc="left")
-    ax.legend(loc="upper right", fontsize=8)
     ax.margins(y=0.15)
-    ax.grid(axis="y", color="0.9")
-    ax.set_axisbelow(True)
-    figure.tight_layout()
+    _finish_comparison(figure, ax, title, "upper right")
+    # legend keys without a severity's colour: plain for real, hatched for simulated
+    from matplotlib.patches import Patch
+
+    keys = [Patch(facecolor="white", edgecolor="black", label="real")]
+    keys.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="simulated"))
+    ax.legend(handles=keys, loc="upper right", fontsize=8)
     return figure
 
 
@@ -805,9 +807,4 @@ def plot_resolve_times(real_hours: np.ndarray, sim_hours: np.ndarray, ks: float,
     ax.set_xlabel("time to resolve (hours, log scale)")
     ax.set_ylabel("share resolved within")
     ax.set_ylim(0, 1.02)
-    ax.set_title(title, loc="left")
-    ax.legend(loc="lower right", fontsize=8)
-    ax.grid(color="0.9")
-    ax.set_axisbelow(True)
-    figure.tight_layout()
-    return figure
+    return _finish_comparison(figure, ax, title, "lower right", grid="both")
