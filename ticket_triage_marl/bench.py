@@ -335,21 +335,37 @@ batch.step(np.zeros((2, 3), dtype=np.int64))
 print(first_use, time.perf_counter() - start)
 """
 
+AEC_FIRST_USE_SCRIPT = """
+import time
+start = time.perf_counter()
+import ticket_triage_marl as ttm
+aec = ttm.env()
+aec.reset(seed=0)
+for agent in aec.agent_iter(2 * len(aec.possible_agents)):
+    aec.step(0)
+print(time.perf_counter() - start)
+"""
+
+
+def _run_timed(script: str, cache: str) -> list[float]:
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    return [float(value) for value in result.stdout.split()]
+
 
 def compile_time() -> dict[str, float]:
     """First use from an empty numba cache (import, create, reset and step the
     coordinator and the parallel env; then the batched engine too), and the same
-    with the cache filled, each in a fresh subprocess."""
+    with the cache filled, each in a fresh subprocess; and the AEC env's first use
+    (import, create, reset, two cycles) from another empty cache."""
     out = {}
     with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
         for label in ("cold", "cached"):
-            result = subprocess.run(
-                [sys.executable, "-c", FIRST_USE_SCRIPT], env=env, capture_output=True, text=True, check=True
-            )
-            first_use, with_batch = (float(value) for value in result.stdout.split()[-2:])
+            first_use, with_batch = _run_timed(FIRST_USE_SCRIPT, cache)[-2:]
             out[f"{label}_first_use_seconds"] = first_use
             out[f"{label}_with_batch_seconds"] = with_batch
+    with tempfile.TemporaryDirectory() as cache:
+        out["cold_aec_first_use_seconds"] = _run_timed(AEC_FIRST_USE_SCRIPT, cache)[-1]
     return out
 
 
@@ -494,6 +510,11 @@ def format_table(report: dict[str, Any]) -> str:
             f"with the batched engine); with the cache filled: {compile_info['cached_first_use_seconds']:.1f} s "
             f"({compile_info['cached_with_batch_seconds']:.1f} s)"
         )
+        if "cold_aec_first_use_seconds" in compile_info:
+            lines.append(
+                "first use of the AEC env (import, create, reset, two cycles) from an empty numba cache: "
+                f"{compile_info['cold_aec_first_use_seconds']:.1f} s"
+            )
     return "\n".join(lines)
 
 

@@ -294,7 +294,7 @@ class TicketTriageAECEnv(_SimulationView, AECEnv):
         index = self.agent_name_mapping[agent]
         self._cumulative_rewards[agent] = 0.0
         last = self._agent_selector.is_last()
-        self.sim.act(0, index, action, first=index == 0, last=last)
+        self.sim.act(0, index, action, last=last)
         if last:
             truncated = self.sim.t(0) >= self.max_cycles
             for name, reward in zip(self.agents, self.sim.outputs(0).rewards.tolist(), strict=True):

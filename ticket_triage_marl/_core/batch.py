@@ -1,8 +1,8 @@
 """The compiled entry points: what :class:`~.sim.BatchSim` calls.
 
 Single environment (the parallel, AEC and coordinator envs): :func:`run_one`
-(reset, step of the engineers or of the coordinator, observe), :func:`act_one`
-(one engineer's turn of the AEC API) and :func:`write_state_one`. Batches:
+(reset, a step of the engineers or of the coordinator, one engineer's AEC
+turn, observe) and :func:`write_state_one`. Batches:
 :func:`reset_batch`, :func:`step_batch` and :func:`coordinator_step_batch`,
 ``prange`` loops over environments with an autoreset mode (see
 :mod:`.types`). Each environment's arithmetic depends only on its own rows, so
@@ -29,19 +29,22 @@ from .types import AUTORESET_NEXT_STEP, AUTORESET_SAME_STEP
 
 
 @njit(**SEQUENCE_JIT)
-def step_env(state, params, n, coordinator):
-    """One step of environment ``n``: the engineers act in index order
+def step_env(state, params, n, coordinator, first, stop, ends_tick):
+    """Engineers ``first .. stop - 1`` of environment ``n`` act in index order
     (``state.actions[n]``, or the mapping of ``state.coordinator_actions[n]`` with
-    ``coordinator``), then the clock advances (and the team reward is summed)."""
+    ``coordinator``). The tick begins with engineer 0; with ``ends_tick`` the clock
+    advances after them (and the coordinator's team reward is summed). A whole
+    step is ``(0, E, True)``; an AEC turn is one engineer's range."""
     if coordinator:
         begin_coordinator_tick(state, params, n)
-    else:
+    elif first == 0:
         begin_tick(state, n)
-    for engineer in range(state.actions.shape[1]):
+    for engineer in range(first, stop):
         apply_action(state, params, n, engineer, state.actions[n, engineer])
-    advance(state, params, n)
-    if coordinator:
-        state.team_rewards[n] = team_reward(state, params, n)
+    if ends_tick:
+        advance(state, params, n)
+        if coordinator:
+            state.team_rewards[n] = team_reward(state, params, n)
 
 
 @njit(**SEQUENCE_JIT)
@@ -60,38 +63,31 @@ JOB_STEP = 0  # every engineer acts (state.actions[n]), the clock advances; the 
 JOB_COORDINATOR_STEP = 1  # the coordinator acts (state.coordinator_actions[n]); its view is observed
 JOB_RESET = 2  # the next episode starts, outputs cleared; both views are observed
 JOB_OBSERVE = 3  # both views are observed again; nothing else changes
+JOB_TURN = 4  # AEC: one engineer acts (the tick begins with engineer 0); the engineers' view is observed
+JOB_LAST_TURN = 5  # AEC: the last engineer acts, then the clock advances; the engineers' view is observed
 
 
 @njit(**ENTRY_JIT)
-def run_one(state, params, n, job):
-    """One job (``JOB_*``) on environment ``n``.
+def run_one(state, params, n, job, engineer):
+    """One job (``JOB_*``) on environment ``n``; ``engineer`` is the one whose turn it is (AEC jobs only).
 
-    Reset, step and observe share one entry point so that the observation
-    code, which all of them end with, is compiled once: from an empty cache
-    the first use compiles this function, not three that each inline it.
+    Reset, steps, AEC turns and observing share one entry point so that the
+    step and the observation code, which all of them run, are compiled once:
+    from an empty cache the first use compiles this function, not four that
+    each inline them.
     """
     if job == JOB_RESET:
         reset_env(state, params, n)
         clear_outputs(state, n)
     elif job != JOB_OBSERVE:
-        step_env(state, params, n, job == JOB_COORDINATOR_STEP)
+        turn = job == JOB_TURN or job == JOB_LAST_TURN
+        first = engineer if turn else 0
+        stop = engineer + 1 if turn else state.actions.shape[1]
+        step_env(state, params, n, job == JOB_COORDINATOR_STEP, first, stop, job != JOB_TURN)
     if job != JOB_COORDINATOR_STEP:
         observe_agents(state, params, n)
-    if job != JOB_STEP:
+    if job == JOB_RESET or job == JOB_OBSERVE or job == JOB_COORDINATOR_STEP:
         observe_coordinator(state, params, n)
-
-
-@njit(**ENTRY_JIT)
-def act_one(state, params, n, engineer, first, last):
-    """One AEC turn: ``engineer`` applies ``state.actions[n, engineer]`` (the tick
-    begins at the ``first`` engineer, the clock advances after the ``last``),
-    then the engineers' observations are refreshed (later engineers see it)."""
-    if first:
-        begin_tick(state, n)
-    apply_action(state, params, n, engineer, state.actions[n, engineer])
-    if last:
-        advance(state, params, n)
-    observe_agents(state, params, n)
 
 
 @njit(**ENTRY_JIT)
@@ -136,7 +132,7 @@ def step_in_batch(state, params, n, coordinator, autoreset):
         clear_outputs(state, n)
         state.done[n] = False
     else:
-        step_env(state, params, n, coordinator)
+        step_env(state, params, n, coordinator, 0, state.actions.shape[1], True)
         state.done[n] = state.env_i[n, T] >= params.horizon
     if coordinator:
         observe_coordinator(state, params, n)

@@ -75,7 +75,6 @@ class _Kernel:
 
 
 _run_one = _Kernel(B.run_one)
-_act_one = _Kernel(B.act_one)
 _write_state_one = _Kernel(B.write_state_one)
 _reset_batch = _Kernel(B.reset_batch)
 _step_batch = _Kernel(B.step_batch)
@@ -215,7 +214,7 @@ class BatchSim:
     def reset(self, n: int, seed: int | None = None) -> None:
         """Start the next episode of environment ``n`` (or restart its stream at ``seed``) and observe it."""
         self.set_seed(n, seed)
-        _run_one(self.state, self.params, int(n), B.JOB_RESET)
+        _run_one(self.state, self.params, int(n), B.JOB_RESET, 0)
         self.state.done[n] = False
 
     def reset_many(self, which: np.ndarray) -> None:
@@ -226,17 +225,17 @@ class BatchSim:
     def step(self, n: int, actions: Any) -> None:
         """Every engineer of ``n`` acts (``actions`` of shape (E,), in space), the clock advances."""
         self.state.actions[n] = actions
-        _run_one(self.state, self.params, int(n), B.JOB_STEP)
+        _run_one(self.state, self.params, int(n), B.JOB_STEP, 0)
 
     def coordinator_step(self, n: int, action: int) -> None:
         """The coordinator of ``n`` takes ``action`` (in space), the clock advances."""
         self.state.coordinator_actions[n] = action
-        _run_one(self.state, self.params, int(n), B.JOB_COORDINATOR_STEP)
+        _run_one(self.state, self.params, int(n), B.JOB_COORDINATOR_STEP, 0)
 
-    def act(self, n: int, engineer: int, action: int, first: bool, last: bool) -> None:
-        """One AEC turn of ``engineer``: the tick begins at the ``first``, the clock advances after the ``last``."""
+    def act(self, n: int, engineer: int, action: int, last: bool) -> None:
+        """One AEC turn of ``engineer``: the tick begins with engineer 0, the clock advances after the ``last``."""
         self.state.actions[n, engineer] = action
-        _act_one(self.state, self.params, int(n), int(engineer), bool(first), bool(last))
+        _run_one(self.state, self.params, int(n), B.JOB_LAST_TURN if last else B.JOB_TURN, int(engineer))
 
     def step_all(self, actions: np.ndarray, autoreset: int = AUTORESET_NEXT_STEP) -> None:
         """Step every environment with ``actions`` (N, E) in one ``prange`` call; see :mod:`.types` for ``autoreset``."""
@@ -251,7 +250,7 @@ class BatchSim:
     def observe(self, n: int) -> None:
         """Rewrite both views' observations and masks of ``n`` from its state (a
         coordinator step refreshes only the coordinator's)."""
-        _run_one(self.state, self.params, int(n), B.JOB_OBSERVE)
+        _run_one(self.state, self.params, int(n), B.JOB_OBSERVE, 0)
 
     # -- readings ------------------------------------------------------------------
     @property
