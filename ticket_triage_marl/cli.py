@@ -547,17 +547,19 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_plot_extra() -> None:
+    """Fail (exit 2, with the install line) before any work when the plot extra is missing."""
+    from .plotting import pyplot
+
+    pyplot()  # raises MissingExtraError, which main() reports as bad set-up
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     config = _config_from(args)
     _check_output(args.json)
     _check_output(args.plot)
     if args.plot:
-        from .plotting import pyplot
-
-        try:
-            pyplot()  # a missing plot extra fails before the episodes run
-        except MissingExtraError as error:
-            raise UsageError(str(error)) from error
+        _require_plot_extra()
     seeds = range(args.seeds)
     bar = _progress(len(args.policies) * len(seeds) * config.horizon)
     try:
@@ -648,12 +650,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if args.figures and not args.report:
         raise UsageError("--figures needs --report")
     if args.report:
-        from .plotting import pyplot
-
-        try:
-            pyplot()  # a missing plot extra fails before anything is read or run
-        except MissingExtraError as error:
-            raise UsageError(str(error)) from error
+        _require_plot_extra()
     where: dict[str, list[str]] = {}
     for column, value in args.where:
         where.setdefault(column, []).append(value)
@@ -669,7 +666,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     except (TicketFileError, ValueError, TypeError) as error:
         raise UsageError(str(error)) from error
     mean_rate = sum(config.arrival_profile) / len(config.arrival_profile)
-    sliced = f", rows where {log.source.partition(' [')[2].rstrip(']')}" if log.where else ""
+    sliced = f", rows where {log.where_text}" if log.where else ""
     comment = (
         f"Fitted by `ticket-triage fit` to {os.path.basename(args.file)} ({len(log)} tickets{sliced}): weekly "
         f"arrival profile\n({len(config.arrival_profile)} steps, mean {mean_rate:.4g} a step at {args.hours_per_step:g} h a step), severity mix, "

@@ -577,6 +577,12 @@ def plot_distributions(
 # -- policy evaluation -----------------------------------------------------------------------------------------
 
 
+def _label_estimate(ax: Any, mean: float, half: float, row: float, sign: str) -> None:
+    """Write ``mean ± half`` above the point at ``(mean, row)``; ``sign="+"`` always shows the sign."""
+    text = f"{mean:{sign}.2f}" + ("" if math.isnan(half) else f" ± {half:.2f}")
+    ax.annotate(text, (mean, row), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7)
+
+
 def plot_policy_comparison(
     policies: Sequence[str],
     means: Mapping[str, float],
@@ -620,14 +626,7 @@ def plot_policy_comparison(
         mean, half = means.get(name, math.nan), half_widths.get(name, math.nan)
         if not math.isnan(mean):
             left.errorbar(mean, row, xerr=None if math.isnan(half) else half, fmt="o", color=color, capsize=4, zorder=3)
-            left.annotate(
-                f"{mean:.2f}" + ("" if math.isnan(half) else f" ± {half:.2f}"),
-                (mean, row),
-                xytext=(0, 7),
-                textcoords="offset points",
-                ha="center",
-                fontsize=7,
-            )
+            _label_estimate(left, mean, half, row, "")
         if name == reference:
             right.annotate("reference", (0, row), ha="center", va="center", fontsize=8, color="#dd8452")
             continue
@@ -645,14 +644,7 @@ def plot_policy_comparison(
             color="#2ca02c" if mean > 0 else "#d62728",
             markerfacecolor=None if significant else "white",
         )
-        right.annotate(
-            f"{mean:+.2f}" + ("" if math.isnan(half) else f" ± {half:.2f}"),
-            (mean, row),
-            xytext=(0, 7),
-            textcoords="offset points",
-            ha="center",
-            fontsize=7,
-        )
+        _label_estimate(right, mean, half, row, "+")
     right.axvline(0, color="0.3", linewidth=0.9)
     left.set_yticks(rows, list(policies))
     left.set_ylim(-0.7, len(policies) - 0.3)

@@ -173,7 +173,12 @@ class TicketLog:
         """The file's name and the slice, e.g. ``"incidents.csv [assignment_group=Group 64]"``."""
         if not self.where:
             return Path(self.path).name
-        return f"{Path(self.path).name} [{_where_text(self.where)}]"
+        return f"{Path(self.path).name} [{self.where_text}]"
+
+    @property
+    def where_text(self) -> str:
+        """The slice as text, e.g. ``"assignment_group=Group 64"`` (``""`` for the whole file)."""
+        return _where_text(self.where)
 
 
 def _where_text(where: dict[str, tuple[str, ...]]) -> str:

@@ -52,6 +52,10 @@ __all__ = ["Fidelity", "hours_per_step", "ks_distance", "measure_fidelity"]
 def hours_per_step(config: EnvConfig) -> float:
     """The hours one step of ``config`` stands for: the trace's, or a week over the profile's length.
 
+    A profile's cycle is taken to be one week, as :func:`~.fit.fit_config` writes it
+    (168 rates at one hour a step, 7 at a day); a profile of another cycle has no
+    calendar to compare with.
+
     Raises:
         ValueError: the config has neither a trace nor a weekly profile (no clock to compare with).
     """
