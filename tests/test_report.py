@@ -308,3 +308,15 @@ def test_headless_chromium_renders_every_figure_of_the_report(traces_by_api, tmp
     for severity, color in enumerate(SEVERITY_COLORS, start=1):
         area = np.all(np.abs(pixels - color.astype(int)) <= 2, axis=1).sum()
         assert area > 2_000, (severity, area)
+
+
+def test_evaluation_figure_names_the_api_the_policies_ran_on():
+    import ticket_triage_marl as ttm
+    from ticket_triage_marl import evaluation
+    from ticket_triage_marl.report import evaluation_figure
+
+    config = ttm.EnvConfig(horizon=20)
+    for api, title in (("coordinator", "Coordinator env"), ("parallel", "Parallel env")):
+        figure = evaluation_figure(evaluation.compare_policies(["random", "edf"], range(2), config, api=api))
+        assert figure._suptitle.get_text().startswith(title)
+        plotting.pyplot().close(figure)

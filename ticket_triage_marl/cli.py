@@ -586,9 +586,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         rows.append(row)
     headers = ["policy", *evaluation.METRICS.values(), f"return - {reference} (paired)"]
     seed_text = "seed 0" if args.seeds == 1 else f"seeds 0..{args.seeds - 1}"
-    which = "Coordinator env" if args.api == "coordinator" else "Parallel env (every engineer acts each step)"
     print(
-        f"{which}, config {config.name!r} (horizon {config.horizon}, {config.n_engineers} engineers), "
+        f"{evaluation.API_TITLES[args.api]}, config {config.name!r} (horizon {config.horizon}, {config.n_engineers} engineers), "
         f"one episode per seed on {seed_text}."
     )
     print(

@@ -73,6 +73,8 @@ __all__ = [
 APIS = ("coordinator", "parallel", "aec")
 EPISODE_APIS = ("coordinator", "parallel")
 """The APIs :func:`run_episode` and :func:`compare_policies` drive."""
+API_TITLES = {"coordinator": "Coordinator env", "parallel": "Parallel env (every engineer acts each step)"}
+"""How the CLI and the figures name the API of a :class:`PolicyComparison`."""
 
 
 # -- one env of any API, stepped the same way ----------------------------------------------------------------

@@ -42,7 +42,7 @@ from . import __version__
 from ._core.layout import REWARD_NAMES
 from .actions import AgentVerb, Verb, decode_agent_action, decode_coordinator_action
 from .config import EnvConfig
-from .evaluation import PolicyComparison
+from .evaluation import API_TITLES, PolicyComparison
 from .plotting import (
     figure_png,
     plot_backlog,
@@ -723,7 +723,7 @@ def evaluation_figure(comparison: PolicyComparison, metric: str = "return") -> A
         reference=comparison.reference,
         per_seed={name: comparison.values[name][metric] for name in policies},
         metric=metric,
-        title=f"Coordinator env, config {config.name!r} (horizon {config.horizon}), one episode per seed on "
+        title=f"{API_TITLES[comparison.api]}, config {config.name!r} (horizon {config.horizon}), one episode per seed on "
         f"{seed_text}; the same seeds for every policy (common random numbers)",
     )
 
