@@ -51,6 +51,7 @@ import os
 import shlex
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
@@ -69,6 +70,7 @@ __all__ = ["CheckFailed", "UsageError", "build_parser", "main"]
 
 PROG = "ticket-triage"
 PROGRESS_BAR_MIN_STEPS = 1000  # shorter runs finish before a bar is worth drawing
+PROGRESS_BAR_MIN_BYTES = 50_000_000  # an export read in under about a second needs no bar
 DEFAULT_EVALUATE_POLICIES = ("random", "noop", "fifo", "edf", "severity", "cost_rate")
 BENCH_APIS = ("coordinator", "parallel", "aec", "mpe", "batch", "arrivals", "torchrl")
 
@@ -183,6 +185,40 @@ def _add_set_argument(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument(
         "--set", dest="overrides", metavar="KEY=VALUE", type=_override, action="append", default=[], help=help
     )
+
+
+def _add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    """How to read a tracker's export (read_tickets' options)."""
+    from .data.presets import PRESETS
+
+    parser.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", "canonical", *PRESETS],
+        help="the tracker that wrote the export (default auto: recognised from the header, said on one line)",
+    )
+    parser.add_argument(
+        "--columns",
+        metavar="FIELD=COLUMN,...",
+        type=_column_map,
+        help="the file's column of each canonical field, e.g. created_at=Opened,priority=Priority",
+    )
+    parser.add_argument(
+        "--severity-map",
+        metavar="LABEL=S,...",
+        type=_severity_map,
+        help='priority labels -> severity 1..4, e.g. "Sehr hoch=4,Hoch=3,Mittel=2,Niedrig=1" (any case)',
+    )
+    parser.add_argument(
+        "--date-format", metavar="FORMAT", help="strftime format of every timestamp column, e.g. '%%d/%%m/%%Y %%H:%%M'"
+    )
+    parser.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="the desk's IANA zone, e.g. Europe/Berlin: naive times are read in it and the week is fitted on its clock",
+    )
+    parser.add_argument("--delimiter", choices=[",", ";", "tab"], help="the CSV delimiter (default: recognised)")
+    parser.add_argument("--encoding", metavar="NAME", help="the file's text encoding, e.g. cp1252 (default UTF-8)")
 
 
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -320,13 +356,24 @@ def build_parser() -> argparse.ArgumentParser:
         "baseline and write an HTML page comparing it with the export (needs the plot extra). Written atomically: "
         "nothing on failure.",
     )
-    fit.add_argument("file", help="the CSV export")
+    fit.add_argument("file", help="the export: CSV, or the JSON array of 'gh issue list --json'")
     fit.add_argument("--out", metavar="FILE", required=True, help="the scenario TOML to write")
+    _add_export_arguments(fit)
     fit.add_argument(
-        "--columns",
-        metavar="FIELD=COLUMN,...",
-        type=_column_map,
-        help="the file's column of each canonical field, e.g. created_at=Opened,priority=Priority",
+        "--window",
+        nargs=2,
+        metavar=("START", "END"),
+        help="fit only the tickets created in [START, END) on the desk's clock, e.g. --window 2024-01-01 2025-01-01",
+    )
+    fit.add_argument(
+        "--drop-outliers",
+        action="store_true",
+        help="leave out creation times far outside the bulk of the file (printed with their lines) instead of refusing",
+    )
+    fit.add_argument(
+        "--force",
+        action="store_true",
+        help="fit a file too small for a week profile, with a warning instead of an error",
     )
     fit.add_argument(
         "--where",
@@ -633,6 +680,55 @@ def _column_map(text: str) -> dict[str, str]:
     return pairs
 
 
+def _severity_map(text: str) -> dict[str, int]:
+    from .data.exports import parse_severity_map
+
+    try:
+        return parse_severity_map(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _read_export(args: argparse.Namespace, where: dict[str, list[str]] | None = None) -> Any:
+    """The export of ``args.file`` read with the export arguments; says which format it was read as."""
+    from .data import read_tickets
+
+    size = os.path.getsize(args.file) if os.path.isfile(args.file) else 0
+    bar = None
+    if size > PROGRESS_BAR_MIN_BYTES:
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            pass
+        else:
+            bar = tqdm(
+                total=size, unit="B", unit_scale=True, desc="reading", file=sys.stderr, leave=False, disable=None
+            )
+    try:
+        log = read_tickets(
+            args.file,
+            columns=args.columns,
+            severity_map=args.severity_map,
+            where=where or None,
+            format=args.format,
+            date_format=args.date_format,
+            timezone=args.timezone,
+            delimiter="\t" if args.delimiter == "tab" else args.delimiter,
+            encoding=args.encoding,
+            progress=bar.update if bar is not None else None,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    how = "recognised from the header" if args.format == "auto" and log.format != "canonical" else "as given"
+    if log.format == "canonical":
+        how = "canonical column names" + (" and --columns" if args.columns else "")
+    print(f"read {len(log)} tickets from {os.path.basename(args.file)} ({log.format} format, {how})")
+    for note in log.notes:
+        print(f"note: {note}")
+    return log
+
+
 def _where_item(text: str) -> tuple[str, str]:
     column, sep, value = text.partition("=")
     if not sep or not column.strip():
@@ -641,8 +737,8 @@ def _where_item(text: str) -> tuple[str, str]:
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
-    from .data import TicketFileError, fit_config, read_tickets
-    from .data.fit import scenario_toml
+    from .data import TicketFileError, fit_config
+    from .data.fit import scenario_toml, select_tickets
 
     _check_output(args.out)
     _check_output(args.report)
@@ -654,14 +750,26 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     for column, value in args.where:
         where.setdefault(column, []).append(value)
     try:
-        log = read_tickets(args.file, columns=args.columns, where=where or None)
-        config = fit_config(
-            log,
-            hours_per_step=args.hours_per_step,
-            utilisation=args.utilisation,
-            rate_scale=args.rate_scale,
-            **dict(args.overrides),
-        )
+        full = _read_export(args, where)
+        log, dropped = select_tickets(full, tuple(args.window) if args.window else None, args.drop_outliers)
+        if args.drop_outliers and not args.window and dropped.size:
+            shown = ", ".join(f"{full.line_of(int(index))} ({full.created_at[index]})" for index in dropped[:20])
+            more = f" and {dropped.size - 20} more" if dropped.size > 20 else ""
+            print(f"dropped {dropped.size} tickets created far outside the bulk of the file: {shown}{more}")
+        elif args.window and dropped.size:
+            print(f"kept {len(log)} tickets created in [{args.window[0]}, {args.window[1]}), left out {dropped.size}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            config = fit_config(
+                log,
+                hours_per_step=args.hours_per_step,
+                utilisation=args.utilisation,
+                rate_scale=args.rate_scale,
+                force=args.force,
+                **dict(args.overrides),
+            )
+        for warning in caught:
+            print(f"{PROG} fit: warning: {warning.message}", file=sys.stderr)
     except (TicketFileError, ValueError, TypeError) as error:
         raise UsageError(str(error)) from error
     mean_rate = sum(config.arrival_profile) / len(config.arrival_profile)

@@ -73,6 +73,13 @@ class EnvConfig:
             in a TOML file is relative to that file's folder.
         trace_columns (None, or canonical field -> the file's column): as the
             ``columns`` of ``read_tickets``.
+        trace_format ("auto", "auto", "canonical" or a preset of
+            ``read_tickets``): the tracker that wrote the export.
+        trace_severity_map (None, or priority label -> severity 1..4): as the
+            ``severity_map`` of ``read_tickets`` (a TOML table).
+        trace_date_format, trace_timezone, trace_delimiter, trace_encoding
+            (None each): as ``date_format``, ``timezone``, ``delimiter`` and
+            ``encoding`` of ``read_tickets``.
         trace_hours_per_step (1.0, (0, 8760]): hours of the trace per step.
         trace_start (0, an int >= 0 or "random"): the trace step (from the hour
             of the file's first ticket) that an episode's step 1 replays;
@@ -148,6 +155,12 @@ class EnvConfig:
     arrival_profile: tuple[float, ...] | None = None
     trace_path: str | None = None
     trace_columns: tuple[tuple[str, str], ...] | None = None
+    trace_format: str = "auto"
+    trace_severity_map: tuple[tuple[str, int], ...] | None = None
+    trace_date_format: str | None = None
+    trace_timezone: str | None = None
+    trace_delimiter: str | None = None
+    trace_encoding: str | None = None
     trace_hours_per_step: float = 1.0
     trace_start: int | str = 0
     initial_backlog: int = 3
@@ -207,6 +220,8 @@ class EnvConfig:
             object.__setattr__(self, "arrival_profile", _rate_profile("arrival_profile", self.arrival_profile))
         if self.trace_columns is not None:
             object.__setattr__(self, "trace_columns", _column_pairs("trace_columns", self.trace_columns))
+        if self.trace_severity_map is not None:
+            object.__setattr__(self, "trace_severity_map", _severity_pairs(self.trace_severity_map))
         if self.trace_path is not None:
             if not isinstance(self.trace_path, (str, os.PathLike)):
                 raise TypeError(f"trace_path must be a path, got {self.trace_path!r}")
@@ -276,11 +291,17 @@ class EnvConfig:
         start = self.trace_start
         if start != "random" and (isinstance(start, bool) or not isinstance(start, int) or start < 0):
             raise ValueError(f"trace_start must be an int >= 0 or 'random', got {start!r}")
+        for name in ("trace_date_format", "trace_timezone", "trace_delimiter", "trace_encoding"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a string or None, got {value!r}")
+        reader_fields = self._trace_reader_fields()
         if self.arrival_process != "trace":
-            if self.trace_path is not None or self.trace_columns is not None:
+            given = [name for name in ("trace_path", "trace_columns") if getattr(self, name) is not None]
+            given += list(reader_fields)
+            if given:
                 raise ValueError(
-                    f"trace_path / trace_columns are only used with arrival_process='trace' "
-                    f"(got {self.arrival_process!r})"
+                    f"{' / '.join(given)} are only used with arrival_process='trace' (got {self.arrival_process!r})"
                 )
             return
         if self.trace_path is None:
@@ -289,11 +310,40 @@ class EnvConfig:
             raise ValueError(f"trace_path {self.trace_path!r} does not exist (or is not a file)")
         self.trace()  # read it now: a bad file fails when the config is made, not at the first reset
 
+    def _trace_reader_fields(self) -> dict[str, Any]:
+        """The trace_* reader options that differ from their defaults."""
+        defaults = {
+            "trace_format": "auto",
+            "trace_severity_map": None,
+            "trace_date_format": None,
+            "trace_timezone": None,
+            "trace_delimiter": None,
+            "trace_encoding": None,
+        }
+        return {name: getattr(self, name) for name, default in defaults.items() if getattr(self, name) != default}
+
+    def trace_reader_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``read_tickets`` that the trace_* fields give (format, severity_map, ...)."""
+        return {
+            "format": self.trace_format,
+            "severity_map": dict(self.trace_severity_map) if self.trace_severity_map is not None else None,
+            "date_format": self.trace_date_format,
+            "timezone": self.trace_timezone,
+            "delimiter": self.trace_delimiter,
+            "encoding": self.trace_encoding,
+        }
+
     def trace(self):
         """The :class:`~ticket_triage_marl.data.trace.TraceArrays` replayed (read once per process)."""
         from .data.trace import load_trace
 
-        return load_trace(self.trace_path, self.trace_columns, self.trace_hours_per_step, self.n_components)
+        options = tuple(
+            sorted(
+                (key, value if not isinstance(value, dict) else tuple(sorted(value.items())))
+                for key, value in self.trace_reader_options().items()
+            )
+        )
+        return load_trace(self.trace_path, self.trace_columns, self.trace_hours_per_step, self.n_components, options)
 
     # -- derived quantities -------------------------------------------------
     @property
@@ -317,7 +367,7 @@ class EnvConfig:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "trace_columns" and value is not None:
+            if f.name in ("trace_columns", "trace_severity_map") and value is not None:
                 value = dict(value)
             elif isinstance(value, tuple):
                 value = [list(v) if isinstance(v, tuple) else v for v in value]
@@ -482,6 +532,19 @@ def _rate_profile(name: str, value: Any) -> tuple[float, ...]:
         if not 0.0 <= float(item) <= MAX_PROFILE_RATE:
             raise ValueError(f"{name}[{index}] must be a rate in [0, {MAX_PROFILE_RATE:g}], got {item!r}")
     return tuple(float(v) for v in value)
+
+
+def _severity_pairs(value: Any) -> tuple[tuple[str, int], ...]:
+    """trace_severity_map as sorted (label, severity 1..4) pairs (hashable, comparable)."""
+    pairs = value.items() if isinstance(value, dict) else value
+    try:
+        out = tuple(sorted((str(label), level) for label, level in pairs))
+    except (TypeError, ValueError):
+        raise TypeError(f"trace_severity_map must map priority labels to severities 1..4, got {value!r}") from None
+    for label, level in out:
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 4:
+            raise ValueError(f"trace_severity_map[{label!r}] must be a severity 1..4, got {level!r}")
+    return out
 
 
 def _column_pairs(name: str, value: Any) -> tuple[tuple[str, str], ...]:

@@ -689,7 +689,9 @@ class _Reader:
         self.wanted = sorted({position for group in plan.positions.values() for position in group})
         place = {position: slot for slot, position in enumerate(self.wanted)}
         self.slot = {field: [place[position] for position in group] for field, group in plan.positions.items()}
-        self.interned: dict[str, str] = {}  # one string per distinct label: a big export repeats a few millions of times
+        self.interned: dict[
+            str, str
+        ] = {}  # one string per distinct label: a big export repeats a few millions of times
 
     def where(self, line: int, field: str) -> str:
         return f"{self.path}: {self.word} {line}, column {self.plan.names[field]!r}"

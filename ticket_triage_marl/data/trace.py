@@ -88,8 +88,11 @@ def component_codes(labels: tuple[str, ...] | None, n_components: int) -> tuple[
 
 
 @lru_cache(maxsize=16)
-def _load(path: str, stamp: tuple, columns: tuple | None, hours_per_step: float, n_components: int) -> TraceArrays:
-    log = read_tickets(path, columns=dict(columns) if columns is not None else None)
+def _load(
+    path: str, stamp: tuple, columns: tuple | None, hours_per_step: float, n_components: int, options: tuple
+) -> TraceArrays:
+    reader_options = {key: dict(value) if isinstance(value, tuple) else value for key, value in options}
+    log = read_tickets(path, columns=dict(columns) if columns is not None else None, **reader_options)
     hours = log.created_at.astype("datetime64[s]").astype(np.int64) / 3600.0
     start = np.floor(hours.min())
     steps = np.floor((hours - start) / hours_per_step).astype(np.int64)
@@ -115,10 +118,16 @@ def load_trace(
     columns: dict[str, str] | tuple | None = None,
     hours_per_step: float = 1.0,
     n_components: int = 4,
+    options: tuple = (),
 ) -> TraceArrays:
-    """The :class:`TraceArrays` of an export, read once per process (re-read if the file changes)."""
+    """The :class:`TraceArrays` of an export, read once per process (re-read if the file changes).
+
+    ``options``: ``(name, value)`` pairs of further ``read_tickets`` arguments (format, severity_map as sorted
+    pairs, date_format, timezone, delimiter, encoding), hashable so the read can be cached.
+    """
     path = os.path.abspath(os.fspath(path))
     status = os.stat(path)
     if isinstance(columns, dict):
         columns = tuple(sorted(columns.items()))
-    return _load(path, (status.st_mtime_ns, status.st_size), columns, float(hours_per_step), int(n_components))
+    stamp = (status.st_mtime_ns, status.st_size)
+    return _load(path, stamp, columns, float(hours_per_step), int(n_components), tuple(options))
