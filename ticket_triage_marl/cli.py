@@ -782,7 +782,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     page = None
     if args.report:
         from .data.fidelity import measure_fidelity
-        from .report import fidelity_page
+        from .report import fidelity_left_out, fidelity_page
 
         fidelity = measure_fidelity(log, config, policy=args.report_policy, episodes=args.report_episodes)
         page = fidelity_page(fidelity)  # drawn before anything is written
@@ -795,12 +795,17 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if page is not None:
         page.write(args.report, args.figures)
         numbers = fidelity.summary()
-        print(
-            f"fidelity report written to {args.report}: rate {numbers['rate_real']:.4g} real / "
-            f"{numbers['rate_sim']:.4g} simulated per hour, week correlation {numbers['week_correlation']:.3f}, "
-            f"severity mix within {numbers['mix_gap_points']:.2f} points, time to resolve KS "
-            f"{numbers['ks']:.2f} under {args.report_policy}"
-        )
+        measures = [
+            f"rate {numbers['rate_real']:.4g} real / {numbers['rate_sim']:.4g} simulated per hour",
+            f"week correlation {numbers['week_correlation']:.3f}",
+        ]
+        if numbers["mix_gap_points"] is not None:
+            measures.append(f"severity mix within {numbers['mix_gap_points']:.2f} points")
+        if numbers["ks"] is not None:
+            measures.append(f"time to resolve KS {numbers['ks']:.2f}")
+        print(f"fidelity report written to {args.report}: {', '.join(measures)} under {args.report_policy}")
+        for sentence in fidelity_left_out(fidelity):
+            print(f"not compared: {sentence}")
     return 0
 
 

@@ -760,20 +760,26 @@ def fidelity_page(fidelity: Fidelity) -> HtmlPage:
         f"parallel env under the {fidelity.policy} baseline · version {__version__}",
         css_class="meta",
     )
-    page.cards(
-        [
-            ("tickets per hour, real / sim", f"{fidelity.real_rate:.4g} / {fidelity.sim_rate:.4g}"),
-            ("mean rate error", f"{100 * fidelity.rate_error:+.1f}%"),
-            (f"week profile correlation ({_bin_text(fidelity.bin_hours)} bins)", _number(fidelity.week_correlation, 3)),
-            ("inter-arrival CV, real / sim", f"{fidelity.real_cv:.2f} / {fidelity.sim_cv:.2f}"),
-            ("severity mix, largest gap", f"{fidelity.mix_gap_points:.2f} points"),
-            ("time to resolve, KS distance", _number(fidelity.ks, 2)),
+    cards = [
+        ("tickets per hour, real / sim", f"{fidelity.real_rate:.4g} / {fidelity.sim_rate:.4g}"),
+        ("mean rate error", f"{100 * fidelity.rate_error:+.1f}%"),
+        (f"week profile correlation ({_bin_text(fidelity.bin_hours)} bins)", _number(fidelity.week_correlation, 3)),
+        ("inter-arrival CV, real / sim", f"{fidelity.real_cv:.2f} / {fidelity.sim_cv:.2f}"),
+    ]
+    if fidelity.mix_gap_points is not None:
+        cards.append(("severity mix, largest gap", f"{fidelity.mix_gap_points:.2f} points"))
+    if fidelity.ks is not None:
+        cards.append(("time to resolve, KS distance", _number(fidelity.ks, 2)))
+        cards.append(
             (
                 "median time to resolve, real / sim",
                 f"{_number(summary['resolve_median_hours_real'])} / {_number(summary['resolve_median_hours_sim'])} h",
-            ),
-        ]
-    )
+            )
+        )
+    page.cards(cards)
+    left_out = fidelity_left_out(fidelity)
+    if left_out:
+        page.paragraph("Not compared: " + " ".join(left_out))
     page.table(["measure", "real", "simulated"], _fidelity_rows(fidelity))
     page.table(["config field", "value"], _config_rows(config), summary=f"config {config.name!r}: every field")
 
@@ -795,23 +801,25 @@ def fidelity_page(fidelity: Fidelity) -> HtmlPage:
             "desk with office hours shows two humps.",
             "distribution of daily ticket counts, real and simulated",
         )
-    page.heading("Severity mix")
-    page.figure(
-        "severity_mix",
-        figure_png(plot_severity_mix(fidelity.real_mix, fidelity.sim_mix)),
-        "Share of each severity: real rows with a known priority, and every simulated ticket.",
-        "severity mix, real and simulated",
-    )
-    page.heading("Time to resolve")
-    page.figure(
-        "time_to_resolve",
-        figure_png(plot_resolve_times(fidelity.real_hours, fidelity.sim_hours, fidelity.ks)),
-        f"Empirical CDFs of the hours from creation to resolution: real resolved rows, and simulated tickets "
-        f"resolved under the {fidelity.policy} baseline (steps times {step_text}; {fidelity.sim_open_at_end} still "
-        "open at an episode's end are left out, as open rows are on the real side). The red bar is the largest gap "
-        "between the two curves: the Kolmogorov-Smirnov distance.",
-        "time to resolve, real and simulated",
-    )
+    if fidelity.mix_gap_points is not None:
+        page.heading("Severity mix")
+        page.figure(
+            "severity_mix",
+            figure_png(plot_severity_mix(fidelity.real_mix, fidelity.sim_mix)),
+            "Share of each severity: real rows with a known priority, and every simulated ticket.",
+            "severity mix, real and simulated",
+        )
+    if fidelity.ks is not None:
+        page.heading("Time to resolve")
+        page.figure(
+            "time_to_resolve",
+            figure_png(plot_resolve_times(fidelity.real_hours, fidelity.sim_hours, fidelity.ks)),
+            f"Empirical CDFs of the hours from creation to resolution: real resolved rows, and simulated tickets "
+            f"resolved under the {fidelity.policy} baseline (steps times {step_text}; {fidelity.sim_open_at_end} still "
+            "open at an episode's end are left out, as open rows are on the real side). The red bar is the largest gap "
+            "between the two curves: the Kolmogorov-Smirnov distance.",
+            "time to resolve, real and simulated",
+        )
     page.heading("What the model misses")
     page.paragraph(
         "A simulated ticket's time is queueing plus work; a real one also waits on the customer, a vendor or a "
@@ -826,6 +834,22 @@ def fidelity_page(fidelity: Fidelity) -> HtmlPage:
 
 def _bin_text(bin_hours: float) -> str:
     return "hour" if bin_hours == 1 else ("day" if bin_hours == 24 else f"{bin_hours:g} h")
+
+
+def fidelity_left_out(fidelity: Fidelity) -> list[str]:
+    """One sentence per measure the export cannot support (no priorities, no resolution times)."""
+    left_out = []
+    if fidelity.mix_gap_points is None:
+        left_out.append(
+            "the severity mix: the export has no priority labels (no priority column, or every row empty), so the "
+            "scenario keeps the default mix and there is nothing real to compare it with."
+        )
+    if fidelity.ks is None:
+        left_out.append(
+            "time to resolve: the export has no resolution times (no resolution column, or every ticket open or "
+            "resolved at an unknown time)."
+        )
+    return left_out
 
 
 def _fidelity_rows(fidelity: Fidelity) -> list[list[str]]:
@@ -843,7 +867,7 @@ def _fidelity_rows(fidelity: Fidelity) -> list[list[str]]:
         ["inter-arrival CV", f"{fidelity.real_cv:.2f}", f"{fidelity.sim_cv:.2f}"],
         ["tickets per day (mean ± sd)", spread(fidelity.real_daily), spread(fidelity.sim_daily)],
     ]
-    for severity in range(4):
+    for severity in range(4 if fidelity.has_priorities else 0):
         rows.append(
             [
                 f"severity {severity + 1} share",
@@ -851,7 +875,8 @@ def _fidelity_rows(fidelity: Fidelity) -> list[list[str]]:
                 f"{100 * fidelity.sim_mix[severity]:.1f}%",
             ]
         )
-    rows.append(["time to resolve, median / p90", quantiles(fidelity.real_hours), quantiles(fidelity.sim_hours)])
+    if fidelity.ks is not None:
+        rows.append(["time to resolve, median / p90", quantiles(fidelity.real_hours), quantiles(fidelity.sim_hours)])
     return rows
 
 

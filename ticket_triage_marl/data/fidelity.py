@@ -152,6 +152,8 @@ class Fidelity:
     real_hours: np.ndarray
     sim_hours: np.ndarray
     sim_open_at_end: int
+    has_priorities: bool = True  # the export had priority labels: the severity mix can be compared
+    has_resolution_times: bool = True  # the export had resolution times: time to resolve can be compared
 
     @property
     def rate_error(self) -> float:
@@ -166,13 +168,19 @@ class Fidelity:
         return float(np.corrcoef(self.real_week, self.sim_week)[0, 1])
 
     @property
-    def mix_gap_points(self) -> float:
-        """The largest gap between the real and simulated share of a severity, in percentage points."""
+    def mix_gap_points(self) -> float | None:
+        """The largest gap between the real and simulated share of a severity, in percentage points (None: the
+        export has no priorities to compare with)."""
+        if not self.has_priorities:
+            return None
         return float(np.max(np.abs(self.real_mix - self.sim_mix)) * 100.0)
 
     @property
-    def ks(self) -> float:
-        """Kolmogorov-Smirnov distance between the real and simulated times to resolve."""
+    def ks(self) -> float | None:
+        """Kolmogorov-Smirnov distance between the real and simulated times to resolve (None: the export has no
+        resolution times to compare with)."""
+        if not self.has_resolution_times or not self.real_hours.size:
+            return None
         return ks_distance(self.real_hours, self.sim_hours)
 
     def summary(self) -> dict[str, Any]:
@@ -202,7 +210,7 @@ class Fidelity:
             "mix_real": self.real_mix.tolist(),
             "mix_sim": self.sim_mix.tolist(),
             "mix_gap_points": self.mix_gap_points,
-            "resolve_median_hours_real": median(self.real_hours),
+            "resolve_median_hours_real": median(self.real_hours) if self.has_resolution_times else None,
             "resolve_median_hours_sim": median(self.sim_hours),
             "ks": self.ks,
             "resolved_real": int(self.real_hours.size),
@@ -233,7 +241,7 @@ def measure_fidelity(
     rng = np.random.default_rng(seed)
 
     # the real side: hours since the Monday 00:00 before the epoch, so that hour % 168 is the hour of the week
-    real_hours_at = log.created_at.astype("datetime64[s]").astype(np.int64) / 3600.0 + 24 * EPOCH_WEEKDAY
+    real_hours_at = log.local_created_at().astype(np.int64) / 3600.0 + 24 * EPOCH_WEEKDAY  # on the desk's clock
     first_hour, last_hour = np.floor(real_hours_at.min()), np.floor(real_hours_at.max())
     window = np.arange(first_hour, last_hour + 1)  # every whole hour of the file's window
     hour_counts = np.bincount((np.floor(real_hours_at) - first_hour).astype(np.int64), minlength=window.size)
@@ -292,4 +300,6 @@ def measure_fidelity(
         real_hours=real_resolve,
         sim_hours=np.concatenate(times).astype(np.float64),
         sim_open_at_end=open_at_end,
+        has_priorities=log.has_priorities,
+        has_resolution_times=log.has_resolution_times,
     )
