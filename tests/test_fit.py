@@ -86,7 +86,7 @@ def test_the_fit_command_writes_a_scenario_that_loads_back(tmp_path: Path, capsy
 def test_the_fit_command_maps_columns_and_writes_nothing_on_bad_input(tmp_path: Path, capsys) -> None:
     export = tmp_path / "jira.csv"
     rows = [f"A-{day},2024-03-{day + 4:02d}T09:00,{'Major' if day % 2 else 'Blocker'}" for day in range(0, 14)] * 4
-    rows = [f"A-{number}{row[row.index(','):]}" for number, row in enumerate(rows)]
+    rows = [f"A-{number}{row[row.index(',') :]}" for number, row in enumerate(rows)]
     export.write_text("Key,Opened,Prio\n" + "\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "fitted.toml"
     assert cli_main(["fit", str(export), "--out", str(out), "--columns", "created_at=Opened,priority=Prio"]) == 0

@@ -148,7 +148,10 @@ def test_resolved_before_created_is_an_error(tmp_path: Path) -> None:
     path = write(
         tmp_path, "created_at,resolved_at\n2024-01-02T09:00,2024-01-03T09:00\n2024-01-05T09:00,2024-01-04T09:00\n"
     )
-    with pytest.raises(TicketFileError, match=r"line 3, column 'resolved_at': resolved at 2024-01-04T09:00:00, before it was created \(2024-01-05T09:00"):
+    with pytest.raises(
+        TicketFileError,
+        match=r"line 3, column 'resolved_at': resolved at 2024-01-04T09:00:00, before it was created \(2024-01-05T09:00",
+    ):
         ttm.read_tickets(path)
 
 

@@ -438,15 +438,14 @@ def _csv_records(path: str, delimiter: str | None, encoding: str, progress: Call
         encoding=encoding,
         newline="",
     )
-    with open(path, "rb") as peek:
-        first_line = peek.read(1 << 16).split(b"\n", 1)[0].decode(encoding, errors="replace")
-    if not first_line.strip():
-        text.close()
-        raise TicketFileError(f"{path}: the file is empty (expected a header row and ticket rows)")
-    if delimiter is None:
-        delimiter = _sniff_delimiter(path, first_line)
-    reader = csv.reader(text, delimiter=delimiter, strict=True)
     try:
+        with open(path, "rb") as peek:
+            first_line = peek.read(1 << 16).split(b"\n", 1)[0].decode(encoding, errors="replace")
+        if not first_line.strip():
+            raise TicketFileError(f"{path}: the file is empty (expected a header row and ticket rows)")
+        if delimiter is None:
+            delimiter = _sniff_delimiter(path, first_line)
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
         header = next(reader)
     except csv.Error as error:
         text.close()
@@ -454,7 +453,9 @@ def _csv_records(path: str, delimiter: str | None, encoding: str, progress: Call
     except UnicodeDecodeError:
         text.close()
         raise _decode_error(path, encoding) from None
-
+    except BaseException:
+        text.close()
+        raise
     return _Records([name.strip() for name in header], reader, delimiter, "line", text.close, encoding)
 
 
@@ -857,7 +858,7 @@ class _Reader:
     def check_priorities(self) -> None:
         if not self.unknown_priorities:
             return
-        label, line = next(iter(self.unknown_priorities.items()))
+        label, line = min(self.unknown_priorities.items(), key=lambda item: item[1])  # the first in the file
         counts = ", ".join(f"{name!r} ({count})" for name, count in self.priority_labels.most_common() if name)
         mapping = ",".join(f"{name}=S" for name, _ in self.priority_labels.most_common() if name)
         others = len(self.unknown_priorities) - 1
