@@ -207,7 +207,9 @@ def test_slashed_dates_take_their_order_from_the_column_and_ambiguity_is_refused
 
 def test_a_value_that_leaves_its_columns_layout_names_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "created_at\n22/Sep/25 7:01 AM\n22/Sep/25 7:02 AM\n2025-09-22 07:03\n")
-    with pytest.raises(TicketFileError, match=r"line 4, column 'created_at': '2025-09-22 07:03' is not a Jira"):
+    with pytest.raises(
+        TicketFileError, match=r"line 4, column 'created_at': '2025-09-22 07:03' is not in the column's layout \(Jira"
+    ):
         ttm.read_tickets(path)
     with pytest.raises(TicketFileError, match=r"line 3, column 'created_at': '31/Feb/24 7:01 AM': day is out of range"):
         ttm.read_tickets(write(tmp_path, "created_at\n22/Sep/25 7:01 AM\n31/Feb/24 7:01 AM\n"))

@@ -720,10 +720,11 @@ def _read_export(args: argparse.Namespace, where: dict[str, list[str]] | None = 
     finally:
         if bar is not None:
             bar.close()
-    how = "recognised from the header" if args.format == "auto" and log.format != "canonical" else "as given"
     if log.format == "canonical":
-        how = "canonical column names" + (" and --columns" if args.columns else "")
-    print(f"read {len(log)} tickets from {os.path.basename(args.file)} ({log.format} format, {how})")
+        how = "no preset recognised: canonical column names" + (", and --columns" if args.columns else "")
+    else:
+        how = f"{log.format} format, " + ("recognised from its columns" if args.format == "auto" else "as given")
+    print(f"read {len(log)} tickets from {os.path.basename(args.file)} ({how})")
     for note in log.notes:
         print(f"note: {note}")
     return log

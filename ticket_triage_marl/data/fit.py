@@ -144,7 +144,7 @@ def select_tickets(
     more = f" and {outliers.size - 10} more" if outliers.size > 10 else ""
     bulk = np.percentile(log.created_at.astype("datetime64[s]").astype(np.int64), [1, 99]).astype("datetime64[s]")
     raise ValueError(
-        f"{log.source}: {outliers.size} creation times lie far outside the bulk of the file ({bulk[0]} .. {bulk[1]}): "
+        f"{log.source}: {outliers.size} creation time{'s lie' if outliers.size > 1 else ' lies'} far outside the bulk of the file ({bulk[0]} .. {bulk[1]}): "
         f"{shown}{more}; they would stretch the window the rates are divided by. Fix those rows, keep a window with "
         "--window START END (window=(start, end)), or leave them out with --drop-outliers (drop_outliers=True)"
     )

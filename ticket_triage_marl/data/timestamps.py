@@ -230,8 +230,8 @@ class ColumnTimes:
         index = int(np.flatnonzero(present)[position])
         return TimeFormatError(
             index,
-            f"{kept[position]!r} is not a {self.layout.name} timestamp like the column's first value "
-            f"{self.first_value!r} (a column must keep one layout; give date_format= / --date-format otherwise)",
+            f"{kept[position]!r} is not in the column's layout ({self.layout.name}, like its first value "
+            f"{self.first_value!r}); a column must keep one layout (give date_format= / --date-format otherwise)",
         )
 
     def _parse(self, kept: list[str], present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
