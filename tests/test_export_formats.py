@@ -156,7 +156,7 @@ def test_fit_and_evaluate_work_on_preset_exports_as_written(tmp_path: Path, name
     command = ["fit", str(FIXTURES / name), "--out", str(out), "--hours-per-step", "24", "--set", "n_engineers=3"]
     assert cli_main(command) == 0
     printed = capsys.readouterr().out
-    assert "format, recognised from the header" in printed and "scenario written" in printed
+    assert "format, recognised from its columns" in printed and "scenario written" in printed
     assert cli_main(["evaluate", "--config", str(out), "--seeds", "2", "--policies", "random,edf"]) == 0
 
 
