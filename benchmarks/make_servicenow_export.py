@@ -8,7 +8,7 @@ three years; priorities, categories, groups and reopen counts are drawn with the
 
     python benchmarks/make_servicenow_export.py /tmp/servicenow_1500k.csv --rows 1500000
 
-(about 270 MB for 1.5 million rows, written in about 10 s). Then, for example::
+(306 MB for 1.5 million rows, written in about 10 s). Then, for example::
 
     /usr/bin/time -v ticket-triage fit /tmp/servicenow_1500k.csv --out /tmp/sn.toml --set n_engineers=400
 """

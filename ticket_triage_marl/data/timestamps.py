@@ -193,8 +193,12 @@ class ColumnTimes:
     # -- parsing ----------------------------------------------------------------------------------------------
 
     def add(self, values: list[str]) -> None:
-        # a timestamp has at least 9 characters, a "no time" value fewer, or Go's zero time
-        suspects = [position for position, value in enumerate(values) if len(value) < 9 or value[:4] == "0001"]
+        # a timestamp has at least 9 characters, a "no time" value fewer, or Go's zero time: look closer only then
+        joined = "\n" + "\n".join(values)
+        if values and min(map(len, values)) >= 9 and "\n0001" not in joined:
+            suspects: list[int] = []
+        else:
+            suspects = [position for position, value in enumerate(values) if len(value) < 9 or value[:4] == "0001"]
         present = np.ones(len(values), dtype=np.bool_)
         for position in suspects:
             present[position] = not is_no_time(values[position])
