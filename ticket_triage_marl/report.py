@@ -821,13 +821,18 @@ def fidelity_page(fidelity: Fidelity) -> HtmlPage:
             "time to resolve, real and simulated",
         )
     page.heading("What the model misses")
-    page.paragraph(
+    times = (
         "A simulated ticket's time is queueing plus work; a real one also waits on the customer, a vendor or a "
         "change window, and real resolvers split their time over several queues. The exports have no work "
         "column, so work is sized for a stated utilisation, not fitted to these times: read the KS distance as "
-        "how far queueing and work alone are from the real times. Arrivals within a step are uniform and "
-        "Poisson given the profile, so bursts within an hour (the CV) and day-to-day swings beyond the weekly "
-        "cycle are smoothed; a slow drift of the rate over the years is not modelled."
+        "how far queueing and work alone are from the real times. "
+        if fidelity.ks is not None
+        else ""
+    )
+    page.paragraph(
+        times + "Arrivals within a step are uniform and Poisson given the profile, so bursts within an hour (the CV) "
+        "and day-to-day swings beyond the weekly cycle are smoothed; a slow drift of the rate over the years is "
+        "not modelled."
     )
     return page
 

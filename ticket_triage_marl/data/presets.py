@@ -8,6 +8,26 @@ Each preset lists, per canonical field, the header names it looks for (the first
 several names cover a tool's versions and export paths. Fields whose columns repeat (Jira writes one
 ``Component/s`` column per component) are *multi-valued*: a ticket's component is the first non-empty of
 them, its labels all of them.
+
+=============  =================================================================================================
+preset         the export it follows (see each preset's ``source``)
+=============  =================================================================================================
+``jira``       Jira Cloud "Export Excel CSV (all fields)" and Jira Server / Data Center 8-10 "Export > CSV (All
+               fields)": ``Issue key``, ``Created``, ``Resolved``, ``Priority``, ``Component/s`` (repeated),
+               ``Labels`` (repeated); dates ``dd/MMM/yy h:mm a`` by default
+``servicenow`` ServiceNow incident list "Export > CSV" (Utah to Xanadu): ``number``, ``opened_at``,
+               ``resolved_at``, ``priority``, ``category``, ``reopen_count``
+``zendesk``    Zendesk Support "Reporting > Export > CSV": ``Id``, ``Created at``, ``Solved at``, ``Priority``,
+               ``Group``, ``Reopens``, ``Status``; times ``yyyy-MM-dd HH:mm:ss +HHMM``
+``github``     ``gh issue list --state all --json number,createdAt,closedAt,state,labels`` (the JSON array, or
+               it turned into CSV with ``--jq ... @csv``); ``gh search issues`` JSON too
+``sentry``     Sentry issues (``id``, ``firstSeen``, ``level``, ``status``, ``project``): no resolution time
+``bugzilla``   Bugzilla 5 ``buglist.cgi?...&ctype=csv`` with titles (``Bug ID``, ``Opened``, ``Changed``,
+               ``Status``) or field names (``bug_id``, ``opendate``, ``changeddate``, ``bug_status``)
+=============  =================================================================================================
+
+The fixtures in ``tests/fixtures/exports/`` are written as each tool writes its export (their README names
+the tool versions and what was checked against the tools' source).
 """
 
 from __future__ import annotations
