@@ -480,6 +480,6 @@ def test_missing_ray_gives_a_one_line_hint_and_the_core_never_imports_ray():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("ticket_triage_marl.integrations.MissingExtraError: ")
+    assert last_line.startswith("ticket_triage_marl.extras.MissingExtraError: ")
     assert "needs 'ray'" in last_line and 'pip install "ticket_triage_marl[rllib]"' in last_line
     assert issubclass(MissingExtraError, ImportError)

@@ -259,7 +259,9 @@ def test_require_names_the_extra_to_install():
         MissingExtraError, match=r'pip install torch==2\.13\.0 && pip install "ticket_triage_marl\[sb3\]"'
     ):
         require("no_such_module_for_ticket_triage", "this test")
-    assert issubclass(MissingExtraError, ImportError)
+    from ticket_triage_marl.extras import MissingExtraError as PackageMissingExtraError
+
+    assert issubclass(MissingExtraError, ImportError) and MissingExtraError is PackageMissingExtraError
 
 
 def test_missing_stable_baselines3_gives_a_one_line_hint_and_the_core_never_imports_torch():
@@ -273,5 +275,5 @@ def test_missing_stable_baselines3_gives_a_one_line_hint_and_the_core_never_impo
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("ticket_triage_marl.integrations.MissingExtraError: ")
+    assert last_line.startswith("ticket_triage_marl.extras.MissingExtraError: ")
     assert 'pip install "ticket_triage_marl[sb3]"' in last_line

@@ -8,6 +8,7 @@ import pytest
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl import traces
+from ticket_triage_marl.files import atomic_writer
 
 
 @pytest.fixture
@@ -78,12 +79,12 @@ def test_replay_mismatch_is_not_a_trace_error(trace_path):
 
 def test_atomic_writer_leaves_nothing_on_failure(tmp_path):
     target = tmp_path / "out.txt"
-    with pytest.raises(RuntimeError), traces.atomic_writer(target) as handle:
+    with pytest.raises(RuntimeError), atomic_writer(target) as handle:
         handle.write("partial")
         raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
-    with traces.atomic_writer(target) as handle:
+    with atomic_writer(target) as handle:
         handle.write("whole")
     assert target.read_text() == "whole" and [p.name for p in tmp_path.iterdir()] == ["out.txt"]
     with pytest.raises(FileNotFoundError, match="output directory does not exist"):
-        traces.atomic_writer(tmp_path / "no" / "out.txt").__enter__()
+        atomic_writer(tmp_path / "no" / "out.txt").__enter__()

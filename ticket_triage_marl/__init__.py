@@ -16,21 +16,14 @@ and ``ttm.traces`` (rollout traces) are the library under the CLI.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
+from . import evaluation, traces
+from ._version import __version__
 from .actions import AgentVerb, Verb, agent_action, coordinator_action, decode_agent_action, decode_coordinator_action
 from .config import EnvConfig, load_config
 from .coordinator import CoordinatorWrapper, TicketTriageEnv
 from .data import TicketLog, fit_config, read_tickets
 from .multiagent import TicketTriageAECEnv, TicketTriageParallelEnv, env, parallel_env, raw_env
 from .vector import TicketTriageVectorEnv, VectorTicketTriage
-
-try:
-    __version__ = version("ticket_triage_marl")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
-
-from . import evaluation, traces  # after __version__: trace headers record it
 
 __all__ = [
     "AgentVerb",

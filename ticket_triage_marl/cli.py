@@ -55,10 +55,12 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from . import __version__, evaluation, traces
+from . import evaluation, traces
+from ._version import __version__
 from .baselines import POLICIES, make_policy
 from .config import EnvConfig, load_config
 from .extras import MissingExtraError
+from .files import atomic_writer
 from .render import render_ansi
 
 if sys.version_info >= (3, 11):
@@ -482,7 +484,7 @@ def _json_safe(value: Any) -> Any:
 
 
 def _write_json(path: str, document: Any) -> None:
-    with traces.atomic_writer(path) as out:
+    with atomic_writer(path) as out:
         json.dump(_json_safe(document), out, indent=2)
         out.write("\n")
     print(f"results written to {path}")
@@ -787,7 +789,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
         fidelity = measure_fidelity(log, config, policy=args.report_policy, episodes=args.report_episodes)
         page = fidelity_page(fidelity)  # drawn before anything is written
-    with traces.atomic_writer(args.out) as out:
+    with atomic_writer(args.out) as out:
         out.write(scenario_toml(config, comment))
     print(
         f"scenario written to {args.out}: {len(config.arrival_profile)}-step weekly profile, mean {mean_rate:.4g} "

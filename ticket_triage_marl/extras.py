@@ -8,8 +8,10 @@ from types import ModuleType
 __all__ = ["MissingExtraError", "require"]
 
 
-class MissingExtraError(RuntimeError):
-    """An optional dependency is not installed; the message says which extra installs it."""
+class MissingExtraError(ImportError):
+    """An optional dependency (a pyproject extra: plot, video, sb3, rllib, torchrl) is not installed; the
+    message says how to install it. The one such error of the package: the training integrations raise it too
+    (re-exported as ``ticket_triage_marl.integrations.MissingExtraError``)."""
 
 
 def require(module: str, extra: str, purpose: str) -> ModuleType:
@@ -29,7 +31,8 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError:
+        missing = module.split(".")[0]
         raise MissingExtraError(
-            f"{purpose} need {module.split('.')[0]}, which is not installed; "
-            f"install it with: pip install 'ticket_triage_marl[{extra}]'"
+            f"{purpose} need {missing}, which is not installed; install it with: pip install 'ticket_triage_marl[{extra}]'",
+            name=missing,
         ) from None

@@ -27,22 +27,21 @@ and leaves no file behind, and the files appear atomically.
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import __version__
 from ._core.layout import REWARD_NAMES
+from ._version import __version__
 from .actions import AgentVerb, Verb, decode_agent_action, decode_coordinator_action
 from .config import EnvConfig
 from .evaluation import API_TITLES, PolicyComparison
+from .files import atomic_writer, write_bytes_atomically
 from .plotting import (
     figure_png,
     plot_backlog,
@@ -58,7 +57,7 @@ from .plotting import (
     pyplot,
     severity_color,
 )
-from .traces import TraceError, TraceHeader, atomic_writer, iter_steps, read_header
+from .traces import TraceError, TraceHeader, iter_steps, read_header
 
 if TYPE_CHECKING:
     from .data.fidelity import Fidelity
@@ -480,27 +479,9 @@ class HtmlPage:
             raise FileNotFoundError(f"output directory does not exist: {directory}")
         if figures_dir is not None:
             for name, png in self.figures.items():
-                _write_bytes(os.path.join(figures_dir, f"{name}.png"), png)
+                write_bytes_atomically(os.path.join(figures_dir, f"{name}.png"), png)
         with atomic_writer(out_path) as handle:
             handle.write(self.render())
-
-
-def _write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (a temporary file next to it, renamed on success)."""
-    handle, temporary = tempfile.mkstemp(
-        dir=os.path.dirname(os.path.abspath(path)), prefix=f".{os.path.basename(path)}."
-    )
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 # -- the episode report -------------------------------------------------------------------------------------------
@@ -738,7 +719,7 @@ def write_evaluation_plot(comparison: PolicyComparison, path: str | os.PathLike[
     path = os.fspath(path)
     if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
         raise FileNotFoundError(f"output directory does not exist: {os.path.dirname(os.path.abspath(path))}")
-    _write_bytes(path, figure_png(evaluation_figure(comparison, metric)))
+    write_bytes_atomically(path, figure_png(evaluation_figure(comparison, metric)))
 
 
 # -- the fidelity report: a scenario against the real export ----------------------------------------------------

@@ -58,15 +58,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .baselines import make_policy
 from .config import EnvConfig
 from .evaluation import APIS, Session, run_steps
+from .files import atomic_writer
 
 __all__ = [
     "REQUIRED_STEP_KEYS",
@@ -99,33 +99,6 @@ class TraceMismatch(Exception):
 
 
 # -- writing ------------------------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
-    """Write a text file atomically: into a temporary file next to ``path``, renamed over it only on success.
-
-    Raises:
-        FileNotFoundError: the directory of ``path`` does not exist (before anything is written).
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"output directory does not exist: {directory}")
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp", delete=False
-    )
-    try:
-        with handle:
-            yield handle
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(handle.name, 0o666 & ~umask)  # a temporary file is private (0600); the result should not be
-        os.replace(handle.name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(handle.name)
-        raise
 
 
 def _line(value: dict) -> str:

@@ -34,6 +34,7 @@ import numpy as np
 
 from .config import EnvConfig
 from .extras import require
+from .files import atomic_path
 from .render import render_snapshot
 from .traces import RolloutResult, iter_steps, read_header, run_rollout
 
@@ -103,15 +104,13 @@ class VideoWriter:
         self.n_frames = 0
         self._shape: tuple[int, ...] | None = None
         self._temporary: str | None = None
+        self._atomic: Any = None  # the files.atomic_path context of the temporary file
         self._encoder: Any = None
         self._gif_frames: list[Any] = []
 
     def __enter__(self) -> VideoWriter:
-        directory = os.path.dirname(os.path.abspath(self.path))
-        handle, self._temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{os.path.basename(self.path)}.", suffix=f".tmp{self.suffix}"
-        )
-        os.close(handle)
+        self._atomic = atomic_path(self.path, suffix=f".tmp{self.suffix}")
+        self._temporary = self._atomic.__enter__()
         return self
 
     def append(self, frame: np.ndarray) -> None:
@@ -174,14 +173,13 @@ class VideoWriter:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        temporary = self._temporary
+        atomic, self._atomic = self._atomic, None
         try:
             if kind is None:
                 self._finish()
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(temporary, 0o666 & ~umask)  # mkstemp's file is private; a video should not be
-                os.replace(temporary, self.path)
+        except BaseException as failure:
+            kind, error, traceback = type(failure), failure, failure.__traceback__
+            raise
         finally:
             if self._encoder is not None:  # an exception mid-video: stop ffmpeg
                 with contextlib.suppress(Exception):
@@ -189,9 +187,8 @@ class VideoWriter:
                 self._encoder = None
             self._gif_frames = []
             self._temporary = None
-            if temporary is not None and os.path.exists(temporary):
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
+            if atomic is not None:  # replaces the destination on success, removes the temporary file otherwise
+                atomic.__exit__(kind, error, traceback)
 
 
 def write_video(frames: Any, path: str, fps: float = 4.0) -> int:

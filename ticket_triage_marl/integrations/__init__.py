@@ -60,6 +60,8 @@ import importlib
 from types import ModuleType
 from typing import Any
 
+from ..extras import MissingExtraError
+
 __all__ = [
     "COORDINATOR_ENV_NAME",
     "MULTI_AGENT_ENV_NAME",
@@ -101,10 +103,6 @@ _RLLIB_NAMES = frozenset(
     }
 )
 _TORCHRL_NAMES = frozenset({"TicketTriageTorchRLEnv"})
-
-
-class MissingExtraError(ImportError):
-    """An optional training library is not installed; the message says how to install it."""
 
 
 def require(module: str, purpose: str, hint: str = SB3_INSTALL_HINT) -> ModuleType:
