@@ -334,8 +334,7 @@ def agent_actions_from(
     base = env.unwrapped
     agents = list(base.agents)
     if observations is None:
-        base.sim.observe(0)
-        masks = {agent: base.sim.masks[0, base.agent_name_mapping[agent]] for agent in agents}
+        masks = base.action_masks()
     else:
         masks = {agent: np.asarray(observations[agent]["action_mask"]) for agent in agents}
     if getattr(policy, "uniform_actions", False):

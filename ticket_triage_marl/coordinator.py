@@ -191,7 +191,7 @@ class CoordinatorWrapper(gymnasium.Env):
         truncated = self.sim.t(0) >= self.config.horizon
         if truncated:
             self._done = True
-            self.parallel.agents = []  # keep the wrapped env's view consistent: its episode is over too
+            self.parallel.end_episode()  # keep the wrapped env's view consistent: its episode is over too
         if self.render_mode == "human":
             self.render()
         return self._observation(), float(self.sim.team_rewards[0]), False, truncated, self._info()

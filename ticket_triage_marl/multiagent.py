@@ -158,6 +158,21 @@ class _SimulationView:
         self._require_reset()
         return self.sim.state_vector(0)
 
+    def action_masks(self) -> dict[str, np.ndarray]:
+        """Each live agent's action mask in the current state (int8, ``(1 + 4 * max_tickets,)``): what its next
+        observation's ``action_mask`` will say, for policies that act between observations (the AEC env: the
+        state at the start of the tick and the claims made so far in it)."""
+        self._require_reset()
+        self.sim.observe(0)
+        masks = self.sim.masks[0]
+        return {agent: masks[self.agent_name_mapping[agent]].copy() for agent in self.agents}
+
+    def trace_offset(self) -> int:
+        """With ``arrival_process="trace"``: the trace step that step 1 of this episode replays (see
+        :mod:`ticket_triage_marl.data.trace`); 0 for other arrival processes."""
+        self._require_reset()
+        return self.sim.trace_offset(0)
+
     def render(self) -> str | np.ndarray | None:
         if self.render_mode is None:
             gymnasium.logger.warn("render() called without a render_mode; pass render_mode= to the constructor")
@@ -209,6 +224,11 @@ class TicketTriageParallelEnv(_SimulationView, ParallelEnv):
         self._has_reset = True
         self.agents = self.possible_agents[:]
         return self._all_observations(self.agents), self._all_infos(self.agents)
+
+    def end_episode(self) -> None:
+        """Mark the episode over (no live agents) when something else stepped this env's simulation to its end:
+        the :class:`~ticket_triage_marl.coordinator.TicketTriageEnv` that wraps it steps the simulation itself."""
+        self.agents = []
 
     def step(self, actions: dict[str, Any]):
         self._require_reset()

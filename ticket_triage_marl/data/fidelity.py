@@ -263,7 +263,7 @@ def measure_fidelity(
         record = episode_record(env, make_policy(policy, seed=episode_seed), episode_seed)
         steps = np.arange(record.arrivals.size, dtype=np.float64)
         if config.arrival_process == "trace":
-            start = trace_origin + (env.unwrapped.sim.trace_offset(0) + steps) * step_hours
+            start = trace_origin + (env.unwrapped.trace_offset() + steps) * step_hours
         else:
             start = steps * step_hours  # profile index 0 is Monday 00:00
         starts.append(start)
