@@ -3,9 +3,12 @@
 Per engineer, ``Discrete(1 + 4*T)``: ``0`` is NOOP, ``1 + (verb-1)*T + slot``
 is WORK / ESCALATE / REQUEST_INFO / DEFER on ticket ``slot``.
 
-Coordinator, ``Discrete(1 + T*E + 4*T)`` (the original implementation's
+Coordinator, ``Discrete(1 + T*E + 4*T)`` (the original description's
 encoding): ``0`` NOOP; ``1 + t*E + e`` ASSIGN(ticket t, engineer e); then
 blocks of T for ESCALATE(t), REQUEST_INFO(t), DEFER(t), SWARM(t).
+
+These helpers check their arguments and call ``ticket_triage_marl._core.encoding``,
+the one definition the kernels use too.
 
 Both encodings depend on the config's shape (``T = max_tickets``,
 ``E = n_engineers``), so every helper takes it explicitly: an ``EnvConfig``,
@@ -20,6 +23,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from ._core import encoding
 from ._core import layout as L
 from ._core.types import coordinator_action_count
 
@@ -47,14 +51,14 @@ class AgentVerb(IntEnum):
 
 
 class Verb(IntEnum):
-    """Coordinator verbs, in the seed's order."""
+    """Coordinator verbs, in the original description's order."""
 
-    ASSIGN = 0
-    ESCALATE = 1
-    REQUEST_INFO = 2
-    DEFER = 3
-    SWARM = 4
-    NOOP = 5
+    ASSIGN = L.COORD_ASSIGN
+    ESCALATE = L.COORD_ESCALATE
+    REQUEST_INFO = L.COORD_REQUEST_INFO
+    DEFER = L.COORD_DEFER
+    SWARM = L.COORD_SWARM
+    NOOP = L.COORD_NOOP
 
 
 def _check_index(name: str, value: int, size: int) -> int:
@@ -119,8 +123,7 @@ def agent_action(verb: AgentVerb | int, slot: int | None, max_tickets: int | Env
     verb = AgentVerb(verb)
     if verb == AgentVerb.NOOP:
         return 0
-    slot = _check_index("slot", slot, max_tickets)
-    return 1 + (int(verb) - 1) * max_tickets + slot
+    return encoding.agent_action(int(verb), _check_index("slot", slot, max_tickets), max_tickets)
 
 
 def decode_agent_action(action: int, max_tickets: int | EnvConfig | Any) -> tuple[AgentVerb, int | None]:
@@ -129,10 +132,9 @@ def decode_agent_action(action: int, max_tickets: int | EnvConfig | Any) -> tupl
     ``max_tickets`` is required, as for :func:`agent_action`.
     """
     max_tickets = _max_tickets(max_tickets, "decode_agent_action()")
-    action = _check_index("action", action, 1 + 4 * max_tickets)
-    if action == 0:
-        return AgentVerb.NOOP, None
-    return AgentVerb((action - 1) // max_tickets + 1), (action - 1) % max_tickets
+    action = _check_index("action", action, encoding.agent_action_count(max_tickets))
+    verb, slot = encoding.decode_agent(action, max_tickets)
+    return AgentVerb(verb), (None if verb == L.VERB_NOOP else slot)
 
 
 def coordinator_action(verb: Verb | int, ticket: int | None, engineer: int | None, config: EnvConfig | Any) -> int:
@@ -151,11 +153,8 @@ def coordinator_action(verb: Verb | int, ticket: int | None, engineer: int | Non
     if verb == Verb.NOOP:
         return 0
     ticket = _check_index("ticket", ticket, t_slots)
-    if verb == Verb.ASSIGN:
-        engineer = _check_index("engineer", engineer, n_engineers)
-        return 1 + ticket * n_engineers + engineer
-    block = {Verb.ESCALATE: 0, Verb.REQUEST_INFO: 1, Verb.DEFER: 2, Verb.SWARM: 3}[verb]
-    return 1 + t_slots * n_engineers + block * t_slots + ticket
+    engineer = _check_index("engineer", engineer, n_engineers) if verb == Verb.ASSIGN else 0
+    return encoding.coordinator_action(int(verb), ticket, engineer, t_slots, n_engineers)
 
 
 def decode_coordinator_action(action: int, config: EnvConfig | Any) -> tuple[Verb, int | None, int | None]:
@@ -166,11 +165,5 @@ def decode_coordinator_action(action: int, config: EnvConfig | Any) -> tuple[Ver
     config = shape_config(config, "decode_coordinator_action()")
     t_slots, n_engineers = config.max_tickets, config.n_engineers
     action = _check_index("action", action, coordinator_action_count(config))
-    if action == 0:
-        return Verb.NOOP, None, None
-    index = action - 1
-    if index < t_slots * n_engineers:
-        return Verb.ASSIGN, index // n_engineers, index % n_engineers
-    index -= t_slots * n_engineers
-    verb = (Verb.ESCALATE, Verb.REQUEST_INFO, Verb.DEFER, Verb.SWARM)[index // t_slots]
-    return verb, index % t_slots, None
+    verb, ticket, engineer = encoding.decode_coordinator(action, t_slots, n_engineers)
+    return Verb(verb), (None if ticket < 0 else ticket), (None if engineer < 0 else engineer)

@@ -46,6 +46,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ._core import encoding
+from ._core import layout as L
+
 __all__ = [
     "POLICIES",
     "CostRatePolicy",
@@ -304,16 +307,16 @@ def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = No
     if not idle:
         return 0
     config = base.config
-    n_engineers = config.n_engineers
+    n_slots, n_engineers = config.max_tickets, config.n_engineers
 
     def can_work(engineer: int, slot: int) -> bool:
-        return bool(mask[1 + slot * n_engineers + engineer])
+        return bool(mask[encoding.coordinator_action(L.COORD_ASSIGN, slot, engineer, n_slots, n_engineers)])
 
     pairs = _assignments(policy.priority(snapshot), snapshot, idle, can_work, config.skill_matrix(), limit=1)
     if not pairs:
         return 0
     engineer, slot = pairs[0]
-    return 1 + slot * n_engineers + engineer
+    return encoding.coordinator_action(L.COORD_ASSIGN, slot, engineer, n_slots, n_engineers)
 
 
 def agent_actions_from(
@@ -342,14 +345,15 @@ def agent_actions_from(
     actions = dict.fromkeys(agents, 0)
     snapshot = base.snapshot() if snapshot is None else snapshot
     names = {base.agent_name_mapping[agent]: agent for agent in agents}
+    n_slots = base.config.max_tickets
     idle = [engineer for engineer in _idle_engineers(snapshot) if engineer in names]
     if not idle:
         return actions
 
     def can_work(engineer: int, slot: int) -> bool:
-        return bool(masks[names[engineer]][1 + slot])  # WORK(slot) is 1 + slot
+        return bool(masks[names[engineer]][encoding.agent_action(L.VERB_WORK, slot, n_slots)])
 
     skills = base.config.skill_matrix()
     for engineer, slot in _assignments(policy.priority(snapshot), snapshot, idle, can_work, skills, limit=len(idle)):
-        actions[names[engineer]] = 1 + slot
+        actions[names[engineer]] = encoding.agent_action(L.VERB_WORK, slot, n_slots)
     return actions

@@ -348,8 +348,10 @@ class EnvConfig:
     # -- derived quantities -------------------------------------------------
     @property
     def n_ticket_actions(self) -> int:
-        """Size of the per-engineer action space, ``1 + 4 * max_tickets``."""
-        return 1 + 4 * self.max_tickets
+        """Size of the per-engineer action space, ``1 + 4 * max_tickets`` (see ``_core/encoding.py``)."""
+        from ._core.encoding import agent_action_count
+
+        return agent_action_count(self.max_tickets)
 
     def skill_matrix(self) -> list[list[float]]:
         """Base skills as an ``n_engineers x n_components`` list (1.0 when unset)."""

@@ -1,15 +1,20 @@
 """The coordinator: one central action mapped onto the engineers, its mask, the team reward.
 
-Encoding (SPEC section 5): ``0`` NOOP; ``1 + t*E + e`` ASSIGN(ticket t,
-engineer e); then blocks of T for ESCALATE(t), REQUEST_INFO(t), DEFER(t),
-SWARM(t). The mapping writes the engineers' actions into ``state.actions[n]``
-and the ordinary multi-agent step applies them.
+The encoding is :mod:`.encoding`'s. The mapping writes the engineers' actions
+into ``state.actions[n]`` and the ordinary multi-agent step applies them.
 """
 
 from __future__ import annotations
 
 from numba import njit
 
+from .encoding import (
+    COORDINATOR_SIDE_VERBS,
+    agent_action_jit,
+    coordinator_action_jit,
+    decode_coordinator_jit,
+    engineer_verb_of_jit,
+)
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
@@ -21,6 +26,7 @@ from .layout import (
     ON_SHIFT,
     R_INVALID,
     R_SWARM,
+    VERB_WORK,
 )
 from .observe import write_team_features
 from .rules import WORK, action_is_valid, begin_tick, expert_pool_open, ticket_allows, ticket_is_workable
@@ -51,37 +57,32 @@ def map_coordinator_action(state, params, n, action):
     n_engineers = joint.shape[1]
     for engineer in range(n_engineers):
         joint[n, engineer] = 0
-    if action == 0:
+    verb, slot, assignee = decode_coordinator_jit(action, n_slots, n_engineers)
+    if verb == COORD_NOOP:
         return COORD_NOOP
-    index = action - 1
-    if index < n_slots * n_engineers:
-        slot = index // n_engineers
-        engineer = index % n_engineers
-        if not action_is_valid(state, params, n, engineer, WORK, slot):
+    if verb == COORD_ASSIGN:
+        if not action_is_valid(state, params, n, assignee, WORK, slot):
             return -1
-        joint[n, engineer] = 1 + slot
+        joint[n, assignee] = agent_action_jit(VERB_WORK, slot, n_slots)
         return COORD_ASSIGN
-    index -= n_slots * n_engineers
-    block = index // n_slots
-    slot = index % n_slots
-    if block == 3:  # SWARM
+    if verb == COORD_SWARM:
         any_valid = False
         for engineer in range(n_engineers):
             if action_is_valid(state, params, n, engineer, WORK, slot):
-                joint[n, engineer] = 1 + slot
+                joint[n, engineer] = agent_action_jit(VERB_WORK, slot, n_slots)
                 any_valid = True
         return COORD_SWARM if any_valid else -1
-    verb = block + 2  # ESCALATE, REQUEST_INFO, DEFER
+    engineer_verb = engineer_verb_of_jit(verb)  # ESCALATE, REQUEST_INFO, DEFER: one engineer does it
     actor = side_action_engineer(state, n)
-    if not action_is_valid(state, params, n, actor, verb, slot):
+    if not action_is_valid(state, params, n, actor, engineer_verb, slot):
         return -1
-    joint[n, actor] = 1 + (verb - 1) * n_slots + slot
-    return block + 1
+    joint[n, actor] = agent_action_jit(engineer_verb, slot, n_slots)
+    return verb
 
 
 @njit(**JIT)
 def write_coordinator_mask(state, params, n):
-    """Exact validity of every coordinator action, ``state.coordinator_masks[n]`` (1+T*E+4T):
+    """Exact validity of every coordinator action, ``state.coordinator_masks[n]``:
     the rules of :mod:`.rules` for the engineer each action maps to."""
     engineer_i, masks = state.engineer_i, state.coordinator_masks
     n_slots = params.max_tickets
@@ -90,7 +91,6 @@ def write_coordinator_mask(state, params, n):
     actor = side_action_engineer(state, n)
     actor_on_shift = engineer_i[n, actor, ON_SHIFT] == 1
     pool_open = expert_pool_open(state, params, n)
-    swarm_base = 1 + n_slots * n_engineers + 3 * n_slots
     for slot in range(n_slots):
         active = state.ticket_i[n, slot, ACTIVE] == 1
         workable = ticket_is_workable(state, n, slot)
@@ -99,12 +99,12 @@ def write_coordinator_mask(state, params, n):
             ok = engineer_i[n, engineer, ON_SHIFT] == 1 and (
                 workable or (active and engineer_i[n, engineer, CURRENT_SLOT] == slot)
             )
-            masks[n, 1 + slot * n_engineers + engineer] = 1 if ok else 0
+            masks[n, coordinator_action_jit(COORD_ASSIGN, slot, engineer, n_slots, n_engineers)] = 1 if ok else 0
             any_work = any_work or ok
-        masks[n, swarm_base + slot] = 1 if any_work else 0
-        for block in range(3):
-            ok = actor_on_shift and ticket_allows(state, params, n, block + 2, slot, pool_open)
-            masks[n, 1 + n_slots * n_engineers + block * n_slots + slot] = 1 if ok else 0
+        masks[n, coordinator_action_jit(COORD_SWARM, slot, 0, n_slots, n_engineers)] = 1 if any_work else 0
+        for verb in COORDINATOR_SIDE_VERBS:
+            ok = actor_on_shift and ticket_allows(state, params, n, engineer_verb_of_jit(verb), slot, pool_open)
+            masks[n, coordinator_action_jit(verb, slot, 0, n_slots, n_engineers)] = 1 if ok else 0
 
 
 @njit(**JIT)

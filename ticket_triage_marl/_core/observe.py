@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from numba import njit
 
+from .encoding import AGENT_TICKET_VERBS, agent_action_jit
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
@@ -30,18 +31,12 @@ from .layout import (
     RESOLVED,
     SEVERITY,
     TIME_ON_TICKET,
+    VERB_WORK,
     WAITING_ON,
     WORK_REMAINING,
     T,
 )
-from .rules import (
-    escalated_count,
-    expert_pool_open,
-    may_defer,
-    may_escalate,
-    may_request_info,
-    ticket_is_workable,
-)
+from .rules import escalated_count, expert_pool_open, ticket_allows
 from .types import (
     N_ENGINEER_FEATURES,
     N_GLOBAL,
@@ -118,15 +113,11 @@ def write_agent_masks(state, params, n):
     n_engineers = engineer_i.shape[1]
     pool_open = expert_pool_open(state, params, n)
     for slot in range(n_slots):
-        work = ticket_is_workable(state, n, slot)
-        escalate = may_escalate(state, n, slot, pool_open)
-        request_info = may_request_info(state, n, slot)
-        defer = may_defer(state, params, n, slot)
-        for engineer in range(n_engineers):
-            masks[n, engineer, 1 + slot] = work
-            masks[n, engineer, 1 + n_slots + slot] = escalate
-            masks[n, engineer, 1 + 2 * n_slots + slot] = request_info
-            masks[n, engineer, 1 + 3 * n_slots + slot] = defer
+        for verb in AGENT_TICKET_VERBS:
+            allowed = ticket_allows(state, params, n, verb, slot, pool_open)
+            action = agent_action_jit(verb, slot, n_slots)
+            for engineer in range(n_engineers):
+                masks[n, engineer, action] = allowed
     n_actions = masks.shape[2]
     for engineer in range(n_engineers):
         masks[n, engineer, 0] = 1
@@ -134,7 +125,7 @@ def write_agent_masks(state, params, n):
             for action in range(1, n_actions):
                 masks[n, engineer, action] = 0
         elif engineer_i[n, engineer, CURRENT_SLOT] >= 0:
-            masks[n, engineer, 1 + engineer_i[n, engineer, CURRENT_SLOT]] = 1
+            masks[n, engineer, agent_action_jit(VERB_WORK, engineer_i[n, engineer, CURRENT_SLOT], n_slots)] = 1
 
 
 @njit(**JIT)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .encoding import decode_agent_jit
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
@@ -150,14 +151,7 @@ def apply_action(state, params, n, engineer, action):
     if action == 0:
         return
     ticket_i, engineer_i, accumulated = state.ticket_i, state.engineer_i, state.accumulated
-    n_slots = params.max_tickets
-    # action = 1 + (verb - 1) * n_slots + slot, decoded by at most three
-    # subtractions (a 64-bit division costs tens of cycles)
-    verb = WORK
-    slot = action - 1
-    while slot >= n_slots:
-        slot -= n_slots
-        verb += 1
+    verb, slot = decode_agent_jit(action, params.max_tickets)
     if not action_is_valid(state, params, n, engineer, verb, slot):
         engineer_i[n, engineer, INVALID] = 1
         accumulated[n, engineer, R_INVALID] += params.r_invalid

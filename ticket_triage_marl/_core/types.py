@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import encoding
 from . import layout as L
 
 # Observation layout sizes (per ticket, per engineer, global), documented in multiagent.py.
@@ -222,8 +223,8 @@ def state_size(config) -> int:
 
 
 def coordinator_action_count(config) -> int:
-    """Size of the coordinator's action space, ``1 + T*E + 4*T``."""
-    return 1 + config.max_tickets * config.n_engineers + 4 * config.max_tickets
+    """Size of the coordinator's action space (:func:`.encoding.coordinator_action_count` of the config's shape)."""
+    return encoding.coordinator_action_count(config.max_tickets, config.n_engineers)
 
 
 def allocate_state(config, num_envs: int) -> State:
@@ -244,7 +245,7 @@ def allocate_state(config, num_envs: int) -> State:
         rewards=np.zeros((n, e), dtype=np.float64),
         actions=np.zeros((n, e), dtype=np.int64),
         observations=np.zeros((n, e, agent), dtype=np.float32),
-        masks=np.zeros((n, e, 1 + 4 * t), dtype=np.int8),
+        masks=np.zeros((n, e, encoding.agent_action_count(t)), dtype=np.int8),
         coordinator_actions=np.zeros(n, dtype=np.int64),
         coordinator_invalid=np.zeros(n, dtype=np.bool_),
         team_parts=np.zeros((n, L.N_REWARD), dtype=np.float64),
