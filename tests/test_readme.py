@@ -18,3 +18,9 @@ def test_readme_has_snippets():
 @pytest.mark.parametrize("index", range(len(SNIPPETS)))
 def test_readme_snippet_runs(index, capsys):
     exec(compile(SNIPPETS[index], f"README.md snippet {index}", "exec"), {"__name__": "__readme__"})
+
+
+def test_readme_observation_layout_is_the_field_tables():
+    from ticket_triage_marl._core.features import layout_table
+
+    assert layout_table() in README

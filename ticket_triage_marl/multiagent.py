@@ -20,18 +20,12 @@ Description
     (switching tickets costs a context switch and a ramp-up), ESCALATE to a
     scarce expert pool, REQUEST_INFO on ambiguous tickets, DEFER deadlines.
 
-Observation (per engineer, flattened in this order; every value in [0, 1]
-except SLA remaining in [-1, 1])
-    global (5): ``t/horizon``; ``backlog/(backlog+T)``;
-    ``min(mean age/A, 1)``; ``min(breaches/horizon, 1)``;
-    ``min(resolved/horizon, 1)`` where ``A = max(sla_steps)``.
-    tickets (T x 9, slot order, empty slot all zeros): ``severity/4``;
-    ``min(age/A, 1)``; ``(component+1)/C``; ``clip(sla_remaining/A, -1, 1)``;
-    waiting-on-dependency flag; ``min(blocked/info_wait_max, 1)``;
-    ``work/(work+work_mean)``; escalated flag; ``assigned/E``.
-    engineers (E x 3): busy flag; ``(slot+1)/T`` (0 if idle);
-    ``time_on/(time_on+work_mean)``.
-    one-hot of the observing engineer (E).
+Observation (per engineer, flattened)
+    global fields, each ticket slot's fields (T x 9, slot order, an empty slot
+    all zeros), each engineer's fields (E x 3), a one-hot of the observing
+    engineer (E); every value in [0, 1] except a ticket's SLA remaining, in
+    [-1, 1]. The field table is ``ticket_triage_marl/_core/features.py``; the
+    README's "Observation (per engineer)" shows it with each field's scale.
 
 Infos (per engineer; every value a number or an array, so that TorchRL's
 ``PettingZooWrapper`` can turn each one into a tensor)

@@ -1,6 +1,6 @@
 """Spaces and render-mode checks shared by every adapter (built once per env).
 
-The bounds follow the observation layout of :mod:`ticket_triage_marl.multiagent`:
+The bounds follow the observation layout's field table (``_core/features.py``):
 every feature lies in [0, 1] except a ticket's SLA remaining, in [-1, 1].
 """
 
@@ -12,7 +12,8 @@ from typing import Any
 import gymnasium
 import numpy as np
 
-from ._core.types import N_GLOBAL, N_TICKET_FEATURES, observation_size, state_size, team_observation_size
+from ._core.features import team_bounds
+from ._core.types import observation_size, state_size
 from .config import EnvConfig
 from .render import RENDER_MODES
 
@@ -25,16 +26,12 @@ __all__ = [
     "team_observation_bounds",
 ]
 
-SLA_FEATURE = 3  # index of SLA remaining within a ticket's features
-
 
 def team_observation_bounds(config: EnvConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Per-feature (low, high) of the team features (the coordinator's flat observation, ``5 + 9T + 3E``)."""
-    size = team_observation_size(config)
-    low = np.zeros(size, dtype=np.float32)
-    for slot in range(config.max_tickets):
-        low[N_GLOBAL + slot * N_TICKET_FEATURES + SLA_FEATURE] = -1.0  # SLA remaining goes negative once overdue
-    return low, np.ones(size, dtype=np.float32)
+    """Per-feature (low, high) of the team features (the coordinator's flat observation), from the field table
+    of ``_core/features.py``."""
+    low, high = team_bounds(config.max_tickets, config.n_engineers)
+    return np.asarray(low, dtype=np.float32), np.asarray(high, dtype=np.float32)
 
 
 @dataclass(frozen=True)

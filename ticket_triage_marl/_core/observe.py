@@ -10,6 +10,21 @@ from __future__ import annotations
 from numba import njit
 
 from .encoding import AGENT_TICKET_VERBS, agent_action_jit
+from .features import (
+    ENGINEER_FIELDS,
+    GLOBAL_FIELDS,
+    N_ENGINEER_FEATURES,
+    N_GLOBAL,
+    N_STATE_ENGINEER_EXTRA,
+    N_STATE_GLOBAL_EXTRA,
+    N_STATE_TICKET_EXTRA,
+    N_TICKET_FEATURES,
+    STATE_ENGINEER_FIELDS,
+    STATE_GLOBAL_FIELDS,
+    STATE_TICKET_FIELDS,
+    TICKET_FIELDS,
+    offset,
+)
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
@@ -37,19 +52,39 @@ from .layout import (
     T,
 )
 from .rules import escalated_count, expert_pool_open, ticket_allows
-from .types import (
-    N_ENGINEER_FEATURES,
-    N_GLOBAL,
-    N_STATE_ENGINEER_EXTRA,
-    N_STATE_GLOBAL_EXTRA,
-    N_STATE_TICKET_EXTRA,
-    N_TICKET_FEATURES,
-)
+
+# Each field's offset in its group (features.py owns the layout; numba reads these ints as constants).
+G_TIME = offset(GLOBAL_FIELDS, "time")
+G_OPEN_LOAD = offset(GLOBAL_FIELDS, "open_load")
+G_MEAN_AGE = offset(GLOBAL_FIELDS, "mean_age")
+G_BREACHES = offset(GLOBAL_FIELDS, "breaches")
+G_RESOLVED = offset(GLOBAL_FIELDS, "resolved")
+F_SEVERITY = offset(TICKET_FIELDS, "severity")
+F_AGE = offset(TICKET_FIELDS, "age")
+F_COMPONENT = offset(TICKET_FIELDS, "component")
+F_SLA_REMAINING = offset(TICKET_FIELDS, "sla_remaining")
+F_WAITING_ON = offset(TICKET_FIELDS, "waiting_on")
+F_BLOCKED = offset(TICKET_FIELDS, "blocked")
+F_WORK_REMAINING = offset(TICKET_FIELDS, "work_remaining")
+F_ESCALATED = offset(TICKET_FIELDS, "escalated")
+F_ASSIGNED = offset(TICKET_FIELDS, "assigned")
+E_BUSY = offset(ENGINEER_FIELDS, "busy")
+E_CURRENT_SLOT = offset(ENGINEER_FIELDS, "current_slot")
+E_TIME_ON_TICKET = offset(ENGINEER_FIELDS, "time_on_ticket")
+S_AMBIGUOUS = offset(STATE_TICKET_FIELDS, "ambiguous")
+S_REOPENED = offset(STATE_TICKET_FIELDS, "reopened")
+S_BREACHED = offset(STATE_TICKET_FIELDS, "breached")
+S_DEFERRALS = offset(STATE_TICKET_FIELDS, "deferrals")
+S_ON_SHIFT = offset(STATE_ENGINEER_FIELDS, "on_shift")
+S_RAMP_LEFT = offset(STATE_ENGINEER_FIELDS, "ramp_left")
+S_QUEUE = offset(STATE_GLOBAL_FIELDS, "queue")
+S_ESCALATED = offset(STATE_GLOBAL_FIELDS, "escalated")
 
 
 @njit(**JIT)
 def write_team_features(state, params, n, out):
-    """Global (5) . tickets (T x 9) . engineers (E x 3) into ``out[n, 0, :5+9T+3E]``.
+    """Global . tickets (T x ticket fields) . engineers (E x engineer fields) into ``out[n, 0, :]``, as the
+    tables of :mod:`.features` lay them out.
     Constant scales are applied as multiplications by their reciprocals: a
     division costs several multiplications, and this runs every step."""
     ticket_i, ticket_f, engineer_i, env_i = state.ticket_i, state.ticket_f, state.engineer_i, state.env_i
@@ -67,11 +102,11 @@ def write_team_features(state, params, n, out):
     for slot in range(n_slots):
         open_count += ticket_i[n, slot, ACTIVE]
     mean_age = (open_count * now - env_i[n, ARRIVAL_SUM]) / open_count if open_count > 0 else 0.0
-    out[n, 0, 0] = min(env_i[n, T] / horizon, 1.0)
-    out[n, 0, 1] = open_count / (open_count + n_slots)
-    out[n, 0, 2] = min(mean_age / age_scale, 1.0)
-    out[n, 0, 3] = min(env_i[n, BREACHES] / horizon, 1.0)
-    out[n, 0, 4] = min(env_i[n, RESOLVED] / horizon, 1.0)
+    out[n, 0, G_TIME] = min(env_i[n, T] / horizon, 1.0)
+    out[n, 0, G_OPEN_LOAD] = open_count / (open_count + n_slots)
+    out[n, 0, G_MEAN_AGE] = min(mean_age / age_scale, 1.0)
+    out[n, 0, G_BREACHES] = min(env_i[n, BREACHES] / horizon, 1.0)
+    out[n, 0, G_RESOLVED] = min(env_i[n, RESOLVED] / horizon, 1.0)
     base = N_GLOBAL
     for slot in range(n_slots):
         o = base + slot * N_TICKET_FEATURES
@@ -84,23 +119,23 @@ def write_team_features(state, params, n, out):
             if engineer_i[n, engineer, CURRENT_SLOT] == slot:
                 assigned += 1
         work = ticket_f[n, slot, WORK_REMAINING]
-        out[n, 0, o + 0] = ticket_i[n, slot, SEVERITY] * 0.25
-        out[n, 0, o + 1] = min((now - ticket_i[n, slot, ARRIVAL]) * per_age, 1.0)
-        out[n, 0, o + 2] = (ticket_i[n, slot, COMPONENT] + 1.0) * per_component
-        out[n, 0, o + 3] = max(-1.0, min((ticket_i[n, slot, DEADLINE] - now) * per_age, 1.0))
-        out[n, 0, o + 4] = 1.0 if ticket_i[n, slot, WAITING_ON] >= 0 else 0.0
-        out[n, 0, o + 5] = min(ticket_i[n, slot, BLOCKED] * per_info, 1.0)
-        out[n, 0, o + 6] = work / (work + work_mean)
-        out[n, 0, o + 7] = float(ticket_i[n, slot, ESCALATED])
-        out[n, 0, o + 8] = assigned * per_engineer
+        out[n, 0, o + F_SEVERITY] = ticket_i[n, slot, SEVERITY] * 0.25
+        out[n, 0, o + F_AGE] = min((now - ticket_i[n, slot, ARRIVAL]) * per_age, 1.0)
+        out[n, 0, o + F_COMPONENT] = (ticket_i[n, slot, COMPONENT] + 1.0) * per_component
+        out[n, 0, o + F_SLA_REMAINING] = max(-1.0, min((ticket_i[n, slot, DEADLINE] - now) * per_age, 1.0))
+        out[n, 0, o + F_WAITING_ON] = 1.0 if ticket_i[n, slot, WAITING_ON] >= 0 else 0.0
+        out[n, 0, o + F_BLOCKED] = min(ticket_i[n, slot, BLOCKED] * per_info, 1.0)
+        out[n, 0, o + F_WORK_REMAINING] = work / (work + work_mean)
+        out[n, 0, o + F_ESCALATED] = float(ticket_i[n, slot, ESCALATED])
+        out[n, 0, o + F_ASSIGNED] = assigned * per_engineer
     base += n_slots * N_TICKET_FEATURES
     for engineer in range(n_engineers):
         o = base + engineer * N_ENGINEER_FEATURES
         current = engineer_i[n, engineer, CURRENT_SLOT]
         time_on = float(engineer_i[n, engineer, TIME_ON_TICKET])
-        out[n, 0, o + 0] = 1.0 if current >= 0 else 0.0
-        out[n, 0, o + 1] = (current + 1.0) / n_slots
-        out[n, 0, o + 2] = time_on / (time_on + work_mean)
+        out[n, 0, o + E_BUSY] = 1.0 if current >= 0 else 0.0
+        out[n, 0, o + E_CURRENT_SLOT] = (current + 1.0) / n_slots
+        out[n, 0, o + E_TIME_ON_TICKET] = time_on / (time_on + work_mean)
 
 
 @njit(**JIT)
@@ -170,18 +205,18 @@ def write_state(state, params, n, out):
     o = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
     max_deferrals = max(float(params.max_deferrals), 1.0)
     for slot in range(n_slots):
-        out[n, 0, o + 0] = float(ticket_i[n, slot, AMBIGUOUS])
-        out[n, 0, o + 1] = float(ticket_i[n, slot, REOPENED])
-        out[n, 0, o + 2] = float(ticket_i[n, slot, BREACHED])
-        out[n, 0, o + 3] = min(ticket_i[n, slot, DEFERRALS] / max_deferrals, 1.0)
+        out[n, 0, o + S_AMBIGUOUS] = float(ticket_i[n, slot, AMBIGUOUS])
+        out[n, 0, o + S_REOPENED] = float(ticket_i[n, slot, REOPENED])
+        out[n, 0, o + S_BREACHED] = float(ticket_i[n, slot, BREACHED])
+        out[n, 0, o + S_DEFERRALS] = min(ticket_i[n, slot, DEFERRALS] / max_deferrals, 1.0)
         o += N_STATE_TICKET_EXTRA
     ramp_scale = max(float(params.switch_ramp_steps), 1.0)
     for engineer in range(n_engineers):
-        out[n, 0, o + 0] = float(engineer_i[n, engineer, ON_SHIFT])
-        out[n, 0, o + 1] = min(engineer_i[n, engineer, RAMP_LEFT] / ramp_scale, 1.0)
+        out[n, 0, o + S_ON_SHIFT] = float(engineer_i[n, engineer, ON_SHIFT])
+        out[n, 0, o + S_RAMP_LEFT] = min(engineer_i[n, engineer, RAMP_LEFT] / ramp_scale, 1.0)
         o += N_STATE_ENGINEER_EXTRA
-    out[n, 0, o + 0] = env_i[n, QUEUE_COUNT] / max(float(params.max_queue), 1.0)
-    out[n, 0, o + 1] = escalated_count(state, params, n) / max(float(params.max_escalated), 1.0)
+    out[n, 0, o + S_QUEUE] = env_i[n, QUEUE_COUNT] / max(float(params.max_queue), 1.0)
+    out[n, 0, o + S_ESCALATED] = escalated_count(state, params, n) / max(float(params.max_escalated), 1.0)
     o += N_STATE_GLOBAL_EXTRA
     for engineer in range(n_engineers):
         for component in range(skills.shape[2]):

@@ -22,13 +22,15 @@ import numpy as np
 from . import encoding
 from . import layout as L
 
-# Observation layout sizes (per ticket, per engineer, global), documented in multiagent.py.
-N_GLOBAL = 5
-N_TICKET_FEATURES = 9
-N_ENGINEER_FEATURES = 3
-N_STATE_TICKET_EXTRA = 4
-N_STATE_ENGINEER_EXTRA = 2
-N_STATE_GLOBAL_EXTRA = 2
+# Observation layout sizes (per ticket, per engineer, global): the tables of features.py.
+from .features import (
+    N_ENGINEER_FEATURES,
+    N_GLOBAL,
+    N_STATE_ENGINEER_EXTRA,
+    N_STATE_GLOBAL_EXTRA,
+    N_STATE_TICKET_EXTRA,
+    N_TICKET_FEATURES,
+)
 
 # autoreset modes of the batch entry points
 AUTORESET_OFF = 0  # finished environments stay finished until reset
@@ -202,7 +204,8 @@ def build_params(config) -> Params:
 
 
 def team_observation_size(config) -> int:
-    """Global (5) + tickets (T x 9) + engineers (E x 3): the seed's layout, the coordinator's observation."""
+    """Global + tickets (T x ticket fields) + engineers (E x engineer fields) of :mod:`.features`: the original
+    description's layout (5 + 9T + 3E), the coordinator's observation."""
     return N_GLOBAL + config.max_tickets * N_TICKET_FEATURES + config.n_engineers * N_ENGINEER_FEATURES
 
 

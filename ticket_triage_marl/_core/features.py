@@ -1,0 +1,122 @@
+"""The observation layout, as one table of fields: the kernels' offsets, the spaces' bounds, the coordinator's
+dict view and the documented layout all follow from it.
+
+An engineer's observation is ``[global | tickets (T x ticket fields) | engineers (E x engineer fields) |
+its one-hot id (E)]``; the coordinator sees the first three groups (the original description's flat layout,
+``5 + 9T + 3E`` = 104 floats with the defaults); the centralized state is the three groups followed by what
+the agents cannot see (``STATE_*`` groups, then every engineer's skills). Each field is a :class:`Field` with
+its bounds and meaning; its position in its group is its offset (:func:`offset`), which the kernels in
+:mod:`.observe` look up by name once, as module-level constants.
+
+Adding an observed ticket attribute is one :class:`Field` in :data:`TICKET_FIELDS` and, in
+:mod:`.observe`, its offset constant and the line of :func:`.observe.write_team_features` that writes it:
+sizes, bounds, the dict view and :func:`layout_table` follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ENGINEER_FIELDS",
+    "GLOBAL_FIELDS",
+    "STATE_ENGINEER_FIELDS",
+    "STATE_GLOBAL_FIELDS",
+    "STATE_TICKET_FIELDS",
+    "TICKET_FIELDS",
+    "Field",
+    "layout_table",
+    "offset",
+    "team_bounds",
+]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One observed quantity: its name, bounds and meaning."""
+
+    name: str
+    meaning: str
+    low: float = 0.0
+    high: float = 1.0
+
+
+GLOBAL_FIELDS = (
+    Field("time", "steps so far / horizon (capped at 1)"),
+    Field("open_load", "open tickets o (slots and queue): o / (o + T)"),
+    Field("mean_age", "mean age of open tickets / A (capped at 1), A = max(sla_steps)"),
+    Field("breaches", "SLA breaches so far / horizon (capped at 1)"),
+    Field("resolved", "tickets resolved so far / horizon (capped at 1)"),
+)
+TICKET_FIELDS = (
+    Field("severity", "severity / 4 (an empty slot is all zeros)"),
+    Field("age", "steps since arrival / A (capped at 1)"),
+    Field("component", "(component + 1) / C"),
+    Field("sla_remaining", "steps to the SLA deadline / A, clipped to [-1, 1]: negative once overdue", low=-1.0),
+    Field("waiting_on", "1 if it waits on another ticket (a dependency)"),
+    Field("blocked", "steps of info wait left / info_wait_max (capped at 1)"),
+    Field("work_remaining", "work left w: w / (w + work_mean)"),
+    Field("escalated", "1 if an expert works on it"),
+    Field("assigned", "engineers on it / E"),
+)
+ENGINEER_FIELDS = (
+    Field("busy", "1 if it works a ticket"),
+    Field("current_slot", "(its slot + 1) / T, 0 if idle"),
+    Field("time_on_ticket", "steps on its ticket s: s / (s + work_mean)"),
+)
+STATE_TICKET_FIELDS = (
+    Field("ambiguous", "1 while its real needs are unknown (hidden from agents)"),
+    Field("reopened", "1 if it is a reopened ticket"),
+    Field("breached", "1 once its SLA deadline passed"),
+    Field("deferrals", "DEFERs used / max_deferrals (capped at 1)"),
+)
+STATE_ENGINEER_FIELDS = (
+    Field("on_shift", "1 if on shift this step"),
+    Field("ramp_left", "ramp-up steps left / switch_ramp_steps (capped at 1)"),
+)
+STATE_GLOBAL_FIELDS = (
+    Field("queue", "tickets in the intake queue / max_queue"),
+    Field("escalated", "open escalated tickets / max_escalated"),
+)
+
+
+def offset(fields: tuple[Field, ...], name: str) -> int:
+    """The position of field ``name`` in its group (the kernels keep it as a module-level constant)."""
+    for position, entry in enumerate(fields):
+        if entry.name == name:
+            return position
+    raise KeyError(f"no field {name!r} in {[entry.name for entry in fields]}")
+
+
+N_GLOBAL = len(GLOBAL_FIELDS)
+N_TICKET_FEATURES = len(TICKET_FIELDS)
+N_ENGINEER_FEATURES = len(ENGINEER_FIELDS)
+N_STATE_TICKET_EXTRA = len(STATE_TICKET_FIELDS)
+N_STATE_ENGINEER_EXTRA = len(STATE_ENGINEER_FIELDS)
+N_STATE_GLOBAL_EXTRA = len(STATE_GLOBAL_FIELDS)
+
+
+def team_bounds(n_slots: int, n_engineers: int) -> tuple[list[float], list[float]]:
+    """Per-entry (low, high) of the team features ``global . tickets . engineers`` for ``T``, ``E``."""
+    groups = ((GLOBAL_FIELDS, 1), (TICKET_FIELDS, n_slots), (ENGINEER_FIELDS, n_engineers))
+    low = [entry.low for fields, repeat in groups for _ in range(repeat) for entry in fields]
+    high = [entry.high for fields, repeat in groups for _ in range(repeat) for entry in fields]
+    return low, high
+
+
+def layout_table() -> str:
+    """The observation layout as a Markdown table (the documented layout is this function's output)."""
+    rows = ["| group | offset | field | range | meaning |", "|---|---:|---|---|---|"]
+    groups = (
+        ("global", GLOBAL_FIELDS),
+        ("each ticket slot (T)", TICKET_FIELDS),
+        ("each engineer (E)", ENGINEER_FIELDS),
+        ("state only: each slot", STATE_TICKET_FIELDS),
+        ("state only: each engineer", STATE_ENGINEER_FIELDS),
+        ("state only: global", STATE_GLOBAL_FIELDS),
+    )
+    for group, fields in groups:
+        for offset, entry in enumerate(fields):
+            rows.append(f"| {group} | {offset} | `{entry.name}` | [{entry.low:g}, {entry.high:g}] | {entry.meaning} |")
+    rows.append("| state only: each engineer, each component | 0 | `skill` | [0, 1] | skill s: s / (1 + s) |")
+    return "\n".join(rows)
