@@ -40,7 +40,7 @@ from ._core.layout import REWARD_NAMES
 from ._version import __version__
 from .actions import AgentVerb, Verb, decode_agent_action, decode_coordinator_action
 from .config import EnvConfig
-from .evaluation import API_TITLES, PolicyComparison
+from .evaluation import API_TITLES, PolicyComparison, team_reward
 from .files import atomic_writer, write_bytes_atomically
 from .plotting import (
     figure_png,
@@ -196,14 +196,6 @@ def _team_breakdown(api: str, config: EnvConfig, breakdown: Any, number: int, pa
     return [float(sum(values)) for values in zip(*per_agent, strict=True)]
 
 
-def _team_reward(api: str, config: EnvConfig, rewards: Any) -> float:
-    if api == "coordinator":
-        return float(rewards)
-    if config.reward_mode == "team":
-        return float(rewards[min(rewards, key=_agent_index)])
-    return float(sum(rewards.values()))
-
-
 def _agent_index(agent: str) -> int:
     return int(str(agent).rsplit("_", 1)[-1])
 
@@ -246,7 +238,7 @@ def _analyze(header: TraceHeader, records: Iterator[tuple[int, dict]], path: str
     counts = {key: np.zeros(n, dtype=np.int64) for key in ("open", "queued", "resolved", "breaches", "dropped")}
     counts["reopened"] = np.zeros(n, dtype=np.int64)
     episode, clock = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    team_reward = np.zeros(n)
+    team_totals = np.zeros(n)
     components = np.zeros((n, len(REWARD_NAMES)))
     states = np.zeros((n, n_engineers), dtype=np.int64)
     worked = np.full((n, n_engineers), -1, dtype=np.int64)
@@ -306,7 +298,7 @@ def _analyze(header: TraceHeader, records: Iterator[tuple[int, dict]], path: str
                 breached.add(ticket_id)
                 breaches_by_severity[int(ticket["severity"]) - 1] += 1
 
-        team_reward[index] = _team_reward(api, config, record["rewards"])
+        team_totals[index] = team_reward(api, config, record["rewards"])
         components[index] = _team_breakdown(api, config, record["reward_breakdown"], number, path)
 
         by_slot = {ticket["slot"]: ticket for ticket in open_tickets}
@@ -356,7 +348,7 @@ def _analyze(header: TraceHeader, records: Iterator[tuple[int, dict]], path: str
         breaches=counts["breaches"],
         dropped=counts["dropped"],
         reopened=counts["reopened"],
-        team_reward=team_reward,
+        team_reward=team_totals,
         components={name: components[:, k] for k, name in enumerate(REWARD_NAMES)},
         states=states,
         tickets=worked,

@@ -29,6 +29,7 @@ from .layout import (
     VERB_WORK,
 )
 from .observe import write_team_features
+from .rewards import charge
 from .rules import WORK, action_is_valid, begin_tick, expert_pool_open, ticket_allows, ticket_is_workable
 
 
@@ -116,9 +117,9 @@ def begin_coordinator_tick(state, params, n):
     actor = side_action_engineer(state, n)
     state.coordinator_invalid[n] = verb < 0
     if verb < 0:
-        state.accumulated[n, actor, R_INVALID] += params.r_invalid
+        charge(state, params, n, actor, R_INVALID, 1.0)
     elif verb == COORD_SWARM:
-        state.accumulated[n, actor, R_SWARM] += params.r_swarm
+        charge(state, params, n, actor, R_SWARM, 1.0)
 
 
 @njit(**JIT)

@@ -47,6 +47,7 @@ from .layout import (
     VERB_WORK,
     WAITING_ON,
 )
+from .rewards import charge
 from .rng import uniform
 
 # verbs as int64 values for calls (a literal argument would compile a function once per value)
@@ -150,23 +151,23 @@ def apply_action(state, params, n, engineer, action):
     """
     if action == 0:
         return
-    ticket_i, engineer_i, accumulated = state.ticket_i, state.engineer_i, state.accumulated
+    ticket_i, engineer_i = state.ticket_i, state.engineer_i
     verb, slot = decode_agent_jit(action, params.max_tickets)
     if not action_is_valid(state, params, n, engineer, verb, slot):
         engineer_i[n, engineer, INVALID] = 1
-        accumulated[n, engineer, R_INVALID] += params.r_invalid
+        charge(state, params, n, engineer, R_INVALID, 1.0)
         return
     if verb == VERB_WORK:
         current = engineer_i[n, engineer, CURRENT_SLOT]
         if current != slot:
             if current >= 0:  # leaving a ticket unfinished: a context switch
-                accumulated[n, engineer, R_CONTEXT_SWITCH] += params.r_context_switch
+                charge(state, params, n, engineer, R_CONTEXT_SWITCH, 1.0)
                 engineer_i[n, engineer, RAMP_LEFT] = params.switch_ramp_steps
             engineer_i[n, engineer, CURRENT_SLOT] = slot
             engineer_i[n, engineer, TIME_ON_TICKET] = 0
     elif verb == VERB_ESCALATE:
         ticket_i[n, slot, ESCALATED] = 1
-        accumulated[n, engineer, R_ESCALATE] += params.r_escalate
+        charge(state, params, n, engineer, R_ESCALATE, 1.0)
     elif verb == VERB_REQUEST_INFO:
         low = params.info_wait_min
         high = params.info_wait_max
@@ -177,8 +178,8 @@ def apply_action(state, params, n, engineer, action):
         ticket_i[n, slot, BLOCKED] = wait
         if wait == 0:
             ticket_i[n, slot, AMBIGUOUS] = 0
-        accumulated[n, engineer, R_REQUEST_INFO] += params.r_request_info
+        charge(state, params, n, engineer, R_REQUEST_INFO, 1.0)
     elif verb == VERB_DEFER:
         ticket_i[n, slot, DEADLINE] += params.defer_steps
         ticket_i[n, slot, DEFERRALS] += 1
-        accumulated[n, engineer, R_DEFER] += params.r_defer
+        charge(state, params, n, engineer, R_DEFER, 1.0)

@@ -68,6 +68,7 @@ from .layout import (
     WORK_TOTAL,
     T,
 )
+from .rewards import charge, charge_share
 from .rng import hash_prefix, standard_normal, uniform
 from .rules import ticket_is_workable
 from .tickets import NO_TRACE_ROW, admit_arrivals, arrive_new, clear_row, live_row, schedule_reopen
@@ -79,7 +80,7 @@ NO_DEADLINE = 2**62  # NEXT_DEADLINE when no open ticket can breach
 @njit(**JIT)
 def charge_idle(state, params, n):
     """r_idle for each on-shift engineer making no progress while work waits."""
-    engineer_i, accumulated = state.engineer_i, state.accumulated
+    engineer_i = state.engineer_i
     any_workable = False
     for slot in range(params.max_tickets):
         if ticket_is_workable(state, n, slot):
@@ -92,7 +93,7 @@ def charge_idle(state, params, n):
             continue
         current = engineer_i[n, engineer, CURRENT_SLOT]
         if current < 0 or not ticket_is_workable(state, n, current):
-            accumulated[n, engineer, R_IDLE] += params.r_idle
+            charge(state, params, n, engineer, R_IDLE, 1.0)
 
 
 @njit(**SEQUENCE_JIT)
@@ -232,7 +233,7 @@ def resolve(state, params, n, step):
     """Finished tickets resolve: credit, free engineers, maybe schedule a reopen.
     Returns how many resolved."""
     ticket_i, ticket_f, contributed = state.ticket_i, state.ticket_f, state.contributed
-    engineer_i, env_i, accumulated = state.engineer_i, state.env_i, state.accumulated
+    engineer_i, env_i = state.engineer_i, state.env_i
     n_engineers = engineer_i.shape[1]
     resolved = 0
     for slot in range(params.max_tickets):
@@ -246,9 +247,9 @@ def resolve(state, params, n, step):
             total += contributed[n, slot, engineer]
         for engineer in range(n_engineers):
             if total > 0.0:
-                accumulated[n, engineer, R_RESOLVE] += params.r_resolve * contributed[n, slot, engineer] / total
+                charge_share(state, params, n, engineer, R_RESOLVE, contributed[n, slot, engineer], total)
             else:
-                accumulated[n, engineer, R_RESOLVE] += params.r_resolve / n_engineers
+                charge_share(state, params, n, engineer, R_RESOLVE, 1.0, float(n_engineers))
             if engineer_i[n, engineer, CURRENT_SLOT] == slot:
                 engineer_i[n, engineer, CURRENT_SLOT] = -1
                 engineer_i[n, engineer, TIME_ON_TICKET] = 0
@@ -275,7 +276,7 @@ def check_deadlines(state, params, n, step):
     scanned when ``step`` passes NEXT_DEADLINE, the earliest deadline seen
     (deferrals and resolutions can leave it early: then a scan finds nothing
     and refreshes it)."""
-    ticket_i, env_i, accumulated = state.ticket_i, state.env_i, state.accumulated
+    ticket_i, env_i = state.ticket_i, state.env_i
     n_engineers = state.engineer_i.shape[1]
     share = 1.0 / n_engineers
     if step > env_i[n, NEXT_DEADLINE]:
@@ -290,14 +291,14 @@ def check_deadlines(state, params, n, step):
                 env_i[n, BREACHES] += 1
                 env_i[n, OVERDUE_OPEN] += 1
                 for engineer in range(n_engineers):
-                    accumulated[n, engineer, R_SLA_BREACH] += params.r_sla_breach * share
+                    charge(state, params, n, engineer, R_SLA_BREACH, share)
             elif deadline < next_deadline:
                 next_deadline = deadline
         env_i[n, NEXT_DEADLINE] = next_deadline
     if params.r_overdue != 0.0:
         for _ in range(env_i[n, OVERDUE_OPEN]):
             for engineer in range(n_engineers):
-                accumulated[n, engineer, R_OVERDUE] += params.r_overdue * share
+                charge(state, params, n, engineer, R_OVERDUE, share)
 
 
 @njit(**JIT)
