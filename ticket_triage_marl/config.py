@@ -18,12 +18,15 @@ import os
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
+
+if TYPE_CHECKING:
+    from .data.trace import TraceArrays
 
 __all__ = [
     "ARRIVAL_PROCESSES",
@@ -333,7 +336,7 @@ class EnvConfig:
             "encoding": self.trace_encoding,
         }
 
-    def trace(self):
+    def trace(self) -> TraceArrays:
         """The :class:`~ticket_triage_marl.data.trace.TraceArrays` replayed (read once per process)."""
         from .data.trace import load_trace
 
@@ -343,6 +346,7 @@ class EnvConfig:
                 for key, value in self.trace_reader_options().items()
             )
         )
+        assert self.trace_path is not None, "arrival_process='trace' needs trace_path (checked in __post_init__)"
         return load_trace(self.trace_path, self.trace_columns, self.trace_hours_per_step, self.n_components, options)
 
     # -- derived quantities -------------------------------------------------
@@ -404,7 +408,8 @@ def read_toml(path: str | os.PathLike[str], what: str = "config file") -> dict[s
         raise FileNotFoundError(f"{what} not found: {path}")
     with open(path, "rb") as handle:
         try:
-            return tomllib.load(handle)
+            table: dict[str, Any] = tomllib.load(handle)  # typed by tomllib (3.11+); tomli is unannotated
+            return table
         except tomllib.TOMLDecodeError as error:
             raise ValueError(f"{what} {path} is not valid TOML: {error}") from None
 

@@ -16,6 +16,7 @@ keep the first use (compiling from an empty cache) short.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit, prange
 
 from .coordinator import begin_coordinator_tick, observe_coordinator, team_reward
@@ -25,11 +26,11 @@ from .observe import observe_agents, write_state
 from .prefetch import prefetch_record
 from .rules import apply_action, begin_tick
 from .step import advance, clear_outputs, reset_env
-from .types import AUTORESET_NEXT_STEP, AUTORESET_SAME_STEP
+from .types import AUTORESET_NEXT_STEP, AUTORESET_SAME_STEP, Int, Params, State
 
 
 @njit(**SEQUENCE_JIT)
-def step_env(state, params, n, coordinator, first, stop, ends_tick):
+def step_env(state: State, params: Params, n: Int, coordinator: bool, first: Int, stop: Int, ends_tick: bool) -> None:
     """Engineers ``first .. stop - 1`` of environment ``n`` act in index order
     (``state.actions[n]``, or the mapping of ``state.coordinator_actions[n]`` with
     ``coordinator``). The tick begins with engineer 0; with ``ends_tick`` the clock
@@ -48,7 +49,7 @@ def step_env(state, params, n, coordinator, first, stop, ends_tick):
 
 
 @njit(**SEQUENCE_JIT)
-def reset_and_observe(state, params, n):
+def reset_and_observe(state: State, params: Params, n: Int) -> None:
     """Start the next episode of ``n``, outputs cleared, observed in both views (engineers and coordinator)."""
     reset_env(state, params, n)
     clear_outputs(state, n)
@@ -68,7 +69,7 @@ JOB_LAST_TURN = 5  # AEC: the last engineer acts, then the clock advances; the e
 
 
 @njit(**ENTRY_JIT)
-def run_one(state, params, n, job, engineer):
+def run_one(state: State, params: Params, n: Int, job: Int, engineer: Int) -> None:
     """One job (``JOB_*``) on environment ``n``; ``engineer`` is the one whose turn it is (AEC jobs only).
 
     Reset, steps, AEC turns and observing share one entry point so that the
@@ -91,7 +92,7 @@ def run_one(state, params, n, job, engineer):
 
 
 @njit(**ENTRY_JIT)
-def write_state_one(state, params, n, out):
+def write_state_one(state: State, params: Params, n: Int, out: npt.NDArray[np.float32]) -> None:
     write_state(state, params, n, out)
 
 
@@ -99,7 +100,7 @@ def write_state_one(state, params, n, out):
 
 
 @njit(**JIT)
-def prefetch_env(state, params, n):
+def prefetch_env(state: State, params: Params, n: Int) -> None:
     """Ask the memory system for environment ``n``'s hot records while the
     previous one is stepped (see :mod:`.prefetch`; changes no value)."""
     n_slots = params.max_tickets
@@ -117,14 +118,14 @@ def prefetch_env(state, params, n):
 
 
 @njit(**JIT)
-def reset_in_batch(state, params, n):
+def reset_in_batch(state: State, params: Params, n: Int) -> None:
     """The body of :func:`reset_batch` for environment ``n``."""
     reset_and_observe(state, params, n)
     state.done[n] = False
 
 
 @njit(**JIT)
-def step_in_batch(state, params, n, coordinator, autoreset):
+def step_in_batch(state: State, params: Params, n: Int, coordinator: bool, autoreset: Int) -> None:
     """The body of the batch steps for environment ``n``: the autoreset, the step, the observation."""
     if autoreset == AUTORESET_NEXT_STEP and state.done[n]:
         state.env_i[n, EPISODE] += 1
@@ -143,7 +144,7 @@ def step_in_batch(state, params, n, coordinator, autoreset):
 
 
 @njit(**JIT)
-def _finish_same_step(state, params, n, coordinator):
+def _finish_same_step(state: State, params: Params, n: Int, coordinator: bool) -> None:
     """Same-step autoreset of a finished ``n``: keep its final observation and
     counters, then start its next episode at once (``done[n]`` stays True; the
     last step's rewards stay what this call returns)."""
@@ -170,7 +171,7 @@ def _finish_same_step(state, params, n, coordinator):
 
 
 @njit(**PARALLEL_JIT)
-def reset_batch(state, params, which):
+def reset_batch(state: State, params: Params, which: npt.NDArray[np.bool_]) -> None:
     """Reset the environments with ``which[n]`` set (their seed and episode set by the caller)."""
     for n in prange(state.env_i.shape[0]):
         if which[n]:
@@ -178,7 +179,7 @@ def reset_batch(state, params, which):
 
 
 @njit(**PARALLEL_JIT)
-def step_batch(state, params, autoreset):
+def step_batch(state: State, params: Params, autoreset: Int) -> None:
     """Step every environment with ``state.actions`` and observe the engineers.
     NEXT_STEP autoreset: environments done at the previous call start their
     next episode instead (their actions ignored). SAME_STEP: an environment
@@ -191,7 +192,7 @@ def step_batch(state, params, autoreset):
 
 
 @njit(**PARALLEL_JIT)
-def coordinator_step_batch(state, params, autoreset):
+def coordinator_step_batch(state: State, params: Params, autoreset: Int) -> None:
     """Coordinator step of every environment with ``state.coordinator_actions``
     (autoreset modes as :func:`step_batch`)."""
     n_envs = state.env_i.shape[0]

@@ -31,10 +31,11 @@ from .layout import (
 from .observe import write_team_features
 from .rewards import charge
 from .rules import WORK, action_is_valid, begin_tick, expert_pool_open, ticket_allows, ticket_is_workable
+from .types import Int, Params, State
 
 
 @njit(**SEQUENCE_JIT)
-def side_action_engineer(state, n):
+def side_action_engineer(state: State, n: Int) -> int:
     """Who does the coordinator's ESCALATE / REQUEST_INFO / DEFER: the
     lowest-index engineer on shift (engineer 0 if nobody is)."""
     engineer_i = state.engineer_i
@@ -45,7 +46,7 @@ def side_action_engineer(state, n):
 
 
 @njit(**JIT)
-def map_coordinator_action(state, params, n, action):
+def map_coordinator_action(state: State, params: Params, n: Int, action: Int) -> int:
     """Write the per-engineer actions of coordinator ``action`` into ``state.actions[n]``.
 
     Returns the coordinator verb if the action is valid, -1 if the mask forbids
@@ -82,7 +83,7 @@ def map_coordinator_action(state, params, n, action):
 
 
 @njit(**JIT)
-def write_coordinator_mask(state, params, n):
+def write_coordinator_mask(state: State, params: Params, n: Int) -> None:
     """Exact validity of every coordinator action, ``state.coordinator_masks[n]``:
     the rules of :mod:`.rules` for the engineer each action maps to."""
     engineer_i, masks = state.engineer_i, state.coordinator_masks
@@ -109,7 +110,7 @@ def write_coordinator_mask(state, params, n):
 
 
 @njit(**JIT)
-def begin_coordinator_tick(state, params, n):
+def begin_coordinator_tick(state: State, params: Params, n: Int) -> None:
     """Start a coordinator tick of ``n``: map ``state.coordinator_actions[n]`` onto
     the engineers' actions, flag it if masked (costs r_invalid), charge a SWARM."""
     begin_tick(state, n)
@@ -123,7 +124,7 @@ def begin_coordinator_tick(state, params, n):
 
 
 @njit(**JIT)
-def team_reward(state, params, n):
+def team_reward(state: State, params: Params, n: Int) -> float:
     """The team's reward breakdown into ``state.team_parts[n]``; returns its total."""
     parts, team_parts = state.parts, state.team_parts
     total = 0.0
@@ -140,7 +141,7 @@ def team_reward(state, params, n):
 
 
 @njit(**SEQUENCE_JIT)
-def observe_coordinator(state, params, n):
+def observe_coordinator(state: State, params: Params, n: Int) -> None:
     """The seed's flat observation ``state.coordinator_observations[n, 0]`` (5+9T+3E)
     and the exact coordinator mask ``state.coordinator_masks[n]``."""
     write_team_features(state, params, n, state.coordinator_observations)

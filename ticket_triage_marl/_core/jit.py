@@ -18,7 +18,9 @@ kernel files, so any edit recompiles everything that may have inlined it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Literal, TypedDict, cast
 
 from numba.core import caching
 
@@ -26,20 +28,37 @@ from numba.core import caching
 # functions are never called from Python, so numba builds no Python wrapper
 # for them: for a record argument of two dozen arrays that wrapper (the code
 # that unboxes every array) would cost more to compile than the function.
-ENTRY_JIT = {"cache": True, "nogil": True, "_nrt": False, "error_model": "numpy", "forceinline": True}
-PARALLEL_JIT = {**ENTRY_JIT, "parallel": True}
-JIT = {**ENTRY_JIT, "no_cpython_wrapper": True, "no_cfunc_wrapper": True}
+ENTRY_JIT = cast(
+    "JitOptions", {"cache": True, "nogil": True, "_nrt": False, "error_model": "numpy", "forceinline": True}
+)
+PARALLEL_JIT = cast("JitOptions", {**ENTRY_JIT, "parallel": True})
+JIT = cast("JitOptions", {**ENTRY_JIT, "no_cpython_wrapper": True, "no_cfunc_wrapper": True})
 # Functions that only sequence other calls, or are a line long, are inlined by
 # numba itself (into the caller's IR, before typing) instead of being compiled
 # on their own: every separately compiled function is optimized and turned into
 # machine code together with everything it inlines, so a chain of them
 # (step -> advance -> phase) would compile the same code once per level.
-SEQUENCE_JIT = {**JIT, "inline": "always"}
+SEQUENCE_JIT = cast("JitOptions", {**JIT, "inline": "always"})
+
+
+class JitOptions(TypedDict, total=False):
+    """The option dicts above as mypy sees them: the public keywords of ``njit``
+    in numba's stubs, so ``@njit(**JIT)`` keeps each kernel's signature for the
+    type checker. The private ``_nrt`` and ``no_*_wrapper`` keys (which the stubs
+    do not list) go to numba unchanged: the casts are for the type checker only."""
+
+    cache: bool
+    nogil: bool
+    parallel: bool
+    error_model: Literal["python", "numpy"]
+    forceinline: bool
+    inline: Literal["never", "always"]
+
 
 _CORE_DIR = Path(__file__).resolve().parent
 
 
-def kernel_sources_stamp() -> tuple:
+def kernel_sources_stamp() -> tuple[tuple[str, float, int], ...]:
     """(name, mtime, size) of every kernel module of the core: the cache key of every kernel
     (``sim.py``, the Python door, holds no kernel)."""
     stamp = []
@@ -58,16 +77,17 @@ def _in_core(py_file: str) -> bool:
         return False
 
 
-def _core_locator(base: type) -> type:
-    class CoreLocator(base):
-        def get_source_stamp(self):
+def _core_locator(base: type[caching._CacheLocator]) -> type[caching._CacheLocator]:
+    class CoreLocator(base):  # type: ignore[valid-type,misc]  # a class made per numba locator class
+        def get_source_stamp(self) -> tuple[tuple[str, float, int], ...]:
             return kernel_sources_stamp()
 
         @classmethod
-        def from_function(cls, py_func, py_file):
+        def from_function(cls, py_func: Callable[..., object], py_file: str) -> caching._CacheLocator | None:
             if not _in_core(py_file):
                 return None
-            return super().from_function(py_func, py_file)
+            locator: caching._CacheLocator | None = super().from_function(py_func, py_file)
+            return locator
 
     CoreLocator.__name__ = CoreLocator.__qualname__ = f"Core{base.__name__}"
     return CoreLocator

@@ -7,6 +7,8 @@ them and adds its one-hot id. Masks apply the rules of :mod:`.rules`.
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 from .encoding import AGENT_TICKET_VERBS, agent_action_jit
@@ -52,6 +54,7 @@ from .layout import (
     T,
 )
 from .rules import escalated_count, expert_pool_open, ticket_allows
+from .types import Int, Params, State
 
 # Each field's offset in its group (features.py owns the layout; numba reads these ints as constants).
 G_TIME = offset(GLOBAL_FIELDS, "time")
@@ -82,7 +85,7 @@ S_ESCALATED = offset(STATE_GLOBAL_FIELDS, "escalated")
 
 
 @njit(**JIT)
-def write_team_features(state, params, n, out):
+def write_team_features(state: State, params: Params, n: Int, out: npt.NDArray[np.float32]) -> None:
     """Global . tickets (T x ticket fields) . engineers (E x engineer fields) into ``out[n, 0, :]``, as the
     tables of :mod:`.features` lay them out.
     Constant scales are applied as multiplications by their reciprocals: a
@@ -139,7 +142,7 @@ def write_team_features(state, params, n, out):
 
 
 @njit(**JIT)
-def write_agent_masks(state, params, n):
+def write_agent_masks(state: State, params: Params, n: Int) -> None:
     """Every engineer's mask: off shift only NOOP; otherwise the ticket rules of
     :mod:`.rules` (the same for everyone, evaluated once per slot), plus WORK
     on its own current ticket (always allowed: "continue")."""
@@ -164,7 +167,7 @@ def write_agent_masks(state, params, n):
 
 
 @njit(**JIT)
-def write_agent_rows(state, params, n):
+def write_agent_rows(state: State, params: Params, n: Int) -> None:
     """Copy the team features (row 0) to every engineer's row, add its one-hot id,
     and in local mode hide tickets outside its components."""
     ticket_i, engineer_i, skills, observations = state.ticket_i, state.engineer_i, state.skills, state.observations
@@ -188,7 +191,7 @@ def write_agent_rows(state, params, n):
 
 
 @njit(**SEQUENCE_JIT)
-def observe_agents(state, params, n):
+def observe_agents(state: State, params: Params, n: Int) -> None:
     """Per-engineer observations ``state.observations[n]`` (E, D) and masks ``state.masks[n]`` (E, 1+4T)."""
     write_team_features(state, params, n, state.observations)
     write_agent_rows(state, params, n)
@@ -196,7 +199,7 @@ def observe_agents(state, params, n):
 
 
 @njit(**JIT)
-def write_state(state, params, n, out):
+def write_state(state: State, params: Params, n: Int, out: npt.NDArray[np.float32]) -> None:
     """The centralized-critic state into ``out[n, 0, :]``: team features plus what agents cannot see."""
     ticket_i, engineer_i, env_i, skills = state.ticket_i, state.engineer_i, state.env_i, state.skills
     n_slots = params.max_tickets

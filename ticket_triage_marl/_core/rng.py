@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from .jit import ENTRY_JIT as JIT  # explicit signatures: compiled at import, wrappers are small
+from .types import Int
 
 _M32 = np.uint64(0xFFFFFFFF)
 _GOLDEN = np.uint64(0x9E3779B9)
@@ -29,7 +30,7 @@ _S15 = np.uint64(15)
 
 
 @njit("uint64(uint64)", **JIT)
-def _mix32(x):
+def _mix32(x: np.uint64) -> np.uint64:
     x = x ^ (x >> _S16)
     x = (x * _MUL_1) & _M32
     x = x ^ (x >> _S15)
@@ -39,20 +40,21 @@ def _mix32(x):
 
 
 @njit("uint64(uint64, int64)", **JIT)
-def _absorb(h, value):
+def _absorb(h: np.uint64, value: Int) -> np.uint64:
     return _mix32((h + (np.uint64(value) & _M32) + _GOLDEN) & _M32)
 
 
 @njit("int64(int64, int64, int64)", **JIT)
-def hash_prefix(seed_lo, seed_hi, episode):
+def hash_prefix(seed_lo: Int, seed_hi: Int, episode: Int) -> np.int64:
     """The hash of (seed, episode) that every draw of the episode starts from."""
     h = _absorb(np.uint64(0), seed_lo)
     h = _absorb(h, seed_hi)
-    return np.int64(_absorb(h, episode))
+    prefix: np.int64 = np.int64(_absorb(h, episode))
+    return prefix
 
 
 @njit("float64(int64, int64, int64, int64)", **JIT)
-def uniform(prefix, key, purpose, index):
+def uniform(prefix: Int, key: Int, purpose: Int, index: Int) -> float:
     """A uniform draw in (0, 1): the hash of (``prefix`` = the episode's
     :func:`hash_prefix`, key, purpose, index)."""
     h = _absorb(np.uint64(prefix), key)
@@ -62,7 +64,7 @@ def uniform(prefix, key, purpose, index):
 
 
 @njit("float64(int64, int64, int64, int64, int64)", **JIT)
-def standard_normal(prefix, key, purpose_1, purpose_2, index):
+def standard_normal(prefix: Int, key: Int, purpose_1: Int, purpose_2: Int, index: Int) -> float:
     """Box-Muller from two keyed uniforms."""
     u1 = uniform(prefix, key, purpose_1, index)
     u2 = uniform(prefix, key, purpose_2, index)

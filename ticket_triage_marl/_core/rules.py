@@ -49,6 +49,7 @@ from .layout import (
 )
 from .rewards import charge
 from .rng import uniform
+from .types import Int, Params, State
 
 # verbs as int64 values for calls (a literal argument would compile a function once per value)
 WORK = np.int64(VERB_WORK)
@@ -58,40 +59,46 @@ DEFER = np.int64(VERB_DEFER)
 
 
 @njit(**SEQUENCE_JIT)
-def ticket_is_workable(state, n, row):
+def ticket_is_workable(state: State, n: Int, row: Int) -> bool:
     """The WORK rule: open, not waiting for info and not waiting on another ticket."""
     ticket_i = state.ticket_i
-    return (ticket_i[n, row, ACTIVE] == 1) & (ticket_i[n, row, BLOCKED] == 0) & (ticket_i[n, row, WAITING_ON] < 0)
+    workable: bool = (
+        (ticket_i[n, row, ACTIVE] == 1) & (ticket_i[n, row, BLOCKED] == 0) & (ticket_i[n, row, WAITING_ON] < 0)
+    )
+    return workable
 
 
 @njit(**SEQUENCE_JIT)
-def may_escalate(state, n, slot, pool_open):
+def may_escalate(state: State, n: Int, slot: Int, pool_open: bool) -> bool:
     """The ESCALATE rule: open, not yet escalated, and an expert is free (``pool_open``)."""
     ticket_i = state.ticket_i
-    return (ticket_i[n, slot, ACTIVE] == 1) & pool_open & (ticket_i[n, slot, ESCALATED] == 0)
+    allowed: bool = (ticket_i[n, slot, ACTIVE] == 1) & pool_open & (ticket_i[n, slot, ESCALATED] == 0)
+    return allowed
 
 
 @njit(**SEQUENCE_JIT)
-def may_request_info(state, n, slot):
+def may_request_info(state: State, n: Int, slot: Int) -> bool:
     """The REQUEST_INFO rule: open and not already waiting for info."""
     ticket_i = state.ticket_i
-    return (ticket_i[n, slot, ACTIVE] == 1) & (ticket_i[n, slot, BLOCKED] == 0)
+    allowed: bool = (ticket_i[n, slot, ACTIVE] == 1) & (ticket_i[n, slot, BLOCKED] == 0)
+    return allowed
 
 
 @njit(**SEQUENCE_JIT)
-def may_defer(state, params, n, slot):
+def may_defer(state: State, params: Params, n: Int, slot: Int) -> bool:
     """The DEFER rule: open, not critical, not yet breached, with deferrals left."""
     ticket_i = state.ticket_i
-    return (
+    allowed: bool = (
         (ticket_i[n, slot, ACTIVE] == 1)
         & (ticket_i[n, slot, SEVERITY] < 4)
         & (ticket_i[n, slot, DEFERRALS] < params.max_deferrals)
         & (ticket_i[n, slot, BREACHED] == 0)
     )
+    return allowed
 
 
 @njit(**JIT)
-def escalated_count(state, params, n):
+def escalated_count(state: State, params: Params, n: Int) -> int:
     """Open escalated tickets (each holds an expert)."""
     ticket_i = state.ticket_i
     count = 0
@@ -102,13 +109,13 @@ def escalated_count(state, params, n):
 
 
 @njit(**SEQUENCE_JIT)
-def expert_pool_open(state, params, n):
+def expert_pool_open(state: State, params: Params, n: Int) -> bool:
     """Fewer open escalated tickets than ``max_escalated``: an expert is free."""
     return escalated_count(state, params, n) < params.max_escalated
 
 
 @njit(**JIT)
-def ticket_allows(state, params, n, verb, slot, pool_open):
+def ticket_allows(state: State, params: Params, n: Int, verb: Int, slot: Int, pool_open: bool) -> bool:
     """The ticket rule of ``verb`` on ``slot`` (the same for every engineer who is on shift)."""
     if verb == VERB_WORK:
         return ticket_is_workable(state, n, slot)
@@ -122,7 +129,7 @@ def ticket_allows(state, params, n, verb, slot, pool_open):
 
 
 @njit(**JIT)
-def action_is_valid(state, params, n, engineer, verb, slot):
+def action_is_valid(state: State, params: Params, n: Int, engineer: Int, verb: Int, slot: Int) -> bool:
     """Whether ``engineer`` may apply ``verb`` to ``slot`` now (NOOP always may)."""
     engineer_i = state.engineer_i
     if engineer_i[n, engineer, ON_SHIFT] == 0 or state.ticket_i[n, slot, ACTIVE] == 0:
@@ -134,7 +141,7 @@ def action_is_valid(state, params, n, engineer, verb, slot):
 
 
 @njit(**JIT)
-def begin_tick(state, n):
+def begin_tick(state: State, n: Int) -> None:
     """Start a tick: clear this tick's reward accumulators and invalid flags."""
     engineer_i, accumulated = state.engineer_i, state.accumulated
     for engineer in range(engineer_i.shape[1]):
@@ -144,7 +151,7 @@ def begin_tick(state, n):
 
 
 @njit(**JIT)
-def apply_action(state, params, n, engineer, action):
+def apply_action(state: State, params: Params, n: Int, engineer: Int, action: Int) -> None:
     """Apply one engineer's (in-space) action to environment ``n`` in place.
 
     A masked action is applied as NOOP, flagged INVALID and costs r_invalid.

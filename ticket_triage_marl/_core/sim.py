@@ -18,14 +18,15 @@ more than a whole step of one environment.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit, prange
 
 from . import batch as B
 from . import layout as L
-from .jit import ENTRY_JIT
+from .jit import ENTRY_JIT, JitOptions
 from .tickets import queue_row
 from .types import (
     AUTORESET_NEXT_STEP,
@@ -86,8 +87,8 @@ _coordinator_step_batch = _Kernel(B.coordinator_step_batch)
 # on disk: sim.py is outside the kernel stamp of _core/jit.py, so a cached copy could go stale. Compiling
 # it takes about 2.6 s at its first call (0.6 s serial); at N=4096 it runs in 0.25 ms on 2 threads
 # (serial 0.6-1.5 ms, about half of the TorchRL env's overhead over the engine's step).
-@njit(**{**ENTRY_JIT, "cache": False, "parallel": True})
-def _write_states(state, params, out):
+@njit(**cast(JitOptions, {**ENTRY_JIT, "cache": False, "parallel": True}))
+def _write_states(state: State, params: Params, out: npt.NDArray[np.float32]) -> None:
     for n in prange(out.shape[0]):
         B.write_state_one(state, params, np.int64(n), out)
 
@@ -98,10 +99,11 @@ _queue_row = getattr(queue_row, "py_func", queue_row)  # plain Python: snapshots
 
 def draw_entropy_seed() -> int:
     """A fresh seed from OS entropy, for resets without a seed."""
-    return int(np.random.SeedSequence().entropy % (MAX_SEED + 1))
+    entropy = cast(int, np.random.SeedSequence().entropy)  # drawn from the OS when not given: an int
+    return int(entropy % (MAX_SEED + 1))
 
 
-def check_seed(seed: Any) -> int:
+def check_seed(seed: object) -> int:
     """``seed`` as an int in ``[0, 2**64 - 1]``, or a clear error."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int, got {seed!r}")
@@ -352,9 +354,10 @@ class BatchSim:
         """The trace step that step 1 of ``n``'s episode replays (``arrival_process="trace"``)."""
         return int(self.state.env_i[n, L.TRACE_OFFSET])
 
-    def steps(self) -> np.ndarray:
+    def steps(self) -> npt.NDArray[np.int64]:
         """(N,) int64: completed steps of every environment."""
-        return self.state.env_i[:, L.T].copy()
+        steps: npt.NDArray[np.int64] = self.state.env_i[:, L.T].copy()
+        return steps
 
     def counters(self, n: int) -> dict[str, int]:
         """Episode counters of ``n``: arrived, resolved, breaches, dropped, reopened."""
@@ -382,18 +385,20 @@ class BatchSim:
         """Last step's team reward components of ``n`` (name -> value)."""
         return dict(zip(L.REWARD_NAMES, self.state.team_parts[n].tolist(), strict=True))
 
-    def state_vector(self, n: int) -> np.ndarray:
+    def state_vector(self, n: int) -> npt.NDArray[np.float32]:
         """The centralized state of ``n`` (float32, a new array)."""
         _write_state_one(self.state, self.params, int(n), self._state_out)
-        return self._state_out[n, 0].copy()
+        vector: npt.NDArray[np.float32] = self._state_out[n, 0].copy()
+        return vector
 
-    def state_vectors(self) -> np.ndarray:
+    def state_vectors(self) -> npt.NDArray[np.float32]:
         """(N, S) float32 view: the centralized state of every environment, rewritten by each call
         (one compiled loop; equal to :meth:`state_vector` of each)."""
         _write_states_all(self.state, self.params, self._state_out)
-        return self._state_out[:, 0, :]
+        vectors: npt.NDArray[np.float32] = self._state_out[:, 0, :]
+        return vectors
 
-    def snapshot(self, n: int) -> dict:
+    def snapshot(self, n: int) -> dict[str, Any]:
         """The full raw state of environment ``n`` as JSON-able Python (SPEC section 2)."""
         state, params = self.state, self.params
         ticket_i, ticket_f, engineers = state.ticket_i[n], state.ticket_f[n], state.engineer_i[n]
@@ -404,7 +409,7 @@ class BatchSim:
             if slot >= 0:
                 assignees.setdefault(slot, []).append(index)
 
-        def ticket(row: int, slot: int | None) -> dict:
+        def ticket(row: int, slot: int | None) -> dict[str, Any]:
             rec = ticket_i[row]
             waiting_on = int(rec[L.WAITING_ON])
             return {
@@ -449,11 +454,12 @@ class BatchSim:
     # -- checkpoints ---------------------------------------------------------------
     def clone_state(self) -> dict[str, Any]:
         """A checkpoint of every environment: picklable, independent of this sim (copies)."""
+        arrays: tuple[npt.NDArray[Any], ...] = self.state
         return {
             "format": CHECKPOINT_FORMAT,
             "config": self.config,
             "num_envs": self.num_envs,
-            "arrays": {name: array.copy() for name, array in zip(State._fields, self.state, strict=True)},
+            "arrays": {name: array.copy() for name, array in zip(State._fields, arrays, strict=True)},
         }
 
     def restore_state(self, checkpoint: dict[str, Any]) -> None:
@@ -466,7 +472,8 @@ class BatchSim:
         if checkpoint["num_envs"] != self.num_envs:
             raise ValueError(f"checkpoint of {checkpoint['num_envs']} environments, this batch has {self.num_envs}")
         arrays = checkpoint["arrays"]
-        for name, target in zip(State._fields, self.state, strict=True):
+        targets: tuple[npt.NDArray[Any], ...] = self.state
+        for name, target in zip(State._fields, targets, strict=True):
             source = arrays[name]
             if source.shape != target.shape or source.dtype != target.dtype:
                 raise ValueError(f"checkpoint array {name!r} has shape {source.shape} {source.dtype}, "

@@ -72,13 +72,14 @@ from .rewards import charge, charge_share
 from .rng import hash_prefix, standard_normal, uniform
 from .rules import ticket_is_workable
 from .tickets import NO_TRACE_ROW, admit_arrivals, arrive_new, clear_row, live_row, schedule_reopen
+from .types import Int, Params, State
 
 WORK_EPSILON = 1e-9  # work at or below this is done
 NO_DEADLINE = 2**62  # NEXT_DEADLINE when no open ticket can breach
 
 
 @njit(**JIT)
-def charge_idle(state, params, n):
+def charge_idle(state: State, params: Params, n: Int) -> None:
     """r_idle for each on-shift engineer making no progress while work waits."""
     engineer_i = state.engineer_i
     any_workable = False
@@ -97,13 +98,14 @@ def charge_idle(state, params, n):
 
 
 @njit(**SEQUENCE_JIT)
-def works_on(state, n, engineer, slot):
+def works_on(state: State, n: Int, engineer: Int, slot: Int) -> bool:
     engineer_i = state.engineer_i
-    return engineer_i[n, engineer, CURRENT_SLOT] == slot and engineer_i[n, engineer, ON_SHIFT] == 1
+    on_it: bool = engineer_i[n, engineer, CURRENT_SLOT] == slot and engineer_i[n, engineer, ON_SHIFT] == 1
+    return on_it
 
 
 @njit(**SEQUENCE_JIT)
-def ramp(state, params, n, engineer):
+def ramp(state: State, params: Params, n: Int, engineer: Int) -> float:
     """Fraction of full speed after a context switch ((r - left + 1) / (r + 1); 1 when ramped up)."""
     left = state.engineer_i[n, engineer, RAMP_LEFT]
     ramp_steps = float(params.switch_ramp_steps)
@@ -111,7 +113,7 @@ def ramp(state, params, n, engineer):
 
 
 @njit(**JIT)
-def maybe_regress(state, params, n, slot, step):
+def maybe_regress(state: State, params: Params, n: Int, slot: Int, step: Int) -> None:
     """A ticket worked on this step (and not finished) may regress: more work.
     The draw is keyed by (step, ticket id), so the order of slots is irrelevant."""
     ticket_i, ticket_f = state.ticket_i, state.ticket_f
@@ -126,7 +128,7 @@ def maybe_regress(state, params, n, slot, step):
 
 
 @njit(**JIT)
-def progress_slot(state, params, n, slot, step):
+def progress_slot(state: State, params: Params, n: Int, slot: Int, step: Int) -> None:
     """Workable ``slot`` loses the swarm-discounted sum of its engineers'
     (ramped) skills, plus the expert's if escalated; then it may regress."""
     ticket_i, ticket_f, contributed, skills = state.ticket_i, state.ticket_f, state.contributed, state.skills
@@ -159,7 +161,7 @@ def progress_slot(state, params, n, slot, step):
 
 
 @njit(**JIT)
-def progress_work(state, params, n, step):
+def progress_work(state: State, params: Params, n: Int, step: Int) -> None:
     """Progress every workable ticket that an on-shift engineer or the expert
     works on. Each slot's arithmetic and regression draw depend on that slot
     alone, so slots are visited in any order: those with engineers first (at
@@ -193,7 +195,7 @@ def progress_work(state, params, n, step):
 
 
 @njit(**JIT)
-def release_info_blocks(state, params, n):
+def release_info_blocks(state: State, params: Params, n: Int) -> None:
     """Info requests count down; when the info arrives the ambiguity is gone.
     (Only slots: REQUEST_INFO needs a slot, and a blocked ticket keeps it.)"""
     ticket_i = state.ticket_i
@@ -205,7 +207,7 @@ def release_info_blocks(state, params, n):
 
 
 @njit(**JIT)
-def ticket_is_open(state, params, n, ticket_id):
+def ticket_is_open(state: State, params: Params, n: Int, ticket_id: Int) -> bool:
     ticket_i = state.ticket_i
     for index in range(params.max_tickets + state.env_i[n, QUEUE_COUNT]):
         row = live_row(state, params, n, index)
@@ -215,7 +217,7 @@ def ticket_is_open(state, params, n, ticket_id):
 
 
 @njit(**JIT)
-def release_dependencies(state, params, n):
+def release_dependencies(state: State, params: Params, n: Int) -> None:
     """Tickets waiting on a ticket that is no longer open can progress again
     (run right after a resolution, so the release is visible the same step;
     resolution is the only way a ticket stops being open)."""
@@ -229,7 +231,7 @@ def release_dependencies(state, params, n):
 
 
 @njit(**JIT)
-def resolve(state, params, n, step):
+def resolve(state: State, params: Params, n: Int, step: Int) -> int:
     """Finished tickets resolve: credit, free engineers, maybe schedule a reopen.
     Returns how many resolved."""
     ticket_i, ticket_f, contributed = state.ticket_i, state.ticket_f, state.contributed
@@ -270,7 +272,7 @@ def resolve(state, params, n, step):
 
 
 @njit(**JIT)
-def check_deadlines(state, params, n, step):
+def check_deadlines(state: State, params: Params, n: Int, step: Int) -> None:
     """An open or queued ticket whose deadline has passed at ``step`` breaches
     (once); every overdue ticket costs r_overdue each step. Tickets are only
     scanned when ``step`` passes NEXT_DEADLINE, the earliest deadline seen
@@ -302,7 +304,7 @@ def check_deadlines(state, params, n, step):
 
 
 @njit(**JIT)
-def update_shifts(state, params, n):
+def update_shifts(state: State, params: Params, n: Int) -> None:
     """On-shift flags for the coming step; going off shift drops the ticket."""
     engineer_i = state.engineer_i
     n_engineers = engineer_i.shape[1]
@@ -320,7 +322,7 @@ def update_shifts(state, params, n):
 
 
 @njit(**JIT)
-def finish_rewards(state, params, n):
+def finish_rewards(state: State, params: Params, n: Int) -> None:
     """Team mode: every engineer gets the team total of each component;
     individual mode: its own share. ``rewards`` sums the components in order."""
     accumulated, parts, rewards = state.accumulated, state.parts, state.rewards
@@ -339,7 +341,7 @@ def finish_rewards(state, params, n):
 
 
 @njit(**SEQUENCE_JIT)
-def advance(state, params, n):
+def advance(state: State, params: Params, n: Int) -> None:
     """Advance environment ``n`` by one step after every engineer has acted."""
     env_i = state.env_i
     step = env_i[n, T] + 1
@@ -357,7 +359,7 @@ def advance(state, params, n):
 
 
 @njit(**JIT)
-def trace_offset(params, prefix):
+def trace_offset(params: Params, prefix: Int) -> int:
     """The trace step an episode's step 1 replays: ``trace_start``, or (``-1``,
     "random") drawn from the episode's hash, uniform over the offsets whose
     whole episode lies in the trace (every step, if the trace is shorter)."""
@@ -372,7 +374,7 @@ def trace_offset(params, prefix):
 
 
 @njit(**JIT)
-def clear_outputs(state, n):
+def clear_outputs(state: State, n: Int) -> None:
     """Zero the last step's outputs of ``n`` (rewards and their breakdowns, actions,
     the coordinator's invalid flag): what a reset returns."""
     for engineer in range(state.rewards.shape[1]):
@@ -388,7 +390,7 @@ def clear_outputs(state, n):
 
 
 @njit(**JIT)
-def reset_env(state, params, n):
+def reset_env(state: State, params: Params, n: Int) -> None:
     """Start a new episode in environment ``n`` (its seed and episode already set):
     empty slots and buffers, this episode's skills, the initial backlog. The
     last step's outputs are left alone (:func:`clear_outputs` clears them)."""

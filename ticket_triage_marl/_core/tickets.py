@@ -55,6 +55,7 @@ from .layout import (
     T,
 )
 from .rng import standard_normal, uniform
+from .types import Int, Params, State
 
 # Flags passed to write_ticket as int64 values, not literals: numba compiles a
 # function once per literal argument value, once for all int64 values.
@@ -67,16 +68,16 @@ NO_TRACE_ROW = np.int64(-1)  # a simulated ticket: its attributes are drawn
 
 
 @njit(**SEQUENCE_JIT)
-def queue_row(state, params, n, position):
+def queue_row(state: State, params: Params, n: Int, position: Int) -> int:
     """Row of queue position ``position`` (0 = the head, the oldest) in the ring buffer."""
-    ring = state.env_i[n, QUEUE_HEAD] + position
+    ring: int = state.env_i[n, QUEUE_HEAD] + position
     if ring >= params.max_queue:
         ring -= params.max_queue
     return params.max_tickets + ring
 
 
 @njit(**SEQUENCE_JIT)
-def live_row(state, params, n, index):
+def live_row(state: State, params: Params, n: Int, index: Int) -> Int:
     """Row of the ``index``-th open-ticket place: the slots in order, then the
     queue oldest first (``index < T + QUEUE_COUNT``)."""
     if index < params.max_tickets:
@@ -85,7 +86,7 @@ def live_row(state, params, n, index):
 
 
 @njit(**JIT)
-def clear_row(state, n, row):
+def clear_row(state: State, n: Int, row: Int) -> None:
     """Empty ``row`` (and its resolve credit, tracked for slots only)."""
     ticket_i, ticket_f, contributed = state.ticket_i, state.ticket_f, state.contributed
     for k in range(ticket_i.shape[2]):
@@ -103,8 +104,18 @@ def clear_row(state, n, row):
 
 @njit(**JIT)
 def write_ticket(
-    state, params, n, row, ticket_id, severity, component, work_remaining, work_total, ambiguous, reopened
-):
+    state: State,
+    params: Params,
+    n: Int,
+    row: Int,
+    ticket_id: Int,
+    severity: Int,
+    component: Int,
+    work_remaining: float,
+    work_total: float,
+    ambiguous: Int,
+    reopened: Int,
+) -> None:
     """Write an open ticket arriving now into ``row``: every field set, its SLA
     deadline from its severity, no dependency (the caller may add one)."""
     ticket_i, ticket_f = state.ticket_i, state.ticket_f
@@ -125,7 +136,7 @@ def write_ticket(
 
 
 @njit(**JIT)
-def register_open(state, n, row):
+def register_open(state: State, n: Int, row: Int) -> None:
     """Running totals for a ticket that has just become open in ``row``: the
     arrival sum (mean age) and the earliest deadline."""
     ticket_i, env_i = state.ticket_i, state.env_i
@@ -135,7 +146,7 @@ def register_open(state, n, row):
 
 
 @njit(**JIT)
-def move_ticket(state, n, source_row, row):
+def move_ticket(state: State, n: Int, source_row: Int, row: Int) -> None:
     """Copy the ticket record of ``source_row`` into ``row`` (queue head -> slot)."""
     ticket_i, ticket_f = state.ticket_i, state.ticket_f
     for k in range(ticket_i.shape[2]):
@@ -148,7 +159,7 @@ def move_ticket(state, n, source_row, row):
 
 
 @njit(**JIT)
-def draw_work(state, params, n, ticket_id):
+def draw_work(state: State, params: Params, n: Int, ticket_id: Int) -> float:
     """Work units of a new ticket (keyed by its id: common random numbers)."""
     mean = params.work_mean
     prefix = state.env_i[n, HASH_PREFIX]
@@ -162,7 +173,9 @@ def draw_work(state, params, n, ticket_id):
 
 
 @njit(**JIT)
-def write_new_ticket(state, params, n, row, ticket_id, n_rows, trace_row):
+def write_new_ticket(
+    state: State, params: Params, n: Int, row: Int, ticket_id: Int, n_rows: Int, trace_row: Int
+) -> None:
     """Draw a new ticket's attributes (keyed by its id) into ``row``; ``n_rows``
     open-ticket places (slots and queue) exist, among which it may depend on one.
     A replayed ticket (``trace_row >= 0``) takes its severity, and its component
@@ -203,7 +216,7 @@ def write_new_ticket(state, params, n, row, ticket_id, n_rows, trace_row):
 
 
 @njit(**JIT)
-def claim_incoming_row(state, params, n):
+def claim_incoming_row(state: State, params: Params, n: Int) -> int:
     """Claim the row of an arriving ticket: a free slot if the queue is empty,
     else the queue's tail (the queue grows by one); -1 when the queue is full
     (the ticket is dropped)."""
@@ -220,7 +233,7 @@ def claim_incoming_row(state, params, n):
 
 
 @njit(**JIT)
-def promote_queue(state, params, n):
+def promote_queue(state: State, params: Params, n: Int) -> None:
     """Move queued tickets, oldest first, into free slots (the ring's head advances)."""
     ticket_i, contributed, env_i = state.ticket_i, state.contributed, state.env_i
     for slot in range(params.max_tickets):
@@ -237,7 +250,7 @@ def promote_queue(state, params, n):
 
 
 @njit(**JIT)
-def arrive_new(state, params, n, trace_row):
+def arrive_new(state: State, params: Params, n: Int, trace_row: Int) -> None:
     """One new (exogenous) ticket arrives: the next id, a row, its attributes
     (from row ``trace_row`` of a replayed trace, or drawn if it is -1); or a drop."""
     env_i = state.env_i
@@ -253,7 +266,7 @@ def arrive_new(state, params, n, trace_row):
 
 
 @njit(**JIT)
-def arrival_count(state, params, n, step):
+def arrival_count(state: State, params: Params, n: Int, step: Int) -> int:
     """Exogenous arrivals at ``step`` (depends only on seed, episode and step):
     bernoulli, or Poisson with a constant rate or the rate of the profile at
     ``step`` (step ``k`` uses ``arrival_profile[(k - 1) % len]``)."""
@@ -268,7 +281,7 @@ def arrival_count(state, params, n, step):
 
 
 @njit("int64(float64, float64)", **ENTRY_JIT)
-def poisson_count(u, rate):
+def poisson_count(u: float, rate: float) -> int:
     """The Poisson(``rate``) count at quantile ``u``, by inverse transform, uncapped:
     the sum stops only when it reaches ``u`` or when no probability is left to
     add (past the mode, once a term underflows), so no rate is biased."""
@@ -283,7 +296,7 @@ def poisson_count(u, rate):
 
 
 @njit(**JIT)
-def admit_arrivals(state, params, n, step):
+def admit_arrivals(state: State, params: Params, n: Int, step: Int) -> None:
     """Queued tickets into free slots, then reopened tickets due now (as
     arrivals of their own id), then this step's new tickets."""
     env_i, reopen_i, reopen_f, contributed = state.env_i, state.reopen_i, state.reopen_f, state.contributed
@@ -321,7 +334,7 @@ def admit_arrivals(state, params, n, step):
 
 
 @njit(**JIT)
-def schedule_reopen(state, n, slot, due, work):
+def schedule_reopen(state: State, n: Int, slot: Int, due: Int, work: float) -> None:
     """Put the ticket resolving in ``slot`` in the reopen buffer: it comes back
     at step ``due`` with ``work`` units, flagged reopened (if the buffer has room)."""
     ticket_i, reopen_i, reopen_f, env_i = state.ticket_i, state.reopen_i, state.reopen_f, state.env_i

@@ -15,22 +15,41 @@ are named in :mod:`.layout`.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from . import encoding
 from . import layout as L
 
-# Observation layout sizes (per ticket, per engineer, global): the tables of features.py.
+# Observation layout sizes (per ticket, per engineer, global): the tables of features.py (re-exported).
 from .features import (
-    N_ENGINEER_FEATURES,
-    N_GLOBAL,
-    N_STATE_ENGINEER_EXTRA,
-    N_STATE_GLOBAL_EXTRA,
-    N_STATE_TICKET_EXTRA,
-    N_TICKET_FEATURES,
+    N_ENGINEER_FEATURES as N_ENGINEER_FEATURES,
 )
+from .features import (
+    N_GLOBAL as N_GLOBAL,
+)
+from .features import (
+    N_STATE_ENGINEER_EXTRA as N_STATE_ENGINEER_EXTRA,
+)
+from .features import (
+    N_STATE_GLOBAL_EXTRA as N_STATE_GLOBAL_EXTRA,
+)
+from .features import (
+    N_STATE_TICKET_EXTRA as N_STATE_TICKET_EXTRA,
+)
+from .features import (
+    N_TICKET_FEATURES as N_TICKET_FEATURES,
+)
+
+if TYPE_CHECKING:
+    from ..config import EnvConfig
+
+# A kernel's integer argument: a Python int from the adapters, or an int64
+# scalar from the kernels (they pass ``np.int64`` values, not literals, so
+# numba compiles one specialization per function instead of one per value).
+Int: TypeAlias = int | np.int64
 
 # autoreset modes of the batch entry points
 AUTORESET_OFF = 0  # finished environments stay finished until reset
@@ -44,31 +63,35 @@ class State(NamedTuple):
     A copy of every array is a complete checkpoint (see ``BatchSim.clone_state``).
     """
 
-    ticket_i: np.ndarray  # (N, T+Q, N_TICKET_INT) int32: ticket records, slots then the queue ring
-    ticket_f: np.ndarray  # (N, T+Q, N_TICKET_FLOAT) float64: work remaining / total
-    contributed: np.ndarray  # (N, T, E) float64: work each engineer removed from each slot (resolve credit)
-    engineer_i: np.ndarray  # (N, E, N_ENGINEER_INT) int64: current slot, time on it, ramp, shift, invalid
-    env_i: np.ndarray  # (N, N_ENV_INT) int64: clock, counters, seed, episode, running totals
-    skills: np.ndarray  # (N, E, C) float64: this episode's skills
-    reopen_i: np.ndarray  # (N, T, N_TICKET_INT) int32: resolved tickets waiting to reopen
-    reopen_f: np.ndarray  # (N, T, N_TICKET_FLOAT) float64
-    accumulated: np.ndarray  # (N, E, R) float64: this tick's rewards, per engineer who caused them
-    parts: np.ndarray  # (N, E, R) float64: last step's reward breakdown each engineer receives
-    rewards: np.ndarray  # (N, E) float64: last step's reward per engineer
-    actions: np.ndarray  # (N, E) int64: the engineers' actions of the last step (the coordinator's mapping)
-    observations: np.ndarray  # (N, E, D) float32
-    masks: np.ndarray  # (N, E, 1+4T) int8
-    coordinator_actions: np.ndarray  # (N,) int64: the coordinator's action of the last step
-    coordinator_invalid: np.ndarray  # (N,) bool: it was masked and applied as NOOP
-    team_parts: np.ndarray  # (N, R) float64: the team reward's breakdown
-    team_rewards: np.ndarray  # (N,) float64
-    coordinator_observations: np.ndarray  # (N, 1, Dc) float32 (one row: the kernels write (N, rows, D))
-    coordinator_masks: np.ndarray  # (N, Ac) int8
-    done: np.ndarray  # (N,) bool: the episode reached the horizon (batch entry points)
-    final_env_i: np.ndarray  # (N, N_ENV_INT) int64: env_i at the end of the last episode (same-step autoreset)
-    final_observations: np.ndarray  # (N, E, D) float32: its last observation (same-step autoreset)
-    final_coordinator_observations: np.ndarray  # (N, 1, Dc) float32: likewise for the coordinator
-    seeded: np.ndarray  # (N,) bool: a seed was set (a reset without a seed continues the stream)
+    ticket_i: npt.NDArray[np.int32]  # (N, T+Q, N_TICKET_INT) int32: ticket records, slots then the queue ring
+    ticket_f: npt.NDArray[np.float64]  # (N, T+Q, N_TICKET_FLOAT) float64: work remaining / total
+    contributed: npt.NDArray[
+        np.float64
+    ]  # (N, T, E) float64: work each engineer removed from each slot (resolve credit)
+    engineer_i: npt.NDArray[np.int64]  # (N, E, N_ENGINEER_INT) int64: current slot, time on it, ramp, shift, invalid
+    env_i: npt.NDArray[np.int64]  # (N, N_ENV_INT) int64: clock, counters, seed, episode, running totals
+    skills: npt.NDArray[np.float64]  # (N, E, C) float64: this episode's skills
+    reopen_i: npt.NDArray[np.int32]  # (N, T, N_TICKET_INT) int32: resolved tickets waiting to reopen
+    reopen_f: npt.NDArray[np.float64]  # (N, T, N_TICKET_FLOAT) float64
+    accumulated: npt.NDArray[np.float64]  # (N, E, R) float64: this tick's rewards, per engineer who caused them
+    parts: npt.NDArray[np.float64]  # (N, E, R) float64: last step's reward breakdown each engineer receives
+    rewards: npt.NDArray[np.float64]  # (N, E) float64: last step's reward per engineer
+    actions: npt.NDArray[np.int64]  # (N, E) int64: the engineers' actions of the last step (the coordinator's mapping)
+    observations: npt.NDArray[np.float32]  # (N, E, D) float32
+    masks: npt.NDArray[np.int8]  # (N, E, 1+4T) int8
+    coordinator_actions: npt.NDArray[np.int64]  # (N,) int64: the coordinator's action of the last step
+    coordinator_invalid: npt.NDArray[np.bool_]  # (N,) bool: it was masked and applied as NOOP
+    team_parts: npt.NDArray[np.float64]  # (N, R) float64: the team reward's breakdown
+    team_rewards: npt.NDArray[np.float64]  # (N,) float64
+    coordinator_observations: npt.NDArray[np.float32]  # (N, 1, Dc) float32 (one row: the kernels write (N, rows, D))
+    coordinator_masks: npt.NDArray[np.int8]  # (N, Ac) int8
+    done: npt.NDArray[np.bool_]  # (N,) bool: the episode reached the horizon (batch entry points)
+    final_env_i: npt.NDArray[
+        np.int64
+    ]  # (N, N_ENV_INT) int64: env_i at the end of the last episode (same-step autoreset)
+    final_observations: npt.NDArray[np.float32]  # (N, E, D) float32: its last observation (same-step autoreset)
+    final_coordinator_observations: npt.NDArray[np.float32]  # (N, 1, Dc) float32: likewise for the coordinator
+    seeded: npt.NDArray[np.bool_]  # (N,) bool: a seed was set (a reset without a seed continues the stream)
 
 
 class Params(NamedTuple):
@@ -118,28 +141,28 @@ class Params(NamedTuple):
     individual_rewards: bool  # reward_mode == "individual"
     local_observation: bool  # observation_mode == "local"
     age_scale: float  # the longest SLA: the scale of ages and deadlines in observations
-    severity_cdf: np.ndarray  # (4,) float64: cumulative severity mix, last entry exactly 1
-    sla_steps: np.ndarray  # (4,) int64: SLA per severity 1..4
-    base_skills: np.ndarray  # (E, C) float64: skills before the per-episode noise
-    arrival_profile: np.ndarray  # (P,) float64: Poisson rate of each step of the cycle (profile arrivals)
+    severity_cdf: npt.NDArray[np.float64]  # (4,) float64: cumulative severity mix, last entry exactly 1
+    sla_steps: npt.NDArray[np.int64]  # (4,) int64: SLA per severity 1..4
+    base_skills: npt.NDArray[np.float64]  # (E, C) float64: skills before the per-episode noise
+    arrival_profile: npt.NDArray[np.float64]  # (P,) float64: Poisson rate of each step of the cycle (profile arrivals)
     trace_start: int  # trace replay: the offset of every episode, -1 = drawn per episode ("random")
     trace_steps: int  # trace replay: steps the trace spans (S)
-    trace_first_row: np.ndarray  # (S+1,) int64: rows first_row[k] .. first_row[k+1]-1 arrive at trace step k
-    trace_severity: np.ndarray  # (R,) int64: severity of each trace row
-    trace_component: np.ndarray  # (R,) int64: component of each trace row, -1 = drawn
+    trace_first_row: npt.NDArray[np.int64]  # (S+1,) int64: rows first_row[k] .. first_row[k+1]-1 arrive at trace step k
+    trace_severity: npt.NDArray[np.int64]  # (R,) int64: severity of each trace row
+    trace_component: npt.NDArray[np.int64]  # (R,) int64: component of each trace row, -1 = drawn
 
 
 class _NoTrace(NamedTuple):
     n_steps: int = 0
-    first_row: np.ndarray = np.zeros(1, dtype=np.int64)
-    severity: np.ndarray = np.zeros(1, dtype=np.int64)
-    component: np.ndarray = np.full(1, -1, dtype=np.int64)
+    first_row: npt.NDArray[np.int64] = np.zeros(1, dtype=np.int64)
+    severity: npt.NDArray[np.int64] = np.zeros(1, dtype=np.int64)
+    component: npt.NDArray[np.int64] = np.full(1, -1, dtype=np.int64)
 
 
 _NO_TRACE = _NoTrace()
 
 
-def build_params(config) -> Params:
+def build_params(config: EnvConfig) -> Params:
     """:class:`Params` of an :class:`~ticket_triage_marl.EnvConfig` (types fixed, so one compiled kernel serves all)."""
     trace = config.trace() if config.arrival_process == "trace" else _NO_TRACE
     severity_cdf = np.cumsum(np.asarray(config.severity_mix, dtype=np.float64))
@@ -203,18 +226,18 @@ def build_params(config) -> Params:
     )
 
 
-def team_observation_size(config) -> int:
+def team_observation_size(config: EnvConfig) -> int:
     """Global + tickets (T x ticket fields) + engineers (E x engineer fields) of :mod:`.features`: the original
     description's layout (5 + 9T + 3E), the coordinator's observation."""
     return N_GLOBAL + config.max_tickets * N_TICKET_FEATURES + config.n_engineers * N_ENGINEER_FEATURES
 
 
-def observation_size(config) -> int:
+def observation_size(config: EnvConfig) -> int:
     """Length of one engineer's observation vector: the team features and a one-hot of the engineer."""
     return team_observation_size(config) + config.n_engineers
 
 
-def state_size(config) -> int:
+def state_size(config: EnvConfig) -> int:
     """Length of the centralized state vector."""
     return (
         team_observation_size(config)
@@ -225,12 +248,12 @@ def state_size(config) -> int:
     )
 
 
-def coordinator_action_count(config) -> int:
+def coordinator_action_count(config: EnvConfig) -> int:
     """Size of the coordinator's action space (:func:`.encoding.coordinator_action_count` of the config's shape)."""
     return encoding.coordinator_action_count(config.max_tickets, config.n_engineers)
 
 
-def allocate_state(config, num_envs: int) -> State:
+def allocate_state(config: EnvConfig, num_envs: int) -> State:
     """A zeroed :class:`State` of ``num_envs`` environments (reset them before stepping)."""
     n, e, t, q, c = num_envs, config.n_engineers, config.max_tickets, config.max_queue, config.n_components
     team, agent = team_observation_size(config), observation_size(config)
