@@ -16,6 +16,8 @@ and ``ttm.traces`` (rollout traces) are the library under the CLI.
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import evaluation, traces
 from ._version import __version__
 from .actions import AgentVerb, Verb, agent_action, coordinator_action, decode_agent_action, decode_coordinator_action
@@ -55,7 +57,7 @@ __all__ = [
 # Gymnasium ids -> register() arguments. No ``max_episode_steps``: the env
 # truncates itself at ``config.horizon``, which keyword overrides can change.
 # The batched coordinator adds its ``vector_entry_point`` here.
-_GYMNASIUM_ENVS: dict[str, dict[str, str]] = {
+_GYMNASIUM_ENVS: dict[str, dict[str, Any]] = {
     "TicketTriage-v0": {
         "entry_point": "ticket_triage_marl.coordinator:TicketTriageEnv",
         "vector_entry_point": "ticket_triage_marl.vector:TicketTriageVectorEnv",

@@ -61,7 +61,7 @@ class Verb(IntEnum):
     NOOP = L.COORD_NOOP
 
 
-def _check_index(name: str, value: int, size: int) -> int:
+def _check_index(name: str, value: Any, size: int) -> int:  # value: the caller's argument, checked here
     if isinstance(value, bool) or (not isinstance(value, int) and not hasattr(value, "__index__")):
         raise TypeError(f"{name} must be an int, got {value!r}")
     value = int(value)

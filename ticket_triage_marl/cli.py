@@ -53,7 +53,7 @@ import sys
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 from . import evaluation, traces
 from ._version import __version__
@@ -711,7 +711,8 @@ def _read_export(args: argparse.Namespace, where: dict[str, list[str]] | None = 
             args.file,
             columns=args.columns,
             severity_map=args.severity_map,
-            where=where or None,
+            # read-only: a dict of lists is a valid dict of ``str | Sequence[str]`` values (dict is invariant)
+            where=cast("dict[str, str | Sequence[str]] | None", where or None),
             format=args.format,
             date_format=args.date_format,
             timezone=args.timezone,
@@ -775,6 +776,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
             print(f"{PROG} fit: warning: {warning.message}", file=sys.stderr)
     except (TicketFileError, ValueError, TypeError) as error:
         raise UsageError(str(error)) from error
+    assert config.arrival_profile is not None, "fit_config always fits a weekly arrival profile"
     mean_rate = sum(config.arrival_profile) / len(config.arrival_profile)
     sliced = f", rows where {log.where_text}" if log.where else ""
     comment = (

@@ -23,7 +23,7 @@ the identical trajectory.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium
 import numpy as np
@@ -109,7 +109,7 @@ class CoordinatorWrapper(gymnasium.Env):
         observation_format: ``"flat"`` (default) or ``"dict"``.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": RENDER_MODES, "render_fps": METADATA["render_fps"]}
+    metadata: dict[str, Any] = {"render_modes": RENDER_MODES, "render_fps": METADATA["render_fps"]}
 
     def __init__(self, par_env: TicketTriageParallelEnv, observation_format: str = "flat") -> None:
         base = getattr(par_env, "unwrapped", par_env)

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import gymnasium
 import numpy as np
@@ -80,6 +80,11 @@ class _SimulationView:
 
     metadata = METADATA
     reward_names = REWARD_NAMES
+
+    if TYPE_CHECKING:  # each API's episode bookkeeping, defined by the subclasses
+
+        def _episode(self) -> dict[str, Any]: ...
+        def _restore_episode(self, episode: dict[str, Any]) -> None: ...
 
     def _setup(self, config: EnvConfig | None, render_mode: str | None, overrides: dict[str, Any]) -> None:
         self._config = resolve_config(config, overrides)
@@ -272,12 +277,12 @@ class TicketTriageAECEnv(_SimulationView, AECEnv):
     def __init__(self, config: EnvConfig | None = None, render_mode: str | None = None, **overrides: Any) -> None:
         super().__init__()
         self._setup(config, render_mode, overrides)
-        self.agents = []
-        self.rewards = {}
-        self._cumulative_rewards = {}
-        self.terminations = {}
-        self.truncations = {}
-        self.infos = {}
+        self.agents: list[str] = []
+        self.rewards: dict[str, float] = {}
+        self._cumulative_rewards: dict[str, float] = {}
+        self.terminations: dict[str, bool] = {}
+        self.truncations: dict[str, bool] = {}
+        self.infos: dict[str, dict[str, Any]] = {}
 
     def reset(self, seed: int | None = None, options: dict | None = None) -> None:
         self.sim.reset(0, seed)

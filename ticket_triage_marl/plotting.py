@@ -28,7 +28,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -56,6 +56,7 @@ __all__ = [
     "severity_color",
 ]
 
+RGB = tuple[float, float, float]  # a matplotlib color, each channel 0..1
 MAX_BINS = 400
 """At most this many bins along the time axis; longer series are aggregated."""
 MAX_EPISODE_LINES = 20
@@ -103,13 +104,13 @@ def pyplot() -> Any:
     return plt
 
 
-def severity_color(severity: int) -> tuple[float, float, float]:
+def severity_color(severity: int | np.integer[Any]) -> tuple[float, float, float]:
     """The RGB (0..1) of severity 1..4, as in the ``rgb_array`` frame."""
-    return tuple(float(c) / 255.0 for c in SEVERITY_COLORS[int(severity) - 1])
+    return cast(RGB, tuple(float(c) / 255.0 for c in SEVERITY_COLORS[int(severity) - 1]))
 
 
 def _engineer_color(index: int) -> tuple[float, float, float]:
-    return tuple(float(c) / 255.0 for c in ENGINEER_COLORS[index % len(ENGINEER_COLORS)])
+    return cast(RGB, tuple(float(c) / 255.0 for c in ENGINEER_COLORS[index % len(ENGINEER_COLORS)]))
 
 
 def figure_png(figure: Any, close: bool = True) -> bytes:
@@ -392,7 +393,8 @@ def plot_engineer_timeline(
         per_bin = binned(np.asarray(counts, dtype=np.float64), size, "sum") if size > 1 else np.asarray(counts)
         total = int(np.sum(counts))
         offset = 0.27 if name == "context_switch" else -0.2
-        xs, ys = [], []
+        xs: list[float] = []
+        ys: list[float] = []
         for engineer, row in enumerate(rows):
             hit = np.flatnonzero(per_bin[:, engineer] > 0)
             xs.extend(lefts[hit] + size / 2)
@@ -696,7 +698,8 @@ def plot_week_profile(real: np.ndarray, simulated: np.ndarray, bin_hours: float,
     ax.tick_params(axis="x", length=0)
     ax.set_xlim(0, 168)
     ax.set_ylim(bottom=0)
-    unit = {1: "hour", 24: "day"}.get(bin_hours, f"{bin_hours:g} h")
+    units: dict[float, str] = {1: "hour", 24: "day"}
+    unit = units.get(bin_hours, f"{bin_hours:g} h")
     ax.set_ylabel(f"tickets per {unit}")
     return _finish_comparison(figure, ax, title, "upper right")
 
@@ -727,7 +730,9 @@ def plot_daily_counts(real: np.ndarray, simulated: np.ndarray, title: str = "") 
     return _finish_comparison(figure, ax, title, "upper right")
 
 
-def plot_severity_mix(real: Sequence[float], simulated: Sequence[float], title: str = "") -> Any:
+def plot_severity_mix(
+    real: Sequence[float] | np.ndarray, simulated: Sequence[float] | np.ndarray, title: str = ""
+) -> Any:
     """The share of each severity 1..4, real against simulated, as paired bars."""
     real, simulated = np.asarray(real, dtype=np.float64), np.asarray(simulated, dtype=np.float64)
     figure, ax = _figure(3.0)

@@ -291,6 +291,7 @@ def _draw_engineers(image: np.ndarray, top: int, snapshot: dict) -> None:
         y = top + (index // ENGINEERS_PER_ROW) * ENGINEER_CELL_HEIGHT
         x1, y1 = x + ENGINEER_CELL_WIDTH - 6, y + ENGINEER_CELL_HEIGHT - 4
         ticket = by_slot.get(engineer["ticket"]) if engineer["ticket"] is not None else None
+        background: tuple[int, int, int] | np.ndarray  # a palette color, or a tinted severity color
         if not engineer["on_shift"]:
             background, status, ink = OFF_SHIFT_COLOR, "OFF", WHITE
         elif ticket is None:

@@ -324,11 +324,11 @@ def _analyze(header: TraceHeader, records: Iterator[tuple[int, dict]], path: str
             for e, (action, forbidden) in enumerate(zip(actions, was_invalid, strict=True)):
                 if forbidden:
                     continue
-                verb, slot = decode_agent_action(int(action), max_tickets)
-                name = SIDE_VERBS.get(verb)
+                agent_verb, slot = decode_agent_action(int(action), max_tickets)
+                name = SIDE_VERBS.get(agent_verb)
                 if name is not None:
                     events[name][index, e] += 1
-                elif verb == AgentVerb.WORK and previous_slots[e] is not None and slot != previous_slots[e]:
+                elif agent_verb == AgentVerb.WORK and previous_slots[e] is not None and slot != previous_slots[e]:
                     events["context_switch"][index, e] += 1  # left its unfinished ticket for another one
         previous_slots = [engineer["ticket"] for engineer in sorted(snapshot["engineers"], key=lambda e: e["index"])]
 

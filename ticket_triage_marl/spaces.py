@@ -92,7 +92,7 @@ def check_action(agent: str, action: Any, n_actions: int) -> int:
     return action
 
 
-def check_actions(actions: Any, shape: tuple[int, ...], n_actions: int) -> np.ndarray:
+def check_actions(actions: Any, shape: tuple[int, ...], n_actions: int | np.integer[Any]) -> np.ndarray:
     """``actions`` as an integer array of ``shape`` inside ``[0, n_actions)``, or a clear error."""
     actions = np.asarray(actions)
     if actions.shape != shape:

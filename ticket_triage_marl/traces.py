@@ -146,7 +146,8 @@ def run_rollout(
     """
     session = Session(api, config)
     agent = make_policy(policy, seed=seed)
-    total, snapshot = 0.0, {}
+    total = 0.0
+    snapshot: dict[str, Any] = {}
     writer = atomic_writer(out) if out is not None else contextlib.nullcontext(None)
     with writer as handle:
         if handle is not None:

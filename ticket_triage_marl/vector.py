@@ -25,7 +25,7 @@ The returned arrays are copies (``copy=True``, the default); with
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium
 import numpy as np
@@ -198,7 +198,7 @@ class TicketTriageVectorEnv(_BatchBase, VectorEnv):
     :attr:`gymnasium.vector.AutoresetMode.NEXT_STEP`.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+    metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
     def __init__(
         self,
@@ -217,7 +217,9 @@ class TicketTriageVectorEnv(_BatchBase, VectorEnv):
         self._setup_batch(num_envs, config, seed, copy, overrides)
         low, high = team_observation_bounds(self._config)
         self.single_observation_space = gymnasium.spaces.Box(low=low, high=high, dtype=np.float32)
-        self.single_action_space = gymnasium.spaces.Discrete(coordinator_action_count(self._config))
+        self.single_action_space: gymnasium.spaces.Discrete = gymnasium.spaces.Discrete(
+            coordinator_action_count(self._config)
+        )
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.render_mode = None

@@ -28,7 +28,7 @@ import contextlib
 import os
 import tempfile
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -176,6 +176,7 @@ class VideoWriter:
         atomic, self._atomic = self._atomic, None
         try:
             if kind is None:
+                assert temporary is not None, "__exit__ without __enter__"
                 self._finish()
         except BaseException as failure:
             kind, error, traceback = type(failure), failure, failure.__traceback__
@@ -207,7 +208,9 @@ def write_video(frames: Any, path: str, fps: float = 4.0) -> int:
 
 def snapshot_frame(snapshot: dict, config: EnvConfig) -> np.ndarray:
     """The ``rgb_array`` frame of a snapshot, exactly as ``env.render()`` draws it for ``config``."""
-    return render_snapshot("rgb_array", snapshot, config.max_tickets, config.work_mean)
+    return cast(
+        np.ndarray, render_snapshot("rgb_array", snapshot, config.max_tickets, config.work_mean)
+    )  # rgb_array: a frame
 
 
 def write_trace_video(trace_path: str | os.PathLike[str], video_path: str, fps: float = 4.0) -> int:

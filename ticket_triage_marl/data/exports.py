@@ -79,7 +79,7 @@ import operator
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -434,7 +434,7 @@ def _csv_records(path: str, delimiter: str | None, encoding: str, progress: Call
     if progress is not None:
         binary = _CountingReader(raw, progress)
     text = io.TextIOWrapper(
-        io.BufferedReader(binary, 1 << 20) if progress is not None else raw,  # type: ignore[arg-type]
+        io.BufferedReader(binary, 1 << 20) if progress is not None else raw,
         encoding=encoding,
         newline="",
     )
@@ -526,7 +526,8 @@ def _unique_header(header: list[str]) -> tuple[list[str], dict[str, list[str]]]:
     """Names with duplicates numbered (``Labels#1``, ``Labels#2``), and each duplicated name's numbered names."""
     counts = Counter(header)
     seen: Counter[str] = Counter()
-    names, duplicates = [], {}
+    names: list[str] = []
+    duplicates: dict[str, list[str]] = {}
     for name in header:
         if counts[name] > 1:
             seen[name] += 1
@@ -700,9 +701,11 @@ class _Reader:
     def read(self, filters: list[tuple[int, set[str]]]) -> int:
         width = len(self.records.header)
         needed = max(self.wanted)
-        pick = operator.itemgetter(*self.wanted) if len(self.wanted) > 1 else lambda row: (row[self.wanted[0]],)
+        pick: Callable[[list[str]], tuple[str, ...]] = (
+            operator.itemgetter(*self.wanted) if len(self.wanted) > 1 else lambda row: (row[self.wanted[0]],)
+        )
         chunk_lines: list[int] = []
-        chunk_rows: list[list[str]] = []
+        chunk_rows: list[tuple[str, ...]] = []
         add_line, add_row = chunk_lines.append, chunk_rows.append
         kept = 0
         rows = self.records.rows
@@ -763,7 +766,7 @@ class _Reader:
             self.times(self.resolved, lines, self.column(columns, "resolved_at"), "resolved_at")
         labels = None
         if "labels" in slot:
-            cells = list(zip(*(columns[k] for k in slot["labels"]), strict=True))
+            cells: Iterable[tuple[str, ...]] = list(zip(*(columns[k] for k in slot["labels"]), strict=True))
             labels = [_split_labels(ticket_cells) for ticket_cells in cells]
         self.priorities(lines, columns, labels, count)
         if "component" in slot:
@@ -833,12 +836,12 @@ class _Reader:
         elif labels is not None:
             for position, ticket_labels in enumerate(labels):
                 try:
-                    level, found_labels = _label_priority(ticket_labels)
+                    label_level, found_labels = _label_priority(ticket_labels)
                 except ValueError as error:
                     raise TicketFileError(f"{self.where(lines[position], 'labels')}: {error}") from None
                 self.priority_labels.update(found_labels)
-                severity[position] = UNKNOWN_PRIORITY_SEVERITY if level is None else level
-                known[position] = level is not None
+                severity[position] = UNKNOWN_PRIORITY_SEVERITY if label_level is None else label_level
+                known[position] = label_level is not None
         else:
             severity[:] = UNKNOWN_PRIORITY_SEVERITY
             known[:] = False

@@ -62,6 +62,9 @@ def hours_per_step(config: EnvConfig) -> float:
     if config.arrival_process == "trace":
         return float(config.trace_hours_per_step)
     if config.arrival_process == "profile":
+        assert config.arrival_profile is not None, (
+            "arrival_process='profile' needs arrival_profile (EnvConfig checks it)"
+        )
         return HOURS_PER_WEEK / len(config.arrival_profile)
     raise ValueError(
         f"a fidelity comparison needs arrival_process 'profile' (a fitted scenario) or 'trace' (a replay), "

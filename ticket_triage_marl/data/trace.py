@@ -37,6 +37,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -91,7 +92,7 @@ def component_codes(labels: tuple[str, ...] | None, n_components: int) -> tuple[
 def _load(
     path: str, stamp: tuple, columns: tuple | None, hours_per_step: float, n_components: int, options: tuple
 ) -> TraceArrays:
-    reader_options = {key: dict(value) if isinstance(value, tuple) else value for key, value in options}
+    reader_options: dict[str, Any] = {key: dict(value) if isinstance(value, tuple) else value for key, value in options}
     log = read_tickets(path, columns=dict(columns) if columns is not None else None, **reader_options)
     hours = log.created_at.astype("datetime64[s]").astype(np.int64) / 3600.0
     start = np.floor(hours.min())
