@@ -42,7 +42,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -106,6 +106,12 @@ class Policy(Protocol):
     def priority(self, snapshot: dict) -> list[int]:
         """Open ticket slots, best first."""
         ...
+
+
+class _UniformPolicy(Protocol):
+    """A policy with ``uniform_actions = True`` (:class:`RandomPolicy`): it draws from its own generator."""
+
+    rng: np.random.Generator
 
 
 class RandomPolicy:
@@ -301,7 +307,7 @@ def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = No
     base = env.unwrapped
     mask = base.action_masks()
     if getattr(policy, "uniform_actions", False):
-        return random_masked_action(policy.rng, mask)
+        return random_masked_action(cast(_UniformPolicy, policy).rng, mask)
     snapshot = base.snapshot() if snapshot is None else snapshot
     idle = _idle_engineers(snapshot)
     if not idle:
@@ -341,7 +347,7 @@ def agent_actions_from(
     else:
         masks = {agent: np.asarray(observations[agent]["action_mask"]) for agent in agents}
     if getattr(policy, "uniform_actions", False):
-        return _random_agent_actions(policy.rng, agents, masks, base.config.max_tickets)
+        return _random_agent_actions(cast(_UniformPolicy, policy).rng, agents, masks, base.config.max_tickets)
     actions = dict.fromkeys(agents, 0)
     snapshot = base.snapshot() if snapshot is None else snapshot
     names = {base.agent_name_mapping[agent]: agent for agent in agents}

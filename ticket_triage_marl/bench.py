@@ -47,6 +47,12 @@ DAY_SHAPE = (0.2,) * 8 + (2.2,) * 10 + (0.6,) * 6
 UCI_RATE_PER_HOUR = 7908 / (28 * 24)  # the shipped UCI desk: 7,908 tickets in 4 weeks
 
 
+def _numba_max_threads() -> int:
+    """numba's thread pool size (``NUMBA_NUM_THREADS``, fixed when numba starts)."""
+    threads: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # numba.config sets its options at import, unlisted in its stubs
+    return threads
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def random_masked_actions(masks, uniforms, out):
     """Uniformly random valid action per (env, engineer): ``masks`` (N, E, A)
@@ -263,7 +269,7 @@ def bench_torchrl(num_envs: int, seconds: float, config) -> tuple[float, float] 
         from .integrations.torchrl import TicketTriageTorchRLEnv
     except ImportError:
         return None
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    numba.set_num_threads(_numba_max_threads())
     torch_threads = torch.get_num_threads()
     torch.set_num_threads(1)
     env = TicketTriageTorchRLEnv(num_envs=num_envs, config=config, seed=0)
@@ -282,7 +288,7 @@ def bench_torchrl(num_envs: int, seconds: float, config) -> tuple[float, float] 
     rate = _timed(step, seconds, batch=5, warmup=5) * num_envs
     carrier.clear()  # free this batch before the vector env allocates its own
     gc_collect()
-    vector_rate, _ = bench_batch(num_envs, numba.config.NUMBA_NUM_THREADS, seconds, config)
+    vector_rate, _ = bench_batch(num_envs, _numba_max_threads(), seconds, config)
     torch.set_num_threads(torch_threads)
     return rate, rate / vector_rate
 
@@ -399,7 +405,7 @@ def run_benchmarks(
     if "batch" in apis:
         for n_threads in threads:
             gc_collect()
-            if n_threads > numba.config.NUMBA_NUM_THREADS:
+            if n_threads > _numba_max_threads():
                 continue
             for num_envs in sizes:
                 rate, per_env = bench_batch(num_envs, n_threads, seconds, config)
@@ -410,10 +416,10 @@ def run_benchmarks(
                     threads=n_threads,
                     extra={"state_bytes_per_env": per_env, "state_mb": per_env * num_envs / 2**20},
                 )
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        numba.set_num_threads(_numba_max_threads())
     if "arrivals" in apis:
         num_envs = 4096 if 4096 in sizes else max(sizes)
-        threads_used = numba.config.NUMBA_NUM_THREADS
+        threads_used = _numba_max_threads()
         rates = {}
         for name, variant in arrival_configs(config).items():
             gc_collect()
@@ -429,7 +435,7 @@ def run_benchmarks(
             )
         numba.set_num_threads(threads_used)
     if "torchrl" in apis:  # skipped without the torchrl extra
-        threads_used = numba.config.NUMBA_NUM_THREADS
+        threads_used = _numba_max_threads()
         for num_envs in (size for size in sizes if size >= 1024):
             gc_collect()
             measured = bench_torchrl(num_envs, seconds, config)

@@ -36,7 +36,7 @@ from typing import Any
 
 from . import TORCHRL_INSTALL_HINT, require
 
-_common = require("benchmarl.environments.common", "the BenchMARL task", TORCHRL_INSTALL_HINT)
+_common: Any = require("benchmarl.environments.common", "the BenchMARL task", TORCHRL_INSTALL_HINT)
 
 from ..config import SCENARIO_DIR, load_config, scenario_names  # noqa: E402
 from .torchrl import GROUP, TicketTriageTorchRLEnv  # noqa: E402

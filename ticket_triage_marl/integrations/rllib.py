@@ -65,7 +65,7 @@ import contextlib
 import inspect
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import gymnasium
 import numpy as np
@@ -73,7 +73,7 @@ import numpy as np
 from . import RLLIB_INSTALL_HINT, require
 
 require("ray.rllib", "ticket_triage_marl.integrations.rllib", hint=RLLIB_INSTALL_HINT)
-torch = require("torch", "ticket_triage_marl.integrations.rllib", hint=RLLIB_INSTALL_HINT)
+torch: Any = require("torch", "ticket_triage_marl.integrations.rllib", hint=RLLIB_INSTALL_HINT)
 
 from ray.rllib.algorithms.algorithm import Algorithm  # noqa: E402
 from ray.rllib.algorithms.ppo import PPOConfig  # noqa: E402
@@ -111,6 +111,7 @@ SHARED_POLICY = "shared"
 
 # The module's network sizes; the names are RLlib's ``DefaultModelConfig`` ones.
 MODEL_DEFAULTS: dict[str, Any] = {"fcnet_hiddens": [128, 128], "fcnet_activation": "tanh"}
+_Shape = tuple[int, ...]
 _ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
 
 # PPO settings of ppo_config() when neither the file nor the caller gives them: those of
@@ -225,7 +226,7 @@ class TicketTriageMultiAgentEnv(MultiAgentEnv):
         self.par = parallel_env(config=config, render_mode=options["render_mode"])
         self.render_mode = self.par.render_mode
         self.possible_agents = list(self.par.possible_agents)
-        self.agents = []
+        self.agents: list[str] = []
         first = self.possible_agents[0]
         features = self.par.observation_space(first)["observation"]
         n_actions = int(self.par.action_space(first).n)
@@ -341,8 +342,8 @@ class MaskedActorCriticModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI)
         if activation not in _ACTIVATIONS:
             raise ValueError(f"fcnet_activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
         self.central_critic = "state" in space.spaces
-        n_features = int(np.prod(space["observations"].shape))
-        n_critic_inputs = int(np.prod(space["state"].shape)) if self.central_critic else n_features
+        n_features = int(np.prod(cast(_Shape, space["observations"].shape)))  # Box spaces: always a shape
+        n_critic_inputs = int(np.prod(cast(_Shape, space["state"].shape))) if self.central_critic else n_features
         self.actor = _mlp(n_features, hiddens, n_actions, activation)
         self.critic = _mlp(n_critic_inputs, hiddens, 1, activation)
 
@@ -411,7 +412,7 @@ def load_ppo_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     env = dict(data.get("env", {}))
     if "config_path" in env:
         env["config_path"] = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), env["config_path"]))
-    out = {key: data[key] for key in ("policy", "central_critic", "seed") if key in data}
+    out: dict[str, Any] = {key: data[key] for key in ("policy", "central_critic", "seed") if key in data}
     out["env_config"] = env
     out["model"] = dict(data.get("model", {}))
     out["env_runners"] = dict(data.get("env_runners", {}))

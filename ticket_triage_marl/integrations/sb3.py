@@ -34,8 +34,8 @@ import numpy as np
 from . import require
 
 _vec_env = require("stable_baselines3.common.vec_env", "ticket_triage_marl.integrations.sb3")
-VecEnv = _vec_env.VecEnv
-VecEnvWrapper = _vec_env.VecEnvWrapper
+VecEnv: Any = _vec_env.VecEnv  # SB3's classes: Any to the type checker (an optional extra, see pyproject)
+VecEnvWrapper: Any = _vec_env.VecEnvWrapper
 
 import supersuit  # noqa: E402  (a core dependency, but only needed once SB3 is there)
 
@@ -118,7 +118,7 @@ class CoordinatorSB3VecEnv(VecEnv):
         observations, _ = self.vec.reset(seed=seeds)
         self._reset_seeds()
         self._reset_options()
-        self.reset_infos = [{} for _ in range(self.num_envs)]
+        self.reset_infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
         self._episode_returns[:] = 0.0
         self._episode_lengths[:] = 0
         self._has_reset = True

@@ -47,7 +47,7 @@ from . import TORCHRL_INSTALL_HINT, require
 
 torch = require("torch", "TicketTriageTorchRLEnv", TORCHRL_INSTALL_HINT)
 _tensordict = require("tensordict", "TicketTriageTorchRLEnv", TORCHRL_INSTALL_HINT)
-_envs = require("torchrl.envs", "TicketTriageTorchRLEnv", TORCHRL_INSTALL_HINT)
+_envs: Any = require("torchrl.envs", "TicketTriageTorchRLEnv", TORCHRL_INSTALL_HINT)  # EnvBase: an Any base
 _data = require("torchrl.data", "TicketTriageTorchRLEnv", TORCHRL_INSTALL_HINT)
 
 from .._core.sim import AUTORESET_OFF, BatchSim, check_seed, draw_entropy_seed  # noqa: E402
@@ -110,6 +110,7 @@ class TicketTriageTorchRLEnv(_envs.EnvBase):
         n, n_engineers, n_actions = self.num_envs, self._config.n_engineers, self._n_actions
         spaces = agent_spaces(self._config)
         box = spaces.observation["observation"]
+        assert box.shape is not None  # a Box
         size = box.shape[0]
         group = (n, n_engineers)
 
