@@ -109,7 +109,7 @@ class CoordinatorWrapper(gymnasium.Env):
         observation_format: ``"flat"`` (default) or ``"dict"``.
     """
 
-    metadata: dict[str, Any] = {"render_modes": RENDER_MODES, "render_fps": METADATA["render_fps"]}
+    metadata: dict[str, Any] = {"render_modes": RENDER_MODES, "render_fps": METADATA["render_fps"]}  # noqa: RUF012 -- an instance attribute in Gymnasium's Env: a ClassVar would conflict with it (mypy)
 
     def __init__(self, par_env: TicketTriageParallelEnv, observation_format: str = "flat") -> None:
         base = getattr(par_env, "unwrapped", par_env)

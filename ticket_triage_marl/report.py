@@ -231,7 +231,9 @@ def analyze_trace(path: str | os.PathLike[str]) -> TraceSeries:
         raise TraceError(f"{path}: a step record does not have the trace layout ({error!r}): trace corrupted") from None
 
 
-def _analyze(header: TraceHeader, records: Iterator[tuple[int, dict]], path: str) -> TraceSeries:
+def _analyze(  # noqa: C901 -- one streaming pass over a trace that fills every series of the report at once (counts, arrivals and resolves per severity, engineer states, events): splitting it would read the trace once per series or thread its state through helpers
+    header: TraceHeader, records: Iterator[tuple[int, dict]], path: str
+) -> TraceSeries:
     config, api = header.config, header.api
     n_engineers, max_tickets = config.n_engineers, config.max_tickets
     n = header.steps

@@ -198,7 +198,7 @@ class TicketTriageVectorEnv(_BatchBase, VectorEnv):
     :attr:`gymnasium.vector.AutoresetMode.NEXT_STEP`.
     """
 
-    metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+    metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}  # noqa: RUF012 -- an instance attribute in Gymnasium's VectorEnv: a ClassVar would conflict with it (mypy)
 
     def __init__(
         self,

@@ -949,7 +949,7 @@ def read_tickets(
             gc.enable()
 
 
-def _read(
+def _read(  # noqa: C901 -- the read pipeline in order (format, header plan, slices, rows, ids, times, status, notes), each step using the ones before: split, the steps would pass a dozen locals between them
     path: str,
     records: _Records,
     columns: dict[str, str],

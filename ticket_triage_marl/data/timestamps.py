@@ -238,7 +238,9 @@ class ColumnTimes:
             f"{self.first_value!r}); a column must keep one layout (give date_format= / --date-format otherwise)",
         )
 
-    def _parse(self, kept: list[str], present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _parse(  # noqa: C901 -- one vectorised pass per optional field of the layout (epoch, am/pm, day-month order, month names, zone): a flat list of `if field in groups`, kept together so the layout's fields read in one place
+        self, kept: list[str], present: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         layout = self.layout
         assert layout is not None
         pattern = layout.pattern
