@@ -296,11 +296,6 @@ class BatchSim:
         return self.state.team_rewards
 
     @property
-    def team_reward_parts(self) -> np.ndarray:
-        """(N, R) float64 view: its breakdown."""
-        return self.state.team_parts
-
-    @property
     def coordinator_invalid(self) -> np.ndarray:
         """(N,) bool view: the last coordinator action was masked (applied as NOOP)."""
         return self.state.coordinator_invalid
