@@ -81,7 +81,8 @@ class _SimulationView:
     metadata = METADATA
     reward_names = REWARD_NAMES
 
-    if TYPE_CHECKING:  # each API's episode bookkeeping, defined by the subclasses
+    if TYPE_CHECKING:  # set or defined by the subclasses
+        agents: list[str]
 
         def _episode(self) -> dict[str, Any]: ...
         def _restore_episode(self, episode: dict[str, Any]) -> None: ...

@@ -176,7 +176,6 @@ class VideoWriter:
         atomic, self._atomic = self._atomic, None
         try:
             if kind is None:
-                assert temporary is not None, "__exit__ without __enter__"
                 self._finish()
         except BaseException as failure:
             kind, error, traceback = type(failure), failure, failure.__traceback__

@@ -46,7 +46,7 @@ def side_action_engineer(state: State, n: Int) -> int:
 
 
 @njit(**JIT)
-def map_coordinator_action(state: State, params: Params, n: Int, action: Int) -> int:
+def map_coordinator_action(state: State, params: Params, n: Int, action: int) -> int:
     """Write the per-engineer actions of coordinator ``action`` into ``state.actions[n]``.
 
     Returns the coordinator verb if the action is valid, -1 if the mask forbids

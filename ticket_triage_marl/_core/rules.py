@@ -151,7 +151,7 @@ def begin_tick(state: State, n: Int) -> None:
 
 
 @njit(**JIT)
-def apply_action(state: State, params: Params, n: Int, engineer: Int, action: Int) -> None:
+def apply_action(state: State, params: Params, n: Int, engineer: Int, action: int) -> None:
     """Apply one engineer's (in-space) action to environment ``n`` in place.
 
     A masked action is applied as NOOP, flagged INVALID and costs r_invalid.
