@@ -180,11 +180,6 @@ def _outline(image: np.ndarray, x0: int, y0: int, x1: int, y1: int, color: Any, 
     _fill(image, x1 - thickness, y0, x1, y1, color)
 
 
-def text_width(text: str, scale: int = 2) -> int:
-    """Width in pixels of ``text`` drawn by :func:`_draw_text` (6 pixels per character at scale 1)."""
-    return max(0, 6 * scale * len(text) - scale)
-
-
 def _draw_text(image: np.ndarray, x: int, y: int, text: str, color: Any, scale: int = 2) -> int:
     """Draw ``text`` with its top-left corner at (x, y); returns the x after the last character.
 
