@@ -24,10 +24,11 @@ from .layout import (
     R_SLA_BREACH,
     R_SWARM,
 )
+from .types import Int, Params, State
 
 
 @njit(**SEQUENCE_JIT)
-def reward_weight(params, component):
+def reward_weight(params: Params, component: int) -> float:
     """The config's weight of reward ``component`` (its ``r_*`` field)."""
     if component == R_RESOLVE:
         return params.r_resolve
@@ -53,12 +54,14 @@ def reward_weight(params, component):
 
 
 @njit(**SEQUENCE_JIT)
-def charge(state, params, n, engineer, component, amount):
+def charge(state: State, params: Params, n: Int, engineer: Int, component: int, amount: float) -> None:
     """``engineer`` of env ``n`` caused ``amount`` of reward ``component`` this tick (1.0: one event)."""
     state.accumulated[n, engineer, component] += reward_weight(params, component) * amount
 
 
 @njit(**SEQUENCE_JIT)
-def charge_share(state, params, n, engineer, component, part, whole):
+def charge_share(
+    state: State, params: Params, n: Int, engineer: Int, component: int, part: float, whole: float
+) -> None:
     """``engineer`` earned ``part`` of ``whole`` of one event of reward ``component`` (weight * part / whole)."""
     state.accumulated[n, engineer, component] += reward_weight(params, component) * part / whole
