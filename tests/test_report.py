@@ -17,9 +17,9 @@ pytest.importorskip("matplotlib")
 
 from ticket_triage_marl import plotting
 from ticket_triage_marl.cli import main
+from ticket_triage_marl.recordings import RecordingError
 from ticket_triage_marl.render import SEVERITY_COLORS
-from ticket_triage_marl.report import FIGURE_NAMES, analyze_trace, build_report
-from ticket_triage_marl.traces import TraceError
+from ticket_triage_marl.report import FIGURE_NAMES, analyze_recording, build_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 STEPS = 80
@@ -70,7 +70,7 @@ def test_report_of_each_api_is_one_self_contained_page_with_every_figure(api, tr
 
 @pytest.mark.parametrize("api", ["coordinator", "parallel", "aec"])
 def test_analysis_adds_up_to_the_traces_own_counters_and_rewards(api, traces_by_api):
-    series = analyze_trace(traces_by_api[api])
+    series = analyze_recording(traces_by_api[api])
     _, records = _records(traces_by_api[api])
     config = series.header.config
     final = records[-1]["snapshot"]
@@ -96,7 +96,7 @@ def test_analysis_adds_up_to_the_traces_own_counters_and_rewards(api, traces_by_
 
 
 def test_breaches_and_resolutions_are_counted_by_the_tickets_severity(traces_by_api):
-    series = analyze_trace(traces_by_api["coordinator"])
+    series = analyze_recording(traces_by_api["coordinator"])
     _, records = _records(traces_by_api["coordinator"])
     breached, resolved = [set() for _ in range(4)], [0] * 4
     for before, after in itertools.pairwise(records):
@@ -113,7 +113,7 @@ def test_breaches_and_resolutions_are_counted_by_the_tickets_severity(traces_by_
 
 
 def test_engineer_states_follow_the_snapshots(traces_by_api):
-    series = analyze_trace(traces_by_api["parallel"])
+    series = analyze_recording(traces_by_api["parallel"])
     _, records = _records(traces_by_api["parallel"])
     for step in (0, STEPS // 2, STEPS - 1):
         snapshot = records[step]["snapshot"]
@@ -129,7 +129,7 @@ def test_engineer_states_follow_the_snapshots(traces_by_api):
 def test_a_trace_of_several_episodes_is_read_as_episodes(tmp_path):
     path = tmp_path / "two.jsonl"
     assert main(["rollout", "--steps", "50", "--set", "horizon=20", "--out", str(path)]) == 0
-    series = analyze_trace(path)
+    series = analyze_recording(path)
     assert series.episode_starts == [0, 20, 40]
     _, records = _records(path)
     ends = [records[k]["snapshot"]["counters"]["resolved"] for k in (19, 39, 49)]
@@ -177,14 +177,14 @@ def test_broken_traces_fail_with_the_file_and_problem_and_write_nothing(traces_b
 def test_library_raises_trace_error_for_a_truncated_trace(traces_by_api, tmp_path):
     cut = tmp_path / "cut.jsonl"
     cut.write_text(traces_by_api["aec"].read_text()[:-10])
-    with pytest.raises(TraceError, match="truncated"):
+    with pytest.raises(RecordingError, match="truncated"):
         build_report(cut, tmp_path / "out.html")
     assert not (tmp_path / "out.html").exists()
 
 
-def test_missing_trace_and_missing_output_directory_exit_2(traces_by_api, tmp_path, capsys):
+def test_missing_recording_and_missing_output_directory_exit_2(traces_by_api, tmp_path, capsys):
     assert main(["report", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "r.html")]) == 2
-    assert "trace file not found" in capsys.readouterr().err
+    assert "recording not found" in capsys.readouterr().err
     assert main(["report", str(traces_by_api["aec"]), "--out", str(tmp_path / "no" / "r.html")]) == 2
     assert "output directory does not exist" in capsys.readouterr().err
 

@@ -10,9 +10,9 @@ import pytest
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl.cli import main
+from ticket_triage_marl.recordings import iter_steps
 from ticket_triage_marl.render import frame_shape
-from ticket_triage_marl.traces import iter_steps
-from ticket_triage_marl.video import GIF_MAX_FRAMES, VideoWriter, snapshot_frame, write_trace_video
+from ticket_triage_marl.video import GIF_MAX_FRAMES, VideoWriter, snapshot_frame, write_recording_video
 
 imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
 Image = pytest.importorskip("PIL.Image")
@@ -57,7 +57,7 @@ def test_rollout_video_gif_of_the_aec_api_without_a_trace_file(tmp_path):
 def test_a_trace_video_shows_exactly_the_envs_rendered_frames(tmp_path):
     trace, video = tmp_path / "trace.jsonl", tmp_path / "trace.gif"
     assert main(["rollout", "--api", "parallel", "--steps", "5", "--out", str(trace)]) == 0
-    assert write_trace_video(trace, str(video)) == 5
+    assert write_recording_video(trace, str(video)) == 5
     env = ttm.parallel_env(render_mode="rgb_array")
     env.reset(seed=7)
     policy = ttm.baselines.make_policy("edf", seed=7)

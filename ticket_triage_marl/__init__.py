@@ -11,14 +11,14 @@ Public API (SPEC section 2)::
     one = gymnasium.make("TicketTriage-v0")        # registered on import
 
 ``ttm.evaluation`` (episode driver, confidence intervals, policy comparison)
-and ``ttm.traces`` (rollout traces) are the library under the CLI.
+and ``ttm.recordings`` (rollout recordings) are the library under the CLI.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import evaluation, traces
+from . import evaluation, recordings
 from ._version import __version__
 from .actions import AgentVerb, Verb, agent_action, coordinator_action, decode_agent_action, decode_coordinator_action
 from .config import EnvConfig, load_config
@@ -50,7 +50,7 @@ __all__ = [
     "parallel_env",
     "raw_env",
     "read_tickets",
-    "traces",
+    "recordings",
 ]
 
 
@@ -75,3 +75,11 @@ def _register_gymnasium_envs() -> None:
 
 
 _register_gymnasium_envs()
+
+
+def __getattr__(name: str) -> object:
+    if name == "traces":  # deprecated: renamed recordings (importing the alias module warns)
+        import importlib
+
+        return importlib.import_module(".traces", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,13 +2,13 @@
 
 ::
 
-    ticket-triage rollout  --seed 7 --steps 200 --out trace.jsonl [--policy edf] [--api coordinator]
+    ticket-triage rollout  --seed 7 --steps 200 --out run.jsonl [--policy edf] [--api coordinator]
                            [--video episode.mp4]
     ticket-triage validate --seed 7 --steps 120
     ticket-triage evaluate --policies random,fifo,edf,severity,cost_rate --seeds 20 [--json results.json]
                            [--plot evaluation.png]
-    ticket-triage replay   trace.jsonl
-    ticket-triage report   trace.jsonl --out report.html [--figures DIR]
+    ticket-triage replay   run.jsonl
+    ticket-triage report   run.jsonl --out report.html [--figures DIR]
     ticket-triage bench    [--seconds 2] [--json results.json]
 
 Every command but ``replay``, ``report`` and ``fit`` takes ``--config FILE`` (a TOML scenario, e.g.
@@ -17,7 +17,7 @@ overrides of config fields.
 
 This module only parses arguments, calls the library and formats its results:
 the work is in :mod:`ticket_triage_marl.evaluation` (episode driver, confidence
-intervals, policy comparison), :mod:`ticket_triage_marl.traces` (the trace
+intervals, policy comparison), :mod:`ticket_triage_marl.recordings` (the recording
 format, writing, reading, replay), :mod:`ticket_triage_marl.report` (the HTML
 report, the evaluation figure), :mod:`ticket_triage_marl.video` and
 :mod:`ticket_triage_marl.bench`.
@@ -26,7 +26,7 @@ Exit status:
 
 - 0: success;
 - 1: a check failed (``validate`` found a difference, ``replay`` a mismatch or
-  a truncated/corrupted trace), or an internal error (a bug: the message says
+  a truncated/corrupted recording), or an internal error (a bug: the message says
   so, and ``--debug`` prints the traceback);
 - 2: bad arguments, configuration or files (a missing input, an output
   directory that does not exist, a trace ``report`` cannot read), or a
@@ -55,7 +55,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, cast
 
-from . import evaluation, traces
+from . import evaluation, recordings
 from ._version import __version__
 from .baselines import POLICIES, make_policy
 from .config import EnvConfig, load_config
@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rollout.add_argument("--seed", type=_non_negative_int, default=7, help="episode seed (default 7)")
     rollout.add_argument("--steps", type=_positive_int, default=200, help="steps to run (default 200)")
-    rollout.add_argument("--out", metavar="FILE", help="trace file to write (JSON Lines); omit to write none")
+    rollout.add_argument("--out", metavar="FILE", help="the recording to write (JSON Lines); omit to write none")
     rollout.add_argument(
         "--policy", type=_policy_name, default="edf", help=f"one of {', '.join(POLICIES)} (default edf)"
     )
@@ -332,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Re-run the trace's config and seed with its recorded actions and check every step's "
         "snapshot and rewards. Exits 1 on a mismatch or a truncated/corrupted file, naming the line.",
     )
-    replay.add_argument("trace", help="trace file written by 'ticket-triage rollout --out'")
+    replay.add_argument("recording", help="a recording (JSONL) written by 'ticket-triage rollout --out'")
 
     report = _add_command(
         commands,
@@ -343,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
         "timeline, reward components, time to resolve) into one HTML page with the figures inlined (no "
         "network needed). Needs the plot extra. A truncated or corrupted trace exits 2 and writes nothing.",
     )
-    report.add_argument("trace", help="trace file written by 'ticket-triage rollout --out'")
+    report.add_argument("recording", help="a recording (JSONL) written by 'ticket-triage rollout --out'")
     report.add_argument("--out", metavar="FILE", required=True, help="the HTML file to write")
     report.add_argument("--figures", metavar="DIR", help="also write each figure as DIR/<name>.png")
 
@@ -538,7 +538,7 @@ def _cmd_rollout(args: argparse.Namespace) -> int:
                 on_step=on_step,
             )
         else:
-            result = traces.run_rollout(
+            result = recordings.run_rollout(
                 args.api, config, args.policy, args.seed, args.steps, out=args.out, on_step=on_step
             )
     finally:
@@ -582,15 +582,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    if not os.path.isfile(args.trace):
-        raise UsageError(f"trace file not found: {args.trace}")
+    if not os.path.isfile(args.recording):
+        raise UsageError(f"recording not found: {args.recording}")
     try:
-        result = traces.replay_trace(args.trace)
-    except (traces.TraceError, traces.TraceMismatch) as error:
+        result = recordings.replay_recording(args.recording)
+    except (recordings.RecordingError, recordings.RecordingMismatch) as error:
         raise CheckFailed(str(error)) from error
     header = result.header
     print(
-        f"replay: OK - {args.trace}: {result.steps} steps match (api {header.api}, policy {header.policy}, "
+        f"replay: OK - {args.recording}: {result.steps} steps match (api {header.api}, policy {header.policy}, "
         f"seed {header.seed}, config {header.config.name!r})"
     )
     return 0
@@ -657,12 +657,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import FIGURE_NAMES, build_report
 
-    if not os.path.isfile(args.trace):
-        raise UsageError(f"trace file not found: {args.trace}")
+    if not os.path.isfile(args.recording):
+        raise UsageError(f"recording not found: {args.recording}")
     _check_output(args.out)
     try:
-        series = build_report(args.trace, args.out, figures_dir=args.figures)
-    except (traces.TraceError, MissingExtraError) as error:
+        series = build_report(args.recording, args.out, figures_dir=args.figures)
+    except (recordings.RecordingError, MissingExtraError) as error:
         raise UsageError(str(error)) from error
     print(
         f"report written to {args.out}: {series.n_steps} steps of {series.header.api} API, policy "

@@ -15,7 +15,7 @@ scripts and tests use it directly::
 - :class:`Session` drives one env of any of the three APIs (``coordinator``,
   ``parallel``, ``aec``) the same way, from a policy or from recorded
   actions, and turns every step into a JSON-able record (the step lines of
-  a trace, :mod:`ticket_triage_marl.traces`). :func:`run_steps` runs it for
+  a recording, :mod:`ticket_triage_marl.recordings`). :func:`run_steps` runs it for
   a number of steps, resetting without a seed into the next episode of the
   same random stream at each end (Gymnasium's convention).
 - :func:`step_digest` / :func:`run_digests` / :func:`digests_in_fresh_process`:

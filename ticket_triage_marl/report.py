@@ -5,8 +5,8 @@
     from ticket_triage_marl.report import build_report
     build_report("trace.jsonl", "report.html", figures_dir="figures")   # ticket-triage report
 
-:func:`analyze_trace` turns a trace of any API (coordinator, parallel, AEC;
-one or several episodes) into per-step series (:class:`TraceSeries`);
+:func:`analyze_recording` turns a trace of any API (coordinator, parallel, AEC;
+one or several episodes) into per-step series (:class:`RecordingSeries`);
 :func:`build_report` draws them with :mod:`ticket_triage_marl.plotting` and
 writes the page: a header (config, seed, policy, summary numbers), then the
 backlog and intake queue with drops, resolved tickets and SLA breaches (by
@@ -20,7 +20,7 @@ fidelity report of real against simulated ticket streams, :func:`build_fidelity_
 :func:`write_evaluation_plot` is ``ticket-triage evaluate --plot FILE.png``.
 
 Everything is read and drawn before anything is written: a truncated,
-corrupted or unknown trace raises :class:`~ticket_triage_marl.traces.TraceError`
+corrupted or unknown trace raises :class:`~ticket_triage_marl.recordings.RecordingError`
 and leaves no file behind, and the files appear atomically.
 """
 
@@ -57,7 +57,7 @@ from .plotting import (
     pyplot,
     severity_color,
 )
-from .traces import TraceError, TraceHeader, iter_steps, read_header
+from .recordings import RecordingError, RecordingHeader, iter_steps, read_header
 
 if TYPE_CHECKING:
     from .data.fidelity import Fidelity
@@ -66,8 +66,8 @@ __all__ = [
     "FIDELITY_FIGURE_NAMES",
     "FIGURE_NAMES",
     "HtmlPage",
-    "TraceSeries",
-    "analyze_trace",
+    "RecordingSeries",
+    "analyze_recording",
     "build_fidelity_report",
     "build_report",
     "evaluation_figure",
@@ -86,7 +86,7 @@ EVENT_NAMES = ("context_switch", "escalate", "request_info", "defer")
 
 
 @dataclass
-class TraceSeries:
+class RecordingSeries:
     """A trace as per-step arrays (index = the step's line order, ``n`` steps, ``E`` engineers).
 
     Attributes:
@@ -114,7 +114,7 @@ class TraceSeries:
         side_actions_recorded: False when the trace lacks the per-engineer actions (an old coordinator trace).
     """
 
-    header: TraceHeader
+    header: RecordingHeader
     episode: np.ndarray
     episode_starts: list[int]
     t: np.ndarray
@@ -184,12 +184,12 @@ def _team_breakdown(api: str, config: EnvConfig, breakdown: Any, number: int, pa
             return [float(value.get(name, 0.0)) for name in REWARD_NAMES]
         if isinstance(value, list) and len(value) == len(REWARD_NAMES):
             return [float(x) for x in value]
-        raise TraceError(f"{path}:{number}: reward_breakdown is neither a dict nor a list of {len(REWARD_NAMES)}")
+        raise RecordingError(f"{path}:{number}: reward_breakdown is neither a dict nor a list of {len(REWARD_NAMES)}")
 
     if api == "coordinator":
         return as_list(breakdown)
     if not isinstance(breakdown, dict) or not breakdown:
-        raise TraceError(f"{path}:{number}: reward_breakdown must be a dict agent -> breakdown: trace corrupted")
+        raise RecordingError(f"{path}:{number}: reward_breakdown must be a dict agent -> breakdown: trace corrupted")
     per_agent = [as_list(value) for _, value in sorted(breakdown.items(), key=lambda item: _agent_index(item[0]))]
     if config.reward_mode == "team":
         return per_agent[0]
@@ -211,7 +211,7 @@ def _engineer_actions(api: str, record: dict, n_engineers: int) -> tuple[list[in
     return [int(actions[agent]) for agent in ordered], [bool(invalid.get(agent, 0)) for agent in ordered]
 
 
-def analyze_trace(path: str | os.PathLike[str]) -> TraceSeries:
+def analyze_recording(path: str | os.PathLike[str]) -> RecordingSeries:
     """Read a trace (checked line by line, streamed) into per-step series.
 
     Args:
@@ -219,7 +219,7 @@ def analyze_trace(path: str | os.PathLike[str]) -> TraceSeries:
 
     Raises:
         FileNotFoundError: no such file.
-        TraceError: the trace is empty, truncated, corrupted, of an unknown
+        RecordingError: the trace is empty, truncated, corrupted, of an unknown
             format, or its records do not fit its header (the message names
             the file and line).
     """
@@ -228,12 +228,14 @@ def analyze_trace(path: str | os.PathLike[str]) -> TraceSeries:
     try:
         return _analyze(header, iter_steps(path), path)
     except (KeyError, TypeError, AttributeError, IndexError) as error:
-        raise TraceError(f"{path}: a step record does not have the trace layout ({error!r}): trace corrupted") from None
+        raise RecordingError(
+            f"{path}: a step record does not have the trace layout ({error!r}): trace corrupted"
+        ) from None
 
 
 def _analyze(  # noqa: C901 -- one streaming pass over a trace that fills every series of the report at once (counts, arrivals and resolves per severity, engineer states, events): splitting it would read the trace once per series or thread its state through helpers
-    header: TraceHeader, records: Iterator[tuple[int, dict]], path: str
-) -> TraceSeries:
+    header: RecordingHeader, records: Iterator[tuple[int, dict]], path: str
+) -> RecordingSeries:
     config, api = header.config, header.api
     n_engineers, max_tickets = config.n_engineers, config.max_tickets
     n = header.steps
@@ -263,7 +265,7 @@ def _analyze(  # noqa: C901 -- one streaming pass over a trace that fills every 
         snapshot = record["snapshot"]
         if record["episode"] != previous_episode:
             if previous_episode is not None and record["episode"] != previous_episode + 1:
-                raise TraceError(f"{path}:{number}: episode {record['episode']} follows episode {previous_episode}")
+                raise RecordingError(f"{path}:{number}: episode {record['episode']} follows episode {previous_episode}")
             episode_starts.append(index)
             still_open += len(arrivals)
             arrivals, breached = {}, set()
@@ -339,7 +341,7 @@ def _analyze(  # noqa: C901 -- one streaming pass over a trace that fills every 
         episode_starts = [0]
     if verbs:
         verbs = {verb.name: verbs.get(verb.name, 0) for verb in Verb}
-    return TraceSeries(
+    return RecordingSeries(
         header=header,
         episode=episode,
         episode_starts=episode_starts,
@@ -493,7 +495,7 @@ def build_report(
     trace_path: str | os.PathLike[str],
     out_path: str | os.PathLike[str],
     figures_dir: str | os.PathLike[str] | None = None,
-) -> TraceSeries:
+) -> RecordingSeries:
     """Write the HTML report of a trace (and, with ``figures_dir``, each figure as a PNG).
 
     Args:
@@ -507,18 +509,18 @@ def build_report(
 
     Raises:
         FileNotFoundError: no such trace, or no such output directory.
-        TraceError: the trace is truncated, corrupted or of an unknown format.
+        RecordingError: the trace is truncated, corrupted or of an unknown format.
         MissingExtraError: matplotlib (the ``plot`` extra) is not installed.
         In every case nothing is written.
     """
     pyplot()  # the missing-extra message before reading a long trace
-    series = analyze_trace(trace_path)
+    series = analyze_recording(trace_path)
     page = report_page(series, source=os.path.basename(os.fspath(trace_path)))
     page.write(out_path, figures_dir)
     return series
 
 
-def report_page(series: TraceSeries, source: str = "") -> HtmlPage:
+def report_page(series: RecordingSeries, source: str = "") -> HtmlPage:
     """The report of ``series`` as an :class:`HtmlPage` (figures drawn, nothing written)."""
     header, config = series.header, series.header.config
     summary = series.summary()
@@ -645,7 +647,7 @@ def report_page(series: TraceSeries, source: str = "") -> HtmlPage:
     return page
 
 
-def _unattributed_note(series: TraceSeries) -> str:
+def _unattributed_note(series: RecordingSeries) -> str:
     """What the by-severity counts miss: a ticket resolved (or breached) in an episode's first step was
     only in the reset's state, which traces do not record, so its severity is unknown."""
     resolved = int(series.resolved.sum()) - sum(series.resolved_by_severity)
@@ -658,7 +660,7 @@ def _unattributed_note(series: TraceSeries) -> str:
     )
 
 
-def _engineer_rows(series: TraceSeries) -> list[list[str]]:
+def _engineer_rows(series: RecordingSeries) -> list[list[str]]:
     rows = []
     n = max(1, series.n_steps)
     for e in range(series.states.shape[1]):
@@ -870,3 +872,17 @@ def build_fidelity_report(
         MissingExtraError: matplotlib (the ``plot`` extra) is not installed.
     """
     fidelity_page(fidelity).write(out_path, figures_dir)
+
+
+# Deprecated names (kept for one release, with a warning).
+_RENAMED = {"analyze_trace": "analyze_recording", "TraceSeries": "RecordingSeries"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENAMED:
+        import warnings
+
+        new = _RENAMED[name]
+        warnings.warn(f"{__name__}.{name} is renamed {new}", DeprecationWarning, stacklevel=2)
+        return globals()[new]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

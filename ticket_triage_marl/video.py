@@ -2,8 +2,8 @@
 
 ::
 
-    from ticket_triage_marl.video import VideoWriter, write_trace_video
-    write_trace_video("trace.jsonl", "episode.mp4")     # a recorded rollout, step by step
+    from ticket_triage_marl.video import VideoWriter, write_recording_video
+    write_recording_video("trace.jsonl", "episode.mp4")     # a recorded rollout, step by step
     with VideoWriter("episode.gif", fps=8) as video:   # or any frames, e.g. env.render()
         video.append(env.render())
 
@@ -35,8 +35,8 @@ import numpy as np
 from .config import EnvConfig
 from .extras import require
 from .files import atomic_path
+from .recordings import RolloutResult, iter_steps, read_header, run_rollout
 from .render import render_snapshot
-from .traces import RolloutResult, iter_steps, read_header, run_rollout
 
 __all__ = [
     "GIF_MAX_FRAMES",
@@ -45,7 +45,7 @@ __all__ = [
     "check_video_path",
     "rollout_video",
     "snapshot_frame",
-    "write_trace_video",
+    "write_recording_video",
     "write_video",
 ]
 
@@ -212,11 +212,11 @@ def snapshot_frame(snapshot: dict, config: EnvConfig) -> np.ndarray:
     )  # rgb_array: a frame
 
 
-def write_trace_video(trace_path: str | os.PathLike[str], video_path: str, fps: float = 4.0) -> int:
+def write_recording_video(trace_path: str | os.PathLike[str], video_path: str, fps: float = 4.0) -> int:
     """A video of a recorded trace (any API): one frame per step; returns the number of frames.
 
     Raises:
-        TraceError: the trace is truncated or corrupted (no video is left behind).
+        RecordingError: the trace is truncated or corrupted (no video is left behind).
         ValueError, FileNotFoundError, MissingExtraError: as :func:`check_video_path`.
     """
     header = read_header(trace_path)
@@ -238,7 +238,7 @@ def rollout_video(
     out: str | os.PathLike[str] | None = None,
     on_step: Any = None,
 ) -> RolloutResult:
-    """:func:`~ticket_triage_marl.traces.run_rollout` and a video of it (``ticket-triage rollout --video``).
+    """:func:`~ticket_triage_marl.recordings.run_rollout` and a video of it (``ticket-triage rollout --video``).
 
     The rollout writes its trace (to ``out``, or to a temporary file next to
     the video that is removed afterwards), and the video is drawn from the
@@ -253,15 +253,29 @@ def rollout_video(
     check_video_path(video_path, n_frames=steps)
     if out is not None:
         result = run_rollout(api, config, policy, seed, steps, out=out, on_step=on_step)
-        write_trace_video(out, video_path, fps=fps)
+        write_recording_video(out, video_path, fps=fps)
         return result
     directory = os.path.dirname(os.path.abspath(video_path))
     handle, trace_path = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(video_path)}.", suffix=".jsonl")
     os.close(handle)
     try:
         result = run_rollout(api, config, policy, seed, steps, out=trace_path, on_step=on_step)
-        write_trace_video(trace_path, video_path, fps=fps)
+        write_recording_video(trace_path, video_path, fps=fps)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(trace_path)
     return RolloutResult(result.steps, result.episodes, result.team_return, result.snapshot, None)
+
+
+# Deprecated names (kept for one release, with a warning).
+_RENAMED = {"write_trace_video": "write_recording_video"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENAMED:
+        import warnings
+
+        new = _RENAMED[name]
+        warnings.warn(f"{__name__}.{name} is renamed {new}", DeprecationWarning, stacklevel=2)
+        return globals()[new]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
