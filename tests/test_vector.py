@@ -52,7 +52,7 @@ def test_multiagent_batch_equals_single_envs_through_autoresets():
 def test_coordinator_vector_env_equals_single_coordinator():
     n_envs, seed = 3, 7
     vec = gym.make_vec("TicketTriage-v0", num_envs=n_envs, horizon=10)
-    assert isinstance(vec, ttm.TicketTriageVectorEnv)  # native, not SyncVectorEnv
+    assert isinstance(vec, ttm.CoordinatorVectorEnv)  # native, not SyncVectorEnv
     assert vec.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
     assert vec.single_observation_space.shape == (104,)
     singles = [ttm.TicketTriageEnv(horizon=10) for _ in range(n_envs)]
@@ -202,3 +202,8 @@ def test_bench_arrivals_rows_compare_profile_and_trace_with_the_configs_own_arri
     ]
     assert rows[0]["extra"]["ratio_to_vector"] == 1.0
     assert all(row["extra"]["ratio_to"] == "bernoulli arrivals" and row["extra"]["ratio_to_vector"] > 0 for row in rows)
+
+
+def test_the_old_coordinator_vector_env_name_works_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match="TicketTriageVectorEnv is renamed CoordinatorVectorEnv"):
+        assert ttm.TicketTriageVectorEnv is ttm.CoordinatorVectorEnv

@@ -25,17 +25,17 @@ from .config import EnvConfig, load_config
 from .coordinator import CoordinatorWrapper, TicketTriageEnv
 from .data import TicketLog, fit_config, read_tickets
 from .multiagent import TicketTriageAECEnv, TicketTriageParallelEnv, env, parallel_env, raw_env
-from .vector import TicketTriageVectorEnv, VectorTicketTriage
+from .vector import CoordinatorVectorEnv, VectorTicketTriage
 
 __all__ = [
     "AgentVerb",
+    "CoordinatorVectorEnv",
     "CoordinatorWrapper",
     "EnvConfig",
     "TicketLog",
     "TicketTriageAECEnv",
     "TicketTriageEnv",
     "TicketTriageParallelEnv",
-    "TicketTriageVectorEnv",
     "VectorTicketTriage",
     "Verb",
     "__version__",
@@ -60,7 +60,7 @@ __all__ = [
 _GYMNASIUM_ENVS: dict[str, dict[str, Any]] = {
     "TicketTriage-v0": {
         "entry_point": "ticket_triage_marl.coordinator:TicketTriageEnv",
-        "vector_entry_point": "ticket_triage_marl.vector:TicketTriageVectorEnv",
+        "vector_entry_point": "ticket_triage_marl.vector:CoordinatorVectorEnv",
     },
 }
 
@@ -78,6 +78,10 @@ _register_gymnasium_envs()
 
 
 def __getattr__(name: str) -> object:
+    if name == "TicketTriageVectorEnv":  # deprecated alias (vector.py warns)
+        from . import vector
+
+        return vector.TicketTriageVectorEnv
     if name == "traces":  # deprecated: renamed recordings (importing the alias module warns)
         import importlib
 

@@ -5,7 +5,7 @@ Two views over the same :class:`~ticket_triage_marl._core.sim.BatchSim`:
 - :class:`VectorTicketTriage`, the multi-agent batch: actions ``(N, E)``,
   observations ``(N, E, D)``, masks ``(N, E, 1+4T)``, rewards ``(N, E)``,
   terminations / truncations ``(N,)``.
-- :class:`TicketTriageVectorEnv`, a native ``gymnasium.vector.VectorEnv`` of the
+- :class:`CoordinatorVectorEnv`, a native ``gymnasium.vector.VectorEnv`` of the
   coordinator, made by ``gymnasium.make_vec("TicketTriage-v0", num_envs=N)``.
 
 Seeding follows Gymnasium: ``reset(seed=s)`` gives environment ``i`` the seed
@@ -39,7 +39,7 @@ from .config import EnvConfig, resolve_config
 from .multiagent import agent_names
 from .spaces import agent_spaces, check_actions, team_observation_bounds
 
-__all__ = ["TicketTriageVectorEnv", "VectorTicketTriage"]
+__all__ = ["CoordinatorVectorEnv", "VectorTicketTriage"]
 
 
 def _batch_seeds(seed: int | list[int] | None, num_envs: int) -> list[int | None]:
@@ -188,7 +188,7 @@ class VectorTicketTriage(_BatchBase):
         return self.sim.state_vector(index)
 
 
-class TicketTriageVectorEnv(_BatchBase, VectorEnv):
+class CoordinatorVectorEnv(_BatchBase, VectorEnv):
     """Native Gymnasium ``VectorEnv`` of the coordinator over the batched engine.
 
     ``gymnasium.make_vec("TicketTriage-v0", num_envs=N, **overrides)`` builds it.
@@ -262,3 +262,17 @@ class TicketTriageVectorEnv(_BatchBase, VectorEnv):
 
     def close_extras(self, **kwargs: Any) -> None:
         pass
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TicketTriageVectorEnv":  # deprecated: the coordinator's vector env says so in its name
+        import warnings
+
+        warnings.warn(
+            "TicketTriageVectorEnv is renamed CoordinatorVectorEnv (the coordinator's vector env; VectorTicketTriage "
+            "is the multi-agent one); this alias goes in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return CoordinatorVectorEnv
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

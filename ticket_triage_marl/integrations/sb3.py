@@ -43,7 +43,7 @@ from .._core.sim import AUTORESET_SAME_STEP  # noqa: E402
 from ..config import EnvConfig  # noqa: E402
 from ..multiagent import parallel_env  # noqa: E402
 from ..spaces import check_actions  # noqa: E402
-from ..vector import TicketTriageVectorEnv  # noqa: E402
+from ..vector import CoordinatorVectorEnv  # noqa: E402
 from ..wrappers import flatten_observations, mask_from_flat  # noqa: E402
 
 __all__ = ["CoordinatorSB3VecEnv", "SuperSuitVecEnv", "make_parameter_sharing_vec_env", "make_sb3_vec_env"]
@@ -66,7 +66,7 @@ class CoordinatorSB3VecEnv(VecEnv):
     episode end; given the same actions its observations, rewards and
     counters are bit-identical to that single env's.
 
-    Same-step reset, how: the engine's own ``TicketTriageVectorEnv.step`` resets
+    Same-step reset, how: the engine's own ``CoordinatorVectorEnv.step`` resets
     finished envs on the *next* call (Gymnasium's NEXT_STEP mode). This
     adapter asks the engine for SB3's mode instead
     (``sim.coordinator_step_all(actions, AUTORESET_SAME_STEP)``, one compiled
@@ -89,7 +89,7 @@ class CoordinatorSB3VecEnv(VecEnv):
     """
 
     def __init__(self, num_envs: int, config: EnvConfig | None = None, seed: int | None = 0, **overrides: Any) -> None:
-        self.vec = TicketTriageVectorEnv(num_envs=num_envs, config=config, seed=seed, **overrides)
+        self.vec = CoordinatorVectorEnv(num_envs=num_envs, config=config, seed=seed, **overrides)
         self.sim = self.vec.sim
         self.render_mode = None
         super().__init__(self.vec.num_envs, self.vec.single_observation_space, self.vec.single_action_space)
