@@ -1,6 +1,6 @@
 """ticket_triage_marl: a multi-agent (PettingZoo) simulation of engineering ticket triage.
 
-Public API (SPEC section 2)::
+Public API (the README's Quick start)::
 
     import ticket_triage_marl as ttm
     cfg = ttm.EnvConfig(n_engineers=5)            # frozen, validated

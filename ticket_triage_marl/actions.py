@@ -1,4 +1,4 @@
-"""Action encodings: per-engineer verbs (multi-agent) and coordinator verbs (seed).
+"""Action encodings: per-engineer verbs (multi-agent) and coordinator verbs (the original description's).
 
 Per engineer, ``Discrete(1 + 4*T)``: ``0`` is NOOP, ``1 + (verb-1)*T + slot``
 is WORK / ESCALATE / REQUEST_INFO / DEFER on ticket ``slot``.

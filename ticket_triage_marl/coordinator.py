@@ -1,4 +1,4 @@
-"""The coordinator: the team collapsed into the seed's single-agent Gymnasium env.
+"""The coordinator: the team collapsed into the original description's single-agent Gymnasium env.
 
 =====================  =====================================================
 Action space           ``Discrete(1 + T*E + 4*T)``: 0 NOOP; ``1 + t*E + e``
@@ -45,7 +45,7 @@ class CoordinatorWrapper(gymnasium.Env):
 
     Description
         An engineering support team over one shared backlog, steered by a
-        coordinator (the seed's env). Each step the coordinator takes one
+        coordinator (the original description's env). Each step the coordinator takes one
         action; the engineers it does not address carry on with what they were
         doing. ASSIGN(t, e) makes engineer ``e`` WORK ticket ``t`` (switching
         tickets is a context switch); SWARM(t) makes every on-shift engineer
@@ -68,7 +68,7 @@ class CoordinatorWrapper(gymnasium.Env):
         action outside the space raises ``ValueError``/``TypeError``.
 
     Observation Space
-        ``Box(float32, (5 + 9T + 3E,))``, 104 floats by default, the seed's
+        ``Box(float32, (5 + 9T + 3E,))``, 104 floats by default, the original description's
         flat layout: global (5) · tickets (T x 9, slot order) · engineers
         (E x 3), scaled as documented in :mod:`ticket_triage_marl.multiagent`
         (every value in [0, 1] except SLA remaining, in [-1, 1]). These are
@@ -202,7 +202,7 @@ class CoordinatorWrapper(gymnasium.Env):
         return self.sim.coordinator_masks[0].astype(bool)
 
     def render(self) -> str | np.ndarray | None:
-        """``"ansi"``: the seed's text; ``"human"``: print it; ``"rgb_array"``: an ``H x W x 3`` uint8 image."""
+        """``"ansi"``: the original description's text; ``"human"``: print it; ``"rgb_array"``: an ``H x W x 3`` uint8 image."""
         if self.render_mode is None:
             gymnasium.logger.warn("render() called without a render_mode; pass render_mode= to the constructor")
             return None
@@ -210,7 +210,7 @@ class CoordinatorWrapper(gymnasium.Env):
         return render_snapshot(self.render_mode, self.sim.snapshot(0), self.config.max_tickets, self.config.work_mean)
 
     def snapshot(self) -> dict:
-        """The full raw state as plain JSON-able Python (SPEC section 2)."""
+        """The full raw state as plain JSON-able Python (its keys: ``ticket_triage_marl/_core/sim.py`` ``BatchSim.snapshot``)."""
         self._require_reset("snapshot()")
         return self.sim.snapshot(0)
 
@@ -271,9 +271,9 @@ class CoordinatorWrapper(gymnasium.Env):
 
 
 class TicketTriageEnv(CoordinatorWrapper):
-    """The seed's single-agent env: :class:`CoordinatorWrapper` over a fresh parallel env.
+    """The original description's single-agent env: :class:`CoordinatorWrapper` over a fresh parallel env.
 
-    ``TicketTriageEnv()``, ``TicketTriageEnv(cfg)`` (positional, as the seed's
+    ``TicketTriageEnv()``, ``TicketTriageEnv(cfg)`` (positional, as the original description's
     README), ``TicketTriageEnv(config=cfg, render_mode="ansi")`` and
     ``TicketTriageEnv(n_engineers=5)`` (keyword overrides of config fields) all
     work; ``gymnasium.make("TicketTriage-v0", **overrides)`` builds it too.

@@ -605,7 +605,7 @@ def compare_policies(
         reference: the policy of the paired differences (default: the first).
         on_episode: called as ``on_episode(policy, seed)`` after each episode
             (progress bars).
-        api: ``"coordinator"`` (one assignment a step, the seed's env) or
+        api: ``"coordinator"`` (one assignment a step, the original description's env) or
             ``"parallel"`` (every engineer acts each step; ``"aec"`` would
             give the same trajectories).
 

@@ -149,7 +149,7 @@ class _SimulationView:
             raise RuntimeError("step() called before reset(); call reset() first")
 
     def snapshot(self) -> dict:
-        """The full raw state as plain JSON-able Python (see SPEC section 2)."""
+        """The full raw state as plain JSON-able Python (its keys: ``BatchSim.snapshot`` in ``_core/sim.py``)."""
         self._require_reset()
         return self.sim.snapshot(0)
 

@@ -47,7 +47,7 @@ Step fields:
 - ``engineer_actions`` (coordinator only): the per-engineer actions the
   coordinator's decision became, a list in engineer order.
 - ``snapshot``: the env's full state after the step, ``env.snapshot()``
-  (SPEC section 2: ``t``, ``horizon``, ``counters``, ``tickets``, ``queue``,
+  (``BatchSim.snapshot``: ``t``, ``horizon``, ``counters``, ``tickets``, ``queue``,
   ``engineers``).
 
 Readers must ignore keys they do not know (later versions may add some).

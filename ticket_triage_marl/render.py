@@ -1,4 +1,4 @@
-"""Rendering from a snapshot: the seed's ansi text and a numpy-only RGB frame.
+"""Rendering from a snapshot: the original description's ansi text and a numpy-only RGB frame.
 
 The ``rgb_array`` frame is drawn with numpy alone (no matplotlib, no fonts on
 disk: a built-in 5x7 bitmap font), so the core package can render without the
@@ -25,7 +25,7 @@ def _urgency(ticket: dict) -> tuple:
 
 
 def render_ansi(snapshot: dict) -> str:
-    """The seed's Example Output text::
+    """The original description's Example Output text::
 
         t=200 backlog=3 breaches=0 resolved=12
         Engineers:
@@ -352,7 +352,7 @@ def render_rgb(snapshot: dict, max_tickets: int | None = None, work_scale: float
 
 
 def render_snapshot(render_mode: str, snapshot: dict, max_tickets: int, work_mean: float) -> str | np.ndarray | None:
-    """What every env's ``render()`` returns: ``"ansi"`` the seed's text,
+    """What every env's ``render()`` returns: ``"ansi"`` the original description's text,
     ``"human"`` prints it (returns None), ``"rgb_array"`` an H x W x 3 image."""
     if render_mode == "rgb_array":
         return render_rgb(snapshot, max_tickets, work_scale=2.0 * work_mean)

@@ -107,7 +107,7 @@ class _BatchBase:
         self._has_reset = True
 
     def snapshot(self, index: int) -> dict:
-        """The full raw state of environment ``index`` (SPEC section 2)."""
+        """The full raw state of environment ``index`` (its keys: ``BatchSim.snapshot`` in ``_core/sim.py``)."""
         self._require_reset()
         return self.sim.snapshot(index)
 

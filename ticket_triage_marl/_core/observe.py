@@ -1,6 +1,6 @@
 """Observations, action masks and the centralized state (scales in multiagent.py's docstring).
 
-The team features (global, tickets, engineers: the seed's layout) are written
+The team features (global, tickets, engineers: the original description's layout) are written
 once into row 0 of an ``(N, rows, D)`` buffer; every engineer's row copies
 them and adds its one-hot id. Masks apply the rules of :mod:`.rules`.
 """

@@ -6,7 +6,7 @@ and when the masks are written (:func:`ticket_allows`, in ``observe.py`` and
 at all: an engineer on shift. WORK on its own current ticket is always allowed
 (it means "continue"); otherwise each verb has one rule about the ticket.
 
-Per-engineer encoding (SPEC section 3): ``0`` NOOP, ``1 + (verb-1)*T + slot``
+Per-engineer encoding (``encoding.py``): ``0`` NOOP, ``1 + (verb-1)*T + slot``
 for WORK / ESCALATE / REQUEST_INFO / DEFER on ``slot``.
 """
 

@@ -372,7 +372,7 @@ class BatchSim:
 
     def backlog_all(self) -> np.ndarray:
         """(N,) int64: open tickets in slots plus queued tickets. By conservation
-        (SPEC section 4, tested at every step) that is arrived - resolved - dropped."""
+        (the README's "Guarantees", tested at every step) that is arrived - resolved - dropped."""
         env = self.state.env_i
         return env[:, L.ARRIVED] - env[:, L.RESOLVED] - env[:, L.DROPPED]
 
@@ -394,7 +394,7 @@ class BatchSim:
         return vectors
 
     def snapshot(self, n: int) -> dict[str, Any]:
-        """The full raw state of environment ``n`` as JSON-able Python (SPEC section 2)."""
+        """The full raw state of environment ``n`` as JSON-able Python."""
         state, params = self.state, self.params
         ticket_i, ticket_f, engineers = state.ticket_i[n], state.ticket_f[n], state.engineer_i[n]
         now = self.t(n)

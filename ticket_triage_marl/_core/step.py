@@ -1,6 +1,6 @@
 """The clock: everything that happens in a step after the engineers have acted.
 
-:func:`advance` runs the phases of SPEC section 4 in order, each a small
+:func:`advance` runs the phases of a step (the README's "Dynamics") in order, each a small
 function: idle check, progress work (with regressions), release info-blocks,
 resolve (with reopens scheduled), release dependencies on resolved tickets
 (the same step, not one step late), admit arrivals, SLA deadline checks,

@@ -232,7 +232,7 @@ class TicketTriageTorchRLEnv(_envs.EnvBase):
 
     # -- the engine's readings -----------------------------------------------------------------------------------
     def snapshot(self, index: int) -> dict:
-        """The full raw state of environment ``index`` (SPEC section 2)."""
+        """The full raw state of environment ``index`` (its keys: ``BatchSim.snapshot`` in ``_core/sim.py``)."""
         return self.sim.snapshot(index)
 
     def counters(self) -> dict[str, np.ndarray]:
