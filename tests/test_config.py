@@ -222,3 +222,36 @@ def test_every_shipped_scenario_and_export_is_package_data_so_a_wheel_has_them()
         relative = path.relative_to(package).as_posix()
         assert any(fnmatch.fnmatch(relative, pattern) for pattern in globs["ticket_triage_marl"]), relative
     assert (ROOT / "configs").resolve() == package / "configs"  # the repository's configs/ is the shipped folder
+
+
+def test_every_setting_is_declared_once_and_follows_into_params_and_the_docs():
+    from dataclasses import fields
+
+    from ticket_triage_marl._core.types import DERIVED_PARAMS, SETTING_PARAMS, Params, build_params
+
+    names = {f.name for f in fields(ttm.EnvConfig)}
+    assert set(SETTING_PARAMS) <= names  # a Params field is a setting of the same name, or derived on purpose
+    assert set(Params._fields) == set(SETTING_PARAMS) | DERIVED_PARAMS
+    config = ttm.EnvConfig(horizon=321, p_reopen=0.25, r_idle=-0.5)
+    params = build_params(config)
+    for name in SETTING_PARAMS:
+        assert getattr(params, name) == getattr(config, name)
+        assert type(getattr(params, name)) is (int if isinstance(getattr(config, name), int) else float)
+    doc = ttm.EnvConfig.__doc__ or ""
+    undocumented = [name for name in names if name not in doc]
+    assert not undocumented, f"fields missing from EnvConfig's docstring: {undocumented}"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"initial_backlog": 300}, r"initial_backlog must be in \[0, 210\], got 300"),  # max_tickets + max_queue
+        ({"info_wait_min": 5, "info_wait_max": 3}, r"info_wait_max must be in \[5, 10000\], got 3"),
+        ({"max_escalated": 11}, r"max_escalated must be in \[0, 10\], got 11"),
+        ({"reward_mode": "solo"}, r"reward_mode must be one of 'team', 'individual', got 'solo'"),
+        ({"trace_hours_per_step": 0.0}, r"trace_hours_per_step must be in \[1e-09, 8760.0\], got 0.0"),
+    ],
+)
+def test_declared_bounds_name_the_field_the_value_and_the_range(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        ttm.EnvConfig(**overrides)

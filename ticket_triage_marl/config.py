@@ -45,6 +45,20 @@ REWARD_MODES = ("team", "individual")
 OBSERVATION_MODES = ("global", "local")
 
 
+def setting(default: Any, *, low: Any = None, high: Any = None, choices: tuple[str, ...] | None = None) -> Any:
+    """A config field with its accepted values, declared once: ``low`` / ``high`` (inclusive; a number, or the
+    name of another field, or ``"a + b"`` of two fields) or ``choices``. ``EnvConfig.__post_init__`` checks every
+    declared field in field order (``ValueError`` naming the field, the value and the range)."""
+    return field(default=default, metadata={"low": low, "high": high, "choices": choices})
+
+
+def _bound(config: EnvConfig, bound: Any) -> Any:
+    """A declared bound's value: a number, a field's value, or the sum of two fields (``"a + b"``)."""
+    if not isinstance(bound, str):
+        return bound
+    return sum(getattr(config, name.strip()) for name in bound.split("+"))
+
+
 @dataclass(frozen=True)
 class EnvConfig:
     """Every parameter of the ticket-triage simulation (one step = one working hour).
@@ -143,18 +157,26 @@ class EnvConfig:
     Observation:
         observation_mode ("global" or "local": tickets of components the
             engineer has skill < 1 in are zeroed, unless it works on them).
+
+    Not a simulation parameter:
+        name ("default"): the scenario's name, shown in recordings and reports
+            (left out of equality).
+
+    Each field is declared once, with its accepted range or choices
+    (:func:`setting`); validation, the kernels' typed ``Params`` and this list
+    follow it (a test checks that every field is listed here).
     """
 
     # shape-fixing
-    n_engineers: int = 3
-    max_tickets: int = 10
-    max_queue: int = 200
-    n_components: int = 4
+    n_engineers: int = setting(3, low=1)
+    max_tickets: int = setting(10, low=1)
+    max_queue: int = setting(200, low=0)
+    n_components: int = setting(4, low=1)
     # episode and arrivals
-    horizon: int = 200
-    arrival_process: str = "bernoulli"
-    p_new_ticket: float = 0.5
-    arrival_rate: float = 0.5
+    horizon: int = setting(200, low=1)
+    arrival_process: str = setting("bernoulli", choices=ARRIVAL_PROCESSES)
+    p_new_ticket: float = setting(0.5, low=0.0, high=1.0)
+    arrival_rate: float = setting(0.5, low=0.0, high=16.0)
     arrival_profile: tuple[float, ...] | None = None
     trace_path: str | None = None
     trace_columns: tuple[tuple[str, str], ...] | None = None
@@ -164,38 +186,38 @@ class EnvConfig:
     trace_timezone: str | None = None
     trace_delimiter: str | None = None
     trace_encoding: str | None = None
-    trace_hours_per_step: float = 1.0
+    trace_hours_per_step: float = setting(1.0, low=1e-9, high=8760.0)
     trace_start: int | str = 0
-    initial_backlog: int = 3
+    initial_backlog: int = setting(3, low=0, high="max_tickets + max_queue")
     # tickets
     severity_mix: tuple[float, float, float, float] = (0.3, 0.4, 0.2, 0.1)
     sla_steps: tuple[int, int, int, int] = (168, 72, 24, 8)
-    work_distribution: str = "lognormal"
-    work_mean: float = 5.0
-    work_sigma: float = 0.5
+    work_distribution: str = setting("lognormal", choices=WORK_DISTRIBUTIONS)
+    work_mean: float = setting(5.0, low=1e-6, high=1000.0)
+    work_sigma: float = setting(0.5, low=0.0, high=3.0)
     # team
     skills: tuple[tuple[float, ...], ...] | None = None
-    skill_noise: float = 0.0
-    swarm_efficiency: float = 0.7
-    switch_ramp_steps: int = 2
-    shift_period: int = 0
-    shift_length: int = 0
+    skill_noise: float = setting(0.0, low=0.0, high=2.0)
+    swarm_efficiency: float = setting(0.7, low=1e-6, high=1.0)
+    switch_ramp_steps: int = setting(2, low=0, high=100)
+    shift_period: int = setting(0, low=0)
+    shift_length: int = setting(0, low=0, high="shift_period")
     # complications
-    p_regression: float = 0.02
-    regression_work: float = 1.0
-    p_reopen: float = 0.05
-    reopen_window: int = 24
-    reopen_work_fraction: float = 0.5
-    p_ambiguous: float = 0.1
-    ambiguous_slowdown: float = 0.5
-    ambiguous_regression_factor: float = 3.0
-    info_wait_min: int = 2
-    info_wait_max: int = 6
-    p_dependency: float = 0.05
-    max_escalated: int = 1
-    expert_skill: float = 1.0
-    defer_steps: int = 24
-    max_deferrals: int = 2
+    p_regression: float = setting(0.02, low=0.0, high=1.0)
+    regression_work: float = setting(1.0, low=0.0, high=1000.0)
+    p_reopen: float = setting(0.05, low=0.0, high=1.0)
+    reopen_window: int = setting(24, low=1)
+    reopen_work_fraction: float = setting(0.5, low=1e-6, high=1.0)
+    p_ambiguous: float = setting(0.1, low=0.0, high=1.0)
+    ambiguous_slowdown: float = setting(0.5, low=1e-6, high=1.0)
+    ambiguous_regression_factor: float = setting(3.0, low=1.0, high=100.0)
+    info_wait_min: int = setting(2, low=0)
+    info_wait_max: int = setting(6, low="info_wait_min", high=10_000)
+    p_dependency: float = setting(0.05, low=0.0, high=1.0)
+    max_escalated: int = setting(1, low=0, high="max_tickets")
+    expert_skill: float = setting(1.0, low=0.0, high=100.0)
+    defer_steps: int = setting(24, low=1)
+    max_deferrals: int = setting(2, low=0)
     # rewards
     r_resolve: float = 1.0
     r_sla_breach: float = -0.2
@@ -207,14 +229,37 @@ class EnvConfig:
     r_defer: float = -0.05
     r_swarm: float = -0.05
     r_invalid: float = 0.0
-    reward_mode: str = "team"
+    reward_mode: str = setting("team", choices=REWARD_MODES)
     # observation
-    observation_mode: str = "global"
+    observation_mode: str = setting("global", choices=OBSERVATION_MODES)
     # not a simulation parameter: free-form scenario name shown in traces
     name: str = field(default="default", compare=False)
 
-    def __post_init__(self) -> None:  # noqa: C901 -- every field checked in one place, in field order (STYLE: config validated in __post_init__); each branch is one field's check
-        # Normalise sequences first (TOML gives lists), then check types and ranges.
+    def __post_init__(self) -> None:
+        self._normalise()  # sequences first (TOML gives lists), then types and ranges
+        self._check_types()
+        self._check_declared_ranges()
+        self._check_trace()
+        if self.arrival_process == "profile" and self.arrival_profile is None:
+            raise ValueError(
+                "arrival_process='profile' needs arrival_profile: the Poisson rate of each step of the cycle"
+            )
+        if self.arrival_process != "profile" and self.arrival_profile is not None:
+            raise ValueError(
+                f"arrival_profile is only used with arrival_process='profile' (got {self.arrival_process!r}); "
+                "set arrival_process='profile' or drop arrival_profile"
+            )
+        if any(p < 0 or p > 1 for p in self.severity_mix) or not math.isclose(
+            sum(self.severity_mix), 1.0, abs_tol=1e-6
+        ):
+            raise ValueError(f"severity_mix must be four probabilities in [0, 1] summing to 1, got {self.severity_mix}")
+        if any(s < 1 for s in self.sla_steps):
+            raise ValueError(f"sla_steps must be four ints >= 1, got {self.sla_steps}")
+        if self.shift_period > 0 and self.shift_length == 0:
+            raise ValueError("shift_length must be >= 1 when shift_period > 0 (nobody would ever work)")
+
+    def _normalise(self) -> None:
+        """Sequences (TOML gives lists) and paths into their stored, hashable form."""
         object.__setattr__(self, "severity_mix", _float_tuple("severity_mix", self.severity_mix, 4))
         object.__setattr__(self, "sla_steps", _int_tuple("sla_steps", self.sla_steps, 4))
         if self.skills is not None:
@@ -229,6 +274,9 @@ class EnvConfig:
             if not isinstance(self.trace_path, (str, os.PathLike)):
                 raise TypeError(f"trace_path must be a path, got {self.trace_path!r}")
             object.__setattr__(self, "trace_path", os.fspath(self.trace_path))
+
+    def _check_types(self) -> None:
+        """Every int, float and str field has its type (floats stored as float, and finite)."""
         for f in fields(self):
             if f.type in ("int", int):
                 _check_int(f.name, getattr(self, f.name))
@@ -238,59 +286,20 @@ class EnvConfig:
                 object.__setattr__(self, f.name, float(value))
             elif f.type in ("str", str) and not isinstance(getattr(self, f.name), str):
                 raise TypeError(f"{f.name} must be a string, got {getattr(self, f.name)!r}")
-        _at_least("n_engineers", self.n_engineers, 1)
-        _at_least("max_tickets", self.max_tickets, 1)
-        _at_least("max_queue", self.max_queue, 0)
-        _at_least("n_components", self.n_components, 1)
-        _at_least("horizon", self.horizon, 1)
-        _choice("arrival_process", self.arrival_process, ARRIVAL_PROCESSES)
-        self._check_trace()
-        _in_range("p_new_ticket", self.p_new_ticket, 0.0, 1.0)
-        _in_range("arrival_rate", self.arrival_rate, 0.0, 16.0)
-        if self.arrival_process == "profile" and self.arrival_profile is None:
-            raise ValueError(
-                "arrival_process='profile' needs arrival_profile: the Poisson rate of each step of the cycle"
-            )
-        if self.arrival_process != "profile" and self.arrival_profile is not None:
-            raise ValueError(
-                f"arrival_profile is only used with arrival_process='profile' (got {self.arrival_process!r}); "
-                "set arrival_process='profile' or drop arrival_profile"
-            )
-        _in_range("initial_backlog", self.initial_backlog, 0, self.max_tickets + self.max_queue)
-        if any(p < 0 or p > 1 for p in self.severity_mix) or not math.isclose(
-            sum(self.severity_mix), 1.0, abs_tol=1e-6
-        ):
-            raise ValueError(f"severity_mix must be four probabilities in [0, 1] summing to 1, got {self.severity_mix}")
-        if any(s < 1 for s in self.sla_steps):
-            raise ValueError(f"sla_steps must be four ints >= 1, got {self.sla_steps}")
-        _choice("work_distribution", self.work_distribution, WORK_DISTRIBUTIONS)
-        _in_range("work_mean", self.work_mean, 1e-6, 1000.0)
-        _in_range("work_sigma", self.work_sigma, 0.0, 3.0)
-        _in_range("skill_noise", self.skill_noise, 0.0, 2.0)
-        _in_range("swarm_efficiency", self.swarm_efficiency, 1e-6, 1.0)
-        _in_range("switch_ramp_steps", self.switch_ramp_steps, 0, 100)
-        _at_least("shift_period", self.shift_period, 0)
-        _in_range("shift_length", self.shift_length, 0, self.shift_period)
-        if self.shift_period > 0 and self.shift_length == 0:
-            raise ValueError("shift_length must be >= 1 when shift_period > 0 (nobody would ever work)")
-        for name in ("p_regression", "p_reopen", "p_ambiguous", "p_dependency"):
-            _in_range(name, getattr(self, name), 0.0, 1.0)
-        _in_range("regression_work", self.regression_work, 0.0, 1000.0)
-        _at_least("reopen_window", self.reopen_window, 1)
-        _in_range("reopen_work_fraction", self.reopen_work_fraction, 1e-6, 1.0)
-        _in_range("ambiguous_slowdown", self.ambiguous_slowdown, 1e-6, 1.0)
-        _in_range("ambiguous_regression_factor", self.ambiguous_regression_factor, 1.0, 100.0)
-        _at_least("info_wait_min", self.info_wait_min, 0)
-        _in_range("info_wait_max", self.info_wait_max, self.info_wait_min, 10_000)
-        _in_range("max_escalated", self.max_escalated, 0, self.max_tickets)
-        _in_range("expert_skill", self.expert_skill, 0.0, 100.0)
-        _at_least("defer_steps", self.defer_steps, 1)
-        _at_least("max_deferrals", self.max_deferrals, 0)
-        _choice("reward_mode", self.reward_mode, REWARD_MODES)
-        _choice("observation_mode", self.observation_mode, OBSERVATION_MODES)
+
+    def _check_declared_ranges(self) -> None:
+        """Every field declared with :func:`setting` bounds or choices, in field order."""
+        for f in fields(self):
+            low, high, choices = (f.metadata.get(key) for key in ("low", "high", "choices"))
+            value = getattr(self, f.name)
+            if choices is not None:
+                _choice(f.name, value, choices)
+            elif low is not None and high is not None:
+                _in_range(f.name, value, _bound(self, low), _bound(self, high))
+            elif low is not None:
+                _at_least(f.name, value, _bound(self, low))
 
     def _check_trace(self) -> None:
-        _in_range("trace_hours_per_step", self.trace_hours_per_step, 1e-9, 8760.0)
         start = self.trace_start
         if start != "random" and (isinstance(start, bool) or not isinstance(start, int) or start < 0):
             raise ValueError(f"trace_start must be an int >= 0 or 'random', got {start!r}")

@@ -15,7 +15,7 @@ are named in :mod:`.layout`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -162,53 +162,48 @@ class _NoTrace(NamedTuple):
 _NO_TRACE = _NoTrace()
 
 
+# Params fields that are not a config setting copied as it is: codes, flags and arrays derived from the config.
+DERIVED_PARAMS = frozenset(
+    {
+        "arrival_process",
+        "work_distribution",
+        "individual_rewards",
+        "local_observation",
+        "age_scale",
+        "severity_cdf",
+        "sla_steps",
+        "base_skills",
+        "arrival_profile",
+        "trace_start",
+        "trace_steps",
+        "trace_first_row",
+        "trace_severity",
+        "trace_component",
+    }
+)
+# Every other Params field is the config setting of the same name, as an int or a float (its type here).
+SETTING_PARAMS = tuple(name for name in Params._fields if name not in DERIVED_PARAMS)
+_SETTING_TYPES = {
+    name: (
+        int
+        if getattr(Params.__annotations__[name], "__forward_arg__", Params.__annotations__[name]) == "int"
+        else float
+    )
+    for name in SETTING_PARAMS
+}
+
+
 def build_params(config: EnvConfig) -> Params:
-    """:class:`Params` of an :class:`~ticket_triage_marl.EnvConfig` (types fixed, so one compiled kernel serves all)."""
+    """:class:`Params` of an :class:`~ticket_triage_marl.EnvConfig` (types fixed, so one compiled kernel serves all):
+    each setting of :data:`SETTING_PARAMS` copied as its type, then the derived fields."""
     trace = config.trace() if config.arrival_process == "trace" else _NO_TRACE
     severity_cdf = np.cumsum(np.asarray(config.severity_mix, dtype=np.float64))
     severity_cdf[-1] = 1.0
+    settings: dict[str, Any] = {name: kind(getattr(config, name)) for name, kind in _SETTING_TYPES.items()}
     return Params(
+        **settings,
         arrival_process={"bernoulli": 0, "poisson": 1, "profile": 2, "trace": 3}[config.arrival_process],
-        p_new_ticket=float(config.p_new_ticket),
-        arrival_rate=float(config.arrival_rate),
         work_distribution={"lognormal": 0, "exponential": 1, "deterministic": 2}[config.work_distribution],
-        work_mean=float(config.work_mean),
-        work_sigma=float(config.work_sigma),
-        n_components=int(config.n_components),
-        initial_backlog=int(config.initial_backlog),
-        horizon=int(config.horizon),
-        max_tickets=int(config.max_tickets),
-        max_queue=int(config.max_queue),
-        swarm_efficiency=float(config.swarm_efficiency),
-        switch_ramp_steps=int(config.switch_ramp_steps),
-        p_regression=float(config.p_regression),
-        regression_work=float(config.regression_work),
-        p_reopen=float(config.p_reopen),
-        reopen_window=int(config.reopen_window),
-        reopen_work_fraction=float(config.reopen_work_fraction),
-        p_ambiguous=float(config.p_ambiguous),
-        ambiguous_slowdown=float(config.ambiguous_slowdown),
-        ambiguous_regression_factor=float(config.ambiguous_regression_factor),
-        info_wait_min=int(config.info_wait_min),
-        info_wait_max=int(config.info_wait_max),
-        p_dependency=float(config.p_dependency),
-        max_escalated=int(config.max_escalated),
-        expert_skill=float(config.expert_skill),
-        defer_steps=int(config.defer_steps),
-        max_deferrals=int(config.max_deferrals),
-        shift_period=int(config.shift_period),
-        shift_length=int(config.shift_length),
-        skill_noise=float(config.skill_noise),
-        r_resolve=float(config.r_resolve),
-        r_sla_breach=float(config.r_sla_breach),
-        r_overdue=float(config.r_overdue),
-        r_idle=float(config.r_idle),
-        r_context_switch=float(config.r_context_switch),
-        r_escalate=float(config.r_escalate),
-        r_request_info=float(config.r_request_info),
-        r_defer=float(config.r_defer),
-        r_invalid=float(config.r_invalid),
-        r_swarm=float(config.r_swarm),
         individual_rewards=config.reward_mode == "individual",
         local_observation=config.observation_mode == "local",
         age_scale=float(max(config.sla_steps)),
