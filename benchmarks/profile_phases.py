@@ -33,7 +33,7 @@ from ticket_triage_marl._core.layout import EPISODE, WAITING_OPEN, T
 from ticket_triage_marl._core.sim import AUTORESET_NEXT_STEP
 from ticket_triage_marl.bench import random_masked_actions
 from ticket_triage_marl.config import EnvConfig
-from ticket_triage_marl.vector import VectorTicketTriage
+from ticket_triage_marl.envs.vector import VectorTicketTriage
 
 PHASES = (
     "begin tick + actions",

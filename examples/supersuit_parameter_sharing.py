@@ -31,9 +31,9 @@ import numpy as np
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl.baselines import agent_actions_from, make_policy
+from ticket_triage_marl.envs.wrappers import flatten_observations, mask_from_flat
 from ticket_triage_marl.evaluation import mean_ci95
 from ticket_triage_marl.integrations import MissingExtraError, require
-from ticket_triage_marl.wrappers import flatten_observations, mask_from_flat
 
 
 def play_shared(model, seed: int, use_masks: bool) -> tuple[float, int, int]:

@@ -215,7 +215,7 @@ def test_seeding_restarts_and_continues_the_stream():
 def test_registered_with_gymnasium_and_kwargs_pass_through():
     assert "TicketTriage-v0" in gym.registry
     spec = gym.spec("TicketTriage-v0")
-    assert spec.entry_point == "ticket_triage_marl.coordinator:TicketTriageEnv"
+    assert spec.entry_point == "ticket_triage_marl.envs.coordinator:TicketTriageEnv"
     assert spec.max_episode_steps is None  # the env truncates itself at config.horizon
     env = gym.make("TicketTriage-v0", n_engineers=5)
     assert env.unwrapped.config.n_engineers == 5

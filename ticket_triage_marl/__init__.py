@@ -22,10 +22,10 @@ from . import evaluation, recordings
 from ._version import __version__
 from .actions import AgentVerb, Verb, agent_action, coordinator_action, decode_agent_action, decode_coordinator_action
 from .config import EnvConfig, load_config
-from .coordinator import CoordinatorWrapper, TicketTriageEnv
 from .data import TicketLog, fit_config, read_tickets
-from .multiagent import TicketTriageAECEnv, TicketTriageParallelEnv, env, parallel_env, raw_env
-from .vector import CoordinatorVectorEnv, VectorTicketTriage
+from .envs.coordinator import CoordinatorWrapper, TicketTriageEnv
+from .envs.multiagent import TicketTriageAECEnv, TicketTriageParallelEnv, env, parallel_env, raw_env
+from .envs.vector import CoordinatorVectorEnv, VectorTicketTriage
 
 __all__ = [
     "AgentVerb",
@@ -59,8 +59,8 @@ __all__ = [
 # The batched coordinator adds its ``vector_entry_point`` here.
 _GYMNASIUM_ENVS: dict[str, dict[str, Any]] = {
     "TicketTriage-v0": {
-        "entry_point": "ticket_triage_marl.coordinator:TicketTriageEnv",
-        "vector_entry_point": "ticket_triage_marl.vector:CoordinatorVectorEnv",
+        "entry_point": "ticket_triage_marl.envs.coordinator:TicketTriageEnv",
+        "vector_entry_point": "ticket_triage_marl.envs.vector:CoordinatorVectorEnv",
     },
 }
 
@@ -78,8 +78,8 @@ _register_gymnasium_envs()
 
 
 def __getattr__(name: str) -> object:
-    if name == "TicketTriageVectorEnv":  # deprecated alias (vector.py warns)
-        from . import vector
+    if name == "TicketTriageVectorEnv":  # deprecated alias (envs/vector.py warns)
+        from .envs import vector
 
         return vector.TicketTriageVectorEnv
     if name == "traces":  # deprecated: renamed recordings (importing the alias module warns)

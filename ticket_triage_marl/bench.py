@@ -11,7 +11,7 @@ CartPole is timed the same way at the start and again at the end of the run,
 and the faster of the two is the reference of every ratio.
 
 - coordinator / parallel / aec: one env, random *masked* actions.
-- batch: :class:`~ticket_triage_marl.vector.VectorTicketTriage` at several N
+- batch: :class:`~ticket_triage_marl.envs.vector.VectorTicketTriage` at several N
   and thread counts, random masked actions drawn by a compiled sampler,
   observations and masks built every step.
 - mpe: PettingZoo MPE ``simple_spread_v3`` parallel env, if ``mpe2`` is installed.
@@ -125,7 +125,7 @@ def bench_cartpole(seconds: float) -> float:
 
 
 def bench_coordinator(seconds: float, config) -> float:
-    from .coordinator import TicketTriageEnv
+    from .envs.coordinator import TicketTriageEnv
 
     env = TicketTriageEnv(config=config)
     _, info = env.reset(seed=0)
@@ -142,7 +142,7 @@ def bench_coordinator(seconds: float, config) -> float:
 
 
 def bench_parallel(seconds: float, config) -> float:
-    from .multiagent import parallel_env
+    from .envs.multiagent import parallel_env
 
     env = parallel_env(config=config)
     observations, _ = env.reset(seed=0)
@@ -162,7 +162,7 @@ def bench_parallel(seconds: float, config) -> float:
 
 def bench_aec(seconds: float, config) -> float:
     """AEC env: full cycles (every engineer acts once) per second."""
-    from .multiagent import env as aec_env
+    from .envs.multiagent import env as aec_env
 
     env = aec_env(config=config)
     env.reset(seed=0)
@@ -207,7 +207,7 @@ def gc_collect() -> None:
 
 def bench_batch(num_envs: int, threads: int, seconds: float, config) -> tuple[float, float]:
     """Batched engine env-steps/s and its state memory in bytes per environment."""
-    from .vector import VectorTicketTriage
+    from .envs.vector import VectorTicketTriage
 
     numba.set_num_threads(threads)
     vec = VectorTicketTriage(num_envs=num_envs, config=config, copy=False)
@@ -303,7 +303,7 @@ def bench_torchrl_stock(seconds: float, config) -> float | None:
         from torchrl.envs.libs.pettingzoo import PettingZooWrapper
     except ImportError:
         return None
-    from .multiagent import parallel_env
+    from .envs.multiagent import parallel_env
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="PettingZoo in TorchRL is tested")

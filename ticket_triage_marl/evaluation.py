@@ -45,10 +45,10 @@ import numpy as np
 
 from .baselines import Policy, agent_actions_from, coordinator_action_from, make_policy
 from .config import EnvConfig
-from .coordinator import TicketTriageEnv
-from .multiagent import env as aec_env
-from .multiagent import parallel_env
-from .spaces import check_action
+from .envs.coordinator import TicketTriageEnv
+from .envs.multiagent import env as aec_env
+from .envs.multiagent import parallel_env
+from .envs.spaces import check_action
 
 __all__ = [
     "APIS",

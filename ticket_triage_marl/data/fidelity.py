@@ -41,8 +41,8 @@ import numpy as np
 
 from ..baselines import make_policy
 from ..config import EnvConfig
+from ..envs.multiagent import parallel_env
 from ..evaluation import episode_record
-from ..multiagent import parallel_env
 from .exports import TicketLog
 from .fit import EPOCH_WEEKDAY, HOURS_PER_WEEK
 

@@ -85,8 +85,8 @@ from ray.rllib.core.rl_module.torch import TorchRLModule  # noqa: E402
 from ray.rllib.env.multi_agent_env import MultiAgentEnv  # noqa: E402
 
 from ..config import FIELD_NAMES, EnvConfig, load_config, read_toml, resolve_config  # noqa: E402
-from ..coordinator import TicketTriageEnv  # noqa: E402
-from ..multiagent import METADATA, parallel_env  # noqa: E402
+from ..envs.coordinator import TicketTriageEnv  # noqa: E402
+from ..envs.multiagent import METADATA, parallel_env  # noqa: E402
 
 __all__ = [
     "COORDINATOR_ENV_NAME",
@@ -198,7 +198,7 @@ class TicketTriageMultiAgentEnv(MultiAgentEnv):
 
     Action Space
         ``Discrete(1 + 4T)`` per agent, in ``action_spaces`` (see
-        :mod:`ticket_triage_marl.multiagent`).
+        :mod:`ticket_triage_marl.envs.multiagent`).
 
     Episode End
         Every agent is truncated at ``horizon``, and ``truncateds["__all__"]``

@@ -41,10 +41,10 @@ import supersuit  # noqa: E402  (a core dependency, but only needed once SB3 is 
 
 from .._core.sim import AUTORESET_SAME_STEP  # noqa: E402
 from ..config import EnvConfig  # noqa: E402
-from ..multiagent import parallel_env  # noqa: E402
-from ..spaces import check_actions  # noqa: E402
-from ..vector import CoordinatorVectorEnv  # noqa: E402
-from ..wrappers import flatten_observations, mask_from_flat  # noqa: E402
+from ..envs.multiagent import parallel_env  # noqa: E402
+from ..envs.spaces import check_actions  # noqa: E402
+from ..envs.vector import CoordinatorVectorEnv  # noqa: E402
+from ..envs.wrappers import flatten_observations, mask_from_flat  # noqa: E402
 
 __all__ = ["CoordinatorSB3VecEnv", "SuperSuitVecEnv", "make_parameter_sharing_vec_env", "make_sb3_vec_env"]
 
@@ -249,7 +249,7 @@ class SuperSuitVecEnv(VecEnvWrapper):
       to SuperSuit (copy ``k`` gets ``seed + k``; its engineers share it);
     - :meth:`action_masks` reads the masks from the last ``n_actions``
       entries of the flat observations
-      (:func:`~ticket_triage_marl.wrappers.mask_from_flat`);
+      (:func:`~ticket_triage_marl.envs.wrappers.mask_from_flat`);
     - every finished row gets ``TimeLimit.truncated`` = True (these episodes
       end only at the horizon), so PPO bootstraps from SuperSuit's
       ``terminal_observation``.

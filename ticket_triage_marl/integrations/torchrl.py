@@ -52,7 +52,7 @@ _data = require("torchrl.data", "TicketTriageTorchRLEnv", TORCHRL_INSTALL_HINT)
 
 from .._core.sim import AUTORESET_OFF, BatchSim, check_seed, draw_entropy_seed  # noqa: E402
 from ..config import EnvConfig, resolve_config  # noqa: E402
-from ..spaces import agent_spaces  # noqa: E402
+from ..envs.spaces import agent_spaces  # noqa: E402
 
 TensorDict = _tensordict.TensorDict
 Composite, Bounded, Categorical, Unbounded = _data.Composite, _data.Bounded, _data.Categorical, _data.Unbounded

@@ -1,0 +1,85 @@
+"""The package layout: old module paths keep importing the moved objects, and tooling stays off the import path."""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import subprocess
+import sys
+
+import gymnasium
+import pytest
+
+# old module -> (new module, the public names it had)
+MOVED = {
+    "ticket_triage_marl.multiagent": (
+        "ticket_triage_marl.envs.multiagent",
+        ["METADATA", "TicketTriageAECEnv", "TicketTriageParallelEnv", "agent_names", "env", "parallel_env", "raw_env"],
+    ),
+    "ticket_triage_marl.coordinator": (
+        "ticket_triage_marl.envs.coordinator",
+        ["OBSERVATION_FORMATS", "CoordinatorWrapper", "TicketTriageEnv"],
+    ),
+    "ticket_triage_marl.vector": ("ticket_triage_marl.envs.vector", ["CoordinatorVectorEnv", "VectorTicketTriage"]),
+    "ticket_triage_marl.spaces": (
+        "ticket_triage_marl.envs.spaces",
+        [
+            "AgentSpaces",
+            "agent_spaces",
+            "check_action",
+            "check_actions",
+            "check_render_mode",
+            "team_observation_bounds",
+        ],
+    ),
+    "ticket_triage_marl.wrappers": (
+        "ticket_triage_marl.envs.wrappers",
+        ["FlatObservationWrapper", "flatten_observations", "mask_from_flat"],
+    ),
+}
+
+
+@pytest.mark.parametrize("old", sorted(MOVED))
+def test_an_old_module_path_imports_the_same_objects(old):
+    new, names = MOVED[old]
+    old_module, new_module = importlib.import_module(old), importlib.import_module(new)
+    for name in names:
+        assert getattr(old_module, name) is getattr(new_module, name), f"{old}.{name}"
+    assert set(old_module.__all__) <= set(names)
+
+
+@pytest.mark.parametrize("old", ["ticket_triage_marl.coordinator", "ticket_triage_marl.multiagent"])
+def test_a_pickle_that_names_the_old_module_loads(old):
+    new, names = MOVED[old]
+    cls = getattr(importlib.import_module(new), names[-1] if old.endswith("coordinator") else "TicketTriageParallelEnv")
+    data = pickle.dumps(cls, protocol=0).replace(new.encode(), old.encode())  # as pickled before the move
+    assert old.encode() in data
+    assert pickle.loads(data) is cls
+
+
+def test_the_old_vector_path_keeps_its_deprecated_alias():
+    from ticket_triage_marl import vector
+
+    with pytest.warns(DeprecationWarning, match="TicketTriageVectorEnv is renamed CoordinatorVectorEnv"):
+        assert vector.TicketTriageVectorEnv is vector.CoordinatorVectorEnv
+
+
+def test_gymnasium_entry_points_and_the_old_ones_load_the_same_classes():
+    from gymnasium.envs.registration import load_env_creator
+
+    from ticket_triage_marl.envs import CoordinatorVectorEnv, TicketTriageEnv
+
+    spec = gymnasium.spec("TicketTriage-v0")
+    assert load_env_creator(spec.entry_point) is TicketTriageEnv
+    assert load_env_creator(spec.vector_entry_point) is CoordinatorVectorEnv
+    assert load_env_creator("ticket_triage_marl.coordinator:TicketTriageEnv") is TicketTriageEnv
+    assert load_env_creator("ticket_triage_marl.vector:CoordinatorVectorEnv") is CoordinatorVectorEnv
+
+
+def test_importing_the_package_leaves_the_benchmark_harness_and_the_cli_out():
+    code = (
+        "import sys, ticket_triage_marl; print(sorted(m for m in sys.modules if m.startswith('ticket_triage_marl.')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "ticket_triage_marl.bench" not in loaded
+    assert "ticket_triage_marl.cli" not in loaded
