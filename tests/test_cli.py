@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 
 import ticket_triage_marl as ttm
-from ticket_triage_marl import cli, evaluation
+from ticket_triage_marl import cli, comparison, digests, evaluation
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -132,7 +132,7 @@ def test_internal_type_and_value_errors_are_not_bad_arguments(error, capsys, mon
     def broken(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(evaluation, "run_episode", broken)
+    monkeypatch.setattr(comparison, "run_episode", broken)  # where compare_policies finds it
     status, _, err = run(capsys, "evaluate", "--policies", "edf", "--seeds", "1", "--set", "horizon=5")
     assert status == 1
     assert f"internal error (a bug, not bad input): {type(error).__name__}" in err
@@ -168,7 +168,7 @@ def test_validate_passes(capsys):
 
 
 def test_validate_names_the_first_differing_step(capsys, monkeypatch):
-    original = evaluation.step_digest
+    original = digests.step_digest
     calls = []
 
     def flaky_digest(observed, record, snapshot):
@@ -176,7 +176,7 @@ def test_validate_names_the_first_differing_step(capsys, monkeypatch):
         digest = original(observed, record, snapshot)
         return "0" * 64 if len(calls) == 30 + 13 else digest  # the 13th step of the in-process replay
 
-    monkeypatch.setattr(evaluation, "step_digest", flaky_digest)
+    monkeypatch.setattr(digests, "step_digest", flaky_digest)  # where run_digests finds it
     status, _, err = run(capsys, "validate", "--steps", "30", "--policy", "fifo")
     assert status == 1
     assert "step 12 (episode 0, t=13) differs" in err

@@ -83,3 +83,38 @@ def test_importing_the_package_leaves_the_benchmark_harness_and_the_cli_out():
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "ticket_triage_marl.bench" not in loaded
     assert "ticket_triage_marl.cli" not in loaded
+
+
+EVALUATION_NAMES = [
+    "APIS",
+    "API_TITLES",
+    "DigestRun",
+    "EPISODE_APIS",
+    "METRICS",
+    "EpisodeRecord",
+    "Estimate",
+    "PolicyComparison",
+    "Session",
+    "compare_policies",
+    "digests_in_fresh_process",
+    "episode_record",
+    "mean_ci95",
+    "run_digests",
+    "run_episode",
+    "run_steps",
+    "step_digest",
+    "t_quantile_95",
+    "team_reward",
+]
+
+
+def test_evaluation_re_exports_every_public_name_it_had():
+    import ticket_triage_marl as ttm
+    from ticket_triage_marl import comparison, digests, rollout, statistics
+
+    homes = {}
+    for module in (rollout, digests, statistics, comparison):
+        homes.update(dict.fromkeys(module.__all__, module))
+    for name in EVALUATION_NAMES:
+        assert getattr(ttm.evaluation, name) is getattr(homes[name], name), name
+    assert set(ttm.evaluation.__all__) == set(EVALUATION_NAMES) - {"API_TITLES", "DigestRun"}  # unchanged

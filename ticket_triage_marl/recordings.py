@@ -68,8 +68,8 @@ from typing import Any
 from ._version import __version__
 from .baselines import make_policy
 from .config import EnvConfig
-from .evaluation import APIS, Session, run_steps
 from .files import atomic_writer
+from .rollout import APIS, Session, run_steps
 
 __all__ = [
     "RECORDING_FORMAT",

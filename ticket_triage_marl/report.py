@@ -39,8 +39,8 @@ import numpy as np
 from ._core.layout import REWARD_NAMES
 from ._version import __version__
 from .actions import AgentVerb, Verb, decode_agent_action, decode_coordinator_action
+from .comparison import PolicyComparison
 from .config import EnvConfig
-from .evaluation import API_TITLES, PolicyComparison, team_reward
 from .files import atomic_writer, write_bytes_atomically
 from .plotting import (
     figure_png,
@@ -58,6 +58,7 @@ from .plotting import (
     severity_color,
 )
 from .recordings import RecordingError, RecordingHeader, iter_steps, read_header
+from .rollout import API_TITLES, team_reward
 
 if TYPE_CHECKING:
     from .data.fidelity import Fidelity

@@ -42,7 +42,7 @@ import numpy as np
 from ..baselines import make_policy
 from ..config import EnvConfig
 from ..envs.multiagent import parallel_env
-from ..evaluation import episode_record
+from ..rollout import episode_record
 from .exports import TicketLog
 from .fit import EPOCH_WEEKDAY, HOURS_PER_WEEK
 
