@@ -118,3 +118,47 @@ def test_evaluation_re_exports_every_public_name_it_had():
     for name in EVALUATION_NAMES:
         assert getattr(ttm.evaluation, name) is getattr(homes[name], name), name
     assert set(ttm.evaluation.__all__) == set(EVALUATION_NAMES) - {"API_TITLES", "DigestRun"}  # unchanged
+
+
+REPORT_NAMES = {
+    "ticket_triage_marl.reports.html": ["HtmlPage"],
+    "ticket_triage_marl.reports.episode": [
+        "EVENT_NAMES",
+        "FIGURE_NAMES",
+        "SIDE_VERBS",
+        "RecordingSeries",
+        "analyze_recording",
+        "build_report",
+        "report_page",
+    ],
+    "ticket_triage_marl.reports.evaluation": ["evaluation_figure", "write_evaluation_plot"],
+    "ticket_triage_marl.reports.fidelity": [
+        "FIDELITY_FIGURE_NAMES",
+        "build_fidelity_report",
+        "fidelity_left_out",
+        "fidelity_page",
+    ],
+}
+
+
+def test_report_re_exports_every_public_name_it_had():
+    from ticket_triage_marl import report
+
+    for module, names in REPORT_NAMES.items():
+        for name in names:
+            assert getattr(report, name) is getattr(importlib.import_module(module), name), name
+    assert set(report.__all__) == {
+        "FIDELITY_FIGURE_NAMES",
+        "FIGURE_NAMES",
+        "HtmlPage",
+        "RecordingSeries",
+        "analyze_recording",
+        "build_fidelity_report",
+        "build_report",
+        "evaluation_figure",
+        "fidelity_page",
+        "report_page",
+        "write_evaluation_plot",
+    }  # unchanged
+    with pytest.warns(DeprecationWarning, match="ticket_triage_marl.report.TraceSeries is renamed RecordingSeries"):
+        assert report.TraceSeries is report.RecordingSeries

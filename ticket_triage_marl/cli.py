@@ -647,7 +647,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         _write_json(args.json, {**result.to_dict(), "version": __version__})
     if args.plot:
-        from .report import write_evaluation_plot
+        from .reports.evaluation import write_evaluation_plot
 
         write_evaluation_plot(result, args.plot)
         print(f"plot written to {args.plot}")
@@ -655,7 +655,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import FIGURE_NAMES, build_report
+    from .reports.episode import FIGURE_NAMES, build_report
 
     if not os.path.isfile(args.recording):
         raise UsageError(f"recording not found: {args.recording}")
@@ -787,7 +787,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     page = None
     if args.report:
         from .data.fidelity import measure_fidelity
-        from .report import fidelity_left_out, fidelity_page
+        from .reports.fidelity import fidelity_left_out, fidelity_page
 
         fidelity = measure_fidelity(log, config, policy=args.report_policy, episodes=args.report_episodes)
         page = fidelity_page(fidelity)  # drawn before anything is written

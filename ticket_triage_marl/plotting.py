@@ -2,7 +2,7 @@
 
 Every function takes plain arrays and dicts (no trace, env or CLI objects)
 and returns a matplotlib ``Figure`` drawn with the Agg backend, never shown:
-the episode report (:mod:`ticket_triage_marl.report`), ``ticket-triage
+the episode report (:mod:`ticket_triage_marl.reports`), ``ticket-triage
 evaluate --plot`` and the fidelity report of real against simulated ticket
 streams all draw with these, so that colours, sizes and conventions agree.
 Turn a figure into PNG bytes with :func:`figure_png`.
