@@ -162,3 +162,23 @@ def test_report_re_exports_every_public_name_it_had():
     }  # unchanged
     with pytest.warns(DeprecationWarning, match="ticket_triage_marl.report.TraceSeries is renamed RecordingSeries"):
         assert report.TraceSeries is report.RecordingSeries
+
+
+def test_the_cli_package_keeps_its_entry_points_and_names():
+    from ticket_triage_marl import cli
+
+    assert callable(cli.main) and callable(
+        cli.build_parser
+    )  # [project.scripts] ticket-triage = ticket_triage_marl.cli:main
+    for name in ("CheckFailed", "UsageError", "PROG", "BENCH_APIS", "DEFAULT_EVALUATE_POLICIES"):
+        assert hasattr(cli, name), name
+    for command in cli.COMMANDS:
+        assert callable(command.add_arguments) and callable(command.run), command.__name__
+    parser_commands = list(cli.build_parser()._subparsers._group_actions[0].choices)
+    assert parser_commands == [command.__name__.rsplit(".", 1)[-1] for command in cli.COMMANDS]
+
+
+@pytest.mark.parametrize("module", ["ticket_triage_marl", "ticket_triage_marl.cli"])
+def test_python_dash_m_runs_the_command_line(module):
+    completed = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0 and completed.stdout.startswith("ticket-triage ")
