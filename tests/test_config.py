@@ -255,3 +255,9 @@ def test_every_setting_is_declared_once_and_follows_into_params_and_the_docs():
 def test_declared_bounds_name_the_field_the_value_and_the_range(overrides, message):
     with pytest.raises(ValueError, match=message):
         ttm.EnvConfig(**overrides)
+
+
+def test_n_ticket_actions_is_deprecated_for_the_encodings_own_count():
+    config = ttm.EnvConfig(max_tickets=7)
+    with pytest.warns(DeprecationWarning, match="agent_action_count"):
+        assert config.n_ticket_actions == ttm.actions.agent_action_count(config) == 29

@@ -120,7 +120,7 @@ def test_native_env_passes_check_env_specs_and_has_the_documented_keys():
     env = TicketTriageTorchRLEnv(num_envs=4, seed=1, horizon=HORIZON)
     check_env_specs(env)
     config = env.config
-    n, e, a = 4, config.n_engineers, config.n_ticket_actions
+    n, e, a = 4, config.n_engineers, ttm.actions.agent_action_count(config)
     rollout = env.rollout(HORIZON + 2, break_when_any_done=False)
     assert rollout.batch_size == (n, HORIZON + 2)
     assert rollout["engineer", "observation"].shape[-2:] == (
@@ -242,7 +242,7 @@ def test_native_env_seeding_follows_torchrl():
 def test_native_env_rejects_actions_outside_the_space():
     env = TicketTriageTorchRLEnv(num_envs=2, seed=0, horizon=HORIZON)
     td = env.reset()
-    td["engineer", "action"] = torch.full((2, env.config.n_engineers), env.config.n_ticket_actions)
+    td["engineer", "action"] = torch.full((2, env.config.n_engineers), ttm.actions.agent_action_count(env.config))
     with pytest.raises(ValueError, match="actions must be in"):
         env.step(td)
 

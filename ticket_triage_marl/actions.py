@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._core import encoding
 from ._core import layout as L
+from ._core.types import agent_action_count as _agent_action_count
 from ._core.types import coordinator_action_count
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ __all__ = [
     "AgentVerb",
     "Verb",
     "agent_action",
+    "agent_action_count",
     "coordinator_action",
     "decode_agent_action",
     "decode_coordinator_action",
@@ -167,3 +169,8 @@ def decode_coordinator_action(action: int, config: EnvConfig | Any) -> tuple[Ver
     action = _check_index("action", action, coordinator_action_count(config))
     verb, ticket, engineer = encoding.decode_coordinator(action, t_slots, n_engineers)
     return Verb(verb), (None if ticket < 0 else ticket), (None if engineer < 0 else engineer)
+
+
+def agent_action_count(config: EnvConfig | Any) -> int:
+    """Size of an engineer's action space, ``1 + 4 * max_tickets``, for an ``EnvConfig`` or an env carrying one."""
+    return _agent_action_count(shape_config(config, "agent_action_count()"))

@@ -361,10 +361,16 @@ class EnvConfig:
     # -- derived quantities -------------------------------------------------
     @property
     def n_ticket_actions(self) -> int:
-        """Size of the per-engineer action space, ``1 + 4 * max_tickets`` (see ``_core/encoding.py``)."""
-        from ._core.encoding import agent_action_count
+        """Deprecated (one release): the per-engineer action count is ``ttm.actions.agent_action_count(config)``,
+        which the encoding owns; the config, a leaf module, does not import the core."""
+        import warnings
 
-        return agent_action_count(self.max_tickets)
+        warnings.warn(
+            "EnvConfig.n_ticket_actions is deprecated; use ticket_triage_marl.actions.agent_action_count(config)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return 1 + 4 * self.max_tickets  # the encoding as of this release: NOOP, then four verbs per slot
 
     def skill_matrix(self) -> list[list[float]]:
         """Base skills as an ``n_engineers x n_components`` list (1.0 when unset)."""

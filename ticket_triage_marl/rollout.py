@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ._core.types import agent_action_count
 from .baselines import Policy, agent_actions_from, coordinator_action_from
 from .config import EnvConfig
 from .envs.coordinator import TicketTriageEnv
@@ -163,7 +164,7 @@ class Session:
             raise TypeError(f"actions for the {self.api} API must be a dict agent -> int, got {action!r}")
         if set(action) != set(self.agents):
             raise ValueError(f"actions must name exactly the agents {self.agents}, got {sorted(action)}")
-        n_actions = self.config.n_ticket_actions
+        n_actions = agent_action_count(self.config)
         return {agent: check_action(agent, action[agent], n_actions) for agent in self.agents}
 
 

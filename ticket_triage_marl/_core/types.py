@@ -243,6 +243,11 @@ def state_size(config: EnvConfig) -> int:
     )
 
 
+def agent_action_count(config: EnvConfig) -> int:
+    """Size of an engineer's action space (:func:`.encoding.agent_action_count` of the config's shape)."""
+    return encoding.agent_action_count(config.max_tickets)
+
+
 def coordinator_action_count(config: EnvConfig) -> int:
     """Size of the coordinator's action space (:func:`.encoding.coordinator_action_count` of the config's shape)."""
     return encoding.coordinator_action_count(config.max_tickets, config.n_engineers)

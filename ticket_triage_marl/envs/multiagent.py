@@ -57,6 +57,7 @@ from pettingzoo.utils import AgentSelector, wrappers
 
 from .._core.layout import REWARD_NAMES
 from .._core.sim import BatchSim
+from .._core.types import agent_action_count
 from ..config import EnvConfig, resolve_config
 from ..render import RENDER_MODES, render_snapshot
 from .spaces import agent_spaces, check_action, check_render_mode
@@ -91,7 +92,7 @@ class _SimulationView:
         self._config = resolve_config(config, overrides)
         self.render_mode = check_render_mode(render_mode)
         self.sim = BatchSim(self._config, num_envs=1)
-        self._n_actions = self._config.n_ticket_actions
+        self._n_actions = agent_action_count(self._config)
         self.possible_agents = agent_names(self._config.n_engineers)
         self.agent_name_mapping = {name: index for index, name in enumerate(self.possible_agents)}
         self._spaces = agent_spaces(self._config)
@@ -310,7 +311,7 @@ class TicketTriageAECEnv(_SimulationView, AECEnv):
         if self.terminations[agent] or self.truncations[agent]:
             self._was_dead_step(action)
             return
-        action = check_action(agent, action, self._config.n_ticket_actions)
+        action = check_action(agent, action, agent_action_count(self._config))
         index = self.agent_name_mapping[agent]
         self._cumulative_rewards[agent] = 0.0
         last = self._agent_selector.is_last()

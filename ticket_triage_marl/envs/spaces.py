@@ -13,7 +13,7 @@ import gymnasium
 import numpy as np
 
 from .._core.features import team_bounds
-from .._core.types import observation_size, state_size
+from .._core.types import agent_action_count, observation_size, state_size
 from ..config import EnvConfig
 from ..render import RENDER_MODES
 
@@ -45,7 +45,7 @@ class AgentSpaces:
 
 def agent_spaces(config: EnvConfig) -> AgentSpaces:
     """The multi-agent spaces of ``config``: ``Dict(observation, action_mask)``, ``Discrete(1+4T)``, the state box."""
-    n_actions = config.n_ticket_actions
+    n_actions = agent_action_count(config)
     team_low, _ = team_observation_bounds(config)
     size = observation_size(config)
     low = np.zeros(size, dtype=np.float32)

@@ -34,6 +34,7 @@ from gymnasium.vector.utils import batch_space
 
 from .._core.layout import REWARD_NAMES
 from .._core.sim import AUTORESET_NEXT_STEP, BatchSim, check_seed, draw_entropy_seed
+from .._core.types import agent_action_count
 from ..actions import coordinator_action_count
 from ..config import EnvConfig, resolve_config
 from .multiagent import agent_names
@@ -160,7 +161,7 @@ class VectorTicketTriage(_BatchBase):
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         """Step every environment with ``actions`` of shape ``(N, E)`` (next-step auto-reset)."""
         self._require_reset()
-        actions = check_actions(actions, self._actions.shape, self._config.n_ticket_actions)
+        actions = check_actions(actions, self._actions.shape, agent_action_count(self._config))
         resetting = self.sim.done.copy()
         self.sim.step_all(actions, AUTORESET_NEXT_STEP)
         rewards = self._out(self.sim.rewards)

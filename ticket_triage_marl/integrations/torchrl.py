@@ -51,6 +51,7 @@ _envs: Any = require("torchrl.envs", "TicketTriageTorchRLEnv", TORCHRL_INSTALL_H
 _data = require("torchrl.data", "TicketTriageTorchRLEnv", TORCHRL_INSTALL_HINT)
 
 from .._core.sim import AUTORESET_OFF, BatchSim, check_seed, draw_entropy_seed  # noqa: E402
+from .._core.types import agent_action_count  # noqa: E402
 from ..config import EnvConfig, resolve_config  # noqa: E402
 from ..envs.spaces import agent_spaces  # noqa: E402
 
@@ -93,7 +94,7 @@ class TicketTriageTorchRLEnv(_envs.EnvBase):
         super().__init__(device=device, batch_size=torch.Size([n]))
         n_engineers = self._config.n_engineers
         self.group_map = {GROUP: [f"engineer_{index}" for index in range(n_engineers)]}
-        self._n_actions = self._config.n_ticket_actions
+        self._n_actions = agent_action_count(self._config)
         self._make_specs()
         # actions go in through a numpy buffer that torch sees (no copy); readings come out as one copy per step
         self._actions = np.zeros((n, n_engineers), dtype=np.int64)
