@@ -1,13 +1,16 @@
 """The compiled entry points: what :class:`~.sim.BatchSim` calls.
 
-Single environment (the parallel, AEC and coordinator envs): :func:`run_one`
-(reset, a step of the engineers or of the coordinator, one engineer's AEC
-turn, observe) and :func:`write_state_one`. Batches:
-:func:`reset_batch`, :func:`step_batch` and :func:`coordinator_step_batch`,
-``prange`` loops over environments with an autoreset mode (see
-:mod:`.types`). Each environment's arithmetic depends only on its own rows, so
-results are bit-identical whatever the batch size or the number of threads.
-The batch loops prefetch the next environment's records (:mod:`.prefetch`).
+:func:`run_envs` does every job on a range of environments: reset, a step of
+the engineers or of the coordinator, one engineer's AEC turn, observe (the
+single envs, on one environment), and the batch jobs (a reset, or a step with
+an autoreset mode, see :mod:`.types`). :func:`run_batch` is a ``prange`` loop
+over chunks of a batch that calls the compiled :func:`run_envs` through its
+address (:mod:`.native`), so the step is compiled once, in :func:`run_envs`,
+for the single envs and the batches alike. Each
+environment's arithmetic depends only on its own rows, so results are
+bit-identical whatever the batch size or the number of threads. The batch
+loop prefetches the next environment's records (:mod:`.prefetch`).
+:func:`write_state_one` writes the centralized state.
 
 Few entry points, each called with int64 flags rather than literal values,
 keep the first use (compiling from an empty cache) short.
@@ -17,11 +20,12 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit, prange
+from numba import config, njit, prange
 
 from .coordinator import begin_coordinator_tick, observe_coordinator, team_reward
 from .jit import ENTRY_JIT, JIT, PARALLEL_JIT, SEQUENCE_JIT
 from .layout import EPISODE, T
+from .native import call_native
 from .observe import observe_agents, write_state
 from .prefetch import prefetch_record
 from .rules import apply_action, begin_tick
@@ -48,52 +52,95 @@ def step_env(state: State, params: Params, n: Int, coordinator: bool, first: Int
             state.team_rewards[n] = team_reward(state, params, n)
 
 
-@njit(**SEQUENCE_JIT)
-def reset_and_observe(state: State, params: Params, n: Int) -> None:
-    """Start the next episode of ``n``, outputs cleared, observed in both views (engineers and coordinator)."""
-    reset_env(state, params, n)
-    clear_outputs(state, n)
-    observe_agents(state, params, n)
-    observe_coordinator(state, params, n)
+# -- jobs ------------------------------------------------------------------------
 
 
-# -- one environment -------------------------------------------------------------
-
-
+# single environment (the single envs; ``done`` is left to the caller)
 JOB_STEP = 0  # every engineer acts (state.actions[n]), the clock advances; the engineers' view is observed
 JOB_COORDINATOR_STEP = 1  # the coordinator acts (state.coordinator_actions[n]); its view is observed
 JOB_RESET = 2  # the next episode starts, outputs cleared; both views are observed
 JOB_OBSERVE = 3  # both views are observed again; nothing else changes
 JOB_TURN = 4  # AEC: one engineer acts (the tick begins with engineer 0); the engineers' view is observed
 JOB_LAST_TURN = 5  # AEC: the last engineer acts, then the clock advances; the engineers' view is observed
+# batch (run by run_batch on every environment; they set state.done[n]; ``option`` is the autoreset mode)
+JOB_BATCH_RESET = 6  # as JOB_RESET (seed and episode set by the caller)
+JOB_BATCH_STEP = 7  # as JOB_STEP, with the autoreset mode
+JOB_BATCH_COORDINATOR_STEP = 8  # as JOB_COORDINATOR_STEP, with the autoreset mode
 
 
 @njit(**ENTRY_JIT)
-def run_one(state: State, params: Params, n: Int, job: Int, engineer: Int) -> None:
-    """One job (``JOB_*``) on environment ``n``; ``engineer`` is the one whose turn it is (AEC jobs only).
+def run_envs(state, params, first, stop, job, option):
+    """One job (``JOB_*``) on environments ``first .. stop - 1`` (the single envs:
+    one); ``option`` is the engineer whose turn it is (AEC jobs) or the autoreset
+    mode (batch steps). While one environment is worked on, the next one's
+    records are prefetched.
 
-    Reset, steps, AEC turns and observing share one entry point so that the
-    step and the observation code, which all of them run, are compiled once:
-    from an empty cache the first use compiles this function, not four that
-    each inline them.
+    Every job runs through this one function so that the step and the
+    observation code, which all of them run, are compiled once: from an empty
+    cache the first use compiles this function, not one per job that each
+    inline them, and the batch loop calls it too (:func:`run_batch`). Each
+    piece of code is reached from one call site here, so LLVM inlines it once:
+    the same-step autoreset is a second pass through the reset and observation.
+
+    Batch steps: with NEXT_STEP autoreset, an environment done at the previous
+    call starts its next episode instead (its actions ignored). With
+    SAME_STEP, one that finishes now keeps its final observation and counters
+    and starts its next episode at once (``done[n]`` stays True; the last
+    step's rewards stay what this call returns).
     """
-    if job == JOB_RESET:
-        reset_env(state, params, n)
-        clear_outputs(state, n)
-    elif job != JOB_OBSERVE:
-        turn = job == JOB_TURN or job == JOB_LAST_TURN
-        first = engineer if turn else 0
-        stop = engineer + 1 if turn else state.actions.shape[1]
-        step_env(state, params, n, job == JOB_COORDINATOR_STEP, first, stop, job != JOB_TURN)
-    if job != JOB_COORDINATOR_STEP:
-        observe_agents(state, params, n)
-    if job == JOB_RESET or job == JOB_OBSERVE or job == JOB_COORDINATOR_STEP:
-        observe_coordinator(state, params, n)
+    batch = job >= JOB_BATCH_RESET
+    coordinator = job == JOB_COORDINATOR_STEP or job == JOB_BATCH_COORDINATOR_STEP
+    reset = job == JOB_RESET or job == JOB_BATCH_RESET
+    stepping = not reset and job != JOB_OBSERVE
+    same_step = batch and stepping and option == AUTORESET_SAME_STEP
+    turn = job == JOB_TURN or job == JOB_LAST_TURN
+    first_engineer = option if turn else 0
+    stop_engineer = option + 1 if turn else state.actions.shape[1]
+    observe_team = coordinator or job == JOB_RESET or job == JOB_OBSERVE or job == JOB_BATCH_RESET
+    for n in range(first, stop):
+        if n + 1 < stop:
+            prefetch_env(state, params, n + 1)
+        restart = batch and stepping and option == AUTORESET_NEXT_STEP and state.done[n]
+        finishing = False  # the second pass of a same-step autoreset
+        while True:
+            if restart:
+                state.env_i[n, EPISODE] += 1
+            if reset or restart:
+                reset_env(state, params, n)
+                if not finishing:
+                    clear_outputs(state, n)
+            elif stepping:
+                step_env(state, params, n, coordinator, first_engineer, stop_engineer, job != JOB_TURN)
+            if batch and not finishing:
+                state.done[n] = stepping and not restart and state.env_i[n, T] >= params.horizon
+            if not coordinator:
+                observe_agents(state, params, n)
+            if observe_team:
+                observe_coordinator(state, params, n)
+            if finishing or not (same_step and state.done[n]):
+                break
+            keep_final(state, n, coordinator)
+            finishing = restart = True
 
 
 @njit(**ENTRY_JIT)
 def write_state_one(state: State, params: Params, n: Int, out: npt.NDArray[np.float32]) -> None:
     write_state(state, params, n, out)
+
+
+@njit(**JIT)
+def keep_final(state, n, coordinator):
+    """Copy the counters and the observation (of the coordinator or the engineers) of ``n`` into the
+    ``final_*`` records, before a same-step autoreset starts its next episode."""
+    for k in range(state.env_i.shape[1]):
+        state.final_env_i[n, k] = state.env_i[n, k]
+    if coordinator:
+        for k in range(state.coordinator_observations.shape[2]):
+            state.final_coordinator_observations[n, 0, k] = state.coordinator_observations[n, 0, k]
+    else:
+        for engineer in range(state.observations.shape[1]):
+            for k in range(state.observations.shape[2]):
+                state.final_observations[n, engineer, k] = state.observations[n, engineer, k]
 
 
 # -- batches ---------------------------------------------------------------------
@@ -117,86 +164,40 @@ def prefetch_env(state: State, params: Params, n: Int) -> None:
     prefetch_record(state.masks, n, state.masks.strides[0])
 
 
-@njit(**JIT)
-def reset_in_batch(state: State, params: Params, n: Int) -> None:
-    """The body of :func:`reset_batch` for environment ``n``."""
-    reset_and_observe(state, params, n)
-    state.done[n] = False
+# The prange body only calls compiled code (run_envs through its address):
+# numba drops writes made through a record's fields directly in a prange body
+# (numba issues #5872, #7135, #10338), which would also hit functions inlined
+# into it at the IR level.
 
-
-@njit(**JIT)
-def step_in_batch(state: State, params: Params, n: Int, coordinator: bool, autoreset: Int) -> None:
-    """The body of the batch steps for environment ``n``: the autoreset, the step, the observation."""
-    if autoreset == AUTORESET_NEXT_STEP and state.done[n]:
-        state.env_i[n, EPISODE] += 1
-        reset_env(state, params, n)
-        clear_outputs(state, n)
-        state.done[n] = False
-    else:
-        step_env(state, params, n, coordinator, 0, state.actions.shape[1], True)
-        state.done[n] = state.env_i[n, T] >= params.horizon
-    if coordinator:
-        observe_coordinator(state, params, n)
-    else:
-        observe_agents(state, params, n)
-    if autoreset == AUTORESET_SAME_STEP and state.done[n]:
-        _finish_same_step(state, params, n, coordinator)
-
-
-@njit(**JIT)
-def _finish_same_step(state: State, params: Params, n: Int, coordinator: bool) -> None:
-    """Same-step autoreset of a finished ``n``: keep its final observation and
-    counters, then start its next episode at once (``done[n]`` stays True; the
-    last step's rewards stay what this call returns)."""
-    for k in range(state.env_i.shape[1]):
-        state.final_env_i[n, k] = state.env_i[n, k]
-    if coordinator:
-        for k in range(state.coordinator_observations.shape[2]):
-            state.final_coordinator_observations[n, 0, k] = state.coordinator_observations[n, 0, k]
-    else:
-        for engineer in range(state.observations.shape[1]):
-            for k in range(state.observations.shape[2]):
-                state.final_observations[n, engineer, k] = state.observations[n, engineer, k]
-    state.env_i[n, EPISODE] += 1
-    reset_env(state, params, n)
-    if coordinator:
-        observe_coordinator(state, params, n)
-    else:
-        observe_agents(state, params, n)
-
-
-# The prange bodies below only call separately compiled functions: numba drops
-# writes made through a record's fields directly in a prange body (numba issues
-# #5872, #7135, #10338), which would also hit functions inlined into it at the IR level.
+BATCH_CHUNK = 32  # environments per call of run_envs from run_batch
 
 
 @njit(**PARALLEL_JIT)
-def reset_batch(state: State, params: Params, which: npt.NDArray[np.bool_]) -> None:
-    """Reset the environments with ``which[n]`` set (their seed and episode set by the caller)."""
-    for n in prange(state.env_i.shape[0]):
-        if which[n]:
-            reset_in_batch(state, params, np.int64(n))
-
-
-@njit(**PARALLEL_JIT)
-def step_batch(state: State, params: Params, autoreset: Int) -> None:
-    """Step every environment with ``state.actions`` and observe the engineers.
-    NEXT_STEP autoreset: environments done at the previous call start their
-    next episode instead (their actions ignored). SAME_STEP: an environment
-    that finishes now starts its next episode at once (``done`` reports it)."""
+def run_batch(state, params, run_envs_address, which, job, option):
+    """``run_envs(state, params, first, stop, job, option)`` over every run of
+    consecutive environments with ``which`` set, in chunks of at most
+    :data:`BATCH_CHUNK` environments run in parallel. ``run_envs_address`` is
+    the address of the compiled :func:`run_envs` for these argument types (see
+    :mod:`.native`)."""
     n_envs = state.env_i.shape[0]
-    for n in prange(n_envs):
-        if n + 1 < n_envs:
-            prefetch_env(state, params, np.int64(n + 1))
-        step_in_batch(state, params, np.int64(n), False, autoreset)
+    for chunk in prange((n_envs + BATCH_CHUNK - 1) // BATCH_CHUNK):
+        n = chunk * BATCH_CHUNK
+        end = min(n + BATCH_CHUNK, n_envs)
+        while n < end:
+            if which[n]:
+                stop = n + 1
+                while stop < end and which[stop]:
+                    stop += 1
+                call_native(run_envs_address, state, params, n, stop, job, option)
+                n = stop
+            else:
+                n += 1
 
 
-@njit(**PARALLEL_JIT)
-def coordinator_step_batch(state: State, params: Params, autoreset: Int) -> None:
-    """Coordinator step of every environment with ``state.coordinator_actions``
-    (autoreset modes as :func:`step_batch`)."""
-    n_envs = state.env_i.shape[0]
-    for n in prange(n_envs):
-        if n + 1 < n_envs:
-            prefetch_env(state, params, np.int64(n + 1))
-        step_in_batch(state, params, np.int64(n), True, autoreset)
+if config.DISABLE_JIT:
+
+    def run_batch(state, params, run_envs_address, which, job, option):  # noqa: F811
+        """Plain Python (``NUMBA_DISABLE_JIT=1``): :func:`run_envs` on each environment with ``which[n]``."""
+        for n in range(state.env_i.shape[0]):
+            if which[n]:
+                run_envs(state, params, n, n + 1, job, option)

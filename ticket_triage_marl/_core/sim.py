@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, NamedTuple, cast
 
+import numba
 import numpy as np
 import numpy.typing as npt
 from numba import njit, prange
@@ -74,12 +75,22 @@ class _Kernel:
             self.entry = self.dispatcher.get_overload(signatures[0])
         return result
 
+    def native_address(self, *args: Any) -> int:
+        """The address of the compiled function for the types of ``args``, in numba's calling
+        convention (what :func:`~.native.call_native` calls); compiled or loaded from the cache
+        if needed. 0 with ``NUMBA_DISABLE_JIT=1``. Valid in this process only."""
+        if not hasattr(self.dispatcher, "overloads"):
+            return 0
+        argtypes = tuple(numba.typeof(arg) for arg in args)
+        if argtypes not in self.dispatcher.overloads:
+            self.dispatcher.compile(argtypes)
+        result = self.dispatcher.overloads[argtypes]
+        return int(result.library.get_pointer_to_function(result.fndesc.llvm_func_name))
 
-_run_one = _Kernel(B.run_one)
+
+_run_envs = _Kernel(B.run_envs)
+_run_batch = _Kernel(B.run_batch)
 _write_state_one = _Kernel(B.write_state_one)
-_reset_batch = _Kernel(B.reset_batch)
-_step_batch = _Kernel(B.step_batch)
-_coordinator_step_batch = _Kernel(B.coordinator_step_batch)
 
 
 # The centralized state of every environment: a prange loop over the compiled write_state_one (which
@@ -153,7 +164,7 @@ class BatchSim:
         self._state_out = np.zeros((self.num_envs, 1, state_size(config)), dtype=np.float32)
         self._make_views()
 
-    _VIEWS = ("_coordinator_view", "_final_coordinator_view", "_invalid_view", "_outputs")
+    _VIEWS = ("_coordinator_view", "_final_coordinator_view", "_invalid_view", "_outputs", "_run_envs_address")
 
     def _make_views(self) -> None:
         """The views of the state that the accessors return (attributes :data:`_VIEWS`)."""
@@ -161,6 +172,14 @@ class BatchSim:
         self._final_coordinator_view = self.state.final_coordinator_observations[:, 0, :]
         self._invalid_view = self.state.engineer_i[:, :, L.INVALID]
         self._outputs: dict[int, EnvOutputs] = {}  # per environment, made at the first outputs(n)
+        self._run_envs_address: int | None = None  # of the compiled run_envs, for run_batch (this process only)
+        self._all = np.ones(self.num_envs, dtype=np.bool_)
+
+    def _run_batch(self, which: np.ndarray, job: int, option: int = 0) -> None:
+        """``job`` on every environment with ``which[n]``, in one ``prange`` call of the compiled ``run_envs``."""
+        if self._run_envs_address is None:
+            self._run_envs_address = _run_envs.native_address(self.state, self.params, 0, 1, B.JOB_BATCH_STEP, 0)
+        _run_batch(self.state, self.params, self._run_envs_address, which, job, option)
 
     def __getstate__(self) -> dict[str, Any]:
         # pickle and deepcopy would turn each view into an array of its own, which the kernels never
@@ -207,52 +226,57 @@ class BatchSim:
     def reset_next_many(self, which: np.ndarray) -> None:
         """Start the next episode of every (seeded) environment with ``which[n]``, in one compiled call:
         what :meth:`set_seed` without a seed followed by :meth:`reset_many` does, without a loop."""
-        which = np.asarray(which, dtype=np.bool_)
+        which = np.ascontiguousarray(which, dtype=np.bool_)
         if not self.state.seeded[which].all():
             raise RuntimeError("reset_next_many: every environment to reset needs a seed first (set_seeds)")
         self.state.env_i[which, L.EPISODE] += 1
-        _reset_batch(self.state, self.params, which)
+        self._run_batch(which, B.JOB_BATCH_RESET)
 
     def reset(self, n: int, seed: int | None = None) -> None:
         """Start the next episode of environment ``n`` (or restart its stream at ``seed``) and observe it."""
         self.set_seed(n, seed)
-        _run_one(self.state, self.params, int(n), B.JOB_RESET, 0)
+        n = int(n)
+        _run_envs(self.state, self.params, n, n + 1, B.JOB_RESET, 0)
         self.state.done[n] = False
 
     def reset_many(self, which: np.ndarray) -> None:
         """Reset every environment with ``which[n]`` (seeds already set) in one compiled call."""
-        _reset_batch(self.state, self.params, np.asarray(which, dtype=np.bool_))
+        self._run_batch(np.ascontiguousarray(which, dtype=np.bool_), B.JOB_BATCH_RESET)
 
     # -- steps ---------------------------------------------------------------------
     def step(self, n: int, actions: Any) -> None:
         """Every engineer of ``n`` acts (``actions`` of shape (E,), in space), the clock advances."""
         self.state.actions[n] = actions
-        _run_one(self.state, self.params, int(n), B.JOB_STEP, 0)
+        n = int(n)
+        _run_envs(self.state, self.params, n, n + 1, B.JOB_STEP, 0)
 
     def coordinator_step(self, n: int, action: int) -> None:
         """The coordinator of ``n`` takes ``action`` (in space), the clock advances."""
         self.state.coordinator_actions[n] = action
-        _run_one(self.state, self.params, int(n), B.JOB_COORDINATOR_STEP, 0)
+        n = int(n)
+        _run_envs(self.state, self.params, n, n + 1, B.JOB_COORDINATOR_STEP, 0)
 
     def act(self, n: int, engineer: int, action: int, last: bool) -> None:
         """One AEC turn of ``engineer``: the tick begins with engineer 0, the clock advances after the ``last``."""
         self.state.actions[n, engineer] = action
-        _run_one(self.state, self.params, int(n), B.JOB_LAST_TURN if last else B.JOB_TURN, int(engineer))
+        n = int(n)
+        _run_envs(self.state, self.params, n, n + 1, B.JOB_LAST_TURN if last else B.JOB_TURN, int(engineer))
 
     def step_all(self, actions: np.ndarray, autoreset: int = AUTORESET_NEXT_STEP) -> None:
         """Step every environment with ``actions`` (N, E) in one ``prange`` call; see :mod:`.types` for ``autoreset``."""
         self.state.actions[...] = actions
-        _step_batch(self.state, self.params, int(autoreset))
+        self._run_batch(self._all, B.JOB_BATCH_STEP, int(autoreset))
 
     def coordinator_step_all(self, actions: np.ndarray, autoreset: int = AUTORESET_NEXT_STEP) -> None:
         """Coordinator step of every environment with ``actions`` (N,)."""
         self.state.coordinator_actions[...] = actions
-        _coordinator_step_batch(self.state, self.params, int(autoreset))
+        self._run_batch(self._all, B.JOB_BATCH_COORDINATOR_STEP, int(autoreset))
 
     def observe(self, n: int) -> None:
         """Rewrite both views' observations and masks of ``n`` from its state (a
         coordinator step refreshes only the coordinator's)."""
-        _run_one(self.state, self.params, int(n), B.JOB_OBSERVE, 0)
+        n = int(n)
+        _run_envs(self.state, self.params, n, n + 1, B.JOB_OBSERVE, 0)
 
     # -- readings ------------------------------------------------------------------
     @property

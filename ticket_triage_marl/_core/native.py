@@ -1,0 +1,52 @@
+"""A call of a compiled kernel through its address, so that callers share its machine code.
+
+numba links the code of every jitted function a kernel calls into that kernel
+and compiles it again there: the ``prange`` batch loop calling the
+single-environment kernel directly would optimize and generate the whole
+step a second time (three times, with the parallel loop's wrappers). Called
+through its address instead, the single-environment kernel is compiled once
+and both the single envs and the batch loop run that code.
+
+:func:`call_native` calls the function at ``address`` with numba's own CPU
+calling convention (a return slot, an exception slot, then the arguments as
+numba passes them: every array of the records as its pointer, shape and
+strides, a couple of hundred words), so the callee is a plain compiled overload:
+``BatchSim`` takes the address from the dispatcher's compile result
+(``library.get_pointer_to_function(fndesc.llvm_func_name)``) for exactly the
+argument types it passes here. The callee returns nothing and raises nothing
+(the kernels use numpy's error model and never allocate), so the status it
+returns is not read.
+"""
+
+from __future__ import annotations
+
+from numba import config, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+if config.DISABLE_JIT:
+
+    def call_native(address, state, params, first, stop, job, option):
+        """Plain Python has no addresses: :mod:`.batch` calls the kernel itself."""
+        raise RuntimeError("call_native needs the JIT")
+
+else:
+
+    @intrinsic
+    def call_native(typingctx, address, state, params, first, stop, job, option):
+        """``f(state, params, first, stop, job, option)`` for the compiled ``f`` at ``address``
+        (the last four int64; ``f`` returns nothing)."""
+        signature = types.void(types.int64, state, params, types.int64, types.int64, types.int64, types.int64)
+
+        def codegen(context, builder, sig, args):
+            argtypes = sig.args[1:]
+            function_type = context.call_conv.get_function_type(types.none, argtypes)
+            callee = builder.inttoptr(args[0], function_type.as_pointer())
+            result = cgutils.alloca_once(builder, function_type.args[0].pointee)
+            builder.store(cgutils.get_null_value(result.type.pointee), result)
+            exception = cgutils.alloca_once(builder, function_type.args[1].pointee)
+            packed = context.get_arg_packer(argtypes).as_arguments(builder, args[1:])
+            builder.call(callee, [result, exception, *packed])
+            return context.get_dummy_value()
+
+        return signature, codegen
