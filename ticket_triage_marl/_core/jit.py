@@ -18,9 +18,10 @@ kernel files, so any edit recompiles everything that may have inlined it.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal, TypedDict, cast
+from typing import Any, Literal, TypedDict, cast
 
 from numba.core import caching
 
@@ -56,6 +57,39 @@ class JitOptions(TypedDict, total=False):
 
 
 _CORE_DIR = Path(__file__).resolve().parent
+
+# Seconds each entry point takes to compile from an empty cache on a 2-vCPU machine (README, Performance):
+# what the one line printed before compiling says.
+COMPILE_SECONDS = {"run_envs": 12, "run_batch": 2, "write_state_one": 2}
+_announced = False
+
+
+def cached_on_disk(dispatcher: Any, argtypes: tuple) -> bool | None:
+    """Whether numba's on-disk cache holds ``dispatcher``'s kernel for ``argtypes`` (a fresh entry:
+    same key, same source stamp), read from the cache index as numba itself reads it; None when
+    that cannot be told (caching off, another numba layout)."""
+    try:
+        cache = dispatcher._cache
+        if not getattr(cache, "_enabled", False):
+            return None
+        key = cache._index_key(argtypes, dispatcher.targetctx.codegen())
+        return key in cache._cache_file._load_index()
+    except Exception:  # noqa: BLE001 - private numba API: no line rather than a failure
+        return None
+
+
+def announce_compile(dispatcher: Any, argtypes: tuple) -> None:
+    """Before ``dispatcher`` is compiled for ``argtypes``: if the on-disk cache does not hold it,
+    say once per process on stderr that the kernels are being compiled (nothing when it is cached,
+    when this process already compiled or loaded it, or when that cannot be told)."""
+    global _announced
+    if _announced or argtypes in getattr(dispatcher, "overloads", {argtypes: None}):
+        return
+    if cached_on_disk(dispatcher, argtypes) is not False:
+        return
+    _announced = True
+    seconds = COMPILE_SECONDS.get(dispatcher.py_func.__name__, 2)
+    print(f"compiling the simulation kernels, first use only, about {seconds} s", file=sys.stderr, flush=True)
 
 
 def kernel_sources_stamp() -> tuple[tuple[str, float, int], ...]:

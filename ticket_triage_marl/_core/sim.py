@@ -27,7 +27,7 @@ from numba import njit, prange
 
 from . import batch as B
 from . import layout as L
-from .jit import ENTRY_JIT, JitOptions
+from .jit import ENTRY_JIT, JitOptions, announce_compile
 from .tickets import queue_row
 from .types import (
     AUTORESET_NEXT_STEP,
@@ -69,6 +69,8 @@ class _Kernel:
     def __call__(self, *args: Any) -> Any:
         if self.entry is not None:
             return self.entry(*args)
+        if hasattr(self.dispatcher, "overloads"):
+            announce_compile(self.dispatcher, tuple(numba.typeof(arg) for arg in args))
         result = self.dispatcher(*args)
         signatures = getattr(self.dispatcher, "signatures", None)
         if signatures is not None and len(signatures) == 1:
@@ -83,6 +85,7 @@ class _Kernel:
             return 0
         argtypes = tuple(numba.typeof(arg) for arg in args)
         if argtypes not in self.dispatcher.overloads:
+            announce_compile(self.dispatcher, argtypes)
             self.dispatcher.compile(argtypes)
         result = self.dispatcher.overloads[argtypes]
         return int(result.library.get_pointer_to_function(result.fndesc.llvm_func_name))
