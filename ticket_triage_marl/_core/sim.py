@@ -27,7 +27,7 @@ from numba import njit, prange
 
 from . import batch as B
 from . import layout as L
-from .jit import ENTRY_JIT, JitOptions, announce_compile
+from .jit import ENTRY_JIT, JitOptions, announce_compile, kernel_codegen
 from .tickets import queue_row
 from .types import (
     AUTORESET_NEXT_STEP,
@@ -70,12 +70,20 @@ class _Kernel:
         if self.entry is not None:
             return self.entry(*args)
         if hasattr(self.dispatcher, "overloads"):
-            announce_compile(self.dispatcher, tuple(numba.typeof(arg) for arg in args))
+            self._compile(tuple(numba.typeof(arg) for arg in args))
         result = self.dispatcher(*args)
         signatures = getattr(self.dispatcher, "signatures", None)
         if signatures is not None and len(signatures) == 1:
             self.entry = self.dispatcher.get_overload(signatures[0])
         return result
+
+    def _compile(self, argtypes: tuple) -> None:
+        """Load the kernel for ``argtypes`` from numba's cache, or compile it (after the one line of
+        :func:`~.jit.announce_compile`, with the settings of :func:`~.jit.kernel_codegen`)."""
+        if argtypes not in self.dispatcher.overloads:
+            announce_compile(self.dispatcher, argtypes)
+            with kernel_codegen():
+                self.dispatcher.compile(argtypes)
 
     def native_address(self, *args: Any) -> int:
         """The address of the compiled function for the types of ``args``, in numba's calling
@@ -84,9 +92,7 @@ class _Kernel:
         if not hasattr(self.dispatcher, "overloads"):
             return 0
         argtypes = tuple(numba.typeof(arg) for arg in args)
-        if argtypes not in self.dispatcher.overloads:
-            announce_compile(self.dispatcher, argtypes)
-            self.dispatcher.compile(argtypes)
+        self._compile(argtypes)
         result = self.dispatcher.overloads[argtypes]
         return int(result.library.get_pointer_to_function(result.fndesc.llvm_func_name))
 
