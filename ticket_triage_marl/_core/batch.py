@@ -66,14 +66,16 @@ JOB_LAST_TURN = 5  # AEC: the last engineer acts, then the clock advances; the e
 JOB_BATCH_RESET = 6  # as JOB_RESET (seed and episode set by the caller)
 JOB_BATCH_STEP = 7  # as JOB_STEP, with the autoreset mode
 JOB_BATCH_COORDINATOR_STEP = 8  # as JOB_COORDINATOR_STEP, with the autoreset mode
+BATCH_CHUNK = 32  # environments per call of run_envs in a batch step
 
 
 @njit(**ENTRY_JIT)
-def run_envs(state, params, first, stop, job, option):
-    """One job (``JOB_*``) on environments ``first .. stop - 1`` (the single envs:
-    one); ``option`` is the engineer whose turn it is (AEC jobs) or the autoreset
-    mode (batch steps). While one environment is worked on, the next one's
-    records are prefetched.
+def run_envs(state, params, n, job, option):
+    """One job (``JOB_*``) on environment ``n``, or, for the batch steps, on the
+    chunk of :data:`BATCH_CHUNK` environments that starts at ``n`` (fewer at
+    the end of the batch); ``option`` is the engineer whose turn it is (AEC
+    jobs) or the autoreset mode (batch steps). While one environment of a
+    chunk is worked on, the next one's records are prefetched.
 
     Every job runs through this one function so that the step and the
     observation code, which all of them run, are compiled once: from an empty
@@ -97,6 +99,8 @@ def run_envs(state, params, first, stop, job, option):
     first_engineer = option if turn else 0
     stop_engineer = option + 1 if turn else state.actions.shape[1]
     observe_team = coordinator or job == JOB_RESET or job == JOB_OBSERVE or job == JOB_BATCH_RESET
+    first = n
+    stop = min(first + BATCH_CHUNK, state.env_i.shape[0]) if batch and stepping else first + 1
     for n in range(first, stop):
         if n + 1 < stop:
             prefetch_env(state, params, n + 1)
@@ -169,35 +173,34 @@ def prefetch_env(state: State, params: Params, n: Int) -> None:
 # (numba issues #5872, #7135, #10338), which would also hit functions inlined
 # into it at the IR level.
 
-BATCH_CHUNK = 32  # environments per call of run_envs from run_batch
-
 
 @njit(**PARALLEL_JIT)
 def run_batch(state, params, run_envs_address, which, job, option):
-    """``run_envs(state, params, first, stop, job, option)`` over every run of
-    consecutive environments with ``which`` set, in chunks of at most
-    :data:`BATCH_CHUNK` environments run in parallel. ``run_envs_address`` is
-    the address of the compiled :func:`run_envs` for these argument types (see
-    :mod:`.native`)."""
+    """``job`` on the whole batch, chunks of :data:`BATCH_CHUNK` environments
+    in parallel: ``run_envs(state, params, first, job, option)`` once per chunk
+    for the batch steps (every environment), and once per environment with
+    ``which[n]`` set for a batch reset. ``run_envs_address`` is the address of
+    the compiled :func:`run_envs` for these argument types (see :mod:`.native`)."""
     n_envs = state.env_i.shape[0]
     for chunk in prange((n_envs + BATCH_CHUNK - 1) // BATCH_CHUNK):
-        n = chunk * BATCH_CHUNK
-        end = min(n + BATCH_CHUNK, n_envs)
-        while n < end:
-            if which[n]:
-                stop = n + 1
-                while stop < end and which[stop]:
-                    stop += 1
-                call_native(run_envs_address, state, params, n, stop, job, option)
-                n = stop
-            else:
-                n += 1
+        first = chunk * BATCH_CHUNK
+        if job == JOB_BATCH_RESET:
+            for n in range(first, min(first + BATCH_CHUNK, n_envs)):
+                if which[n]:
+                    call_native(run_envs_address, state, params, n, job, option)
+        else:
+            call_native(run_envs_address, state, params, first, job, option)
 
 
 if config.DISABLE_JIT:
 
     def run_batch(state, params, run_envs_address, which, job, option):  # noqa: F811
-        """Plain Python (``NUMBA_DISABLE_JIT=1``): :func:`run_envs` on each environment with ``which[n]``."""
-        for n in range(state.env_i.shape[0]):
-            if which[n]:
-                run_envs(state, params, n, n + 1, job, option)
+        """Plain Python (``NUMBA_DISABLE_JIT=1``): the same calls of :func:`run_envs`, in order."""
+        n_envs = state.env_i.shape[0]
+        for first in range(0, n_envs, BATCH_CHUNK):
+            if job == JOB_BATCH_RESET:
+                for n in range(first, min(first + BATCH_CHUNK, n_envs)):
+                    if which[n]:
+                        run_envs(state, params, np.int64(n), job, option)
+            else:
+                run_envs(state, params, np.int64(first), job, option)

@@ -26,17 +26,17 @@ from numba.extending import intrinsic
 
 if config.DISABLE_JIT:
 
-    def call_native(address, state, params, first, stop, job, option):
+    def call_native(address, state, params, n, job, option):
         """Plain Python has no addresses: :mod:`.batch` calls the kernel itself."""
         raise RuntimeError("call_native needs the JIT")
 
 else:
 
     @intrinsic
-    def call_native(typingctx, address, state, params, first, stop, job, option):
-        """``f(state, params, first, stop, job, option)`` for the compiled ``f`` at ``address``
-        (the last four int64; ``f`` returns nothing)."""
-        signature = types.void(types.int64, state, params, types.int64, types.int64, types.int64, types.int64)
+    def call_native(typingctx, address, state, params, n, job, option):
+        """``f(state, params, n, job, option)`` for the compiled ``f`` at ``address``
+        (the last three int64; ``f`` returns nothing)."""
+        signature = types.void(types.int64, state, params, types.int64, types.int64, types.int64)
 
         def codegen(context, builder, sig, args):
             argtypes = sig.args[1:]

@@ -187,7 +187,7 @@ class BatchSim:
     def _run_batch(self, which: np.ndarray, job: int, option: int = 0) -> None:
         """``job`` on every environment with ``which[n]``, in one ``prange`` call of the compiled ``run_envs``."""
         if self._run_envs_address is None:
-            self._run_envs_address = _run_envs.native_address(self.state, self.params, 0, 1, B.JOB_BATCH_STEP, 0)
+            self._run_envs_address = _run_envs.native_address(self.state, self.params, 0, B.JOB_BATCH_STEP, 0)
         _run_batch(self.state, self.params, self._run_envs_address, which, job, option)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -244,8 +244,7 @@ class BatchSim:
     def reset(self, n: int, seed: int | None = None) -> None:
         """Start the next episode of environment ``n`` (or restart its stream at ``seed``) and observe it."""
         self.set_seed(n, seed)
-        n = int(n)
-        _run_envs(self.state, self.params, n, n + 1, B.JOB_RESET, 0)
+        _run_envs(self.state, self.params, int(n), B.JOB_RESET, 0)
         self.state.done[n] = False
 
     def reset_many(self, which: np.ndarray) -> None:
@@ -256,20 +255,17 @@ class BatchSim:
     def step(self, n: int, actions: Any) -> None:
         """Every engineer of ``n`` acts (``actions`` of shape (E,), in space), the clock advances."""
         self.state.actions[n] = actions
-        n = int(n)
-        _run_envs(self.state, self.params, n, n + 1, B.JOB_STEP, 0)
+        _run_envs(self.state, self.params, int(n), B.JOB_STEP, 0)
 
     def coordinator_step(self, n: int, action: int) -> None:
         """The coordinator of ``n`` takes ``action`` (in space), the clock advances."""
         self.state.coordinator_actions[n] = action
-        n = int(n)
-        _run_envs(self.state, self.params, n, n + 1, B.JOB_COORDINATOR_STEP, 0)
+        _run_envs(self.state, self.params, int(n), B.JOB_COORDINATOR_STEP, 0)
 
     def act(self, n: int, engineer: int, action: int, last: bool) -> None:
         """One AEC turn of ``engineer``: the tick begins with engineer 0, the clock advances after the ``last``."""
         self.state.actions[n, engineer] = action
-        n = int(n)
-        _run_envs(self.state, self.params, n, n + 1, B.JOB_LAST_TURN if last else B.JOB_TURN, int(engineer))
+        _run_envs(self.state, self.params, int(n), B.JOB_LAST_TURN if last else B.JOB_TURN, int(engineer))
 
     def step_all(self, actions: np.ndarray, autoreset: int = AUTORESET_NEXT_STEP) -> None:
         """Step every environment with ``actions`` (N, E) in one ``prange`` call; see :mod:`.types` for ``autoreset``."""
@@ -284,8 +280,7 @@ class BatchSim:
     def observe(self, n: int) -> None:
         """Rewrite both views' observations and masks of ``n`` from its state (a
         coordinator step refreshes only the coordinator's)."""
-        n = int(n)
-        _run_envs(self.state, self.params, n, n + 1, B.JOB_OBSERVE, 0)
+        _run_envs(self.state, self.params, int(n), B.JOB_OBSERVE, 0)
 
     # -- readings ------------------------------------------------------------------
     @property
