@@ -1,15 +1,15 @@
 """The compiled entry points: what :class:`~.sim.BatchSim` calls.
 
-:func:`run_envs` does every job on a range of environments: reset, a step of
-the engineers or of the coordinator, one engineer's AEC turn, observe (the
-single envs, on one environment), and the batch jobs (a reset, or a step with
-an autoreset mode, see :mod:`.types`). :func:`run_batch` is a ``prange`` loop
-over chunks of a batch that calls the compiled :func:`run_envs` through its
-address (:mod:`.native`), so the step is compiled once, in :func:`run_envs`,
-for the single envs and the batches alike. Each
-environment's arithmetic depends only on its own rows, so results are
-bit-identical whatever the batch size or the number of threads. The batch
-loop prefetches the next environment's records (:mod:`.prefetch`).
+:func:`run_envs` does every job: for the single envs, a reset, a step of the
+engineers or of the coordinator, one engineer's AEC turn or an observation of
+one environment; for the batches, a reset of one environment or a step (with
+an autoreset mode, see :mod:`.types`) of a chunk of environments.
+:func:`run_batch` is a ``prange`` loop over the chunks of a batch that calls
+the compiled :func:`run_envs` through its address (:mod:`.native`), so the
+step is compiled once, in :func:`run_envs`, for the single envs and the
+batches alike. Each environment's arithmetic depends only on its own rows, so
+results are bit-identical whatever the batch size or the number of threads.
+A batch step prefetches the next environment's records (:mod:`.prefetch`).
 :func:`write_state_one` writes the centralized state.
 
 Few entry points, each called with int64 flags rather than literal values,
