@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from numba import config, njit, prange
+from numba import njit, prange
 
 from .coordinator import begin_coordinator_tick, observe_coordinator, team_reward
 from .jit import ENTRY_JIT, JIT, PARALLEL_JIT, SEQUENCE_JIT
@@ -70,7 +70,7 @@ BATCH_CHUNK = 32  # environments per call of run_envs in a batch step
 
 
 @njit(**ENTRY_JIT)
-def run_envs(state, params, n, job, option):
+def run_envs(state: State, params: Params, n: Int, job: Int, option: Int) -> None:
     """One job (``JOB_*``) on environment ``n``, or, for the batch steps, on the
     chunk of :data:`BATCH_CHUNK` environments that starts at ``n`` (fewer at
     the end of the batch); ``option`` is the engineer whose turn it is (AEC
@@ -133,7 +133,7 @@ def write_state_one(state: State, params: Params, n: Int, out: npt.NDArray[np.fl
 
 
 @njit(**JIT)
-def keep_final(state, n, coordinator):
+def keep_final(state: State, n: Int, coordinator: bool) -> None:
     """Copy the counters and the observation (of the coordinator or the engineers) of ``n`` into the
     ``final_*`` records, before a same-step autoreset starts its next episode."""
     for k in range(state.env_i.shape[1]):
@@ -175,7 +175,9 @@ def prefetch_env(state: State, params: Params, n: Int) -> None:
 
 
 @njit(**PARALLEL_JIT)
-def run_batch(state, params, run_envs_address, which, job, option):
+def run_batch(
+    state: State, params: Params, run_envs_address: Int, which: npt.NDArray[np.bool_], job: Int, option: Int
+) -> None:
     """``job`` on the whole batch, chunks of :data:`BATCH_CHUNK` environments
     in parallel: ``run_envs(state, params, first, job, option)`` once per chunk
     for the batch steps (every environment), and once per environment with
@@ -190,17 +192,3 @@ def run_batch(state, params, run_envs_address, which, job, option):
                     call_native(run_envs_address, state, params, n, job, option)
         else:
             call_native(run_envs_address, state, params, first, job, option)
-
-
-if config.DISABLE_JIT:
-
-    def run_batch(state, params, run_envs_address, which, job, option):  # noqa: F811
-        """Plain Python (``NUMBA_DISABLE_JIT=1``): the same calls of :func:`run_envs`, in order."""
-        n_envs = state.env_i.shape[0]
-        for first in range(0, n_envs, BATCH_CHUNK):
-            if job == JOB_BATCH_RESET:
-                for n in range(first, min(first + BATCH_CHUNK, n_envs)):
-                    if which[n]:
-                        run_envs(state, params, np.int64(n), job, option)
-            else:
-                run_envs(state, params, np.int64(first), job, option)

@@ -75,15 +75,17 @@ def kernel_codegen() -> Iterator[None]:
     without vectorizers. numba reads these settings from ``numba.core.config`` for every module it
     optimizes, and lets a program set them there; they are set only while this holds numba's
     compiler lock, so nothing else compiles meanwhile, and restored after."""
+    settings: Any = config  # numba sets its options on this module from the environment; its stubs do not list them
     with global_compiler_lock:
-        saved = config.OPT, config.LOOP_VECTORIZE, config.SLP_VECTORIZE
+        saved = settings.OPT, settings.LOOP_VECTORIZE, settings.SLP_VECTORIZE
         try:
-            if int(config.OPT) > KERNEL_OPT_LEVEL:
-                config.OPT = type(config.OPT)(KERNEL_OPT_LEVEL)
-            config.LOOP_VECTORIZE = config.SLP_VECTORIZE = False
+            if int(settings.OPT) > KERNEL_OPT_LEVEL:
+                settings.OPT = type(settings.OPT)(KERNEL_OPT_LEVEL)
+            settings.LOOP_VECTORIZE = settings.SLP_VECTORIZE = False
             yield
         finally:
-            config.OPT, config.LOOP_VECTORIZE, config.SLP_VECTORIZE = saved
+            settings.OPT, settings.LOOP_VECTORIZE, settings.SLP_VECTORIZE = saved
+
 
 # Seconds each entry point takes to compile from an empty cache on a 2-vCPU machine (README, Performance):
 # what the one line printed before compiling says.
@@ -91,7 +93,7 @@ COMPILE_SECONDS = {"run_envs": 12, "run_batch": 2, "write_state_one": 2}
 _announced = False
 
 
-def cached_on_disk(dispatcher: Any, argtypes: tuple) -> bool | None:
+def cached_on_disk(dispatcher: Any, argtypes: tuple[Any, ...]) -> bool | None:
     """Whether numba's on-disk cache holds ``dispatcher``'s kernel for ``argtypes`` (a fresh entry:
     same key, same source stamp), read from the cache index as numba itself reads it; None when
     that cannot be told (caching off, another numba layout)."""
@@ -100,12 +102,12 @@ def cached_on_disk(dispatcher: Any, argtypes: tuple) -> bool | None:
         if not getattr(cache, "_enabled", False):
             return None
         key = cache._index_key(argtypes, dispatcher.targetctx.codegen())
-        return key in cache._cache_file._load_index()
-    except Exception:  # noqa: BLE001 - private numba API: no line rather than a failure
+        return bool(key in cache._cache_file._load_index())
+    except Exception:  # private numba API: no line rather than a failure
         return None
 
 
-def announce_compile(dispatcher: Any, argtypes: tuple) -> None:
+def announce_compile(dispatcher: Any, argtypes: tuple[Any, ...]) -> None:
     """Before ``dispatcher`` is compiled for ``argtypes``: if the on-disk cache does not hold it,
     say once per process on stderr that the kernels are being compiled (nothing when it is cached,
     when this process already compiled or loaded it, or when that cannot be told)."""

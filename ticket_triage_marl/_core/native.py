@@ -21,31 +21,59 @@ returns is not read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from numba import config, types
 from numba.core import cgutils
+from numba.core.typing.templates import Signature
 from numba.extending import intrinsic
 
-if config.DISABLE_JIT:
+from .types import Int, Params, State
 
-    def call_native(address, state, params, n, job, option):
-        """Plain Python has no addresses: :mod:`.batch` calls the kernel itself."""
-        raise RuntimeError("call_native needs the JIT")
+# Plain Python (``NUMBA_DISABLE_JIT=1``) has no machine code: the "address" is a number that
+# call_native maps back to the Python function (see python_address).
+_PYTHON_FUNCTIONS: list[Callable[[State, Params, Int, Int, Int], None]] = []
+
+
+def python_address(function: Callable[[State, Params, Int, Int, Int], None]) -> int:
+    """With ``NUMBA_DISABLE_JIT=1``: the number :func:`call_native` calls ``function`` for."""
+    if function not in _PYTHON_FUNCTIONS:
+        _PYTHON_FUNCTIONS.append(function)
+    return _PYTHON_FUNCTIONS.index(function) + 1
+
+
+# Typing note (as in prefetch.py): numba calls the intrinsic with its typing context first; kernels
+# call ``call_native`` with the plain variant's arguments, which is what mypy checks calls against.
+if config.DISABLE_JIT:  # type: ignore[attr-defined]  # numba.config sets its options from the environment at import; its stubs do not list them
+
+    def call_native(address: Int, state: State, params: Params, n: Int, job: Int, option: Int) -> None:
+        """Plain Python: call the function :func:`python_address` numbered ``address``."""
+        _PYTHON_FUNCTIONS[int(address) - 1](state, params, n, job, option)
 
 else:
 
     @intrinsic
-    def call_native(typingctx, address, state, params, n, job, option):
+    def call_native(
+        typingctx: object,
+        address: types.Integer,
+        state: types.Type,
+        params: types.Type,
+        n: types.Integer,
+        job: types.Integer,
+        option: types.Integer,
+    ) -> tuple[Signature, Any]:
         """``f(state, params, n, job, option)`` for the compiled ``f`` at ``address``
         (the last three int64; ``f`` returns nothing)."""
         signature = types.void(types.int64, state, params, types.int64, types.int64, types.int64)
 
-        def codegen(context, builder, sig, args):
+        def codegen(context: Any, builder: Any, sig: Signature, args: tuple[Any, ...]) -> Any:
             argtypes = sig.args[1:]
             function_type = context.call_conv.get_function_type(types.none, argtypes)
             callee = builder.inttoptr(args[0], function_type.as_pointer())
-            result = cgutils.alloca_once(builder, function_type.args[0].pointee)
-            builder.store(cgutils.get_null_value(result.type.pointee), result)
-            exception = cgutils.alloca_once(builder, function_type.args[1].pointee)
+            result = cgutils.alloca_once(builder, function_type.args[0].pointee)  # type: ignore[no-untyped-call]  # numba's cgutils is unannotated
+            builder.store(cgutils.get_null_value(result.type.pointee), result)  # type: ignore[no-untyped-call]  # numba's cgutils is unannotated
+            exception = cgutils.alloca_once(builder, function_type.args[1].pointee)  # type: ignore[no-untyped-call]  # numba's cgutils is unannotated
             packed = context.get_arg_packer(argtypes).as_arguments(builder, args[1:])
             builder.call(callee, [result, exception, *packed])
             return context.get_dummy_value()

@@ -28,6 +28,7 @@ from numba import njit, prange
 from . import batch as B
 from . import layout as L
 from .jit import ENTRY_JIT, JitOptions, announce_compile, kernel_codegen
+from .native import python_address
 from .tickets import queue_row
 from .types import (
     AUTORESET_NEXT_STEP,
@@ -53,6 +54,11 @@ COUNTER_FIELDS = {
 }
 
 
+def _numba_types(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The numba types of ``args``: the key of a kernel's compiled overload."""
+    return tuple(numba.typeof(arg) for arg in args)  # type: ignore[no-untyped-call]  # numba.typeof is unannotated
+
+
 class _Kernel:
     """A compiled kernel, called through its entry point after the first call.
 
@@ -70,14 +76,14 @@ class _Kernel:
         if self.entry is not None:
             return self.entry(*args)
         if hasattr(self.dispatcher, "overloads"):
-            self._compile(tuple(numba.typeof(arg) for arg in args))
+            self._compile(_numba_types(args))
         result = self.dispatcher(*args)
         signatures = getattr(self.dispatcher, "signatures", None)
         if signatures is not None and len(signatures) == 1:
             self.entry = self.dispatcher.get_overload(signatures[0])
         return result
 
-    def _compile(self, argtypes: tuple) -> None:
+    def _compile(self, argtypes: tuple[Any, ...]) -> None:
         """Load the kernel for ``argtypes`` from numba's cache, or compile it (after the one line of
         :func:`~.jit.announce_compile`, with the settings of :func:`~.jit.kernel_codegen`)."""
         if argtypes not in self.dispatcher.overloads:
@@ -88,10 +94,11 @@ class _Kernel:
     def native_address(self, *args: Any) -> int:
         """The address of the compiled function for the types of ``args``, in numba's calling
         convention (what :func:`~.native.call_native` calls); compiled or loaded from the cache
-        if needed. 0 with ``NUMBA_DISABLE_JIT=1``. Valid in this process only."""
+        if needed (with ``NUMBA_DISABLE_JIT=1``, the number :func:`~.native.python_address` gives the
+        plain function). Valid in this process only."""
         if not hasattr(self.dispatcher, "overloads"):
-            return 0
-        argtypes = tuple(numba.typeof(arg) for arg in args)
+            return python_address(self.dispatcher)
+        argtypes = _numba_types(args)
         self._compile(argtypes)
         result = self.dispatcher.overloads[argtypes]
         return int(result.library.get_pointer_to_function(result.fndesc.llvm_func_name))
