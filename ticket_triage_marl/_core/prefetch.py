@@ -62,7 +62,9 @@ else:
         return signature, codegen
 
 
-@njit(**cast(JitOptions, {"cache": True, "nogil": True, "_nrt": False, "forceinline": True}))
+# Inlined by numba into prefetch_env (inline="always"): compiled on its own it was compiled once per
+# array type it is called with, seven times, in the single envs' first use too.
+@njit(**cast(JitOptions, {"cache": True, "nogil": True, "_nrt": False, "forceinline": True, "inline": "always"}))
 def prefetch_record(array: npt.NDArray[Any], n: Int, nbytes: int) -> None:
     """Prefetch the lines holding the first ``nbytes`` of ``array[n]`` (``n`` in range)."""
     for offset in range(0, nbytes + CACHE_LINE - 1, CACHE_LINE):
