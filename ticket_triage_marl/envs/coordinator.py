@@ -201,7 +201,7 @@ class CoordinatorWrapper(gymnasium.Env):
         self._require_reset("action_masks()")
         return self.sim.coordinator_masks[0].astype(bool)
 
-    def render(self) -> str | np.ndarray | None:
+    def render(self) -> Any:  # str | np.ndarray | None; Any: Gymnasium 1.2 and 1.4 type Env.render differently
         """``"ansi"``: the original description's text; ``"human"``: print it; ``"rgb_array"``: an ``H x W x 3`` uint8 image."""
         if self.render_mode is None:
             gymnasium.logger.warn("render() called without a render_mode; pass render_mode= to the constructor")
