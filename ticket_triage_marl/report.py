@@ -14,8 +14,7 @@ aliases (kept for one release, with a warning).
 
 from __future__ import annotations
 
-from typing import Any
-
+from ._deprecation import renamed_names
 from .reports.episode import EVENT_NAMES as EVENT_NAMES  # public, not in __all__ (as before the move)
 from .reports.episode import FIGURE_NAMES, RecordingSeries, analyze_recording, build_report, report_page
 from .reports.episode import SIDE_VERBS as SIDE_VERBS  # public, not in __all__ (as before the move)
@@ -39,14 +38,6 @@ __all__ = [
 ]
 
 # Deprecated names (kept for one release, with a warning).
-_RENAMED = {"analyze_trace": "analyze_recording", "TraceSeries": "RecordingSeries"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _RENAMED:
-        import warnings
-
-        new = _RENAMED[name]
-        warnings.warn(f"{__name__}.{name} is renamed {new}", DeprecationWarning, stacklevel=2)
-        return globals()[new]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = renamed_names(
+    __name__, globals(), {"analyze_trace": "analyze_recording", "TraceSeries": "RecordingSeries"}
+)

@@ -32,6 +32,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._deprecation import renamed_names
 from .config import EnvConfig
 from .extras import require
 from .files import atomic_path
@@ -268,14 +269,4 @@ def rollout_video(
 
 
 # Deprecated names (kept for one release, with a warning).
-_RENAMED = {"write_trace_video": "write_recording_video"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _RENAMED:
-        import warnings
-
-        new = _RENAMED[name]
-        warnings.warn(f"{__name__}.{name} is renamed {new}", DeprecationWarning, stacklevel=2)
-        return globals()[new]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = renamed_names(__name__, globals(), {"write_trace_video": "write_recording_video"})

@@ -76,7 +76,7 @@ class TimeLayout:
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        return _compiled(self.regex)
+        return re.compile(self.regex)  # re caches compiled patterns
 
 
 _ZONE = r"(?P<zone>Z|[+-]\d{2}:?\d{2})"
@@ -105,13 +105,6 @@ LAYOUTS: tuple[TimeLayout, ...] = (
     ),
     TimeLayout("epoch seconds", "1708313771", r"(?P<epoch>\d{9,10})(?:\.(?P<fraction>\d{1,9}))?"),
 )
-_COMPILED: dict[str, re.Pattern[str]] = {}
-
-
-def _compiled(regex: str) -> re.Pattern[str]:
-    if regex not in _COMPILED:
-        _COMPILED[regex] = re.compile(regex)
-    return _COMPILED[regex]
 
 
 def check_timezone(name: str | None) -> ZoneInfo | None:
@@ -250,8 +243,8 @@ class ColumnTimes:
                 return fast
         text = "\n".join(kept)
         plain = re.sub(r"\(\?P<\w+>", "(?:", layout.regex)  # the same layout without group names
-        whole = _compiled(f"(?:{plain})(?:\n(?:{plain}))*")
-        lines = _compiled(f"(?m)^(?:{layout.regex})$")
+        whole = re.compile(f"(?:{plain})(?:\n(?:{plain}))*")
+        lines = re.compile(f"(?m)^(?:{layout.regex})$")
         found = lines.findall(text) if whole.fullmatch(text) is not None else []
         if len(found) != len(kept):  # a bad value, or a cell with a line break: find the first that does not fit
             for position, value in enumerate(kept):

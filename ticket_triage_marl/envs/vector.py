@@ -35,6 +35,7 @@ from gymnasium.vector.utils import batch_space
 from .._core.layout import REWARD_NAMES
 from .._core.sim import AUTORESET_NEXT_STEP, BatchSim, check_seed, draw_entropy_seed
 from .._core.types import agent_action_count
+from .._deprecation import renamed_names
 from ..actions import coordinator_action_count
 from ..config import EnvConfig, resolve_config
 from .multiagent import agent_names
@@ -271,10 +272,4 @@ _RENAMED_WARNING = (
 )
 
 
-def __getattr__(name: str) -> Any:
-    if name == "TicketTriageVectorEnv":  # deprecated: the coordinator's vector env says so in its name
-        import warnings
-
-        warnings.warn(_RENAMED_WARNING, DeprecationWarning, stacklevel=2)
-        return CoordinatorVectorEnv
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = renamed_names(__name__, globals(), {"TicketTriageVectorEnv": "CoordinatorVectorEnv"}, _RENAMED_WARNING)
