@@ -10,7 +10,7 @@ import pytest
 from conftest import act, noop_all, quiet_config, work
 
 import ticket_triage_marl as ttm
-from ticket_triage_marl import AgentVerb
+from ticket_triage_marl import AgentVerb, metrics
 from ticket_triage_marl.baselines import random_masked_action
 
 
@@ -382,3 +382,27 @@ def test_every_mechanic_off_is_expressible():
     env = ttm.parallel_env(config=config)
     env.reset(seed=0)
     assert env.snapshot()["counters"]["arrived"] == 4
+
+
+def test_lifecycle_records_arrival_first_work_resolution_and_breach():
+    """One engineer, deterministic work 3, SLA of severity 4 forced to 1 step: the backlog ticket (arrival 0)
+    is first worked in step 3 after two idle steps, resolves at step 5 and has breached (deadline 0 + 1 < 2);
+    the record appears in the resolving step only, and time to resolve is resolved - arrival = 5."""
+    env, _ = make(n_engineers=1, max_tickets=2, initial_backlog=1, work_mean=3.0, sla_steps=(1, 1, 1, 1), horizon=10)
+    assert env.closed_tickets() == []
+    closed_by_step = []
+    for step in range(1, 7):
+        action = work(0, 2) if step >= 3 else 0
+        env.step({"engineer_0": action})
+        closed_by_step.append(env.closed_tickets())
+    assert closed_by_step[:4] == [[], [], [], []] and closed_by_step[5] == []
+    (record,) = closed_by_step[4]
+    assert {key: record[key] for key in ("id", "arrival", "first_work", "resolved", "breached", "reopened")} == {
+        "id": 0,
+        "arrival": 0,
+        "first_work": 3,
+        "resolved": 5,
+        "breached": 1,
+        "reopened": 0,
+    }
+    assert metrics.time_to_resolve(record) == 5 and metrics.first_work_steps(record) == 3

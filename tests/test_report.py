@@ -112,6 +112,20 @@ def test_breaches_and_resolutions_are_counted_by_the_tickets_severity(traces_by_
     assert series.resolved_by_severity == resolved
 
 
+@pytest.mark.parametrize("api", ["coordinator", "parallel"])
+def test_time_to_resolve_of_the_lifecycle_records_equals_the_one_measured_from_snapshots(api, traces_by_api, tmp_path):
+    """A recording's ``closed`` lifecycle records and the snapshots of an older recording (without them) give
+    the same times to resolve by severity: one definition, resolved - arrival."""
+    header, records = _records(traces_by_api[api])
+    assert sum(len(record["closed"]) for record in records) > 5
+    older = tmp_path / "older.jsonl"
+    older.write_text("".join(json.dumps(line) + "\n" for line in
+                             [header, *({k: v for k, v in r.items() if k != "closed"} for r in records)]))  # fmt: skip
+    with_records, from_snapshots = analyze_recording(traces_by_api[api]), analyze_recording(older)
+    assert with_records.time_to_resolve == from_snapshots.time_to_resolve
+    assert with_records.resolved_by_severity == from_snapshots.resolved_by_severity
+
+
 def test_engineer_states_follow_the_snapshots(traces_by_api):
     series = analyze_recording(traces_by_api["parallel"])
     _, records = _records(traces_by_api["parallel"])

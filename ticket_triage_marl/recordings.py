@@ -46,6 +46,9 @@ Step fields:
   mask forbade the action, which was applied as NOOP.
 - ``engineer_actions`` (coordinator only): the per-engineer actions the
   coordinator's decision became, a list in engineer order.
+- ``closed`` (since 0.x; readers fall back to the snapshots without it): the
+  lifecycle record of each ticket the step resolved, ``env.closed_tickets()``
+  (:mod:`ticket_triage_marl.metrics` defines time to resolve from it).
 - ``snapshot``: the env's full state after the step, ``env.snapshot()``
   (``BatchSim.snapshot``: ``t``, ``horizon``, ``counters``, ``tickets``, ``queue``,
   ``engineers``).
@@ -360,7 +363,9 @@ def replay_recording(path: str | os.PathLike[str]) -> ReplayResult:
             raise RecordingError(f"{path}:{number}: bad action in the trace: {error}") from None
         replayed["snapshot"] = session.snapshot()
         replayed = json.loads(json.dumps(replayed))  # compare as JSON, the way the trace stores it
-        for key in ("rewards", "reward_breakdown", "invalid_action", "snapshot"):
+        for key in ("rewards", "reward_breakdown", "invalid_action", "snapshot", "closed"):
+            if key not in record:  # "closed": recordings written before lifecycle records
+                continue
             difference = _first_difference(record[key], replayed[key], key)
             if difference:
                 raise RecordingMismatch(

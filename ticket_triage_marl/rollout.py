@@ -33,6 +33,7 @@ from .envs.coordinator import TicketTriageEnv
 from .envs.multiagent import env as aec_env
 from .envs.multiagent import parallel_env
 from .envs.spaces import check_action
+from .metrics import ResolvedTickets
 
 __all__ = [
     "APIS",
@@ -152,6 +153,7 @@ class Session:
                 observations[agent]["observation"].tobytes() + observations[agent]["action_mask"].tobytes()
                 for agent in self.agents
             )
+        record["closed"] = self.env.unwrapped.closed_tickets()
         self.done = bool(truncated)
         return record, observed
 
@@ -227,8 +229,9 @@ class EpisodeRecord:
         first_severity: severity (1..4) of every ticket the episode showed,
             in order of first sight (the initial backlog included; a reopened
             ticket is not counted again).
-        resolve_steps: steps from first sight to resolution of each resolved
-            ticket (a reopened ticket starts a new measurement).
+        resolve_steps: time to resolve of each resolved ticket, as
+            :func:`ticket_triage_marl.metrics.time_to_resolve` defines it
+            (a reopened ticket starts a new measurement).
         resolve_severity: the severity of each of those tickets.
         open_at_end: tickets still open or queued at the horizon (not in
             ``resolve_steps``: censored).
@@ -259,11 +262,9 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
     observations, _ = env.reset(seed=seed)
     config = base.config
     snapshot = base.snapshot()
-    first_seen: dict[int, tuple[int, int]] = {}
+    resolved = ResolvedTickets()
     seen: set[int] = set()
     first_severity: list[int] = []
-    times: list[int] = []
-    severities: list[int] = []
     arrivals: list[int] = []
 
     def new_tickets(counters: dict) -> int:
@@ -272,19 +273,10 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
     arrived = new_tickets(snapshot["counters"])
 
     def look(snapshot: dict) -> None:
-        now = snapshot["t"]
-        present = {ticket["id"]: ticket for ticket in snapshot["tickets"]}
-        present.update((ticket["id"], ticket) for ticket in snapshot["queue"])
-        for ticket_id in [ticket_id for ticket_id in first_seen if ticket_id not in present]:
-            since, severity = first_seen.pop(ticket_id)
-            times.append(now - since)
-            severities.append(severity)
-        for ticket_id, ticket in present.items():
-            if ticket_id not in first_seen:
-                first_seen[ticket_id] = (now, int(ticket["severity"]))
-                if ticket_id not in seen:
-                    seen.add(ticket_id)
-                    first_severity.append(int(ticket["severity"]))
+        for ticket in (*snapshot["tickets"], *snapshot["queue"]):
+            if ticket["id"] not in seen:
+                seen.add(ticket["id"])
+                first_severity.append(int(ticket["severity"]))
 
     look(snapshot)
     total = 0.0
@@ -297,6 +289,7 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
         else:
             _, reward, _, finished, _ = env.step(coordinator_action_from(policy, env, snapshot))
             total += reward
+        resolved.add(base.closed_tickets())
         snapshot = base.snapshot()
         look(snapshot)
         counters = snapshot["counters"]
@@ -308,15 +301,15 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
         "return": total,
         "resolved": float(counters["resolved"]),
         "breaches": float(counters["breaches"]),
-        "time_to_resolve": float(np.mean(times)) if times else math.nan,
+        "time_to_resolve": float(np.mean(resolved.steps)) if resolved.steps else math.nan,
     }
     return EpisodeRecord(
         metrics,
         np.asarray(arrivals, dtype=np.int64),
         np.asarray(first_severity, dtype=np.int64),
-        np.asarray(times, dtype=np.int64),
-        np.asarray(severities, dtype=np.int64),
-        len(first_seen),
+        np.asarray(resolved.steps, dtype=np.int64),
+        np.asarray(resolved.severities, dtype=np.int64),
+        len(snapshot["tickets"]) + len(snapshot["queue"]),
     )
 
 
@@ -331,9 +324,10 @@ def run_episode(env: Any, policy: Policy, seed: int) -> dict[str, float]:
 
     Returns:
         ``{"return", "resolved", "breaches", "time_to_resolve"}`` (the keys
-        of :data:`METRICS`). Time to resolve is measured from the first
-        snapshot that shows a ticket to the step that resolves it (a reopened
-        ticket starts a new measurement); tickets still open at the horizon
-        are not counted, and it is NaN when nothing was resolved.
+        of :data:`METRICS`). Time to resolve is the mean of
+        :func:`ticket_triage_marl.metrics.time_to_resolve` over the tickets
+        resolved (from arrival to resolution; a reopened ticket starts a new
+        measurement); tickets still open at the horizon are not counted, and
+        it is NaN when nothing was resolved.
     """
     return episode_record(env, policy, seed).metrics

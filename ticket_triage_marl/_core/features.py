@@ -8,14 +8,19 @@ the agents cannot see (``STATE_*`` groups, then every engineer's skills). Each f
 its bounds and meaning; its position in its group is its offset (:func:`offset`), which the kernels in
 :mod:`.observe` look up by name once, as module-level constants.
 
-Adding an observed ticket attribute is one :class:`Field` in :data:`TICKET_FIELDS` and, in
-:mod:`.observe`, its offset constant and the line of :func:`.observe.write_team_features` that writes it:
-sizes, bounds, the dict view and :func:`layout_table` follow.
+Adding an observed ticket attribute (a column of the ticket record times a scale) is one :class:`Field` with
+its ``column`` in :data:`TICKET_FIELDS`: the kernel writes it, and sizes, bounds, the dict view and
+:func:`layout_table` follow. A derived quantity (an age, a clipped time left) is a :class:`Field` and, in
+:mod:`.observe`, its offset constant and the line of :func:`.observe.write_team_features` that computes it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
+
+from .layout import ESCALATED, SEVERITY
 
 __all__ = [
     "ENGINEER_FIELDS",
@@ -33,12 +38,18 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Field:
-    """One observed quantity: its name, bounds and meaning."""
+    """One observed quantity: its name, bounds and meaning.
+
+    A ticket field with a ``column`` (of the ticket record, :mod:`.layout`) is an *attribute*: its value is
+    that column times ``scale``, written by :func:`.observe.write_team_features` without a line of its own.
+    """
 
     name: str
     meaning: str
     low: float = 0.0
     high: float = 1.0
+    column: int = -1
+    scale: float = 1.0
 
 
 GLOBAL_FIELDS = (
@@ -49,14 +60,14 @@ GLOBAL_FIELDS = (
     Field("resolved", "tickets resolved so far / horizon (capped at 1)"),
 )
 TICKET_FIELDS = (
-    Field("severity", "severity / 4 (an empty slot is all zeros)"),
+    Field("severity", "severity / 4 (an empty slot is all zeros)", column=SEVERITY, scale=0.25),
     Field("age", "steps since arrival / A (capped at 1)"),
     Field("component", "(component + 1) / C"),
     Field("sla_remaining", "steps to the SLA deadline / A, clipped to [-1, 1]: negative once overdue", low=-1.0),
     Field("waiting_on", "1 if it waits on another ticket (a dependency)"),
     Field("blocked", "steps of info wait left / info_wait_max (capped at 1)"),
     Field("work_remaining", "work left w: w / (w + work_mean)"),
-    Field("escalated", "1 if an expert works on it"),
+    Field("escalated", "1 if an expert works on it", column=ESCALATED),
     Field("assigned", "engineers on it / E"),
 )
 ENGINEER_FIELDS = (
@@ -87,6 +98,11 @@ def offset(fields: tuple[Field, ...], name: str) -> int:
             return position
     raise KeyError(f"no field {name!r} in {[entry.name for entry in fields]}")
 
+
+# The ticket attributes (fields with a column), as arrays the kernel loops over: offset, column, scale.
+TICKET_ATTRIBUTE_OFFSETS = np.array([k for k, entry in enumerate(TICKET_FIELDS) if entry.column >= 0], np.int64)
+TICKET_ATTRIBUTE_COLUMNS = np.array([entry.column for entry in TICKET_FIELDS if entry.column >= 0], np.int64)
+TICKET_ATTRIBUTE_SCALES = np.array([entry.scale for entry in TICKET_FIELDS if entry.column >= 0], np.float64)
 
 N_GLOBAL = len(GLOBAL_FIELDS)
 N_TICKET_FEATURES = len(TICKET_FIELDS)

@@ -30,7 +30,12 @@ BREACHED = 11  # 1 once the SLA deadline has passed
 DEFERRALS = 12  # DEFERs used on this ticket
 INFO_REQUESTS = 13  # REQUEST_INFOs made on this ticket
 REOPEN_DUE = 14  # step at which a pending reopen re-arrives (reopen buffer only)
-N_TICKET_INT = 15
+FIRST_WORK = 15  # step at which work on it first progressed (0 = not yet)
+N_TICKET_INT = 16
+# The fields of one life of a ticket, cleared when it opens (a reopened ticket starts a new life); every other
+# field is an attribute the record keeps, a reopen included (a new attribute is a column, nothing more).
+LIFE_FIELDS = (ACTIVE, ARRIVAL, DEADLINE, BLOCKED, WAITING_ON, ESCALATED, AMBIGUOUS, REOPENED, BREACHED, DEFERRALS,
+               INFO_REQUESTS, REOPEN_DUE, FIRST_WORK)  # fmt: skip
 
 # --- ticket float fields: ticket_f[n, row, field] (float64) ------------------
 WORK_REMAINING = 0
@@ -65,7 +70,22 @@ NEXT_DEADLINE = 15  # no open ticket breaches before T > this (a lower bound, re
 HASH_PREFIX = 16  # hash of (seed, episode), set at reset: the start of every draw
 WAITING_OPEN = 17  # open tickets waiting on another ticket (dependency scans are skipped at 0)
 TRACE_OFFSET = 18  # trace replay: the trace step this episode's step 1 replays (set at reset)
-N_ENV_INT = 19
+CLOSED_COUNT = 19  # tickets resolved in the last step (records in closed_i[n, :CLOSED_COUNT])
+N_ENV_INT = 20
+
+# --- lifecycle of a resolved ticket: closed_i[n, k, field] (int64) -------------
+# The record of each ticket the last step resolved: the one source of time to
+# resolve, time to first work and breaches by severity (``..metrics``).
+CLOSED_ID = 0
+CLOSED_SEVERITY = 1
+CLOSED_COMPONENT = 2
+CLOSED_ARRIVAL = 3  # env T of its arrival (of this life: a reopened ticket arrives again)
+CLOSED_FIRST_WORK = 4  # step its work first progressed (0 = never: e.g. resolved by its expert only)
+CLOSED_RESOLVED = 5  # the step that resolved it
+CLOSED_BREACHED = 6  # 1 if its SLA deadline passed before
+CLOSED_REOPENED = 7  # 1 if it was a reopened ticket
+N_CLOSED = 8
+CLOSED_NAMES = ("id", "severity", "component", "arrival", "first_work", "resolved", "breached", "reopened")
 
 # --- reward components: parts[n, e, component] (float64) ----------------------
 R_RESOLVE = 0

@@ -24,6 +24,9 @@ from .features import (
     STATE_ENGINEER_FIELDS,
     STATE_GLOBAL_FIELDS,
     STATE_TICKET_FIELDS,
+    TICKET_ATTRIBUTE_COLUMNS,
+    TICKET_ATTRIBUTE_OFFSETS,
+    TICKET_ATTRIBUTE_SCALES,
     TICKET_FIELDS,
     offset,
 )
@@ -40,13 +43,11 @@ from .layout import (
     CURRENT_SLOT,
     DEADLINE,
     DEFERRALS,
-    ESCALATED,
     ON_SHIFT,
     QUEUE_COUNT,
     RAMP_LEFT,
     REOPENED,
     RESOLVED,
-    SEVERITY,
     TIME_ON_TICKET,
     VERB_WORK,
     WAITING_ON,
@@ -62,14 +63,12 @@ G_OPEN_LOAD = offset(GLOBAL_FIELDS, "open_load")
 G_MEAN_AGE = offset(GLOBAL_FIELDS, "mean_age")
 G_BREACHES = offset(GLOBAL_FIELDS, "breaches")
 G_RESOLVED = offset(GLOBAL_FIELDS, "resolved")
-F_SEVERITY = offset(TICKET_FIELDS, "severity")
 F_AGE = offset(TICKET_FIELDS, "age")
 F_COMPONENT = offset(TICKET_FIELDS, "component")
 F_SLA_REMAINING = offset(TICKET_FIELDS, "sla_remaining")
 F_WAITING_ON = offset(TICKET_FIELDS, "waiting_on")
 F_BLOCKED = offset(TICKET_FIELDS, "blocked")
 F_WORK_REMAINING = offset(TICKET_FIELDS, "work_remaining")
-F_ESCALATED = offset(TICKET_FIELDS, "escalated")
 F_ASSIGNED = offset(TICKET_FIELDS, "assigned")
 E_BUSY = offset(ENGINEER_FIELDS, "busy")
 E_CURRENT_SLOT = offset(ENGINEER_FIELDS, "current_slot")
@@ -122,15 +121,17 @@ def write_team_features(state: State, params: Params, n: Int, out: npt.NDArray[n
             if engineer_i[n, engineer, CURRENT_SLOT] == slot:
                 assigned += 1
         work = ticket_f[n, slot, WORK_REMAINING]
-        out[n, 0, o + F_SEVERITY] = ticket_i[n, slot, SEVERITY] * 0.25
         out[n, 0, o + F_AGE] = min((now - ticket_i[n, slot, ARRIVAL]) * per_age, 1.0)
         out[n, 0, o + F_COMPONENT] = (ticket_i[n, slot, COMPONENT] + 1.0) * per_component
         out[n, 0, o + F_SLA_REMAINING] = max(-1.0, min((ticket_i[n, slot, DEADLINE] - now) * per_age, 1.0))
         out[n, 0, o + F_WAITING_ON] = 1.0 if ticket_i[n, slot, WAITING_ON] >= 0 else 0.0
         out[n, 0, o + F_BLOCKED] = min(ticket_i[n, slot, BLOCKED] * per_info, 1.0)
         out[n, 0, o + F_WORK_REMAINING] = work / (work + work_mean)
-        out[n, 0, o + F_ESCALATED] = float(ticket_i[n, slot, ESCALATED])
         out[n, 0, o + F_ASSIGNED] = assigned * per_engineer
+        for k in range(TICKET_ATTRIBUTE_OFFSETS.shape[0]):  # the attribute fields: a column times a scale
+            out[n, 0, o + TICKET_ATTRIBUTE_OFFSETS[k]] = (
+                ticket_i[n, slot, TICKET_ATTRIBUTE_COLUMNS[k]] * TICKET_ATTRIBUTE_SCALES[k]
+            )
     base += n_slots * N_TICKET_FEATURES
     for engineer in range(n_engineers):
         o = base + engineer * N_ENGINEER_FEATURES

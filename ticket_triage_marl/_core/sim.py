@@ -44,7 +44,7 @@ from .types import (
 __all__ = ["AUTORESET_NEXT_STEP", "AUTORESET_OFF", "AUTORESET_SAME_STEP", "BatchSim", "EnvOutputs", "check_seed"]
 
 MAX_SEED = 2**64 - 1
-CHECKPOINT_FORMAT = "ticket_triage_marl.checkpoint/1"
+CHECKPOINT_FORMAT = "ticket_triage_marl.checkpoint/2"  # 2: closed_i, FIRST_WORK (lifecycle records)
 COUNTER_FIELDS = {
     "arrived": L.ARRIVED,
     "resolved": L.RESOLVED,
@@ -481,6 +481,14 @@ class BatchSim:
             "pending_reopens": int(state.reopen_i[n, :, L.ACTIVE].sum()),
         }
 
+    def closed(self, n: int) -> list[dict[str, int]]:
+        """Lifecycle records of the tickets the last step of ``n`` resolved (``[]`` after a reset):
+        ``{"id", "severity", "component", "arrival", "first_work", "resolved", "breached", "reopened"}``,
+        steps as env T (``first_work`` 0: its work never progressed through an engineer or the expert)."""
+        count = int(self.state.env_i[n, L.CLOSED_COUNT])
+        rows = self.state.closed_i[n, :count].tolist()
+        return [dict(zip(L.CLOSED_NAMES, row, strict=True)) for row in rows]
+
     # -- checkpoints ---------------------------------------------------------------
     def clone_state(self) -> dict[str, Any]:
         """A checkpoint of every environment: picklable, independent of this sim (copies)."""
@@ -494,8 +502,11 @@ class BatchSim:
 
     def restore_state(self, checkpoint: dict[str, Any]) -> None:
         """Make this sim's state the checkpoint's (a sim of the same config and ``num_envs``)."""
-        if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
+        if not isinstance(checkpoint, dict) or "format" not in checkpoint:
             raise ValueError(f"not a ticket_triage_marl checkpoint (expected format {CHECKPOINT_FORMAT!r})")
+        if checkpoint["format"] != CHECKPOINT_FORMAT:
+            raise ValueError(f"checkpoint format {checkpoint['format']!r}, this version reads {CHECKPOINT_FORMAT!r}: "
+                             "take the checkpoint again with this version")  # fmt: skip
         differences = config_differences(self.config, checkpoint["config"])
         if differences:
             raise ValueError("checkpoint of another config: " + "; ".join(differences))

@@ -29,12 +29,22 @@ from .layout import (
     BLOCKED,
     BREACHED,
     BREACHES,
+    CLOSED_ARRIVAL,
+    CLOSED_BREACHED,
+    CLOSED_COMPONENT,
+    CLOSED_COUNT,
+    CLOSED_FIRST_WORK,
+    CLOSED_ID,
+    CLOSED_REOPENED,
+    CLOSED_RESOLVED,
+    CLOSED_SEVERITY,
     COMPONENT,
     CURRENT_SLOT,
     DEADLINE,
     DROPPED,
     EPISODE,
     ESCALATED,
+    FIRST_WORK,
     HASH_PREFIX,
     N_REWARD,
     NEXT_DEADLINE,
@@ -49,6 +59,7 @@ from .layout import (
     R_RESOLVE,
     R_SLA_BREACH,
     RAMP_LEFT,
+    REOPENED,
     REOPENS,
     RESOLVED,
     RNG_REGRESSION,
@@ -59,6 +70,7 @@ from .layout import (
     RNG_TRACE_START,
     SEED_HI,
     SEED_LO,
+    SEVERITY,
     TICKET_ID,
     TIME_ON_TICKET,
     TRACE_OFFSET,
@@ -157,6 +169,8 @@ def progress_slot(state: State, params: Params, n: Int, slot: Int, step: Int) ->
                 speed = ramp(state, params, n, engineer)
                 contributed[n, slot, engineer] += skills[n, engineer, component] * speed * factor * share
     ticket_f[n, slot, WORK_REMAINING] = remaining - removed
+    if removed > 0.0 and ticket_i[n, slot, FIRST_WORK] == 0:
+        ticket_i[n, slot, FIRST_WORK] = step
     maybe_regress(state, params, n, slot, step)
 
 
@@ -231,6 +245,23 @@ def release_dependencies(state: State, params: Params, n: Int) -> None:
 
 
 @njit(**JIT)
+def record_closed(state: State, n: Int, slot: Int, step: Int) -> None:
+    """Append the lifecycle record of the ticket resolving in ``slot`` at ``step`` to
+    ``closed_i`` (the last step's resolutions; at most one per slot)."""
+    ticket_i, closed_i, env_i = state.ticket_i, state.closed_i, state.env_i
+    k = env_i[n, CLOSED_COUNT]
+    env_i[n, CLOSED_COUNT] = k + 1
+    closed_i[n, k, CLOSED_ID] = ticket_i[n, slot, TICKET_ID]
+    closed_i[n, k, CLOSED_SEVERITY] = ticket_i[n, slot, SEVERITY]
+    closed_i[n, k, CLOSED_COMPONENT] = ticket_i[n, slot, COMPONENT]
+    closed_i[n, k, CLOSED_ARRIVAL] = ticket_i[n, slot, ARRIVAL]
+    closed_i[n, k, CLOSED_FIRST_WORK] = ticket_i[n, slot, FIRST_WORK]
+    closed_i[n, k, CLOSED_RESOLVED] = step
+    closed_i[n, k, CLOSED_BREACHED] = ticket_i[n, slot, BREACHED]
+    closed_i[n, k, CLOSED_REOPENED] = ticket_i[n, slot, REOPENED]
+
+
+@njit(**JIT)
 def resolve(state: State, params: Params, n: Int, step: Int) -> int:
     """Finished tickets resolve: credit, free engineers, maybe schedule a reopen.
     Returns how many resolved."""
@@ -243,6 +274,7 @@ def resolve(state: State, params: Params, n: Int, step: Int) -> int:
             continue
         env_i[n, RESOLVED] += 1
         resolved += 1
+        record_closed(state, n, slot, step)
         # resolve credit by work contributed (equal split if only the expert worked)
         total = 0.0
         for engineer in range(n_engineers):
@@ -345,6 +377,7 @@ def advance(state: State, params: Params, n: Int) -> None:
     """Advance environment ``n`` by one step after every engineer has acted."""
     env_i = state.env_i
     step = env_i[n, T] + 1
+    env_i[n, CLOSED_COUNT] = 0
     charge_idle(state, params, n)
     progress_work(state, params, n, step)
     release_info_blocks(state, params, n)
@@ -409,7 +442,7 @@ def reset_env(state: State, params: Params, n: Int) -> None:
         for field in range(engineer_i.shape[2]):
             engineer_i[n, engineer, field] = 0
         engineer_i[n, engineer, CURRENT_SLOT] = -1
-    for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT, PENDING_REOPENS, QUEUE_HEAD, ARRIVAL_SUM, OVERDUE_OPEN, WAITING_OPEN):  # fmt: skip
+    for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT, PENDING_REOPENS, QUEUE_HEAD, ARRIVAL_SUM, OVERDUE_OPEN, WAITING_OPEN, CLOSED_COUNT):  # fmt: skip
         env_i[n, field] = 0
     env_i[n, NEXT_DEADLINE] = NO_DEADLINE
     env_i[n, HASH_PREFIX] = hash_prefix(env_i[n, SEED_LO], env_i[n, SEED_HI], env_i[n, EPISODE])

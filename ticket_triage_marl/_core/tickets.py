@@ -29,6 +29,7 @@ from .layout import (
     DEADLINE,
     DROPPED,
     HASH_PREFIX,
+    LIFE_FIELDS,
     NEXT_DEADLINE,
     NEXT_ID,
     PENDING_REOPENS,
@@ -103,36 +104,32 @@ def clear_row(state: State, n: Int, row: Int) -> None:
 
 
 @njit(**JIT)
-def write_ticket(
-    state: State,
-    params: Params,
-    n: Int,
-    row: Int,
-    ticket_id: Int,
-    severity: Int,
-    component: Int,
-    work_remaining: float,
-    work_total: float,
-    ambiguous: Int,
-    reopened: Int,
-) -> None:
-    """Write an open ticket arriving now into ``row``: every field set, its SLA
-    deadline from its severity, no dependency (the caller may add one)."""
-    ticket_i, ticket_f = state.ticket_i, state.ticket_f
-    now = state.env_i[n, T]
-    for k in range(ticket_i.shape[2]):
+def sla_deadline(state: State, params: Params, n: Int, row: Int) -> int:
+    """The SLA deadline of the ticket in ``row`` arriving now: the one SLA rule (from its severity)."""
+    deadline: int = state.env_i[n, T] + params.sla_steps[state.ticket_i[n, row, SEVERITY] - 1]
+    return deadline
+
+
+@njit(**JIT)
+def open_ticket(state: State, n: Int, row: Int, deadline: Int, reopened: Int) -> None:
+    """Stamp the ticket in ``row`` as arriving now, keeping its attributes (id, severity, component and
+    whatever else its record carries): open, this life's fields cleared, its SLA ``deadline``, no dependency
+    (the caller may add one), ``reopened`` as given."""
+    ticket_i = state.ticket_i
+    for k in LIFE_FIELDS:
         ticket_i[n, row, k] = 0
     ticket_i[n, row, ACTIVE] = 1
-    ticket_i[n, row, TICKET_ID] = ticket_id
-    ticket_i[n, row, SEVERITY] = severity
-    ticket_i[n, row, COMPONENT] = component
-    ticket_i[n, row, ARRIVAL] = now
-    ticket_i[n, row, DEADLINE] = now + params.sla_steps[severity - 1]
+    ticket_i[n, row, ARRIVAL] = state.env_i[n, T]
+    ticket_i[n, row, DEADLINE] = deadline
     ticket_i[n, row, WAITING_ON] = -1
-    ticket_i[n, row, AMBIGUOUS] = ambiguous
     ticket_i[n, row, REOPENED] = reopened
-    ticket_f[n, row, WORK_REMAINING] = work_remaining
-    ticket_f[n, row, WORK_TOTAL] = work_total
+
+
+@njit(**JIT)
+def write_ticket(state: State, params: Params, n: Int, row: Int, reopened: Int) -> None:
+    """The one writer of a ticket that becomes open: ``row`` holds its attributes (an arrival's drawn ones,
+    or a reopened ticket's record); stamp it as arriving now with its SLA deadline."""
+    open_ticket(state, n, row, sla_deadline(state, params, n, row), reopened)
 
 
 @njit(**JIT)
@@ -194,8 +191,16 @@ def write_new_ticket(
         if params.trace_component[trace_row] >= 0:
             component = params.trace_component[trace_row]
     work = draw_work(state, params, n, ticket_id)
-    ambiguous = FLAG_ON if uniform(prefix, ticket_id, RNG_AMBIGUOUS, 0) < params.p_ambiguous else FLAG_OFF
-    write_ticket(state, params, n, row, ticket_id, severity, component, work, work, ambiguous, FLAG_OFF)
+    for k in range(ticket_i.shape[2]):  # a new record: every attribute starts at 0
+        ticket_i[n, row, k] = 0
+    ticket_i[n, row, TICKET_ID] = ticket_id
+    ticket_i[n, row, SEVERITY] = severity
+    ticket_i[n, row, COMPONENT] = component
+    state.ticket_f[n, row, WORK_REMAINING] = work
+    state.ticket_f[n, row, WORK_TOTAL] = work
+    write_ticket(state, params, n, row, FLAG_OFF)
+    if uniform(prefix, ticket_id, RNG_AMBIGUOUS, 0) < params.p_ambiguous:  # hidden until info is obtained
+        ticket_i[n, row, AMBIGUOUS] = 1
     # A dependency on a uniformly chosen other open ticket (slots and queue).
     if uniform(prefix, ticket_id, RNG_DEPENDENCY, 0) < params.p_dependency:
         candidates = 0
@@ -310,11 +315,11 @@ def admit_arrivals(state: State, params: Params, n: Int, step: Int) -> None:
             if row < 0:
                 env_i[n, DROPPED] += 1
             else:
-                write_ticket(
-                    state, params, n, row, np.int64(reopen_i[n, k, TICKET_ID]), np.int64(reopen_i[n, k, SEVERITY]),
-                    np.int64(reopen_i[n, k, COMPONENT]), reopen_f[n, k, WORK_REMAINING], reopen_f[n, k, WORK_TOTAL],
-                    FLAG_OFF, FLAG_ON,
-                )  # fmt: skip
+                for field in range(reopen_i.shape[2]):  # its whole record: every attribute comes back
+                    state.ticket_i[n, row, field] = reopen_i[n, k, field]
+                for field in range(reopen_f.shape[2]):
+                    state.ticket_f[n, row, field] = reopen_f[n, k, field]
+                write_ticket(state, params, n, row, FLAG_ON)
                 register_open(state, n, row)
                 if row < params.max_tickets:
                     for engineer in range(contributed.shape[2]):
@@ -340,12 +345,11 @@ def schedule_reopen(state: State, n: Int, slot: Int, due: Int, work: float) -> N
     ticket_i, reopen_i, reopen_f, env_i = state.ticket_i, state.reopen_i, state.reopen_f, state.env_i
     for k in range(reopen_i.shape[1]):
         if reopen_i[n, k, ACTIVE] == 0:
-            for field in range(reopen_i.shape[2]):
+            for field in range(reopen_i.shape[2]):  # its attributes; write_ticket clears this life's fields
+                reopen_i[n, k, field] = ticket_i[n, slot, field]
+            for field in LIFE_FIELDS:
                 reopen_i[n, k, field] = 0
             reopen_i[n, k, ACTIVE] = 1
-            reopen_i[n, k, TICKET_ID] = ticket_i[n, slot, TICKET_ID]
-            reopen_i[n, k, SEVERITY] = ticket_i[n, slot, SEVERITY]
-            reopen_i[n, k, COMPONENT] = ticket_i[n, slot, COMPONENT]
             reopen_i[n, k, WAITING_ON] = -1
             reopen_i[n, k, REOPENED] = 1
             reopen_i[n, k, REOPEN_DUE] = due

@@ -73,6 +73,7 @@ class State(NamedTuple):
     skills: npt.NDArray[np.float64]  # (N, E, C) float64: this episode's skills
     reopen_i: npt.NDArray[np.int32]  # (N, T, N_TICKET_INT) int32: resolved tickets waiting to reopen
     reopen_f: npt.NDArray[np.float64]  # (N, T, N_TICKET_FLOAT) float64
+    closed_i: npt.NDArray[np.int64]  # (N, T, N_CLOSED) int64: lifecycle records of the last step's resolutions
     accumulated: npt.NDArray[np.float64]  # (N, E, R) float64: this tick's rewards, per engineer who caused them
     parts: npt.NDArray[np.float64]  # (N, E, R) float64: last step's reward breakdown each engineer receives
     rewards: npt.NDArray[np.float64]  # (N, E) float64: last step's reward per engineer
@@ -266,6 +267,7 @@ def allocate_state(config: EnvConfig, num_envs: int) -> State:
         skills=np.zeros((n, e, c), dtype=np.float64),
         reopen_i=np.zeros((n, t, L.N_TICKET_INT), dtype=np.int32),
         reopen_f=np.zeros((n, t, L.N_TICKET_FLOAT), dtype=np.float64),
+        closed_i=np.zeros((n, t, L.N_CLOSED), dtype=np.int64),
         accumulated=np.zeros((n, e, L.N_REWARD), dtype=np.float64),
         parts=np.zeros((n, e, L.N_REWARD), dtype=np.float64),
         rewards=np.zeros((n, e), dtype=np.float64),

@@ -16,7 +16,7 @@ tickets are set against the export's:
 - the **severity mix** (real: rows with a known priority; simulated: every
   ticket the episodes showed);
 - **time to resolve**: the real ``resolved_at - created_at`` of resolved rows,
-  against the simulated steps from first sight to resolution times the hours
+  against the simulated steps from arrival to resolution (:mod:`ticket_triage_marl.metrics`) times the hours
   per step, under the baseline; the two-sample Kolmogorov-Smirnov distance
   (the largest gap between the two empirical CDFs). Tickets still open at
   the end are censored on both sides (left out).

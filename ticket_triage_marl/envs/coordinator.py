@@ -214,6 +214,12 @@ class CoordinatorWrapper(gymnasium.Env):
         self._require_reset("snapshot()")
         return self.sim.snapshot(0)
 
+    def closed_tickets(self) -> list[dict[str, int]]:
+        """The lifecycle of each ticket the last step resolved (see :meth:`TicketTriageParallelEnv.closed_tickets
+        <ticket_triage_marl.envs.multiagent.TicketTriageParallelEnv.closed_tickets>`)."""
+        self._require_reset("closed_tickets()")
+        return self.sim.closed(0)
+
     def close(self) -> None:
         self.parallel.close()
 

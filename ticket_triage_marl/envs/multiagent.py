@@ -154,6 +154,14 @@ class _SimulationView:
         self._require_reset()
         return self.sim.snapshot(0)
 
+    def closed_tickets(self) -> list[dict[str, int]]:
+        """The lifecycle of each ticket the last step resolved (``[]`` after a reset): ``{"id", "severity",
+        "component", "arrival", "first_work", "resolved", "breached", "reopened"}``, steps as the clock ``t``.
+        Time to resolve is ``resolved - arrival`` (a reopened ticket arrives again); the one definition that
+        :mod:`ticket_triage_marl.metrics`, evaluation, reports and fidelity read."""
+        self._require_reset()
+        return self.sim.closed(0)
+
     def state(self) -> np.ndarray:
         """Full state for centralized critics, including hidden ticket attributes."""
         self._require_reset()

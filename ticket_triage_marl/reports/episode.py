@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import metrics
 from .._core.layout import REWARD_NAMES
 from .._version import __version__
 from ..actions import AgentVerb, Verb, decode_agent_action, decode_coordinator_action
@@ -267,10 +268,16 @@ def _analyze(  # noqa: C901 -- one streaming pass over a trace that fills every 
             present[ticket["id"]] = ticket
         for ticket in queue:
             present[ticket["id"]] = ticket
+        closed = record.get("closed")  # lifecycle records (recordings since checkpoint format 2)
+        if closed is not None:
+            for ticket in closed:
+                resolved_by_severity[int(ticket["severity"]) - 1] += 1
+                time_to_resolve[int(ticket["severity"])].append(metrics.time_to_resolve(ticket))
         for ticket_id in [ticket_id for ticket_id in arrivals if ticket_id not in present]:
             arrived, severity = arrivals.pop(ticket_id)
-            resolved_by_severity[severity - 1] += 1
-            time_to_resolve[severity].append(now - arrived)
+            if closed is None:  # an older recording: the same definition, measured from its snapshots
+                resolved_by_severity[severity - 1] += 1
+                time_to_resolve[severity].append(now - arrived)
             breached.discard(ticket_id)
         for ticket_id, ticket in present.items():
             if ticket_id not in arrivals:

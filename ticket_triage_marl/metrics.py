@@ -1,0 +1,61 @@
+"""Ticket metrics, defined once: read from the lifecycle records the core writes for each resolved ticket.
+
+The core records every ticket it resolves (``env.closed_tickets()`` after each step, ``closed`` in each step
+of a recording): its id, severity, component, arrival, first work, resolution step, and whether it breached
+its SLA or was a reopened ticket. Evaluation (:func:`ticket_triage_marl.rollout.episode_record`), the episode
+report (:mod:`ticket_triage_marl.reports.episode`) and the fidelity report read these definitions and no
+other:
+
+- **time to resolve**: ``resolved - arrival`` steps, from the step a ticket arrived (the initial backlog
+  arrives at ``t = 0``; a reopened ticket arrives again, and is measured again) to the step that resolved it.
+  Tickets still open at the horizon are censored (not counted).
+- **time to first work**: ``first_work - arrival``, for tickets whose work progressed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["ResolvedTickets", "first_work_steps", "time_to_resolve"]
+
+
+def time_to_resolve(closed: Mapping[str, int]) -> int:
+    """Steps from a ticket's arrival to the step that resolved it (one lifecycle record)."""
+    return int(closed["resolved"]) - int(closed["arrival"])
+
+
+def first_work_steps(closed: Mapping[str, int]) -> int | None:
+    """Steps from a ticket's arrival to its first progress; ``None`` if no work was recorded on it."""
+    if not closed["first_work"]:
+        return None
+    return int(closed["first_work"]) - int(closed["arrival"])
+
+
+@dataclass
+class ResolvedTickets:
+    """The lifecycle records of an episode's resolved tickets, accumulated step by step.
+
+    Attributes:
+        steps: time to resolve of each (:func:`time_to_resolve`), in order of resolution.
+        severities: the severity of each.
+        breached: whether each had breached its SLA when it was resolved.
+    """
+
+    steps: list[int] = field(default_factory=list)
+    severities: list[int] = field(default_factory=list)
+    breached: list[bool] = field(default_factory=list)
+
+    def add(self, closed: Iterable[Mapping[str, int]]) -> None:
+        """Add one step's records (``env.closed_tickets()`` or a recording step's ``closed``)."""
+        for record in closed:
+            self.steps.append(time_to_resolve(record))
+            self.severities.append(int(record["severity"]))
+            self.breached.append(bool(record["breached"]))
+
+    def by_severity(self) -> dict[int, list[int]]:
+        """Severity 1..4 -> the times to resolve of the tickets of that severity."""
+        times: dict[int, list[int]] = {severity: [] for severity in range(1, 5)}
+        for steps, severity in zip(self.steps, self.severities, strict=True):
+            times[severity].append(steps)
+        return times
