@@ -10,6 +10,9 @@ import pytest
 from conftest import CONFIG_FILES, ROOT
 
 import ticket_triage_marl as ttm
+from ticket_triage_marl._core.features import N_ENGINEER_FEATURES as H
+from ticket_triage_marl._core.features import N_GLOBAL as G
+from ticket_triage_marl._core.features import N_TICKET_FEATURES as F
 
 
 def test_defaults_are_the_seeds():
@@ -95,7 +98,7 @@ def test_spaces_are_the_same_object_and_documented_shapes():
     assert env.observation_space(agent) is env.observation_space(agent)
     assert env.action_space(agent) is env.action_space(agent)
     assert env.action_space(agent).n == 1 + 4 * 10
-    assert env.observation_space(agent)["observation"].shape == (5 + 9 * 10 + 3 * 3 + 3,)
+    assert env.observation_space(agent)["observation"].shape == (G + F * 10 + H * 3 + 3,)  # + its one-hot id
     env.reset(seed=0)
     assert env.state().shape == env.state_space.shape
     assert env.state_space.contains(env.state())

@@ -15,6 +15,10 @@ from gymnasium.utils.env_checker import check_env
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl import CoordinatorWrapper, TicketTriageEnv, Verb
+from ticket_triage_marl._core.features import N_ENGINEER_FEATURES as H
+from ticket_triage_marl._core.features import N_GLOBAL as G
+from ticket_triage_marl._core.features import N_TICKET_FEATURES as F
+from ticket_triage_marl._core.features import TICKET_FIELDS, offset
 from ticket_triage_marl.baselines import random_masked_action
 
 INFO_KEYS = {
@@ -49,10 +53,10 @@ def test_bounds_equal_the_multiagent_observation_prefix(overrides):
     agent_space = env.parallel.observation_space("engineer_0")["observation"]
     size = env.observation_space.shape[0]
     config = env.config
-    assert size == 5 + 9 * config.max_tickets + 3 * config.n_engineers
+    assert size == G + F * config.max_tickets + H * config.n_engineers
     np.testing.assert_array_equal(env.observation_space.low, agent_space.low[:size])
     np.testing.assert_array_equal(env.observation_space.high, agent_space.high[:size])
-    sla_columns = [5 + 9 * slot + 3 for slot in range(config.max_tickets)]
+    sla_columns = [G + F * slot + offset(TICKET_FIELDS, "sla_remaining") for slot in range(config.max_tickets)]
     assert set(np.flatnonzero(env.observation_space.low < 0)) == set(sla_columns)
     assert env.action_space.n == 1 + config.max_tickets * config.n_engineers + 4 * config.max_tickets
 
@@ -68,9 +72,9 @@ def test_spaces_are_built_once():
 def test_dict_format_holds_the_flat_values():
     flat = TicketTriageEnv(max_tickets=6, n_engineers=4)
     nested = TicketTriageEnv(max_tickets=6, n_engineers=4, observation_format="dict")
-    assert nested.observation_space["global"].shape == (5,)
-    assert nested.observation_space["tickets"].shape == (6, 9)
-    assert nested.observation_space["engineers"].shape == (4, 3)
+    assert nested.observation_space["global"].shape == (G,)
+    assert nested.observation_space["tickets"].shape == (6, F)
+    assert nested.observation_space["engineers"].shape == (4, H)
     rng = np.random.default_rng(0)
     observation, info = flat.reset(seed=3)
     nested_observation, _ = nested.reset(seed=3)
@@ -220,7 +224,7 @@ def test_registered_with_gymnasium_and_kwargs_pass_through():
     env = gym.make("TicketTriage-v0", n_engineers=5)
     assert env.unwrapped.config.n_engineers == 5
     observation, _ = env.reset(seed=0)
-    assert observation.shape == (5 + 9 * 10 + 3 * 5,)
+    assert observation.shape == (G + F * 10 + H * 5,)
     assert env.action_space.n == 1 + 10 * 5 + 40
     env.step(0)
     env.close()
@@ -418,7 +422,7 @@ def test_seed_configuration_snippet():
     env = TicketTriageEnv(config)
 
     assert env.config is config
-    assert env.observation_space.shape == (5 + 9 * 20 + 3 * 5,)
+    assert env.observation_space.shape == (G + F * 20 + H * 5,)
     assert env.action_space.n == 1 + 20 * 5 + 4 * 20
     env.reset(seed=0)
     truncated = False

@@ -116,7 +116,9 @@ def test_vec_env_matches_single_envs_with_same_step_resets():
         np.testing.assert_array_equal(masks, np.stack([env.action_masks() for env in singles]))
         actions = random_masked_actions(rng, masks)
         observations, rewards, dones, infos = vec.step(actions)
-        assert observations.shape == (num_envs, 104) and observations.dtype == np.float32
+        assert (
+            observations.shape == (num_envs, *singles[0].observation_space.shape) and observations.dtype == np.float32
+        )
         assert rewards.shape == dones.shape == (num_envs,)
         for index, env in enumerate(singles):
             last, reward, terminated, truncated, info = env.step(int(actions[index]))

@@ -54,7 +54,7 @@ def test_coordinator_vector_env_equals_single_coordinator():
     vec = gym.make_vec("TicketTriage-v0", num_envs=n_envs, horizon=10)
     assert isinstance(vec, ttm.CoordinatorVectorEnv)  # native, not SyncVectorEnv
     assert vec.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
-    assert vec.single_observation_space.shape == (104,)
+    assert vec.single_observation_space.shape == ttm.TicketTriageEnv().observation_space.shape
     singles = [ttm.TicketTriageEnv(horizon=10) for _ in range(n_envs)]
     observations, _ = vec.reset(seed=seed)
     single = [env.reset(seed=seed + i) for i, env in enumerate(singles)]

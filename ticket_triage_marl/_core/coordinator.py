@@ -142,7 +142,7 @@ def team_reward(state: State, params: Params, n: Int) -> float:
 
 @njit(**SEQUENCE_JIT)
 def observe_coordinator(state: State, params: Params, n: Int) -> None:
-    """The original description's flat observation ``state.coordinator_observations[n, 0]`` (5+9T+3E)
+    """The original description's flat observation ``state.coordinator_observations[n, 0]`` (the team groups of .features)
     and the exact coordinator mask ``state.coordinator_masks[n]``."""
     write_team_features(state, params, n, state.coordinator_observations)
     write_coordinator_mask(state, params, n)

@@ -3,7 +3,7 @@ dict view and the documented layout all follow from it.
 
 An engineer's observation is ``[global | tickets (T x ticket fields) | engineers (E x engineer fields) |
 its one-hot id (E)]``; the coordinator sees the first three groups (the original description's flat layout,
-``5 + 9T + 3E`` = 104 floats with the defaults); the centralized state is the three groups followed by what
+``G + F*T + H*E`` floats for the group sizes G, F, H; 104 with the defaults); the centralized state is the three groups followed by what
 the agents cannot see (``STATE_*`` groups, then every engineer's skills). Each field is a :class:`Field` with
 its bounds and meaning; its position in its group is its offset (:func:`offset`), which the kernels in
 :mod:`.observe` look up by name once, as module-level constants.

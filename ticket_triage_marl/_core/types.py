@@ -224,7 +224,7 @@ def build_params(config: EnvConfig) -> Params:
 
 def team_observation_size(config: EnvConfig) -> int:
     """Global + tickets (T x ticket fields) + engineers (E x engineer fields) of :mod:`.features`: the original
-    description's layout (5 + 9T + 3E), the coordinator's observation."""
+    description's layout, the coordinator's observation."""
     return N_GLOBAL + config.max_tickets * N_TICKET_FEATURES + config.n_engineers * N_ENGINEER_FEATURES
 
 

@@ -4,8 +4,10 @@
 Action space           ``Discrete(1 + T*E + 4*T)``: 0 NOOP; ``1 + t*E + e``
                        ASSIGN(ticket t, engineer e); then blocks of T for
                        ESCALATE(t), REQUEST_INFO(t), DEFER(t), SWARM(t)
-Observation space      ``Box(float32, (5 + 9T + 3E,))`` (104 by default), or
-                       ``Dict(global=(5,), tickets=(T, 9), engineers=(E, 3))``
+Observation space      ``Box(float32, (G + F*T + H*E,))``, the team groups of
+                       the README's observation layout table (104 floats by
+                       default, the original description's), or
+                       ``Dict(global=(G,), tickets=(T, F), engineers=(E, H))``
                        with ``observation_format="dict"``
 Rewards                the team reward (see :class:`~ticket_triage_marl.EnvConfig`)
 Episode end            truncated at ``horizon``; never terminated
@@ -68,13 +70,14 @@ class CoordinatorWrapper(gymnasium.Env):
         action outside the space raises ``ValueError``/``TypeError``.
 
     Observation Space
-        ``Box(float32, (5 + 9T + 3E,))``, 104 floats by default, the original description's
-        flat layout: global (5) · tickets (T x 9, slot order) · engineers
-        (E x 3), scaled as documented in :mod:`ticket_triage_marl.envs.multiagent`
-        (every value in [0, 1] except SLA remaining, in [-1, 1]). These are
-        the first ``5 + 9T + 3E`` entries of every engineer's multi-agent
-        observation, with the same bounds. ``observation_format="dict"`` gives
-        ``Dict(global=Box((5,)), tickets=Box((T, 9)), engineers=Box((E, 3)))``
+        ``Box(float32, (G + F*T + H*E,))``, the original description's flat
+        layout (104 floats by default): global (G) · tickets (T x F, slot
+        order) · engineers (E x H), the groups of the observation layout
+        table (``ticket_triage_marl._core.features``, printed in the README),
+        which gives each field's scale and bounds. These are the first
+        ``G + F*T + H*E`` entries of every engineer's multi-agent observation,
+        with the same bounds. ``observation_format="dict"`` gives
+        ``Dict(global=Box((G,)), tickets=Box((T, F)), engineers=Box((E, H)))``
         with the same values.
 
     Rewards

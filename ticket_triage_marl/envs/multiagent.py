@@ -6,7 +6,8 @@ Action space           ``Discrete(1 + 4*T)``: 0 NOOP, ``1 + (verb-1)*T + slot``
                        for WORK / ESCALATE / REQUEST_INFO / DEFER
 Observation space      ``Dict(observation=Box(float32, (D,)),
                        action_mask=Box(int8 0/1, (1+4T,)))``,
-                       ``D = 5 + 9T + 3E + E``
+                       ``D = G + F*T + H*E + E`` (the README's
+                       observation layout table)
 State space            ``Box(float32, (S,))``: observation features plus the
                        hidden ones (ambiguity, skills, queue, ...)
 Rewards                team (default) or individual, see :class:`EnvConfig`

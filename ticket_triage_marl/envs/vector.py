@@ -194,7 +194,7 @@ class CoordinatorVectorEnv(_BatchBase, VectorEnv):
     """Native Gymnasium ``VectorEnv`` of the coordinator over the batched engine.
 
     ``gymnasium.make_vec("TicketTriage-v0", num_envs=N, **overrides)`` builds it.
-    Observations ``(N, 5+9T+3E)`` float32 (the flat seed layout), actions
+    Observations ``(N, G+F*T+H*E)`` float32 (the coordinator's flat layout), actions
     ``(N,)``, rewards ``(N,)`` float64 (team reward), ``action_masks()``
     ``(N, 1+T*E+4T)`` bool, also in ``infos["action_mask"]``. Auto-reset mode:
     :attr:`gymnasium.vector.AutoresetMode.NEXT_STEP`.
