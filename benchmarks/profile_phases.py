@@ -1,10 +1,10 @@
 """Cycles per phase of one environment step of the batched engine.
 
 py-spy and cProfile stop at the compiled kernel, so this script re-runs the
-step of :func:`ticket_triage_marl._core.batch.step_batch` phase by phase in
+step of :func:`ticket_triage_marl._core.batch.run_batch` phase by phase in
 a compiled loop, reading the CPU's cycle counter (``llvm.readcyclecounter``,
 the TSC on x86) between phases. Random masked actions, default config, one
-thread. It first checks that its phase sequence reproduces ``step_batch``
+thread. It first checks that its phase sequence reproduces the engine's step
 exactly, so it cannot silently profile a different step.
 
     python benchmarks/profile_phases.py --num-envs 64      # in cache
@@ -29,7 +29,7 @@ from ticket_triage_marl._core import observe as O
 from ticket_triage_marl._core import rules as R
 from ticket_triage_marl._core import step as S
 from ticket_triage_marl._core import tickets as K
-from ticket_triage_marl._core.layout import EPISODE, WAITING_OPEN, T
+from ticket_triage_marl._core.layout import CLOSED_COUNT, EPISODE, WAITING_OPEN, T
 from ticket_triage_marl._core.sim import AUTORESET_NEXT_STEP
 from ticket_triage_marl.bench import random_masked_actions
 from ticket_triage_marl.config import EnvConfig
@@ -62,7 +62,7 @@ def cycles(typingctx):
 
 @njit(_nrt=False)
 def step_phases(state, params, counts):
-    """``step_batch`` (next-step autoreset, no prefetch) with a cycle reading between phases."""
+    """The batch step of ``run_batch`` (next-step autoreset, no prefetch) with a cycle reading between phases."""
     env_i, done = state.env_i, state.done
     n_engineers = state.engineer_i.shape[1]
     for n in range(env_i.shape[0]):
@@ -79,6 +79,7 @@ def step_phases(state, params, counts):
             R.apply_action(state, params, n, engineer, state.actions[n, engineer])
         c1 = cycles()
         step = env_i[n, T] + 1
+        env_i[n, CLOSED_COUNT] = 0
         S.charge_idle(state, params, n)
         c2 = cycles()
         S.progress_work(state, params, n, step)
@@ -109,7 +110,7 @@ def step_phases(state, params, counts):
         counts[len(stamps) - 1] += 1
 
 
-def check_same_as_step_batch(config: EnvConfig, steps: int = 450) -> None:
+def check_same_as_the_engine(config: EnvConfig, steps: int = 450) -> None:
     """The phase sequence must reproduce the engine's step exactly."""
     reference = VectorTicketTriage(num_envs=8, config=config, copy=False)
     profiled = VectorTicketTriage(num_envs=8, config=config, copy=False)
@@ -126,7 +127,7 @@ def check_same_as_step_batch(config: EnvConfig, steps: int = 450) -> None:
         for name in ("observations", "masks", "rewards", "ticket_i", "env_i"):
             if not np.array_equal(getattr(reference.sim.state, name), getattr(profiled.sim.state, name)):
                 raise SystemExit(
-                    f"profile_phases.py is out of date: its phases no longer reproduce step_batch ({name})"
+                    f"profile_phases.py is out of date: its phases no longer reproduce the engine's step ({name})"
                 )
 
 
@@ -137,7 +138,7 @@ def main() -> None:
     args = parser.parse_args()
     numba.set_num_threads(1)
     config = EnvConfig()
-    check_same_as_step_batch(config)
+    check_same_as_the_engine(config)
 
     vec = VectorTicketTriage(num_envs=args.num_envs, config=config, copy=False)
     vec.reset(seed=0)

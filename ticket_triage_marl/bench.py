@@ -211,20 +211,19 @@ def bench_batch(num_envs: int, threads: int, seconds: float, config) -> tuple[fl
 
     numba.set_num_threads(threads)
     vec = VectorTicketTriage(num_envs=num_envs, config=config, copy=False)
-    vec.reset(seed=0)
-    sim = vec.sim
+    _, infos = vec.reset(seed=0)
+    masks = {"now": infos["action_mask"]}  # copy=False: the engine's own mask array, as a user reads it
     rng = np.random.default_rng(0)
     actions = np.zeros((num_envs, config.n_engineers), dtype=np.int64)
     uniforms = np.empty((num_envs, config.n_engineers))
 
     def step() -> None:
         rng.random(out=uniforms)
-        random_masked_actions(sim.masks, uniforms, actions)
-        vec.step(actions)
+        random_masked_actions(masks["now"], uniforms, actions)
+        masks["now"] = vec.step(actions)[4]["action_mask"]
 
     calls = _timed(step, seconds, batch=5, warmup=5)
-    nbytes = sim.nbytes()
-    return calls * num_envs, nbytes / num_envs
+    return calls * num_envs, vec.state_nbytes() / num_envs
 
 
 def arrival_configs(config) -> dict[str, Any]:
@@ -280,8 +279,8 @@ def bench_torchrl(num_envs: int, seconds: float, config) -> tuple[float, float] 
 
     def step() -> None:
         rng.random(out=uniforms)
-        random_masked_actions(env.sim.masks, uniforms, actions)
         td = carrier["td"]
+        random_masked_actions(td["engineer", "action_mask"].numpy(), uniforms, actions)
         td["engineer", "action"] = torch.from_numpy(actions)
         _, carrier["td"] = env.step_and_maybe_reset(td)
 

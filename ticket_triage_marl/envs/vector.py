@@ -85,6 +85,10 @@ class _BatchBase:
     def _out(self, array: np.ndarray) -> np.ndarray:
         return array.copy() if self.copy else array
 
+    def state_nbytes(self) -> int:
+        """Bytes of the batch's state (every array of the engine's records, outputs included)."""
+        return self.sim.nbytes()
+
     def counters(self) -> dict[str, np.ndarray]:
         """Episode counters of every environment, arrays of shape (N,)."""
         return self.sim.counters_all()
