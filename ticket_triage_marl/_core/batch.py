@@ -192,3 +192,13 @@ def run_batch(
                     call_native(run_envs_address, state, params, n, job, option)
         else:
             call_native(run_envs_address, state, params, first, job, option)
+
+
+# The centralized state of every environment: a prange loop over write_state_one, which writes only
+# ``out`` (not the record, so the prange write loss above does not apply). Cached on disk like every
+# kernel; its first compile takes about 2.6 s, paid only by the first call of ``state_vectors`` (the
+# TorchRL env's centralized state). At N=4096 it runs in 0.25 ms on 2 threads (serial 0.6-1.5 ms).
+@njit(**PARALLEL_JIT)
+def write_states(state: State, params: Params, out: npt.NDArray[np.float32]) -> None:
+    for n in prange(out.shape[0]):
+        write_state_one(state, params, np.int64(n), out)

@@ -23,11 +23,10 @@ from typing import Any, NamedTuple, cast
 import numba
 import numpy as np
 import numpy.typing as npt
-from numba import njit, prange
 
 from . import batch as B
 from . import layout as L
-from .jit import ENTRY_JIT, JitOptions, announce_compile, kernel_codegen
+from .jit import announce_compile, kernel_codegen
 from .native import python_address
 from .tickets import queue_row
 from .types import (
@@ -109,18 +108,7 @@ _run_batch = _Kernel(B.run_batch)
 _write_state_one = _Kernel(B.write_state_one)
 
 
-# The centralized state of every environment: a prange loop over the compiled write_state_one (which
-# writes only ``out``, not the record, so the prange write loss of batch.py does not apply). Not cached
-# on disk: sim.py is outside the kernel stamp of _core/jit.py, so a cached copy could go stale. Compiling
-# it takes about 2.6 s at its first call (0.6 s serial); at N=4096 it runs in 0.25 ms on 2 threads
-# (serial 0.6-1.5 ms, about half of the TorchRL env's overhead over the engine's step).
-@njit(**cast(JitOptions, {**ENTRY_JIT, "cache": False, "parallel": True}))
-def _write_states(state: State, params: Params, out: npt.NDArray[np.float32]) -> None:
-    for n in prange(out.shape[0]):
-        B.write_state_one(state, params, np.int64(n), out)
-
-
-_write_states_all = _Kernel(_write_states)
+_write_states_all = _Kernel(B.write_states)
 _queue_row = getattr(queue_row, "py_func", queue_row)  # plain Python: snapshots need no compiled call
 
 
