@@ -56,10 +56,12 @@ def check_observations(env, observations: dict, snapshot: dict) -> None:
 def check_snapshot(config: ttm.EnvConfig, snapshot: dict, previous: dict | None) -> None:
     """Conservation, bounds, and nothing that only grows ever shrinking."""
     counters = snapshot["counters"]
-    open_and_queued = len(snapshot["tickets"]) + len(snapshot["queue"])
+    assert ("awaiting" in snapshot) == ("awaiting" in config.mechanics())
+    awaiting = snapshot.get("awaiting", [])
+    open_and_queued = len(snapshot["tickets"]) + len(snapshot["queue"]) + len(awaiting)
     assert counters["arrived"] == counters["resolved"] + open_and_queued + counters["dropped"], counters
     assert len(snapshot["tickets"]) <= config.max_tickets and len(snapshot["queue"]) <= config.max_queue
-    tickets = snapshot["tickets"] + snapshot["queue"]
+    tickets = snapshot["tickets"] + snapshot["queue"] + awaiting
     ids = [ticket["id"] for ticket in tickets]
     assert len(set(ids)) == len(ids), "a ticket id is open twice"
     for ticket in tickets:
@@ -70,7 +72,9 @@ def check_snapshot(config: ttm.EnvConfig, snapshot: dict, previous: dict | None)
     assert snapshot["t"] == previous["t"] + 1
     for name in COUNTERS:
         assert counters[name] >= previous["counters"][name], f"counter {name} decreased"
-    previous_ages = {ticket["id"]: ticket["age"] for ticket in previous["tickets"] + previous["queue"]}
+    previous_ages = {
+        ticket["id"]: ticket["age"] for ticket in previous["tickets"] + previous["queue"] + previous.get("awaiting", [])
+    }
     for ticket in tickets:
         if ticket["id"] in previous_ages:
             assert ticket["age"] >= previous_ages[ticket["id"]], f"ticket {ticket['id']} got younger"
@@ -82,8 +86,11 @@ def check_bookkeeping(env, snapshot: dict) -> None:
 
     env_i = env.sim.state.env_i[0]
     t = snapshot["t"]
-    tickets = snapshot["tickets"] + snapshot["queue"]
+    awaiting = snapshot.get("awaiting", [])
+    tickets = snapshot["tickets"] + snapshot["queue"] + awaiting
     assert env_i[L.ARRIVAL_SUM] == sum(t - ticket["age"] for ticket in tickets)
+    assert env_i[L.AWAITING_OPEN] == len(awaiting)
+    assert env_i[L.AWAIT_SINCE_SUM] == sum(t - ticket["awaiting_for"] for ticket in awaiting)
     assert env_i[L.OVERDUE_OPEN] == sum(ticket["breached"] for ticket in tickets)
     assert env_i[L.WAITING_OPEN] == sum(ticket["waiting_on"] is not None for ticket in tickets)
     for ticket in tickets:

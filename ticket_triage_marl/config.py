@@ -43,6 +43,8 @@ MAX_PROFILE_RATE = 500.0  # arrivals per step; exp(-rate) of the exact Poisson d
 WORK_DISTRIBUTIONS = ("lognormal", "exponential", "deterministic")
 REWARD_MODES = ("team", "individual")
 OBSERVATION_MODES = ("global", "local")
+AWAIT_SLA_MODES = ("paused", "running")
+REQUEST_INFO_MODES = ("blocks", "awaits")
 
 
 def setting(default: Any, *, low: Any = None, high: Any = None, choices: tuple[str, ...] | None = None) -> Any:
@@ -145,6 +147,21 @@ class EnvConfig:
         defer_steps (24, >= 1): steps DEFER adds to the SLA deadline.
         max_deferrals (2, >= 0): DEFERs allowed per ticket (0 = verb off).
 
+    Waiting on others (the awaiting mechanic: off unless ``p_await > 0`` or
+    ``request_info="awaits"``; README, "Waiting on others"):
+        p_await (0.0, [0, 1]): once its work has started (its first step of
+            progress), a ticket goes to the awaiting area (the customer, a
+            vendor, another team's problem) with this probability.
+        await_mean (24.0, (0, 1e6]), await_sigma (1.0, [0, 4]): how long a wait
+            lasts, in steps: lognormal with this mean and log-sd, rounded, at
+            least 1 (heavy-tailed).
+        await_sla ("paused" or "running"): whether the SLA clock stops while a
+            ticket awaits (ServiceNow SLA definitions usually pause).
+        request_info ("blocks" or "awaits"): REQUEST_INFO blocks the ticket in
+            its slot for ``info_wait_min..max`` steps, or sends it to the
+            customer: the awaiting area for a wait drawn as above, after which
+            its ambiguity is gone.
+
     Rewards (team totals; ``individual`` mode splits them):
         r_resolve (1.0), r_sla_breach (-0.2, once per ticket when its deadline
         passes), r_overdue (0.0, per overdue open ticket per step), r_idle
@@ -218,6 +235,12 @@ class EnvConfig:
     expert_skill: float = setting(1.0, low=0.0, high=100.0)
     defer_steps: int = setting(24, low=1)
     max_deferrals: int = setting(2, low=0)
+    # waiting on others
+    p_await: float = setting(0.0, low=0.0, high=1.0)
+    await_mean: float = setting(24.0, low=1e-6, high=1e6)
+    await_sigma: float = setting(1.0, low=0.0, high=4.0)
+    await_sla: str = setting("paused", choices=AWAIT_SLA_MODES)
+    request_info: str = setting("blocks", choices=REQUEST_INFO_MODES)
     # rewards
     r_resolve: float = 1.0
     r_sla_breach: float = -0.2
@@ -234,6 +257,15 @@ class EnvConfig:
     observation_mode: str = setting("global", choices=OBSERVATION_MODES)
     # not a simulation parameter: free-form scenario name shown in traces
     name: str = field(default="default", compare=False)
+
+    def mechanics(self) -> tuple[str, ...]:
+        """The optional mechanics this config switches on (each off by its zero; README, "Dynamics"):
+        ``"awaiting"`` when ``p_await > 0`` or ``request_info="awaits"``. Each adds its observation
+        fields (the layout table's mechanic groups) and its snapshot keys."""
+        on = []
+        if self.p_await > 0.0 or self.request_info == "awaits":
+            on.append("awaiting")
+        return tuple(on)
 
     def __post_init__(self) -> None:
         self._normalise()  # sequences first (TOML gives lists), then types and ranges

@@ -9,6 +9,8 @@ other:
 - **time to resolve**: ``resolved - arrival`` steps, from the step a ticket arrived (the initial backlog
   arrives at ``t = 0``; a reopened ticket arrives again, and is measured again) to the step that resolved it.
   Tickets still open at the horizon are censored (not counted).
+- **time to resolve net of awaiting**: less the steps it spent awaiting others (the customer, a vendor,
+  another team: ``awaited``), what the exports' ``awaiting_hours`` columns measure.
 - **time to first work**: ``first_work - arrival``, for tickets whose work progressed.
 """
 
@@ -17,12 +19,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["ResolvedTickets", "first_work_steps", "time_to_resolve"]
+__all__ = ["ResolvedTickets", "first_work_steps", "time_to_resolve", "time_to_resolve_net"]
 
 
 def time_to_resolve(closed: Mapping[str, int]) -> int:
     """Steps from a ticket's arrival to the step that resolved it (one lifecycle record)."""
     return int(closed["resolved"]) - int(closed["arrival"])
+
+
+def time_to_resolve_net(closed: Mapping[str, int]) -> int:
+    """Time to resolve less the steps it spent awaiting others (``awaited``; 0 without the mechanic)."""
+    return time_to_resolve(closed) - int(closed.get("awaited", 0))
 
 
 def first_work_steps(closed: Mapping[str, int]) -> int | None:

@@ -50,12 +50,13 @@ class Field:
     high: float = 1.0
     column: int = -1
     scale: float = 1.0
+    mechanic: str = ""
 
 
 GLOBAL_FIELDS = (
     Field("time", "steps so far / horizon (capped at 1)"),
     Field("open_load", "open tickets o (slots and queue): o / (o + T)"),
-    Field("mean_age", "mean age of open tickets / A (capped at 1), A = max(sla_steps)"),
+    Field("mean_age", "mean age of open tickets (awaiting ones too) / A (capped at 1), A = max(sla_steps)"),
     Field("breaches", "SLA breaches so far / horizon (capped at 1)"),
     Field("resolved", "tickets resolved so far / horizon (capped at 1)"),
 )
@@ -89,6 +90,16 @@ STATE_GLOBAL_FIELDS = (
     Field("queue", "tickets in the intake queue / max_queue"),
     Field("escalated", "open escalated tickets / max_escalated"),
 )
+# Fields of the optional mechanics, present only where their mechanic is on (``EnvConfig.mechanics()``), after the
+# engineers' group: the global ones, then each slot's (so a scenario without the mechanic keeps its layout).
+MECHANIC_GLOBAL_FIELDS = (
+    Field("awaiting_load", "tickets awaiting others w: w / (w + T)", mechanic="awaiting"),
+    Field("awaiting_time", "their mean wait so far / A (capped at 1)", mechanic="awaiting"),
+)
+MECHANIC_TICKET_FIELDS = (
+    Field("awaited", "steps it has awaited others in this life / A (capped at 1)", mechanic="awaiting"),
+)
+MECHANIC_FIELDS = MECHANIC_GLOBAL_FIELDS + MECHANIC_TICKET_FIELDS
 
 
 def offset(fields: tuple[Field, ...], name: str) -> int:
@@ -112,9 +123,40 @@ N_STATE_ENGINEER_EXTRA = len(STATE_ENGINEER_FIELDS)
 N_STATE_GLOBAL_EXTRA = len(STATE_GLOBAL_FIELDS)
 
 
-def team_bounds(n_slots: int, n_engineers: int) -> tuple[list[float], list[float]]:
-    """Per-entry (low, high) of the team features ``global . tickets . engineers`` for ``T``, ``E``."""
-    groups = ((GLOBAL_FIELDS, 1), (TICKET_FIELDS, n_slots), (ENGINEER_FIELDS, n_engineers))
+def mechanic_fields(fields: tuple[Field, ...], mechanics: tuple[str, ...]) -> tuple[Field, ...]:
+    """The fields of ``fields`` whose mechanic is on."""
+    return tuple(entry for entry in fields if entry.mechanic in mechanics)
+
+
+def mechanic_offsets(mechanics: tuple[str, ...], n_slots: int, n_engineers: int) -> list[int]:
+    """Where each field of :data:`MECHANIC_FIELDS` is written, -1 where its mechanic is off: a global field's
+    offset in the team features, a ticket field's offset in its slot's block (the blocks follow the global
+    mechanic fields, one per slot)."""
+    global_fields = mechanic_fields(MECHANIC_GLOBAL_FIELDS, mechanics)
+    ticket_fields = mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics)
+    base = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
+    offsets = [base + global_fields.index(entry) if entry in global_fields else -1 for entry in MECHANIC_GLOBAL_FIELDS]
+    offsets += [ticket_fields.index(entry) if entry in ticket_fields else -1 for entry in MECHANIC_TICKET_FIELDS]
+    return offsets
+
+
+def team_size(n_slots: int, n_engineers: int, mechanics: tuple[str, ...] = ()) -> int:
+    """Length of the team features for ``T``, ``E`` and the mechanics on."""
+    base = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
+    extra = len(mechanic_fields(MECHANIC_GLOBAL_FIELDS, mechanics))
+    return base + extra + n_slots * len(mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics))
+
+
+def team_bounds(n_slots: int, n_engineers: int, mechanics: tuple[str, ...] = ()) -> tuple[list[float], list[float]]:
+    """Per-entry (low, high) of the team features ``global . tickets . engineers`` (then the fields of the
+    mechanics on: global, then each slot's) for ``T``, ``E``."""
+    groups = (
+        (GLOBAL_FIELDS, 1),
+        (TICKET_FIELDS, n_slots),
+        (ENGINEER_FIELDS, n_engineers),
+        (mechanic_fields(MECHANIC_GLOBAL_FIELDS, mechanics), 1),
+        (mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics), n_slots),
+    )
     low = [entry.low for fields, repeat in groups for _ in range(repeat) for entry in fields]
     high = [entry.high for fields, repeat in groups for _ in range(repeat) for entry in fields]
     return low, high
@@ -135,4 +177,13 @@ def layout_table() -> str:
         for offset, entry in enumerate(fields):
             rows.append(f"| {group} | {offset} | `{entry.name}` | [{entry.low:g}, {entry.high:g}] | {entry.meaning} |")
     rows.append("| state only: each engineer, each component | 0 | `skill` | [0, 1] | skill s: s / (1 + s) |")
+    mechanic_groups: tuple[tuple[str, tuple[Field, ...]], ...] = (
+        ("global", MECHANIC_GLOBAL_FIELDS),
+        ("each slot (T)", MECHANIC_TICKET_FIELDS),
+    )
+    for group, mechanic_group in mechanic_groups:
+        for mechanic in dict.fromkeys(entry.mechanic for entry in mechanic_group):
+            for offset, entry in enumerate(entry for entry in mechanic_group if entry.mechanic == mechanic):
+                rows.append(f"| {mechanic} on: {group} | {offset} | `{entry.name}` | [{entry.low:g}, {entry.high:g}] "
+                            f"| {entry.meaning} |")  # fmt: skip
     return "\n".join(rows)

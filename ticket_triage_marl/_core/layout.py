@@ -31,11 +31,14 @@ DEFERRALS = 12  # DEFERs used on this ticket
 INFO_REQUESTS = 13  # REQUEST_INFOs made on this ticket
 REOPEN_DUE = 14  # step at which a pending reopen re-arrives (reopen buffer only)
 FIRST_WORK = 15  # step at which work on it first progressed (0 = not yet)
-N_TICKET_INT = 16
+AWAITED = 16  # steps it has spent awaiting others (customer, vendor, another team) in this life
+AWAIT_LEFT = 17  # hidden: steps of its current wait left (awaiting area only)
+AWAIT_SINCE = 18  # env T when its current wait began (awaiting area only)
+N_TICKET_INT = 19
 # The fields of one life of a ticket, cleared when it opens (a reopened ticket starts a new life); every other
 # field is an attribute the record keeps, a reopen included (a new attribute is a column, nothing more).
 LIFE_FIELDS = (ACTIVE, ARRIVAL, DEADLINE, BLOCKED, WAITING_ON, ESCALATED, AMBIGUOUS, REOPENED, BREACHED, DEFERRALS,
-               INFO_REQUESTS, REOPEN_DUE, FIRST_WORK)  # fmt: skip
+               INFO_REQUESTS, REOPEN_DUE, FIRST_WORK, AWAITED, AWAIT_LEFT, AWAIT_SINCE)  # fmt: skip
 
 # --- ticket float fields: ticket_f[n, row, field] (float64) ------------------
 WORK_REMAINING = 0
@@ -71,7 +74,9 @@ HASH_PREFIX = 16  # hash of (seed, episode), set at reset: the start of every dr
 WAITING_OPEN = 17  # open tickets waiting on another ticket (dependency scans are skipped at 0)
 TRACE_OFFSET = 18  # trace replay: the trace step this episode's step 1 replays (set at reset)
 CLOSED_COUNT = 19  # tickets resolved in the last step (records in closed_i[n, :CLOSED_COUNT])
-N_ENV_INT = 20
+AWAITING_OPEN = 20  # tickets in the awaiting area (its rows 0 .. AWAITING_OPEN-1)
+AWAIT_SINCE_SUM = 21  # sum of AWAIT_SINCE over the awaiting area: their mean wait so far in O(1)
+N_ENV_INT = 22
 
 # --- lifecycle of a resolved ticket: closed_i[n, k, field] (int64) -------------
 # The record of each ticket the last step resolved: the one source of time to
@@ -84,8 +89,9 @@ CLOSED_FIRST_WORK = 4  # step its work first progressed (0 = never: e.g. resolve
 CLOSED_RESOLVED = 5  # the step that resolved it
 CLOSED_BREACHED = 6  # 1 if its SLA deadline passed before
 CLOSED_REOPENED = 7  # 1 if it was a reopened ticket
-N_CLOSED = 8
-CLOSED_NAMES = ("id", "severity", "component", "arrival", "first_work", "resolved", "breached", "reopened")
+CLOSED_AWAITED = 8  # steps it spent awaiting others
+N_CLOSED = 9
+CLOSED_NAMES = ("id", "severity", "component", "arrival", "first_work", "resolved", "breached", "reopened", "awaited")
 
 # --- reward components: parts[n, e, component] (float64) ----------------------
 R_RESOLVE = 0
@@ -128,6 +134,9 @@ RNG_INFO_WAIT = 12
 RNG_SKILL = 13
 RNG_SKILL_2 = 14
 RNG_TRACE_START = 15
+RNG_AWAIT = 16
+RNG_AWAIT_TIME = 17
+RNG_AWAIT_TIME_2 = 18
 
 # --- agent verbs (per-engineer action encoding) -------------------------------
 VERB_NOOP = 0

@@ -15,6 +15,7 @@ from .encoding import AGENT_TICKET_VERBS, agent_action_jit
 from .features import (
     ENGINEER_FIELDS,
     GLOBAL_FIELDS,
+    MECHANIC_FIELDS,
     N_ENGINEER_FEATURES,
     N_GLOBAL,
     N_STATE_ENGINEER_EXTRA,
@@ -36,6 +37,9 @@ from .layout import (
     AMBIGUOUS,
     ARRIVAL,
     ARRIVAL_SUM,
+    AWAIT_SINCE_SUM,
+    AWAITED,
+    AWAITING_OPEN,
     BLOCKED,
     BREACHED,
     BREACHES,
@@ -81,6 +85,9 @@ S_ON_SHIFT = offset(STATE_ENGINEER_FIELDS, "on_shift")
 S_RAMP_LEFT = offset(STATE_ENGINEER_FIELDS, "ramp_left")
 S_QUEUE = offset(STATE_GLOBAL_FIELDS, "queue")
 S_ESCALATED = offset(STATE_GLOBAL_FIELDS, "escalated")
+M_AWAITING_LOAD = offset(MECHANIC_FIELDS, "awaiting_load")
+M_AWAITING_TIME = offset(MECHANIC_FIELDS, "awaiting_time")
+M_AWAITED = offset(MECHANIC_FIELDS, "awaited")
 
 
 @njit(**JIT)
@@ -103,7 +110,8 @@ def write_team_features(state: State, params: Params, n: Int, out: npt.NDArray[n
     open_count = env_i[n, QUEUE_COUNT]
     for slot in range(n_slots):
         open_count += ticket_i[n, slot, ACTIVE]
-    mean_age = (open_count * now - env_i[n, ARRIVAL_SUM]) / open_count if open_count > 0 else 0.0
+    all_open = open_count + env_i[n, AWAITING_OPEN]  # the arrival sum counts awaiting tickets too
+    mean_age = (all_open * now - env_i[n, ARRIVAL_SUM]) / all_open if all_open > 0 else 0.0
     out[n, 0, G_TIME] = min(env_i[n, T] / horizon, 1.0)
     out[n, 0, G_OPEN_LOAD] = open_count / (open_count + n_slots)
     out[n, 0, G_MEAN_AGE] = min(mean_age / age_scale, 1.0)
@@ -140,6 +148,31 @@ def write_team_features(state: State, params: Params, n: Int, out: npt.NDArray[n
         out[n, 0, o + E_BUSY] = 1.0 if current >= 0 else 0.0
         out[n, 0, o + E_CURRENT_SLOT] = (current + 1.0) / n_slots
         out[n, 0, o + E_TIME_ON_TICKET] = time_on / (time_on + work_mean)
+    if params.team_size > base + n_engineers * N_ENGINEER_FEATURES:
+        write_mechanic_features(state, params, n, out)
+
+
+@njit(**JIT)
+def write_mechanic_features(state: State, params: Params, n: Int, out: npt.NDArray[np.float32]) -> None:
+    """The fields of the mechanics on (features.MECHANIC_*_FIELDS) at their offsets (params.mechanic_offsets)."""
+    ticket_i, env_i = state.ticket_i, state.env_i
+    offsets = params.mechanic_offsets
+    per_age = 1.0 / params.age_scale
+    now = env_i[n, T]
+    if offsets[M_AWAITING_LOAD] >= 0:
+        waiting = env_i[n, AWAITING_OPEN]
+        out[n, 0, offsets[M_AWAITING_LOAD]] = waiting / (waiting + params.max_tickets)
+        so_far = (waiting * now - env_i[n, AWAIT_SINCE_SUM]) / waiting if waiting > 0 else 0.0
+        out[n, 0, offsets[M_AWAITING_TIME]] = min(so_far * per_age, 1.0)
+    stride = params.mechanic_ticket_size
+    for slot in range(params.max_tickets):
+        o = params.mechanic_ticket_base + slot * stride
+        if ticket_i[n, slot, ACTIVE] == 0:
+            for k in range(stride):
+                out[n, 0, o + k] = 0.0
+            continue
+        if offsets[M_AWAITED] >= 0:
+            out[n, 0, o + offsets[M_AWAITED]] = min(ticket_i[n, slot, AWAITED] * per_age, 1.0)
 
 
 @njit(**JIT)
@@ -174,7 +207,8 @@ def write_agent_rows(state: State, params: Params, n: Int) -> None:
     ticket_i, engineer_i, skills, observations = state.ticket_i, state.engineer_i, state.skills, state.observations
     n_slots = params.max_tickets
     n_engineers = engineer_i.shape[1]
-    team_size = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
+    team_size = params.team_size
+    stride = params.mechanic_ticket_size
     for engineer in range(n_engineers - 1, -1, -1):  # row 0 holds the team features: change it last
         if engineer > 0:
             for k in range(team_size):
@@ -188,6 +222,9 @@ def write_agent_rows(state: State, params: Params, n: Int) -> None:
                 if skills[n, engineer, ticket_i[n, slot, COMPONENT]] < 1.0:
                     o = N_GLOBAL + slot * N_TICKET_FEATURES
                     for k in range(N_TICKET_FEATURES):
+                        observations[n, engineer, o + k] = 0.0
+                    o = params.mechanic_ticket_base + slot * stride
+                    for k in range(stride):
                         observations[n, engineer, o + k] = 0.0
 
 
@@ -206,7 +243,7 @@ def write_state(state: State, params: Params, n: Int, out: npt.NDArray[np.float3
     n_slots = params.max_tickets
     n_engineers = engineer_i.shape[1]
     write_team_features(state, params, n, out)
-    o = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
+    o = params.team_size
     max_deferrals = max(float(params.max_deferrals), 1.0)
     for slot in range(n_slots):
         out[n, 0, o + S_AMBIGUOUS] = float(ticket_i[n, slot, AMBIGUOUS])

@@ -15,11 +15,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .awaiting import INFO_REQUESTED, draw_wait, park
 from .encoding import decode_agent_jit
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
     AMBIGUOUS,
+    AWAITING_OPEN,
     BLOCKED,
     BREACHED,
     CURRENT_SLOT,
@@ -31,6 +33,7 @@ from .layout import (
     INVALID,
     N_REWARD,
     ON_SHIFT,
+    QUEUE_COUNT,
     R_CONTEXT_SWITCH,
     R_DEFER,
     R_ESCALATE,
@@ -46,9 +49,11 @@ from .layout import (
     VERB_REQUEST_INFO,
     VERB_WORK,
     WAITING_ON,
+    T,
 )
 from .rewards import charge
 from .rng import uniform
+from .tickets import live_row
 from .types import Int, Params, State
 
 # verbs as int64 values for calls (a literal argument would compile a function once per value)
@@ -99,12 +104,19 @@ def may_defer(state: State, params: Params, n: Int, slot: Int) -> bool:
 
 @njit(**JIT)
 def escalated_count(state: State, params: Params, n: Int) -> int:
-    """Open escalated tickets (each holds an expert)."""
+    """Open escalated tickets (each holds an expert). Only slots hold them, unless tickets await others: an
+    escalated ticket keeps its expert while it awaits, and may come back into the queue."""
     ticket_i = state.ticket_i
     count = 0
     for slot in range(params.max_tickets):
         if ticket_i[n, slot, ACTIVE] == 1 and ticket_i[n, slot, ESCALATED] == 1:
             count += 1
+    if state.awaiting_i.shape[1] > 0:
+        for index in range(params.max_tickets, params.max_tickets + state.env_i[n, QUEUE_COUNT]):
+            if ticket_i[n, live_row(state, params, n, index), ESCALATED] == 1:
+                count += 1
+        for k in range(state.env_i[n, AWAITING_OPEN]):
+            count += state.awaiting_i[n, k, ESCALATED]
     return count
 
 
@@ -175,6 +187,15 @@ def apply_action(state: State, params: Params, n: Int, engineer: Int, action: in
     elif verb == VERB_ESCALATE:
         ticket_i[n, slot, ESCALATED] = 1
         charge(state, params, n, engineer, R_ESCALATE, 1.0)
+    elif verb == VERB_REQUEST_INFO and params.request_info_awaits:  # the ticket goes to the customer
+        requests = ticket_i[n, slot, INFO_REQUESTS]
+        ticket_i[n, slot, INFO_REQUESTS] = requests + 1
+        wait = draw_wait(state, params, n, ticket_i[n, slot, TICKET_ID], requests)
+        if not park(
+            state, n, slot, wait, state.env_i[n, T], INFO_REQUESTED
+        ):  # waits from this step  # the awaiting area is full: it blocks in its slot
+            ticket_i[n, slot, BLOCKED] = wait
+        charge(state, params, n, engineer, R_REQUEST_INFO, 1.0)
     elif verb == VERB_REQUEST_INFO:
         low = params.info_wait_min
         high = params.info_wait_max

@@ -427,18 +427,20 @@ class BatchSim:
             if slot >= 0:
                 assignees.setdefault(slot, []).append(index)
 
-        def ticket(row: int, slot: int | None) -> dict[str, Any]:
-            rec = ticket_i[row]
+        awaiting = "awaiting" in self.config.mechanics()
+
+        def ticket(row: int, slot: int | None, records: Any = ticket_i, floats: Any = ticket_f) -> dict[str, Any]:
+            rec = records[row]
             waiting_on = int(rec[L.WAITING_ON])
-            return {
+            entry = {
                 "id": int(rec[L.TICKET_ID]),
                 "slot": slot,
                 "severity": int(rec[L.SEVERITY]),
                 "component": int(rec[L.COMPONENT]),
                 "age": now - int(rec[L.ARRIVAL]),
                 "sla_remaining": int(rec[L.DEADLINE]) - now,
-                "work_remaining": float(ticket_f[row, L.WORK_REMAINING]),
-                "work_total": float(ticket_f[row, L.WORK_TOTAL]),
+                "work_remaining": float(floats[row, L.WORK_REMAINING]),
+                "work_total": float(floats[row, L.WORK_TOTAL]),
                 "blocked": int(rec[L.BLOCKED]),
                 "waiting_on": waiting_on if waiting_on >= 0 else None,
                 "escalated": bool(rec[L.ESCALATED]),
@@ -448,9 +450,14 @@ class BatchSim:
                 "ambiguous": bool(rec[L.AMBIGUOUS]),
                 "deferrals": int(rec[L.DEFERRALS]),
             }
+            if awaiting:  # steps awaited in this life; in the awaiting area, also the current wait so far
+                entry["awaited"] = int(rec[L.AWAITED])
+                if records is not ticket_i:
+                    entry["awaiting_for"] = now - int(rec[L.AWAIT_SINCE])
+            return entry
 
         queued = int(state.env_i[n, L.QUEUE_COUNT])
-        return {
+        snapshot = {
             "t": now,
             "horizon": self.config.horizon,
             "counters": self.counters(n),
@@ -468,6 +475,13 @@ class BatchSim:
             ],
             "pending_reopens": int(state.reopen_i[n, :, L.ACTIVE].sum()),
         }
+        if awaiting:  # the awaiting area (when each wait ends is hidden, as from the agents)
+            waiting = int(state.env_i[n, L.AWAITING_OPEN])
+            area_i, area_f = state.awaiting_i[n], state.awaiting_f[n]
+            snapshot["awaiting"] = sorted(
+                (ticket(k, None, area_i, area_f) for k in range(waiting)), key=lambda entry: entry["id"]
+            )
+        return snapshot
 
     def closed(self, n: int) -> list[dict[str, int]]:
         """Lifecycle records of the tickets the last step of ``n`` resolved (``[]`` after a reset):

@@ -19,6 +19,8 @@ import math
 
 from numba import njit
 
+from . import layout as L
+from .awaiting import clear_awaiting, start_awaiting, tick_awaiting
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
@@ -227,6 +229,9 @@ def ticket_is_open(state: State, params: Params, n: Int, ticket_id: Int) -> bool
         row = live_row(state, params, n, index)
         if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, TICKET_ID] == ticket_id:
             return True
+    for k in range(state.env_i[n, L.AWAITING_OPEN]):  # awaiting tickets are open too
+        if state.awaiting_i[n, k, TICKET_ID] == ticket_id:
+            return True
     return False
 
 
@@ -259,6 +264,7 @@ def record_closed(state: State, n: Int, slot: Int, step: Int) -> None:
     closed_i[n, k, CLOSED_RESOLVED] = step
     closed_i[n, k, CLOSED_BREACHED] = ticket_i[n, slot, BREACHED]
     closed_i[n, k, CLOSED_REOPENED] = ticket_i[n, slot, REOPENED]
+    closed_i[n, k, L.CLOSED_AWAITED] = ticket_i[n, slot, L.AWAITED]
 
 
 @njit(**JIT)
@@ -328,6 +334,19 @@ def check_deadlines(state: State, params: Params, n: Int, step: Int) -> None:
                     charge(state, params, n, engineer, R_SLA_BREACH, share)
             elif deadline < next_deadline:
                 next_deadline = deadline
+        awaiting_i = state.awaiting_i
+        for k in range(env_i[n, L.AWAITING_OPEN]):  # awaiting tickets: their clock runs, or their deadline moves
+            if awaiting_i[n, k, BREACHED] == 1:
+                continue
+            deadline = awaiting_i[n, k, DEADLINE]
+            if deadline < step:
+                awaiting_i[n, k, BREACHED] = 1
+                env_i[n, BREACHES] += 1
+                env_i[n, OVERDUE_OPEN] += 1
+                for engineer in range(n_engineers):
+                    charge(state, params, n, engineer, R_SLA_BREACH, share)
+            elif deadline < next_deadline:
+                next_deadline = deadline
         env_i[n, NEXT_DEADLINE] = next_deadline
     if params.r_overdue != 0.0:
         for _ in range(env_i[n, OVERDUE_OPEN]):
@@ -382,8 +401,12 @@ def advance(state: State, params: Params, n: Int) -> None:
     progress_work(state, params, n, step)
     release_info_blocks(state, params, n)
     resolved = resolve(state, params, n, step)
-    if resolved > 0 and env_i[n, WAITING_OPEN] > 0:
+    returned = tick_awaiting(state, params, n) if env_i[n, L.AWAITING_OPEN] > 0 else 0
+    if (resolved > 0 or returned > 0) and env_i[
+        n, WAITING_OPEN
+    ] > 0:  # a return may wait on a ticket resolved meanwhile
         release_dependencies(state, params, n)
+    start_awaiting(state, params, n, step)
     admit_arrivals(state, params, n, step)
     check_deadlines(state, params, n, step)
     finish_rewards(state, params, n)
@@ -444,6 +467,7 @@ def reset_env(state: State, params: Params, n: Int) -> None:
         engineer_i[n, engineer, CURRENT_SLOT] = -1
     for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT, PENDING_REOPENS, QUEUE_HEAD, ARRIVAL_SUM, OVERDUE_OPEN, WAITING_OPEN, CLOSED_COUNT):  # fmt: skip
         env_i[n, field] = 0
+    clear_awaiting(state, n)
     env_i[n, NEXT_DEADLINE] = NO_DEADLINE
     env_i[n, HASH_PREFIX] = hash_prefix(env_i[n, SEED_LO], env_i[n, SEED_HI], env_i[n, EPISODE])
     prefix = env_i[n, HASH_PREFIX]

@@ -24,6 +24,7 @@ from . import encoding
 from . import layout as L
 
 # Observation layout sizes (per ticket, per engineer, global): the tables of features.py (re-exported).
+from .features import MECHANIC_TICKET_FIELDS, mechanic_fields, mechanic_offsets, team_size
 from .features import (
     N_ENGINEER_FEATURES as N_ENGINEER_FEATURES,
 )
@@ -74,6 +75,8 @@ class State(NamedTuple):
     reopen_i: npt.NDArray[np.int32]  # (N, T, N_TICKET_INT) int32: resolved tickets waiting to reopen
     reopen_f: npt.NDArray[np.float64]  # (N, T, N_TICKET_FLOAT) float64
     closed_i: npt.NDArray[np.int64]  # (N, T, N_CLOSED) int64: lifecycle records of the last step's resolutions
+    awaiting_i: npt.NDArray[np.int32]  # (N, W, N_TICKET_INT) int32: the awaiting area, rows 0..AWAITING_OPEN-1 in use
+    awaiting_f: npt.NDArray[np.float64]  # (N, W, N_TICKET_FLOAT) float64 (W = T + Q with awaiting on, else 0)
     accumulated: npt.NDArray[np.float64]  # (N, E, R) float64: this tick's rewards, per engineer who caused them
     parts: npt.NDArray[np.float64]  # (N, E, R) float64: last step's reward breakdown each engineer receives
     rewards: npt.NDArray[np.float64]  # (N, E) float64: last step's reward per engineer
@@ -126,6 +129,9 @@ class Params(NamedTuple):
     expert_skill: float
     defer_steps: int
     max_deferrals: int
+    p_await: float
+    await_mean: float
+    await_sigma: float
     shift_period: int
     shift_length: int
     skill_noise: float
@@ -141,6 +147,12 @@ class Params(NamedTuple):
     r_swarm: float
     individual_rewards: bool  # reward_mode == "individual"
     local_observation: bool  # observation_mode == "local"
+    await_sla_paused: bool  # await_sla == "paused"
+    request_info_awaits: bool  # request_info == "awaits"
+    team_size: int  # length of the team features (the mechanic fields included)
+    mechanic_offsets: npt.NDArray[np.int64]  # (len(MECHANIC_FIELDS),) int64: features.mechanic_offsets, -1 = off
+    mechanic_ticket_size: int  # fields in each slot's mechanic block (0 with every mechanic off)
+    mechanic_ticket_base: int  # offset of slot 0's mechanic block in the team features
     age_scale: float  # the longest SLA: the scale of ages and deadlines in observations
     severity_cdf: npt.NDArray[np.float64]  # (4,) float64: cumulative severity mix, last entry exactly 1
     sla_steps: npt.NDArray[np.int64]  # (4,) int64: SLA per severity 1..4
@@ -170,6 +182,12 @@ DERIVED_PARAMS = frozenset(
         "work_distribution",
         "individual_rewards",
         "local_observation",
+        "await_sla_paused",
+        "request_info_awaits",
+        "team_size",
+        "mechanic_offsets",
+        "mechanic_ticket_size",
+        "mechanic_ticket_base",
         "age_scale",
         "severity_cdf",
         "sla_steps",
@@ -200,6 +218,7 @@ def build_params(config: EnvConfig) -> Params:
     trace = config.trace() if config.arrival_process == "trace" else _NO_TRACE
     severity_cdf = np.cumsum(np.asarray(config.severity_mix, dtype=np.float64))
     severity_cdf[-1] = 1.0
+    mechanics, t, e = config.mechanics(), config.max_tickets, config.n_engineers
     settings: dict[str, Any] = {name: kind(getattr(config, name)) for name, kind in _SETTING_TYPES.items()}
     return Params(
         **settings,
@@ -207,6 +226,13 @@ def build_params(config: EnvConfig) -> Params:
         work_distribution={"lognormal": 0, "exponential": 1, "deterministic": 2}[config.work_distribution],
         individual_rewards=config.reward_mode == "individual",
         local_observation=config.observation_mode == "local",
+        await_sla_paused=config.await_sla == "paused",
+        request_info_awaits=config.request_info == "awaits",
+        team_size=team_observation_size(config),
+        mechanic_offsets=np.asarray(mechanic_offsets(mechanics, t, e), dtype=np.int64),
+        mechanic_ticket_size=len(mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics)),
+        mechanic_ticket_base=team_observation_size(config)
+        - t * len(mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics)),
         age_scale=float(max(config.sla_steps)),
         severity_cdf=severity_cdf,
         sla_steps=np.asarray(config.sla_steps, dtype=np.int64),
@@ -224,8 +250,13 @@ def build_params(config: EnvConfig) -> Params:
 
 def team_observation_size(config: EnvConfig) -> int:
     """Global + tickets (T x ticket fields) + engineers (E x engineer fields) of :mod:`.features`: the original
-    description's layout, the coordinator's observation."""
-    return N_GLOBAL + config.max_tickets * N_TICKET_FEATURES + config.n_engineers * N_ENGINEER_FEATURES
+    description's layout, the coordinator's observation; then the fields of the mechanics on."""
+    return team_size(config.max_tickets, config.n_engineers, config.mechanics())
+
+
+def awaiting_capacity(config: EnvConfig) -> int:
+    """Rows of the awaiting area: every open place (``T + Q``) with the awaiting mechanic on, else 0."""
+    return config.max_tickets + config.max_queue if "awaiting" in config.mechanics() else 0
 
 
 def observation_size(config: EnvConfig) -> int:
@@ -268,6 +299,8 @@ def allocate_state(config: EnvConfig, num_envs: int) -> State:
         reopen_i=np.zeros((n, t, L.N_TICKET_INT), dtype=np.int32),
         reopen_f=np.zeros((n, t, L.N_TICKET_FLOAT), dtype=np.float64),
         closed_i=np.zeros((n, t, L.N_CLOSED), dtype=np.int64),
+        awaiting_i=np.zeros((n, awaiting_capacity(config), L.N_TICKET_INT), dtype=np.int32),
+        awaiting_f=np.zeros((n, awaiting_capacity(config), L.N_TICKET_FLOAT), dtype=np.float64),
         accumulated=np.zeros((n, e, L.N_REWARD), dtype=np.float64),
         parts=np.zeros((n, e, L.N_REWARD), dtype=np.float64),
         rewards=np.zeros((n, e), dtype=np.float64),

@@ -131,6 +131,7 @@ class CoordinatorWrapper(gymnasium.Env):
         self._n_actions = coordinator_action_count(config)
         self._team_size = team_observation_size(config)
         self._ticket_end = N_GLOBAL + config.max_tickets * N_TICKET_FEATURES
+        self._engineer_end = self._ticket_end + config.n_engineers * N_ENGINEER_FEATURES
         low, high = team_observation_bounds(config)
         self.action_space = gymnasium.spaces.Discrete(self._n_actions)
         if observation_format == "flat":
@@ -150,6 +151,10 @@ class CoordinatorWrapper(gymnasium.Env):
                     ),
                 }
             )
+            if self._team_size > self._engineer_end:  # the fields of the mechanics on, flat, in layout order
+                self.observation_space["mechanics"] = gymnasium.spaces.Box(
+                    low=low[self._engineer_end :], high=high[self._engineer_end :], dtype=np.float32
+                )
         self._has_reset = False
         self._done = False
 
@@ -253,11 +258,14 @@ class CoordinatorWrapper(gymnasium.Env):
         if self.observation_format == "flat":
             return flat
         config = self.config
-        return {
+        view = {
             "global": flat[:N_GLOBAL],
             "tickets": flat[N_GLOBAL : self._ticket_end].reshape(config.max_tickets, N_TICKET_FEATURES),
-            "engineers": flat[self._ticket_end : self._team_size].reshape(config.n_engineers, N_ENGINEER_FEATURES),
+            "engineers": flat[self._ticket_end : self._engineer_end].reshape(config.n_engineers, N_ENGINEER_FEATURES),
         }
+        if self._team_size > self._engineer_end:
+            view["mechanics"] = flat[self._engineer_end : self._team_size]
+        return view
 
     def _info(self) -> dict[str, Any]:
         counters = self.sim.counters(0)

@@ -30,7 +30,7 @@ __all__ = [
 def team_observation_bounds(config: EnvConfig) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature (low, high) of the team features (the coordinator's flat observation), from the field table
     of ``_core/features.py``."""
-    low, high = team_bounds(config.max_tickets, config.n_engineers)
+    low, high = team_bounds(config.max_tickets, config.n_engineers, config.mechanics())
     return np.asarray(low, dtype=np.float32), np.asarray(high, dtype=np.float32)
 
 

@@ -1,0 +1,166 @@
+"""Waiting on others: tickets that stall on the customer, a vendor or another team's problem.
+
+On where ``p_await > 0`` or ``request_info="awaits"`` (``EnvConfig.mechanics()``); with it off the awaiting
+area has no rows and nothing here runs. A ticket goes awaiting in two ways:
+
+- on its own: in the step its work first progresses, with probability ``p_await`` (drawn by ticket id and
+  step), at the end of that step (:func:`start_awaiting`);
+- by REQUEST_INFO with ``request_info="awaits"``: at once, in the action phase (``rules.apply_action``);
+  its ambiguity is gone when it comes back.
+
+An awaiting ticket leaves its slot (its engineers are freed) for the awaiting area, rows
+``0 .. AWAITING_OPEN-1`` of ``state.awaiting_i`` kept compact. Its wait ``d`` is drawn lognormal (mean
+``await_mean``, log-sd ``await_sigma``), rounded, at least one step. Each of the next ``d`` steps
+(:func:`tick_awaiting`, before arrivals) adds one to its ``AWAITED`` steps and, with ``await_sla="paused"``,
+one to its SLA deadline; in the ``d``-th it comes back as an arrival (a free slot when the queue is empty,
+else the queue's tail; a full queue keeps it waiting a step more). It stays open all along: counted in the
+backlog, its deadline checked (``check_deadlines`` scans the area with the SLA running), its dependency kept.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from .jit import JIT
+from .layout import (
+    ACTIVE,
+    AMBIGUOUS,
+    AWAIT_LEFT,
+    AWAIT_SINCE,
+    AWAIT_SINCE_SUM,
+    AWAITED,
+    AWAITING_OPEN,
+    BLOCKED,
+    CURRENT_SLOT,
+    DEADLINE,
+    FIRST_WORK,
+    HASH_PREFIX,
+    RAMP_LEFT,
+    RNG_AWAIT,
+    RNG_AWAIT_TIME,
+    RNG_AWAIT_TIME_2,
+    TICKET_ID,
+    TIME_ON_TICKET,
+)
+from .rng import standard_normal, uniform
+from .tickets import claim_incoming_row, clear_row
+from .types import Int, Params, State
+
+INFO_REQUESTED = 1  # BLOCKED in an awaiting record: it waits for the information a REQUEST_INFO asked for
+
+
+@njit(**JIT)
+def draw_wait(state: State, params: Params, n: Int, ticket_id: Int, key: Int) -> int:
+    """Steps of one wait: lognormal with mean ``await_mean`` and log-sd ``await_sigma``, rounded, >= 1."""
+    sigma = params.await_sigma
+    z = standard_normal(state.env_i[n, HASH_PREFIX], ticket_id, RNG_AWAIT_TIME, RNG_AWAIT_TIME_2, key)
+    steps = math.exp(math.log(params.await_mean) - 0.5 * sigma * sigma + sigma * z)
+    return max(1, int(steps + 0.5))
+
+
+@njit(**JIT)
+def park(state: State, n: Int, slot: Int, wait: Int, since: Int, info_requested: Int) -> bool:
+    """Move the ticket of ``slot`` to the awaiting area for ``wait`` steps, the first of them the step after
+    ``since``, freeing the slot and its engineers; False (nothing moved) when the area is full."""
+    ticket_i, ticket_f, engineer_i, env_i = state.ticket_i, state.ticket_f, state.engineer_i, state.env_i
+    awaiting_i, awaiting_f = state.awaiting_i, state.awaiting_f
+    k = env_i[n, AWAITING_OPEN]
+    if k >= awaiting_i.shape[1]:
+        return False
+    for field in range(awaiting_i.shape[2]):
+        awaiting_i[n, k, field] = ticket_i[n, slot, field]
+    for field in range(awaiting_f.shape[2]):
+        awaiting_f[n, k, field] = ticket_f[n, slot, field]
+    awaiting_i[n, k, AWAIT_LEFT] = wait
+    awaiting_i[n, k, AWAIT_SINCE] = since
+    awaiting_i[n, k, BLOCKED] = info_requested
+    env_i[n, AWAITING_OPEN] = k + 1
+    env_i[n, AWAIT_SINCE_SUM] += since
+    for engineer in range(engineer_i.shape[1]):
+        if engineer_i[n, engineer, CURRENT_SLOT] == slot:
+            engineer_i[n, engineer, CURRENT_SLOT] = -1
+            engineer_i[n, engineer, TIME_ON_TICKET] = 0
+            engineer_i[n, engineer, RAMP_LEFT] = 0
+    clear_row(state, n, slot)
+    return True
+
+
+@njit(**JIT)
+def start_awaiting(state: State, params: Params, n: Int, step: Int) -> None:
+    """Tickets whose work first progressed in ``step`` go awaiting with probability ``p_await``."""
+    if params.p_await <= 0.0:
+        return
+    ticket_i = state.ticket_i
+    prefix = state.env_i[n, HASH_PREFIX]
+    for slot in range(params.max_tickets):
+        if ticket_i[n, slot, ACTIVE] == 0 or ticket_i[n, slot, FIRST_WORK] != step:
+            continue
+        ticket_id = ticket_i[n, slot, TICKET_ID]
+        if uniform(prefix, ticket_id, RNG_AWAIT, step) < params.p_await:
+            park(state, n, slot, draw_wait(state, params, n, ticket_id, step), step, 0)  # waits from step + 1
+
+
+@njit(**JIT)
+def remove_awaiting(state: State, n: Int, k: Int) -> None:
+    """Free row ``k`` of the awaiting area (the last row moves into it: the area stays compact)."""
+    awaiting_i, awaiting_f, env_i = state.awaiting_i, state.awaiting_f, state.env_i
+    last = env_i[n, AWAITING_OPEN] - 1
+    env_i[n, AWAIT_SINCE_SUM] -= awaiting_i[n, k, AWAIT_SINCE]
+    for field in range(awaiting_i.shape[2]):
+        awaiting_i[n, k, field] = awaiting_i[n, last, field]
+        awaiting_i[n, last, field] = 0
+    for field in range(awaiting_f.shape[2]):
+        awaiting_f[n, k, field] = awaiting_f[n, last, field]
+        awaiting_f[n, last, field] = 0.0
+    env_i[n, AWAITING_OPEN] = last
+
+
+@njit(**JIT)
+def tick_awaiting(state: State, params: Params, n: Int) -> int:
+    """One step of every wait: its ``AWAITED`` steps (and, paused, its deadline) grow by one; a wait that ends
+    brings its ticket back as an arrival (the queue full: one more step). Returns how many came back."""
+    awaiting_i, awaiting_f, env_i = state.awaiting_i, state.awaiting_f, state.env_i
+    returned = 0
+    k = 0
+    while k < env_i[n, AWAITING_OPEN]:
+        awaiting_i[n, k, AWAITED] += 1
+        if params.await_sla_paused:
+            awaiting_i[n, k, DEADLINE] += 1
+        if awaiting_i[n, k, AWAIT_LEFT] > 1:
+            awaiting_i[n, k, AWAIT_LEFT] -= 1
+            k += 1
+            continue
+        row = claim_incoming_row(state, params, n)
+        if row < 0:
+            k += 1
+            continue
+        for field in range(awaiting_i.shape[2]):
+            state.ticket_i[n, row, field] = awaiting_i[n, k, field]
+        for field in range(awaiting_f.shape[2]):
+            state.ticket_f[n, row, field] = awaiting_f[n, k, field]
+        if awaiting_i[n, k, BLOCKED] == INFO_REQUESTED:
+            state.ticket_i[n, row, AMBIGUOUS] = 0
+        state.ticket_i[n, row, BLOCKED] = 0
+        state.ticket_i[n, row, AWAIT_LEFT] = 0
+        state.ticket_i[n, row, AWAIT_SINCE] = 0
+        if row < params.max_tickets:
+            for engineer in range(state.contributed.shape[2]):
+                state.contributed[n, row, engineer] = 0.0
+        remove_awaiting(state, n, k)  # row k now holds the last record: look at it next
+        returned += 1
+    return returned
+
+
+@njit(**JIT)
+def clear_awaiting(state: State, n: Int) -> None:
+    """Empty the awaiting area of ``n`` (a reset)."""
+    env_i = state.env_i
+    for k in range(env_i[n, AWAITING_OPEN]):
+        for field in range(state.awaiting_i.shape[2]):
+            state.awaiting_i[n, k, field] = 0
+        for field in range(state.awaiting_f.shape[2]):
+            state.awaiting_f[n, k, field] = 0.0
+    env_i[n, AWAITING_OPEN] = 0
+    env_i[n, AWAIT_SINCE_SUM] = 0
