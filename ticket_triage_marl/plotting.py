@@ -209,6 +209,7 @@ def plot_backlog(
     episode_starts: Sequence[int] = (0,),
     max_queue: int | None = None,
     title: str = "Backlog: open tickets and the intake queue",
+    awaiting: np.ndarray | None = None,
 ) -> Any:
     """Open tickets (in slots) and queued tickets stacked over time, drops marked.
 
@@ -219,6 +220,7 @@ def plot_backlog(
         episode_starts: the step index where each episode starts.
         max_queue: the queue's capacity, drawn as a dashed line when the queue gets near it.
         title: the figure's title.
+        awaiting: tickets awaiting others after each step (the awaiting mechanic), stacked on top; None: off.
     """
     n = len(open_tickets)
     size = bin_size_for(n)
@@ -229,11 +231,17 @@ def plot_backlog(
     total = open_mean + queued_mean
     ax.fill_between(x, 0, _post(open_mean), step="post", color="#4c72b0", alpha=0.85, label="open (in slots)")
     ax.fill_between(x, _post(open_mean), _post(total), step="post", color="#dd8452", alpha=0.85, label="intake queue")
+    backlog = np.asarray(open_tickets) + np.asarray(queued)
+    if awaiting is not None:
+        awaiting_mean = binned(awaiting, size)
+        ax.fill_between(x, _post(total), _post(total + awaiting_mean), step="post", color="#55a868", alpha=0.85,
+                        label="awaiting others")  # fmt: skip
+        backlog = backlog + np.asarray(awaiting)
     if size > 1:
-        peak = binned(np.asarray(open_tickets) + np.asarray(queued), size, "max")
+        peak = binned(backlog, size, "max")
         ax.step(x, _post(peak), where="post", color="0.25", linewidth=0.8, label="backlog, bin maximum")
     drop_steps = np.flatnonzero(np.asarray(dropped) > 0)
-    top = max(1.0, float(np.max(np.asarray(open_tickets) + np.asarray(queued)))) if n else 1.0
+    top = max(1.0, float(np.max(backlog))) if n else 1.0
     if drop_steps.size:
         ax.scatter(
             drop_steps + 0.5,

@@ -37,8 +37,11 @@ def render_ansi(snapshot: dict) -> str:
     Top tickets are the most urgent open slots (least SLA time left first).
     """
     counters = snapshot["counters"]
-    backlog = len(snapshot["tickets"]) + len(snapshot["queue"])
+    awaiting = snapshot.get("awaiting")  # with the awaiting mechanic on
+    backlog = len(snapshot["tickets"]) + len(snapshot["queue"]) + len(awaiting or ())
     lines = [f"t={snapshot['t']} backlog={backlog} breaches={counters['breaches']} resolved={counters['resolved']}"]
+    if awaiting is not None:
+        lines[0] += f" awaiting={len(awaiting)}"
     lines.append("Engineers:")
     for engineer in snapshot["engineers"]:
         if not engineer["on_shift"]:
@@ -327,17 +330,22 @@ def render_rgb(snapshot: dict, max_tickets: int | None = None, work_scale: float
     image = np.empty(frame_shape(len(snapshot["engineers"])), dtype=np.uint8)
     image[:] = BACKGROUND
     counters = snapshot["counters"]
-    tickets, queue = snapshot["tickets"], snapshot["queue"]
+    tickets, queue, awaiting = snapshot["tickets"], snapshot["queue"], snapshot.get("awaiting")
     _fill(image, 0, 0, FRAME_WIDTH, HEADER_HEIGHT, HEADER_BACKGROUND)
     x = MARGIN + 4
-    for label, value, alert in (
+    header: list[tuple[str, Any, bool]] = [
         ("T", f"{snapshot['t']}/{snapshot['horizon']}", False),
-        ("BACKLOG", len(tickets) + len(queue), False),
+        ("BACKLOG", len(tickets) + len(queue) + len(awaiting or ()), False),
         ("QUEUE", len(queue), False),
+    ]
+    if awaiting is not None:  # the awaiting mechanic on: tickets waiting on the customer, a vendor, another team
+        header.append(("AWAITING", len(awaiting), False))
+    header += [
         ("RESOLVED", counters["resolved"], False),
         ("BREACHES", counters["breaches"], counters["breaches"] > 0),
         ("DROPPED", counters["dropped"], counters["dropped"] > 0),
-    ):
+    ]
+    for label, value, alert in header:
         x = _draw_text(image, x, 11, f"{label} ", (180, 186, 196))
         x = _draw_text(image, x, 11, str(value), (255, 120, 110) if alert else WHITE) + 24
     progress = min(1.0, snapshot["t"] / max(1, snapshot["horizon"]))

@@ -77,6 +77,7 @@ class RecordingSeries:
         episode_starts: the step index where each episode starts.
         t: ``(n,)`` the env's clock after each step.
         open_tickets, queued: ``(n,)`` tickets in slots and in the intake queue after each step.
+        awaiting: ``(n,)`` tickets awaiting others after each step, or None (a recording without the mechanic).
         resolved, breaches, dropped, reopened: ``(n,)`` how many happened in each step.
         team_reward: ``(n,)`` the team reward of each step.
         components: reward component -> ``(n,)`` the team's reward from it.
@@ -119,6 +120,7 @@ class RecordingSeries:
     still_open: int
     coordinator_verbs: dict[str, int] = field(default_factory=dict)
     side_actions_recorded: bool = True
+    awaiting: np.ndarray | None = None
 
     @property
     def n_steps(self) -> int:
@@ -127,8 +129,9 @@ class RecordingSeries:
 
     @property
     def backlog(self) -> np.ndarray:
-        """``(n,)`` open plus queued tickets after each step."""
-        return self.open_tickets + self.queued
+        """``(n,)`` open, queued and awaiting tickets after each step."""
+        backlog: np.ndarray = self.open_tickets + self.queued
+        return backlog if self.awaiting is None else backlog + self.awaiting
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers of the run (JSON-able; NaN where undefined)."""
@@ -223,6 +226,7 @@ def _analyze(  # noqa: C901 -- one streaming pass over a trace that fills every 
     n = header.steps
     counts = {key: np.zeros(n, dtype=np.int64) for key in ("open", "queued", "resolved", "breaches", "dropped")}
     counts["reopened"] = np.zeros(n, dtype=np.int64)
+    counts["awaiting"] = np.zeros(n, dtype=np.int64)
     episode, clock = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     team_totals = np.zeros(n)
     components = np.zeros((n, len(REWARD_NAMES)))
@@ -258,6 +262,7 @@ def _analyze(  # noqa: C901 -- one streaming pass over a trace that fills every 
         clock[index] = now
         open_tickets, queue = snapshot["tickets"], snapshot["queue"]
         counts["open"][index], counts["queued"][index] = len(open_tickets), len(queue)
+        counts["awaiting"][index] = len(snapshot.get("awaiting", ()))
         counters = snapshot["counters"]
         for key in ("resolved", "breaches", "dropped", "reopened"):
             counts[key][index] = int(counters[key]) - previous_counters[key]
@@ -267,6 +272,8 @@ def _analyze(  # noqa: C901 -- one streaming pass over a trace that fills every 
         for ticket in open_tickets:
             present[ticket["id"]] = ticket
         for ticket in queue:
+            present[ticket["id"]] = ticket
+        for ticket in snapshot.get("awaiting", ()):  # open too, awaiting others
             present[ticket["id"]] = ticket
         closed = record.get("closed")  # lifecycle records (recordings since checkpoint format 2)
         if closed is not None:
@@ -353,6 +360,7 @@ def _analyze(  # noqa: C901 -- one streaming pass over a trace that fills every 
         still_open=still_open,
         coordinator_verbs=verbs,
         side_actions_recorded=side_actions_recorded,
+        awaiting=counts["awaiting"] if "awaiting" in config.mechanics() else None,
     )
 
 
@@ -427,7 +435,14 @@ def report_page(series: RecordingSeries, source: str = "") -> HtmlPage:
     page.figure(
         "backlog",
         figure_png(
-            plot_backlog(series.open_tickets, series.queued, series.dropped, series.episode_starts, config.max_queue)
+            plot_backlog(
+                series.open_tickets,
+                series.queued,
+                series.dropped,
+                series.episode_starts,
+                config.max_queue,
+                awaiting=series.awaiting,
+            )
         ),
         "Open tickets (in the slots engineers can work on) and the intake queue (waiting for a free slot), stacked: "
         "together the backlog. Red triangles mark steps where a full queue dropped tickets; dotted lines are "
