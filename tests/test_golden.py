@@ -53,6 +53,18 @@ VARIANTS = {
         },
     ),
     "variant_deterministic_work": ("default.toml", {"work_distribution": "deterministic", "max_tickets": 3}),
+    "variant_awaiting": (
+        "default.toml",
+        {
+            "p_await": 0.3,
+            "await_mean": 6.0,
+            "await_sigma": 1.2,
+            "await_sla": "running",
+            "request_info": "awaits",
+            "p_ambiguous": 0.3,
+            "max_queue": 5,
+        },
+    ),
 }
 CASES = {path.name: (path, {}) for path in CONFIG_FILES} | {
     name: (ROOT / "configs" / file, overrides) for name, (file, overrides) in VARIANTS.items()

@@ -47,11 +47,15 @@ class ResolvedTickets:
         steps: time to resolve of each (:func:`time_to_resolve`), in order of resolution.
         severities: the severity of each.
         breached: whether each had breached its SLA when it was resolved.
+        awaited: the steps each spent awaiting others (0 without the mechanic).
+        arrivals: the step each arrived (of this life).
     """
 
     steps: list[int] = field(default_factory=list)
     severities: list[int] = field(default_factory=list)
     breached: list[bool] = field(default_factory=list)
+    awaited: list[int] = field(default_factory=list)
+    arrivals: list[int] = field(default_factory=list)
 
     def add(self, closed: Iterable[Mapping[str, int]]) -> None:
         """Add one step's records (``env.closed_tickets()`` or a recording step's ``closed``)."""
@@ -59,6 +63,8 @@ class ResolvedTickets:
             self.steps.append(time_to_resolve(record))
             self.severities.append(int(record["severity"]))
             self.breached.append(bool(record["breached"]))
+            self.awaited.append(int(record.get("awaited", 0)))
+            self.arrivals.append(int(record["arrival"]))
 
     def by_severity(self) -> dict[int, list[int]]:
         """Severity 1..4 -> the times to resolve of the tickets of that severity."""

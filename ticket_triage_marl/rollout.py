@@ -233,6 +233,8 @@ class EpisodeRecord:
             :func:`ticket_triage_marl.metrics.time_to_resolve` defines it
             (a reopened ticket starts a new measurement).
         resolve_severity: the severity of each of those tickets.
+        resolve_awaited: the steps each of those tickets spent awaiting others.
+        resolve_arrival: the step each of those tickets arrived.
         open_at_end: tickets still open or queued at the horizon (not in
             ``resolve_steps``: censored).
     """
@@ -243,6 +245,8 @@ class EpisodeRecord:
     resolve_steps: np.ndarray
     resolve_severity: np.ndarray
     open_at_end: int
+    resolve_awaited: np.ndarray
+    resolve_arrival: np.ndarray
 
 
 def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
@@ -261,7 +265,7 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
     multi_agent = hasattr(base, "possible_agents")
     observations, _ = env.reset(seed=seed)
     config = base.config
-    snapshot = base.snapshot()
+    snapshot = base.snapshot(awaiting=False)  # the awaiting list can hold thousands: counted, not listed
     resolved = ResolvedTickets()
     seen: set[int] = set()
     first_severity: list[int] = []
@@ -290,7 +294,7 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
             _, reward, _, finished, _ = env.step(coordinator_action_from(policy, env, snapshot))
             total += reward
         resolved.add(base.closed_tickets())
-        snapshot = base.snapshot()
+        snapshot = base.snapshot(awaiting=False)
         look(snapshot)
         counters = snapshot["counters"]
         arrivals.append(new_tickets(counters) - arrived)
@@ -309,7 +313,9 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
         np.asarray(first_severity, dtype=np.int64),
         np.asarray(resolved.steps, dtype=np.int64),
         np.asarray(resolved.severities, dtype=np.int64),
-        len(snapshot["tickets"]) + len(snapshot["queue"]),
+        int(counters["arrived"] - counters["resolved"] - counters["dropped"]),
+        np.asarray(resolved.awaited, dtype=np.int64),
+        np.asarray(resolved.arrivals, dtype=np.int64),
     )
 
 

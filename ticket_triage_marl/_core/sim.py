@@ -416,8 +416,9 @@ class BatchSim:
         vectors: npt.NDArray[np.float32] = self._state_out[:, 0, :]
         return vectors
 
-    def snapshot(self, n: int) -> dict[str, Any]:
-        """The full raw state of environment ``n`` as JSON-able Python."""
+    def snapshot(self, n: int, awaiting_list: bool = True) -> dict[str, Any]:
+        """The full raw state of environment ``n`` as JSON-able Python (``awaiting_list=False``: without the
+        list of tickets awaiting others, where the mechanic is on)."""
         state, params = self.state, self.params
         ticket_i, ticket_f, engineers = state.ticket_i[n], state.ticket_f[n], state.engineer_i[n]
         now = self.t(n)
@@ -475,7 +476,7 @@ class BatchSim:
             ],
             "pending_reopens": int(state.reopen_i[n, :, L.ACTIVE].sum()),
         }
-        if awaiting:  # the awaiting area (when each wait ends is hidden, as from the agents)
+        if awaiting and awaiting_list:  # the awaiting area (when each wait ends is hidden, as from the agents)
             waiting = int(state.env_i[n, L.AWAITING_OPEN])
             area_i, area_f = state.awaiting_i[n], state.awaiting_f[n]
             snapshot["awaiting"] = sorted(

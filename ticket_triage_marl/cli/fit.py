@@ -69,6 +69,13 @@ def add_arguments(commands: Any) -> None:
     parser.add_argument("--hours-per-step", type=positive_float, default=1.0, help="hours one step stands for (1)")
     parser.add_argument("--utilisation", type=positive_float, default=0.85, help="team utilisation to size work for")
     parser.add_argument("--rate-scale", type=positive_float, default=1.0, help="multiply every arrival rate (1)")
+    parser.add_argument(
+        "--mechanics",
+        default="auto",
+        metavar="auto|none|NAME,...",
+        help="the optional mechanics to fit where the export has their columns (default auto: every one; "
+        "awaiting from awaiting_hours); the scenario's comments say what was fitted and why not",
+    )
     add_set_argument(parser, "set a config field after fitting, e.g. --set n_engineers=16 (repeatable)")
     parser.add_argument("--report", metavar="FILE", help="also write the fidelity report (HTML) of the scenario")
     parser.add_argument("--figures", metavar="DIR", help="with --report: also write each figure as DIR/<name>.png")
@@ -188,7 +195,7 @@ def _where_item(text: str) -> tuple[str, str]:
 def run(args: argparse.Namespace) -> int:
     """Run ``ticket-triage fit``; returns the exit status."""
     from ..data import TicketFileError, fit_config
-    from ..data.fit import scenario_toml, select_tickets
+    from ..data.fit import mechanic_notes, scenario_toml, select_tickets
 
     check_output(args.out)
     check_output(args.report)
@@ -216,6 +223,7 @@ def run(args: argparse.Namespace) -> int:
                 utilisation=args.utilisation,
                 rate_scale=args.rate_scale,
                 force=args.force,
+                mechanics=args.mechanics,
                 **dict(args.overrides),
             )
         for warning in caught:
@@ -228,7 +236,9 @@ def run(args: argparse.Namespace) -> int:
     comment = (
         f"Fitted by `ticket-triage fit` to {os.path.basename(args.file)} ({len(log)} tickets{sliced}): weekly "
         f"arrival profile\n({len(config.arrival_profile)} steps, mean {mean_rate:.4g} a step at {args.hours_per_step:g} h a step), severity mix, "
-        f"components, reopens; work for utilisation {args.utilisation:g}.\nMade with: {shlex.join([PROG, *args.argv])}"
+        f"components, reopens; work for utilisation {args.utilisation:g}.\n"
+        + "".join(f"{note}.\n" for note in mechanic_notes(log, args.mechanics, args.hours_per_step))
+        + f"Made with: {shlex.join([PROG, *args.argv])}"
     )
     page = None
     if args.report:

@@ -17,6 +17,12 @@ canonical field    required  meaning
 ``status``         no        the ticket's state; says resolved or open where there is no resolution time
 ``labels``         no        a list of labels (comma-separated in one cell, or one column per label); its
                              priority labels give the severity when there is no ``priority`` column
+``awaiting_hours`` no        hours it spent awaiting others (the customer, a vendor, a problem): a number
+                             >= 0, empty if unknown
+``reassignments``  no        times it was handed to another group or person: an integer >= 0, empty if
+                             unknown (also read from ``reassignment_count``)
+``group``          no        the group it was first assigned to (also ``assignment_group``)
+``final_group``    no        the group that resolved it (also ``assignment_group_final``)
 =================  ========  ===========================================================================
 
 **Dialect.** The delimiter (``,``, ``;`` or tab) is recognised from the header line, or given with
@@ -75,6 +81,7 @@ import dataclasses
 import gc
 import io
 import json
+import math
 import operator
 import os
 import re
@@ -99,7 +106,27 @@ __all__ = [
     "read_tickets",
 ]
 
-CANONICAL_FIELDS = ("id", "created_at", "priority", "component", "resolved_at", "reopened", "status", "labels")
+CANONICAL_FIELDS = (
+    "id",
+    "created_at",
+    "priority",
+    "component",
+    "resolved_at",
+    "reopened",
+    "status",
+    "labels",
+    "awaiting_hours",
+    "reassignments",
+    "group",
+    "final_group",
+)
+CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
+    "reassignments": ("reassignments", "reassignment_count"),
+    "group": ("group", "assignment_group"),
+    "final_group": ("final_group", "assignment_group_final"),
+}
+"""The header names a file without a preset is read with, where a field has more than its own (ServiceNow's
+field names, as in the UCI incident log)."""
 UNKNOWN_PRIORITY_SEVERITY = 2
 PRIORITY_VOCABULARIES: dict[str, dict[str, int]] = {
     "ServiceNow": {"1 - critical": 4, "2 - high": 3, "3 - moderate": 2, "4 - low": 1},
@@ -169,6 +196,9 @@ class TicketLog:
         format: the preset the file was read with (``"jira"``, ...), or ``"canonical"``.
         timezone: the desk's zone (``timezone=``), in which :meth:`local_created_at` is the wall clock, or ``None``.
         notes: what reading the file assumed, one sentence each (the CLI prints them).
+        awaiting_hours: ``(n,)`` float64 hours spent awaiting others, NaN where unknown, or ``None`` (no column).
+        reassignments: ``(n,)`` int16 reassignment counts, -1 where unknown, or ``None``.
+        group, final_group: ``(n,)`` the first and the resolving group's labels (``""`` where unknown), or ``None``.
     """
 
     path: str
@@ -187,6 +217,10 @@ class TicketLog:
     format: str = "canonical"
     timezone: str | None = None
     notes: tuple[str, ...] = ()
+    awaiting_hours: np.ndarray | None = None
+    reassignments: np.ndarray | None = None
+    group: tuple[str, ...] | None = None
+    final_group: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.resolved is None:
@@ -256,6 +290,10 @@ class TicketLog:
             resolved=pick(self.resolved),
             reopen_count=pick(self.reopen_count),
             line=pick(self.line),
+            awaiting_hours=pick(self.awaiting_hours),
+            reassignments=pick(self.reassignments),
+            group=pick(self.group),
+            final_group=pick(self.final_group),
         )
 
     def __repr__(self) -> str:
@@ -584,7 +622,7 @@ def _plan(
         if preset is not None:
             candidates = preset.columns.get(field, ())
         else:  # a canonical file's status is used only when named: workflows have states no list can know
-            candidates = () if field == "status" else (field,)
+            candidates = () if field == "status" else CANONICAL_ALIASES.get(field, (field,))
         for name in candidates:
             found = lookup(field, name, explicit=False)
             if found is not None:
@@ -682,6 +720,10 @@ class _Reader:
         self.components: list[str] = []
         self.status: list[np.ndarray] = []
         self.reopen: list[np.ndarray] = []
+        self.awaiting: list[np.ndarray] = []
+        self.reassignments: list[np.ndarray] = []
+        self.groups: dict[str, list[str]] = {"group": [], "final_group": []}
+        self.number_cache: dict[str, float] = {}
         self.priority_labels: Counter[str] = Counter()
         self.unknown_priorities: dict[str, int] = {}  # label -> first line
         self.priority_cache: dict[str, int] = {}
@@ -783,6 +825,34 @@ class _Reader:
             self.status.append(self.coded(lines, self.column(columns, "status"), "status", self.status_cache))
         if "reopened" in slot:
             self.reopen.append(self.coded(lines, self.column(columns, "reopened"), "reopened", self.reopen_cache))
+        if "awaiting_hours" in slot:
+            self.awaiting.append(self.numbers(lines, self.column(columns, "awaiting_hours"), "awaiting_hours"))
+        if "reassignments" in slot:
+            counts = self.numbers(lines, self.column(columns, "reassignments"), "reassignments")
+            self.reassignments.append(np.where(np.isnan(counts), -1, counts).astype(np.int16))
+        for field, group_labels in self.groups.items():
+            if field in slot:
+                names = self.column(columns, field)
+                group_labels.extend(map(self.interned.setdefault, names, names))
+
+    def numbers(self, lines: list[int], values: list[str], field: str) -> np.ndarray:
+        """``awaiting_hours`` (a number >= 0) or ``reassignments`` (an integer >= 0) per value, NaN where empty;
+        anything else is an error naming the line, the column and the value."""
+        cache = self.number_cache
+        for value in set(values) - cache.keys():
+            if value == "":
+                cache[value] = math.nan
+                continue
+            try:
+                number = float(value) if field == "awaiting_hours" else float(int(value))
+            except ValueError:
+                number = -1.0
+            if not number >= 0.0 or math.isinf(number):
+                line = lines[values.index(value)]
+                wanted = "a number of hours >= 0" if field == "awaiting_hours" else "an integer count >= 0"
+                raise TicketFileError(f"{self.where(line, field)}: {value!r} is not {wanted} (or empty: unknown)")
+            cache[value] = number
+        return np.fromiter(map(cache.__getitem__, values), dtype=np.float64, count=len(values))
 
     def coded(self, lines: list[int], values: list[str], field: str, cache: dict[str, int]) -> np.ndarray:
         """A status (1 resolved, 0 open, -1 empty) or reopen count (-1 unknown) per value, decoded once per
@@ -1070,4 +1140,8 @@ def _read(  # noqa: C901 -- the read pipeline in order (format, header plan, sli
         format=preset.name if preset is not None else "canonical",
         timezone=timezone if zone is not None else None,
         notes=tuple(notes),
+        awaiting_hours=np.concatenate(reader.awaiting) if "awaiting_hours" in plan.positions else None,
+        reassignments=np.concatenate(reader.reassignments) if "reassignments" in plan.positions else None,
+        group=tuple(reader.groups["group"]) if "group" in plan.positions else None,
+        final_group=tuple(reader.groups["final_group"]) if "final_group" in plan.positions else None,
     )

@@ -18,8 +18,15 @@ tickets are set against the export's:
 - **time to resolve**: the real ``resolved_at - created_at`` of resolved rows,
   against the simulated steps from arrival to resolution (:mod:`ticket_triage_marl.metrics`) times the hours
   per step, under the baseline; the two-sample Kolmogorov-Smirnov distance
-  (the largest gap between the two empirical CDFs). Tickets still open at
-  the end are censored on both sides (left out).
+  (the largest gap between the two empirical CDFs); the shares under an
+  hour, under 8 hours and over a week; the distance by severity; with the
+  awaiting mechanic, the share that awaited others and the median net of
+  awaiting. With tickets awaiting others (their waits last weeks), a
+  profile scenario's episodes run ``tail_weeks`` (4) weeks past their
+  horizon, with arrivals going on, and only the tickets that arrived within
+  the horizon are measured: so a simulated ticket can take weeks, as real
+  ones do. Tickets still open at the end are censored on both sides (left
+  out).
 
 Week alignment: a profile scenario starts every episode on Monday 00:00
 (profile index 0); a trace replay starts where its offset puts it in the
@@ -33,6 +40,7 @@ queues at once; arrivals within a step are uniform, where real ones bunch.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -116,6 +124,15 @@ def _full_day_counts(start_hours: np.ndarray, counts: np.ndarray, step_hours: fl
     return totals[np.isclose(covered, 24.0)]
 
 
+RESOLVE_SHARES = {
+    "under_1h": lambda hours: hours < 1.0,
+    "under_8h": lambda hours: hours < 8.0,
+    "over_week": lambda hours: hours > 168.0,
+}
+"""The shares of times to resolve the fidelity report compares."""
+MIN_PER_SEVERITY = 20  # resolved tickets a severity needs on each side for its own KS distance
+
+
 @dataclass(frozen=True)
 class Fidelity:
     """Real against simulated, for one export and one scenario (see the module docstring).
@@ -134,6 +151,9 @@ class Fidelity:
         real_mix, sim_mix: ``(4,)`` share of severity 1..4.
         real_hours, sim_hours: time to resolve of every resolved ticket, in hours.
         sim_open_at_end: simulated tickets still open at the end of their episode (censored).
+        real_severity, sim_severity: the severity of each ticket of ``real_hours`` / ``sim_hours``.
+        real_awaited, sim_awaited: hours each of them spent awaiting others (NaN where the export does not say;
+            ``real_awaited`` is None without an ``awaiting_hours`` column).
     """
 
     source: str
@@ -157,6 +177,49 @@ class Fidelity:
     sim_open_at_end: int
     has_priorities: bool = True  # the export had priority labels: the severity mix can be compared
     has_resolution_times: bool = True  # the export had resolution times: time to resolve can be compared
+    real_severity: np.ndarray | None = None
+    sim_severity: np.ndarray | None = None
+    real_awaited: np.ndarray | None = None
+    sim_awaited: np.ndarray | None = None
+
+    @staticmethod
+    def resolve_shares(hours: np.ndarray) -> dict[str, float]:
+        """The shares of times to resolve under an hour, under 8 hours and over a week (NaN for none)."""
+        if not hours.size:
+            return dict.fromkeys(RESOLVE_SHARES, math.nan)
+        return {name: float(test(hours).mean()) for name, test in RESOLVE_SHARES.items()}
+
+    def ks_by_severity(self) -> dict[int, float | None]:
+        """Severity 1..4 -> the KS distance of its times to resolve (None: fewer than 20 on a side)."""
+        if not self.has_resolution_times or self.real_severity is None or self.sim_severity is None:
+            return {}
+        distances: dict[int, float | None] = {}
+        for level in range(1, 5):
+            real, sim = self.real_hours[self.real_severity == level], self.sim_hours[self.sim_severity == level]
+            distances[level] = ks_distance(real, sim) if min(real.size, sim.size) >= MIN_PER_SEVERITY else None
+        return distances
+
+    def awaiting_shares(self) -> tuple[float, float] | None:
+        """The share of resolved tickets that spent time awaiting others, real and simulated (None: the export
+        does not say)."""
+        if self.real_awaited is None or self.sim_awaited is None:
+            return None
+        known = self.real_awaited[~np.isnan(self.real_awaited)]
+        if not known.size:
+            return None
+        simulated = float((self.sim_awaited > 0).mean()) if self.sim_awaited.size else math.nan
+        return float((known > 0).mean()), simulated
+
+    def net_medians(self) -> tuple[float, float] | None:
+        """The median time to resolve net of awaiting, real and simulated, in hours (None: the export does not
+        say how long its tickets awaited)."""
+        if self.real_awaited is None or self.sim_awaited is None or not self.has_resolution_times:
+            return None
+        known = ~np.isnan(self.real_awaited)
+        if not known.any() or not self.sim_hours.size:
+            return None
+        real = self.real_hours[known] - self.real_awaited[known]
+        return float(np.median(real)), float(np.median(self.sim_hours - self.sim_awaited))
 
     @property
     def rate_error(self) -> float:
@@ -219,11 +282,24 @@ class Fidelity:
             "resolved_real": int(self.real_hours.size),
             "resolved_sim": int(self.sim_hours.size),
             "sim_open_at_end": self.sim_open_at_end,
+            "resolve_shares_real": self.resolve_shares(self.real_hours) if self.has_resolution_times else None,
+            "resolve_shares_sim": self.resolve_shares(self.sim_hours),
+            "ks_by_severity": self.ks_by_severity(),
+            "awaiting_share": self.awaiting_shares(),
+            "net_median_hours": self.net_medians(),
         }
 
 
+TAIL_WEEKS = 4
+
+
 def measure_fidelity(
-    log: TicketLog, config: EnvConfig, policy: str = "edf", episodes: int = 4, seed: int = 0
+    log: TicketLog,
+    config: EnvConfig,
+    policy: str = "edf",
+    episodes: int = 4,
+    seed: int = 0,
+    tail_weeks: int | None = None,
 ) -> Fidelity:
     """Run ``config`` under ``policy`` for ``episodes`` episodes and compare it with ``log``.
 
@@ -233,6 +309,9 @@ def measure_fidelity(
         policy: a baseline of :data:`~ticket_triage_marl.baselines.POLICIES`, run on the parallel env.
         episodes: how many episodes (seeds ``seed, seed + 1, ...``).
         seed: the first seed.
+        tail_weeks: weeks a profile scenario's episodes run past its horizon, so that the tickets arriving
+            within the horizon can take that long (0: stop at the horizon; None: :data:`TAIL_WEEKS` where
+            tickets await others, else 0: each week of tail costs a week of simulated steps).
 
     Raises:
         ValueError: a config without a weekly clock, or ``episodes < 1``.
@@ -255,15 +334,25 @@ def measure_fidelity(
     known = log.priority_known
     real_mix = _mix(log.severity[known].astype(np.int64)) if known.any() else _mix(log.severity.astype(np.int64))
     resolution = log.resolution_hours
-    real_resolve = resolution[~np.isnan(resolution)] if resolution is not None else np.zeros(0)
+    timed = ~np.isnan(resolution) if resolution is not None else np.zeros(len(log), dtype=np.bool_)
+    real_resolve = resolution[timed] if resolution is not None else np.zeros(0)
+    real_awaited = log.awaiting_hours[timed] if log.awaiting_hours is not None else None
 
     # the simulated side
-    env = parallel_env(config=config)
-    starts, counts, severities, times, cvs = [], [], [], [], []
+    measured = config.horizon  # steps whose arrivals are measured
+    run_config = config
+    if tail_weeks is None:
+        tail_weeks = TAIL_WEEKS if "awaiting" in config.mechanics() else 0
+    if config.arrival_process == "profile" and tail_weeks > 0:
+        week_steps = round(HOURS_PER_WEEK / step_hours)
+        run_config = dataclasses.replace(config, horizon=measured + tail_weeks * week_steps)
+    env = parallel_env(config=run_config)
+    starts, counts, severities, times, cvs, resolved_severity, awaited = [], [], [], [], [], [], []
     open_at_end = 0
     trace_origin = first_hour  # trace step 0 starts at the hour of the file's first ticket
     for episode_seed in range(seed, seed + episodes):
         record = episode_record(env, make_policy(policy, seed=episode_seed), episode_seed)
+        record = dataclasses.replace(record, arrivals=record.arrivals[:measured])
         steps = np.arange(record.arrivals.size, dtype=np.float64)
         if config.arrival_process == "trace":
             start = trace_origin + (env.unwrapped.trace_offset() + steps) * step_hours
@@ -272,7 +361,10 @@ def measure_fidelity(
         starts.append(start)
         counts.append(record.arrivals.astype(np.float64))
         severities.append(record.first_severity)
-        times.append(record.resolve_steps * step_hours)
+        within = record.resolve_arrival < measured
+        times.append(record.resolve_steps[within] * step_hours)
+        resolved_severity.append(record.resolve_severity[within])
+        awaited.append(record.resolve_awaited[within] * step_hours)
         open_at_end += record.open_at_end
         arrival_times = np.repeat(start, record.arrivals) + rng.random(int(record.arrivals.sum())) * step_hours
         cvs.append(_inter_arrival_cv(arrival_times))
@@ -302,6 +394,10 @@ def measure_fidelity(
         sim_mix=_mix(np.concatenate(severities)),
         real_hours=real_resolve,
         sim_hours=np.concatenate(times).astype(np.float64),
+        real_severity=log.severity[timed].astype(np.int64),
+        sim_severity=np.concatenate(resolved_severity).astype(np.int64),
+        real_awaited=real_awaited,
+        sim_awaited=np.concatenate(awaited).astype(np.float64),
         sim_open_at_end=open_at_end,
         has_priorities=log.has_priorities,
         has_resolution_times=log.has_resolution_times,

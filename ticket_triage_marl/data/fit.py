@@ -30,6 +30,16 @@ What is fitted, from a :class:`~.exports.TicketLog`:
   2016 at five minutes, 203 at a day), so an episode's mean rate is the
   profile's.
 
+- **Waiting on others** (``mechanics`` ``"auto"`` or naming ``"awaiting"``, where the log has
+  ``awaiting_hours``): ``p_await`` is the share of resolved tickets with a known ``awaiting_hours`` above 0
+  (in the simulator every resolved ticket's work starts once, when the draw is made); the waits, in steps,
+  are fitted as a lognormal by their quartiles (its median theirs, ``await_sigma`` their interquartile range
+  of logarithms / 1.349, at most 4; ``await_mean`` the lognormal's mean): robust to the very short and very
+  long waits that make the logarithms' moments skewed; with the SLA paused while awaiting
+  (``await_sla="paused"``, ServiceNow's usual SLA definition). Work is still sized for the utilisation:
+  no export has a work column, so the time a ticket is worked on cannot be told from the time it queues.
+  :func:`mechanic_notes` says what was fitted and what could not be, and why.
+
 - **Checks** before fitting: creation times far outside the bulk of the file are refused
   (:func:`creation_outliers`; ``window`` or ``drop_outliers`` say what to do with them), and so is a file too
   small for a week profile (:func:`check_enough_tickets`; ``force`` fits it with a warning).
@@ -56,7 +66,16 @@ from ..config import EnvConfig
 from .exports import TicketLog
 from .timestamps import local_seconds
 
-__all__ = ["check_enough_tickets", "creation_outliers", "fit_config", "hour_of_week_rates", "select_tickets"]
+__all__ = [
+    "MECHANIC_COLUMNS",
+    "check_enough_tickets",
+    "creation_outliers",
+    "fit_awaiting",
+    "fit_config",
+    "hour_of_week_rates",
+    "mechanic_notes",
+    "select_tickets",
+]
 
 HOURS_PER_WEEK = 168
 MAX_COMPONENTS = 8
@@ -64,6 +83,78 @@ EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 MIN_TICKETS = 50
 LINE_LENGTH = 120  # scenario files wrap longer lists
 LIST_ITEMS_PER_LINE = 12  # an hour of five-minute steps, half a day of hours
+MECHANIC_COLUMNS = {"awaiting": "awaiting_hours"}
+"""Each optional mechanic :func:`fit_config` can fit, and the canonical field it is fitted from."""
+MIN_WAITS = 20  # waits needed to fit their distribution
+MAX_AWAIT_SIGMA = 4.0
+IQR_PER_SD = 1.349  # the interquartile range of a normal distribution, in standard deviations
+
+
+def _known_waits(log: TicketLog) -> np.ndarray | None:
+    """``awaiting_hours`` of the resolved tickets that have one, or None."""
+    if log.awaiting_hours is None or log.resolved is None:
+        return None
+    hours = log.awaiting_hours[log.resolved & ~np.isnan(log.awaiting_hours)]
+    return hours if hours.size else None
+
+
+def fit_awaiting(log: TicketLog, hours_per_step: float) -> dict[str, Any] | None:
+    """The awaiting mechanic's settings fitted to ``log`` (see the module docstring), or None where the log
+    cannot fit it (no ``awaiting_hours``, or fewer than :data:`MIN_WAITS` waits)."""
+    hours = _known_waits(log)
+    if hours is None:
+        return None
+    waits = hours[hours > 0] / hours_per_step
+    if waits.size < MIN_WAITS:
+        return None
+    low, median, high = np.log(np.percentile(waits, [25, 50, 75]))
+    sigma = min(float(high - low) / IQR_PER_SD, MAX_AWAIT_SIGMA)
+    return {
+        "p_await": round(float(waits.size / hours.size), 6),
+        "await_mean": round(float(np.exp(median + 0.5 * sigma * sigma)), 6),
+        "await_sigma": round(sigma, 6),
+        "await_sla": "paused",
+    }
+
+
+def mechanic_notes(log: TicketLog, mechanics: Any = "auto", hours_per_step: float = 1.0) -> list[str]:
+    """One sentence per optional mechanic: fitted from which column, or why not (for the scenario file's
+    comments and the fidelity page)."""
+    wanted = _wanted_mechanics(mechanics)
+    notes = []
+    for mechanic, column in MECHANIC_COLUMNS.items():
+        if mechanic not in wanted:
+            notes.append(f"{mechanic}: off (not asked for)")
+            continue
+        hours = _known_waits(log)
+        fitted = fit_awaiting(log, hours_per_step)
+        if fitted is not None:
+            notes.append(
+                f"{mechanic}: fitted from {column} ({hours.size if hours is not None else 0} resolved tickets, "
+                f"{fitted['p_await']:.1%} waited; waits lognormal by quartiles, mean {fitted['await_mean']:.4g} steps, log-sd "
+                f"{fitted['await_sigma']:.3g}; SLA paused while awaiting)"
+            )
+        elif log.awaiting_hours is None:
+            notes.append(f"{mechanic}: off, the export has no {column} column")
+        else:
+            notes.append(f"{mechanic}: off, fewer than {MIN_WAITS} resolved tickets with {column} > 0")
+    notes.append(
+        "work: sized for the utilisation, not fitted (no export records how long a ticket was worked on); time to "
+        "resolve net of awaiting is therefore compared, not matched"
+    )
+    return notes
+
+
+def _wanted_mechanics(mechanics: Any) -> tuple[str, ...]:
+    if mechanics == "auto":
+        return tuple(MECHANIC_COLUMNS)
+    if mechanics in (None, "none", ()):
+        return ()
+    names = tuple(mechanics.split(",")) if isinstance(mechanics, str) else tuple(mechanics)
+    unknown = sorted(set(names) - set(MECHANIC_COLUMNS))
+    if unknown:
+        raise ValueError(f"unknown mechanics {unknown}; fit_config fits {sorted(MECHANIC_COLUMNS)} (or 'auto', 'none')")
+    return names
 
 
 def hour_of_week_rates(log: TicketLog) -> np.ndarray:
@@ -177,6 +268,7 @@ def fit_config(
     window: tuple[Any, Any] | None = None,
     drop_outliers: bool = False,
     force: bool = False,
+    mechanics: Any = "auto",
     **overrides: Any,
 ) -> EnvConfig:
     """An :class:`~ticket_triage_marl.EnvConfig` whose arrivals, severities, components
@@ -190,6 +282,8 @@ def fit_config(
         window: ``(start, end)``: fit only the tickets created in ``[start, end)`` (see :func:`select_tickets`).
         drop_outliers: leave out creation times far outside the bulk of the file instead of refusing them.
         force: fit a file too small for a week profile (:func:`check_enough_tickets`) with a warning, not an error.
+        mechanics: the optional mechanics to fit where the log has their columns (:data:`MECHANIC_COLUMNS`):
+            ``"auto"`` every one, ``"none"``, or names (``"awaiting"``); :func:`mechanic_notes` says what was fitted.
         **overrides: config fields set after fitting (``n_engineers`` sizes the team).
 
     Raises:
@@ -237,6 +331,8 @@ def fit_config(
         fields["n_components"] = max(1, min(len(labels), MAX_COMPONENTS))
     if log.reopened is not None and (log.reopened >= 0).any():
         fields["p_reopen"] = round(float((log.reopened == 1).sum() / (log.reopened >= 0).sum()), 6)
+    if "awaiting" in _wanted_mechanics(mechanics):
+        fields.update(fit_awaiting(log, hours_per_step) or {})
     fields.update(overrides)
     n_engineers = int(fields.get("n_engineers", EnvConfig().n_engineers))
     mean_rate = float(np.mean(profile))

@@ -97,6 +97,8 @@ PRESETS: dict[str, ExportFormat] = {
                 "priority": ("priority",),
                 "component": ("category",),
                 "reopened": ("reopen_count",),
+                "reassignments": ("reassignment_count",),
+                "group": ("assignment_group",),
             },
             signature=(("number",), ("opened_at",)),
         ),

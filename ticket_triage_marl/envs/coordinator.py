@@ -217,10 +217,11 @@ class CoordinatorWrapper(gymnasium.Env):
         self._require_reset("render()")
         return render_snapshot(self.render_mode, self.sim.snapshot(0), self.config.max_tickets, self.config.work_mean)
 
-    def snapshot(self) -> dict:
-        """The full raw state as plain JSON-able Python (its keys: ``ticket_triage_marl/_core/sim.py`` ``BatchSim.snapshot``)."""
+    def snapshot(self, awaiting: bool = True) -> dict:
+        """The full raw state as plain JSON-able Python (its keys: ``ticket_triage_marl/_core/sim.py``
+        ``BatchSim.snapshot``); ``awaiting=False`` leaves out the list of tickets awaiting others."""
         self._require_reset("snapshot()")
-        return self.sim.snapshot(0)
+        return self.sim.snapshot(0, awaiting)
 
     def closed_tickets(self) -> list[dict[str, int]]:
         """The lifecycle of each ticket the last step resolved (see :meth:`TicketTriageParallelEnv.closed_tickets
