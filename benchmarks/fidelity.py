@@ -26,6 +26,7 @@ from ticket_triage_marl.data.fidelity import measure_fidelity
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {  # config file -> (export, episodes)
     "uci_desk_fitted": ("tickets_uci_itsm_incidents.csv", 4),
+    "uci_desk_awaiting": ("tickets_uci_itsm_incidents.csv", 4),
     "uci_desk_replay": ("tickets_uci_itsm_incidents.csv", 4),
     "apache_kafka_fitted": ("tickets_apache_kafka_fixed_bugs.csv", 40),
     "apache_hadoop_fitted": ("tickets_apache_hadoop_bugs.csv", 40),
@@ -45,6 +46,17 @@ def _row(name: str, numbers: dict) -> str:
         f"{numbers['mix_gap_points']:.2f} | {numbers['resolve_median_hours_real']:.0f} / "
         f"{numbers['resolve_median_hours_sim']:.0f} | {numbers['ks']:.2f} |"
     )
+
+
+def _lifecycle_row(name: str, numbers: dict) -> str:
+    real, sim = numbers["resolve_shares_real"], numbers["resolve_shares_sim"]
+    shares = [f"{100 * real[key]:.1f}% / {100 * sim[key]:.1f}%" for key in ("under_1h", "under_8h", "over_week")]
+    by_severity = " ".join("-" if ks is None else f"{ks:.2f}" for ks in numbers["ks_by_severity"].values())
+    awaited = numbers["awaiting_share"]
+    awaited_text = "-" if awaited is None else f"{100 * awaited[0]:.1f}% / {100 * awaited[1]:.1f}%"
+    net = numbers["net_median_hours"]
+    net_text = "-" if net is None else f"{net[0]:.0f} / {net[1]:.0f}"
+    return f"| `{name}` | {' | '.join(shares)} | {by_severity} | {awaited_text} | {net_text} |"
 
 
 def main() -> None:
@@ -75,6 +87,14 @@ def main() -> None:
                 f"({episodes} simulated weeks); correlation {fidelity.week_correlation:.3f}",
             )
             Path(args.figure).write_bytes(figure_png(figure))
+    print()
+    print(
+        "| scenario | resolved < 1 h real / sim | < 8 h | > 1 week | KS by severity 1-4 | awaited real / sim "
+        "| median net of awaiting, h |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, numbers in results.items():
+        print(_lifecycle_row(name, numbers))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

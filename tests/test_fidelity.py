@@ -24,6 +24,7 @@ from ticket_triage_marl.report import FIDELITY_FIGURE_NAMES
 ROOT = Path(__file__).resolve().parents[1]
 FITTED = {
     "uci_desk_fitted": ("tickets_uci_itsm_incidents.csv", 1),
+    "uci_desk_awaiting": ("tickets_uci_itsm_incidents.csv", 1),
     "apache_kafka_fitted": ("tickets_apache_kafka_fixed_bugs.csv", 40),
     "apache_hadoop_fitted": ("tickets_apache_hadoop_bugs.csv", 40),
 }

@@ -49,6 +49,7 @@ class ResolvedTickets:
         breached: whether each had breached its SLA when it was resolved.
         awaited: the steps each spent awaiting others (0 without the mechanic).
         arrivals: the step each arrived (of this life).
+        reopened: whether each was a reopened ticket.
     """
 
     steps: list[int] = field(default_factory=list)
@@ -56,6 +57,7 @@ class ResolvedTickets:
     breached: list[bool] = field(default_factory=list)
     awaited: list[int] = field(default_factory=list)
     arrivals: list[int] = field(default_factory=list)
+    reopened: list[bool] = field(default_factory=list)
 
     def add(self, closed: Iterable[Mapping[str, int]]) -> None:
         """Add one step's records (``env.closed_tickets()`` or a recording step's ``closed``)."""
@@ -65,6 +67,7 @@ class ResolvedTickets:
             self.breached.append(bool(record["breached"]))
             self.awaited.append(int(record.get("awaited", 0)))
             self.arrivals.append(int(record["arrival"]))
+            self.reopened.append(bool(record["reopened"]))
 
     def by_severity(self) -> dict[int, list[int]]:
         """Severity 1..4 -> the times to resolve of the tickets of that severity."""

@@ -226,9 +226,10 @@ class EpisodeRecord:
             (the keys of :data:`METRICS`; see :func:`run_episode`).
         arrivals: ``(horizon,)`` int64, new tickets that arrived in each step
             (reopened tickets, which the ``arrived`` counter also counts, left out).
-        first_severity: severity (1..4) of every ticket the episode showed,
-            in order of first sight (the initial backlog included; a reopened
-            ticket is not counted again).
+        first_severity: severity (1..4) of every ticket the episode admitted, once
+            (reopens left out): the resolved ones in order of resolution, then those
+            still open at the end (the initial backlog included; dropped tickets are
+            never seen).
         resolve_steps: time to resolve of each resolved ticket, as
             :func:`ticket_triage_marl.metrics.time_to_resolve` defines it
             (a reopened ticket starts a new measurement).
@@ -265,10 +266,8 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
     multi_agent = hasattr(base, "possible_agents")
     observations, _ = env.reset(seed=seed)
     config = base.config
-    snapshot = base.snapshot(awaiting=False)  # the awaiting list can hold thousands: counted, not listed
+    snapshot = base.snapshot(waiting_lists=False)  # the queue can hold thousands: policies act on the slots
     resolved = ResolvedTickets()
-    seen: set[int] = set()
-    first_severity: list[int] = []
     arrivals: list[int] = []
 
     def new_tickets(counters: dict) -> int:
@@ -276,13 +275,6 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
 
     arrived = new_tickets(snapshot["counters"])
 
-    def look(snapshot: dict) -> None:
-        for ticket in (*snapshot["tickets"], *snapshot["queue"]):
-            if ticket["id"] not in seen:
-                seen.add(ticket["id"])
-                first_severity.append(int(ticket["severity"]))
-
-    look(snapshot)
     total = 0.0
     while True:
         if multi_agent:
@@ -294,13 +286,19 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
             _, reward, _, finished, _ = env.step(coordinator_action_from(policy, env, snapshot))
             total += reward
         resolved.add(base.closed_tickets())
-        snapshot = base.snapshot(awaiting=False)
-        look(snapshot)
+        snapshot = base.snapshot(waiting_lists=False)
         counters = snapshot["counters"]
         arrivals.append(new_tickets(counters) - arrived)
         arrived = new_tickets(counters)
         if finished:
             break
+    final = base.snapshot()
+    # every ticket admitted: resolved in its first life, or open at the end (dropped ones never showed)
+    first_severity = [
+        severity for severity, again in zip(resolved.severities, resolved.reopened, strict=True) if not again
+    ]
+    still_open = (*final["tickets"], *final["queue"], *final.get("awaiting", ()))
+    first_severity += [int(ticket["severity"]) for ticket in still_open if not ticket["reopened"]]
     metrics = {
         "return": total,
         "resolved": float(counters["resolved"]),

@@ -416,9 +416,9 @@ class BatchSim:
         vectors: npt.NDArray[np.float32] = self._state_out[:, 0, :]
         return vectors
 
-    def snapshot(self, n: int, awaiting_list: bool = True) -> dict[str, Any]:
-        """The full raw state of environment ``n`` as JSON-able Python (``awaiting_list=False``: without the
-        list of tickets awaiting others, where the mechanic is on)."""
+    def snapshot(self, n: int, waiting_lists: bool = True) -> dict[str, Any]:
+        """The full raw state of environment ``n`` as JSON-able Python (``waiting_lists=False``: without the
+        ``"queue"`` and ``"awaiting"`` lists of tickets outside the slots)."""
         state, params = self.state, self.params
         ticket_i, ticket_f, engineers = state.ticket_i[n], state.ticket_f[n], state.engineer_i[n]
         now = self.t(n)
@@ -463,7 +463,9 @@ class BatchSim:
             "horizon": self.config.horizon,
             "counters": self.counters(n),
             "tickets": [ticket(slot, slot) for slot in range(self.n_slots) if ticket_i[slot, L.ACTIVE]],
-            "queue": [ticket(int(_queue_row(state, params, n, k)), None) for k in range(queued)],
+            "queue": [
+                ticket(int(_queue_row(state, params, n, k)), None) for k in range(queued if waiting_lists else 0)
+            ],
             "engineers": [
                 {
                     "index": index,
@@ -476,7 +478,9 @@ class BatchSim:
             ],
             "pending_reopens": int(state.reopen_i[n, :, L.ACTIVE].sum()),
         }
-        if awaiting and awaiting_list:  # the awaiting area (when each wait ends is hidden, as from the agents)
+        if not waiting_lists:
+            del snapshot["queue"]
+        elif awaiting:  # the awaiting area (when each wait ends is hidden, as from the agents)
             waiting = int(state.env_i[n, L.AWAITING_OPEN])
             area_i, area_f = state.awaiting_i[n], state.awaiting_f[n]
             snapshot["awaiting"] = sorted(

@@ -21,12 +21,11 @@ tickets are set against the export's:
   (the largest gap between the two empirical CDFs); the shares under an
   hour, under 8 hours and over a week; the distance by severity; with the
   awaiting mechanic, the share that awaited others and the median net of
-  awaiting. With tickets awaiting others (their waits last weeks), a
-  profile scenario's episodes run ``tail_weeks`` (4) weeks past their
-  horizon, with arrivals going on, and only the tickets that arrived within
-  the horizon are measured: so a simulated ticket can take weeks, as real
-  ones do. Tickets still open at the end are censored on both sides (left
-  out).
+  awaiting. A profile scenario's episodes run ``tail_weeks`` (8) weeks past
+  their horizon, with arrivals going on, and only the tickets that arrived
+  within the horizon are measured: so a simulated ticket can take weeks, as
+  real ones do (and one arriving late in the week is not cut short). Tickets
+  still open at the end are censored on both sides (left out).
 
 Week alignment: a profile scenario starts every episode on Monday 00:00
 (profile index 0); a trace replay starts where its offset puts it in the
@@ -290,7 +289,7 @@ class Fidelity:
         }
 
 
-TAIL_WEEKS = 4
+TAIL_WEEKS = 8
 
 
 def measure_fidelity(
@@ -299,7 +298,7 @@ def measure_fidelity(
     policy: str = "edf",
     episodes: int = 4,
     seed: int = 0,
-    tail_weeks: int | None = None,
+    tail_weeks: int = TAIL_WEEKS,
 ) -> Fidelity:
     """Run ``config`` under ``policy`` for ``episodes`` episodes and compare it with ``log``.
 
@@ -310,8 +309,7 @@ def measure_fidelity(
         episodes: how many episodes (seeds ``seed, seed + 1, ...``).
         seed: the first seed.
         tail_weeks: weeks a profile scenario's episodes run past its horizon, so that the tickets arriving
-            within the horizon can take that long (0: stop at the horizon; None: :data:`TAIL_WEEKS` where
-            tickets await others, else 0: each week of tail costs a week of simulated steps).
+            within the horizon can take that long (0: stop at the horizon).
 
     Raises:
         ValueError: a config without a weekly clock, or ``episodes < 1``.
@@ -341,8 +339,6 @@ def measure_fidelity(
     # the simulated side
     measured = config.horizon  # steps whose arrivals are measured
     run_config = config
-    if tail_weeks is None:
-        tail_weeks = TAIL_WEEKS if "awaiting" in config.mechanics() else 0
     if config.arrival_process == "profile" and tail_weeks > 0:
         week_steps = round(HOURS_PER_WEEK / step_hours)
         run_config = dataclasses.replace(config, horizon=measured + tail_weeks * week_steps)

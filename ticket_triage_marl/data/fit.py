@@ -38,6 +38,8 @@ What is fitted, from a :class:`~.exports.TicketLog`:
   long waits that make the logarithms' moments skewed; with the SLA paused while awaiting
   (``await_sla="paused"``, ServiceNow's usual SLA definition). Work is still sized for the utilisation:
   no export has a work column, so the time a ticket is worked on cannot be told from the time it queues.
+  Dependencies are switched off with it (``p_dependency = 0``; no export records them): a ticket depending
+  on one that awaits for weeks would hold its slot all that time, and a few of them stall the desk.
   :func:`mechanic_notes` says what was fitted and what could not be, and why.
 
 - **Checks** before fitting: creation times far outside the bulk of the file are refused
@@ -110,6 +112,7 @@ def fit_awaiting(log: TicketLog, hours_per_step: float) -> dict[str, Any] | None
     low, median, high = np.log(np.percentile(waits, [25, 50, 75]))
     sigma = min(float(high - low) / IQR_PER_SD, MAX_AWAIT_SIGMA)
     return {
+        "p_dependency": 0.0,  # see the module docstring: a dependent would hold its slot for weeks
         "p_await": round(float(waits.size / hours.size), 6),
         "await_mean": round(float(np.exp(median + 0.5 * sigma * sigma)), 6),
         "await_sigma": round(sigma, 6),
@@ -132,7 +135,8 @@ def mechanic_notes(log: TicketLog, mechanics: Any = "auto", hours_per_step: floa
             notes.append(
                 f"{mechanic}: fitted from {column} ({hours.size if hours is not None else 0} resolved tickets, "
                 f"{fitted['p_await']:.1%} waited; waits lognormal by quartiles, mean {fitted['await_mean']:.4g} steps, log-sd "
-                f"{fitted['await_sigma']:.3g}; SLA paused while awaiting)"
+                f"{fitted['await_sigma']:.3g}; SLA paused while awaiting; dependencies off, or their tickets would "
+                "hold slots for weeks)"
             )
         elif log.awaiting_hours is None:
             notes.append(f"{mechanic}: off, the export has no {column} column")
