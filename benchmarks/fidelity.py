@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -59,23 +60,37 @@ def _lifecycle_row(name: str, numbers: dict) -> str:
     return f"| `{name}` | {' | '.join(shares)} | {by_severity} | {awaited_text} | {net_text} |"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", metavar="FILE", help="also write every scenario's numbers as JSON")
-    parser.add_argument("--figure", metavar="PNG", help="also draw the UCI desk's hour-of-week arrivals")
-    args = parser.parse_args()
+def print_tables(results: dict[str, dict]) -> None:
+    """The README's two fidelity tables: arrivals and time to resolve, then what happens to the tickets."""
     print(
         "| scenario | tickets/h real / sim | week correlation | inter-arrival CV real / sim | tickets/day real / sim "
         "| severity gap (points) | median hours to resolve real / sim | KS |"
     )
     print("|---|---|---|---|---|---|---|---|")
+    for name, numbers in results.items():
+        print(_row(name, numbers))
+    print()
+    print(
+        "| scenario | resolved < 1 h real / sim | < 8 h | > 1 week | KS by severity 1-4 | awaited real / sim "
+        "| median net of awaiting, h |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, numbers in results.items():
+        print(_lifecycle_row(name, numbers))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", metavar="FILE", help="also write every scenario's numbers as JSON")
+    parser.add_argument("--figure", metavar="PNG", help="also draw the UCI desk's hour-of-week arrivals")
+    args = parser.parse_args()
     results = {}
     for name, (export, episodes) in SCENARIOS.items():
         started = time.perf_counter()
         log = ttm.read_tickets(SHIPPED_DATA / export)
         fidelity = measure_fidelity(log, ttm.load_config(ROOT / "configs" / f"{name}.toml"), POLICY, episodes)
         results[name] = {**fidelity.summary(), "seconds": time.perf_counter() - started}
-        print(_row(name, results[name]), flush=True)
+        print(f"{name}: {results[name]['seconds']:.1f} s", file=sys.stderr, flush=True)
         if args.figure and name == "uci_desk_fitted":
             from ticket_triage_marl.plotting import figure_png, plot_week_profile
 
@@ -87,14 +102,7 @@ def main() -> None:
                 f"({episodes} simulated weeks); correlation {fidelity.week_correlation:.3f}",
             )
             Path(args.figure).write_bytes(figure_png(figure))
-    print()
-    print(
-        "| scenario | resolved < 1 h real / sim | < 8 h | > 1 week | KS by severity 1-4 | awaited real / sim "
-        "| median net of awaiting, h |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    for name, numbers in results.items():
-        print(_lifecycle_row(name, numbers))
+    print_tables(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

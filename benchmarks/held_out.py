@@ -22,7 +22,7 @@ from ticket_triage_marl.data.fidelity import measure_fidelity
 from ticket_triage_marl.data.fit import select_tickets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fidelity import POLICY, _lifecycle_row, _row  # the sibling script's table rows
+from fidelity import POLICY, print_tables  # the sibling script's tables
 
 FIT_WEEKS = ("2016-03-07", "2016-03-28")
 HELD_OUT_WEEK = ("2016-03-28", "2016-04-04")
@@ -42,17 +42,7 @@ def main() -> None:
         config = ttm.fit_config(fit_on, hours_per_step=1 / 12, mechanics=mechanics, **SCALE)
         name = f"held-out week, mechanics {mechanics}"
         results[name] = measure_fidelity(held_out, config, POLICY, episodes=4).summary()
-    print("| scenario | tickets/h real / sim | week correlation | inter-arrival CV real / sim | tickets/day real / sim "
-          "| severity gap (points) | median hours to resolve real / sim | KS |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|")
-    for name, numbers in results.items():
-        print(_row(name, numbers))
-    print()
-    print("| scenario | resolved < 1 h real / sim | < 8 h | > 1 week | KS by severity 1-4 | awaited real / sim "
-          "| median net of awaiting, h |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
-    for name, numbers in results.items():
-        print(_lifecycle_row(name, numbers))
+    print_tables(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 from . import layout as L
@@ -310,6 +312,26 @@ def resolve(state: State, params: Params, n: Int, step: Int) -> int:
 
 
 @njit(**JIT)
+def check_deadline(
+    state: State, params: Params, n: Int, records: npt.NDArray[np.int32], row: Int, step: Int, next_deadline: Int
+) -> Int:
+    """One open record of ``records`` (the tickets' rows or the awaiting area's): it breaches if its deadline
+    has passed at ``step`` (charged once); returns the earliest deadline still ahead, ``next_deadline`` or its."""
+    if records[n, row, BREACHED] == 1:
+        return next_deadline
+    deadline = records[n, row, DEADLINE]
+    if deadline < step:
+        records[n, row, BREACHED] = 1
+        state.env_i[n, BREACHES] += 1
+        state.env_i[n, OVERDUE_OPEN] += 1
+        n_engineers = state.engineer_i.shape[1]
+        for engineer in range(n_engineers):
+            charge(state, params, n, engineer, R_SLA_BREACH, 1.0 / n_engineers)
+        return next_deadline
+    return deadline if deadline < next_deadline else next_deadline
+
+
+@njit(**JIT)
 def check_deadlines(state: State, params: Params, n: Int, step: Int) -> None:
     """An open or queued ticket whose deadline has passed at ``step`` breaches
     (once); every overdue ticket costs r_overdue each step. Tickets are only
@@ -320,33 +342,13 @@ def check_deadlines(state: State, params: Params, n: Int, step: Int) -> None:
     n_engineers = state.engineer_i.shape[1]
     share = 1.0 / n_engineers
     if step > env_i[n, NEXT_DEADLINE]:
-        next_deadline = NO_DEADLINE
+        next_deadline: Int = NO_DEADLINE
         for index in range(params.max_tickets + env_i[n, QUEUE_COUNT]):
             row = live_row(state, params, n, index)
-            if ticket_i[n, row, ACTIVE] == 0 or ticket_i[n, row, BREACHED] == 1:
-                continue
-            deadline = ticket_i[n, row, DEADLINE]
-            if deadline < step:
-                ticket_i[n, row, BREACHED] = 1
-                env_i[n, BREACHES] += 1
-                env_i[n, OVERDUE_OPEN] += 1
-                for engineer in range(n_engineers):
-                    charge(state, params, n, engineer, R_SLA_BREACH, share)
-            elif deadline < next_deadline:
-                next_deadline = deadline
-        awaiting_i = state.awaiting_i
+            if ticket_i[n, row, ACTIVE] == 1:
+                next_deadline = check_deadline(state, params, n, ticket_i, row, step, next_deadline)
         for k in range(env_i[n, L.AWAITING_OPEN]):  # awaiting tickets: their clock runs, or their deadline moves
-            if awaiting_i[n, k, BREACHED] == 1:
-                continue
-            deadline = awaiting_i[n, k, DEADLINE]
-            if deadline < step:
-                awaiting_i[n, k, BREACHED] = 1
-                env_i[n, BREACHES] += 1
-                env_i[n, OVERDUE_OPEN] += 1
-                for engineer in range(n_engineers):
-                    charge(state, params, n, engineer, R_SLA_BREACH, share)
-            elif deadline < next_deadline:
-                next_deadline = deadline
+            next_deadline = check_deadline(state, params, n, state.awaiting_i, k, step, next_deadline)
         env_i[n, NEXT_DEADLINE] = next_deadline
     if params.r_overdue != 0.0:
         for _ in range(env_i[n, OVERDUE_OPEN]):
