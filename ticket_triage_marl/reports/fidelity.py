@@ -10,6 +10,7 @@ the export cannot support.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,8 +34,9 @@ FIDELITY_FIGURE_NAMES = ("week_profile", "daily_counts", "severity_mix", "time_t
 """The fidelity report's figures, in page order."""
 
 
-def fidelity_page(fidelity: Fidelity) -> HtmlPage:
-    """The fidelity report of :func:`~ticket_triage_marl.data.fidelity.measure_fidelity` as an :class:`HtmlPage`."""
+def fidelity_page(fidelity: Fidelity, fit_notes: Sequence[str] = ()) -> HtmlPage:
+    """The fidelity report of :func:`~ticket_triage_marl.data.fidelity.measure_fidelity` as an :class:`HtmlPage`;
+    ``fit_notes`` (:func:`~ticket_triage_marl.data.fit.mechanic_notes`) say what the fit could and could not fit."""
     config, summary = fidelity.config, fidelity.summary()
     page = HtmlPage(f"Fidelity: {config.name!r} against {fidelity.source}")
     step = fidelity.step_hours
@@ -65,7 +67,9 @@ def fidelity_page(fidelity: Fidelity) -> HtmlPage:
     page.cards(cards)
     left_out = fidelity_left_out(fidelity)
     if left_out:
-        page.paragraph("Not compared: " + " ".join(left_out))
+        page.paragraph(
+            "Not compared: " + " ".join([left_out[0], *(f"{item[0].upper()}{item[1:]}" for item in left_out[1:])])
+        )
     page.table(["measure", "real", "simulated"], _fidelity_rows(fidelity))
     page.table(["config field", "value"], config_rows(config), summary=f"config {config.name!r}: every field")
 
@@ -106,6 +110,9 @@ def fidelity_page(fidelity: Fidelity) -> HtmlPage:
             "between the two curves: the Kolmogorov-Smirnov distance.",
             "time to resolve, real and simulated",
         )
+    if fit_notes:
+        page.heading("What was fitted, and what could not be")
+        page.paragraph(" ".join(f"{note[0].upper()}{note[1:]}." for note in fit_notes))
     page.heading("What the model misses")
     times = (
         "A simulated ticket's time is queueing plus work; a real one also waits on the customer, a vendor or a "
@@ -140,6 +147,11 @@ def fidelity_left_out(fidelity: Fidelity) -> list[str]:
             "time to resolve: the export has no resolution times (no resolution column, or every ticket open or "
             "resolved at an unknown time)."
         )
+    if fidelity.awaiting_shares() is None:
+        left_out.append("waiting on others: the export has no awaiting_hours column (or no value in it).")
+    left_out.append(
+        "reassignments and the share finishing outside the entry group: the simulator has no teams or routing yet."
+    )
     return left_out
 
 
@@ -168,6 +180,26 @@ def _fidelity_rows(fidelity: Fidelity) -> list[list[str]]:
         )
     if fidelity.ks is not None:
         rows.append(["time to resolve, median / p90", quantiles(fidelity.real_hours), quantiles(fidelity.sim_hours)])
+        real_shares, sim_shares = (
+            fidelity.resolve_shares(fidelity.real_hours),
+            fidelity.resolve_shares(fidelity.sim_hours),
+        )
+        for key, label in (("under_1h", "under an hour"), ("under_8h", "under 8 hours"), ("over_week", "over a week")):
+            rows.append([f"resolved {label}", f"{100 * real_shares[key]:.1f}%", f"{100 * sim_shares[key]:.1f}%"])
+        for level, distance in fidelity.ks_by_severity().items():
+            assert fidelity.real_severity is not None and fidelity.sim_severity is not None
+            real = fidelity.real_hours[fidelity.real_severity == level]
+            sim = fidelity.sim_hours[fidelity.sim_severity == level]
+            ks_text = "KS: fewer than 20 on a side" if distance is None else f"KS {distance:.2f}"
+            rows.append(
+                [f"severity {level}: time to resolve, median / p90 ({ks_text})", quantiles(real), quantiles(sim)]
+            )
+    awaited = fidelity.awaiting_shares()
+    if awaited is not None:
+        rows.append(["awaited others (share of resolved)", f"{100 * awaited[0]:.1f}%", f"{100 * awaited[1]:.1f}%"])
+    net = fidelity.net_medians()
+    if net is not None:
+        rows.append(["time to resolve net of awaiting, median", f"{net[0]:.1f} h", f"{net[1]:.1f} h"])
     return rows
 
 
