@@ -393,9 +393,11 @@ def test_the_fidelity_report_leaves_out_what_the_export_cannot_show(tmp_path: Pa
     command = ["fit", str(path), "--out", str(tmp_path / "f.toml"), "--report", str(report), "--report-episodes", "1"]
     assert cli_main(command) == 0
     printed = capsys.readouterr().out
-    assert "severity mix within" not in printed and "KS" not in printed and printed.count("not compared:") == 2
+    assert "severity mix within" not in printed and "KS" not in printed and printed.count("not compared:") == 4
+    assert "not compared: waiting on others: the export has no awaiting_hours column" in printed
+    assert "not compared: reassignments and the share finishing outside the entry group" in printed
     html = report.read_text(encoding="utf-8")
-    assert "Not compared: the severity mix" in html and "time to resolve: the export has no resolution times" in html
+    assert "Not compared: the severity mix" in html and "Time to resolve: the export has no resolution times" in html
     assert "nan" not in html.lower().replace("nanosecond", "") and "Severity mix</h2>" not in html
 
 

@@ -53,6 +53,10 @@ VARIANTS = {
         },
     ),
     "variant_deterministic_work": ("default.toml", {"work_distribution": "deterministic", "max_tickets": 3}),
+    "variant_incidents": (
+        "default.toml",
+        {"p_incident": 0.2, "incident_size_mean": 4.0, "incident_window": 5, "p_await": 0.2, "max_queue": 6},
+    ),
     "variant_awaiting": (
         "default.toml",
         {

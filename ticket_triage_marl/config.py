@@ -162,6 +162,18 @@ class EnvConfig:
             customer: the awaiting area for a wait drawn as above, after which
             its ambiguity is gone.
 
+    Incidents (clusters of tickets from one cause: off unless ``p_incident > 0``;
+    README, "Incidents"):
+        p_incident (0.0, [0, 1]): each step an incident begins with this
+            probability: its root ticket arrives at once, and the rest of its
+            tickets (same component) over the next ``incident_window`` steps.
+        incident_size_mean (5.0, [1, 1e4]), incident_size_sigma (1.0, [0, 4]):
+            its tickets, the root included: lognormal with this mean and log-sd,
+            rounded, at least 1 (heavy-tailed).
+        incident_window (6, [1, 1e4]): steps over which its tickets arrive,
+            each at a uniform offset. Resolving the root closes the incident's
+            open tickets: each resolves, without work, once it is in a slot.
+
     Rewards (team totals; ``individual`` mode splits them):
         r_resolve (1.0), r_sla_breach (-0.2, once per ticket when its deadline
         passes), r_overdue (0.0, per overdue open ticket per step), r_idle
@@ -241,6 +253,11 @@ class EnvConfig:
     await_sigma: float = setting(1.0, low=0.0, high=4.0)
     await_sla: str = setting("paused", choices=AWAIT_SLA_MODES)
     request_info: str = setting("blocks", choices=REQUEST_INFO_MODES)
+    # incidents: clusters of tickets from one cause
+    p_incident: float = setting(0.0, low=0.0, high=1.0)
+    incident_size_mean: float = setting(5.0, low=1.0, high=10_000.0)
+    incident_size_sigma: float = setting(1.0, low=0.0, high=4.0)
+    incident_window: int = setting(6, low=1, high=10_000)
     # rewards
     r_resolve: float = 1.0
     r_sla_breach: float = -0.2
@@ -260,11 +277,14 @@ class EnvConfig:
 
     def mechanics(self) -> tuple[str, ...]:
         """The optional mechanics this config switches on (each off by its zero; README, "Dynamics"):
-        ``"awaiting"`` when ``p_await > 0`` or ``request_info="awaits"``. Each adds its observation
-        fields (the layout table's mechanic groups) and its snapshot keys."""
+        ``"awaiting"`` when ``p_await > 0`` or ``request_info="awaits"``; ``"incidents"`` when
+        ``p_incident > 0``. Each adds its snapshot keys, and its observation fields where it has any (the layout
+        table's mechanic groups)."""
         on = []
         if self.p_await > 0.0 or self.request_info == "awaits":
             on.append("awaiting")
+        if self.p_incident > 0.0:
+            on.append("incidents")
         return tuple(on)
 
     def __post_init__(self) -> None:

@@ -34,7 +34,9 @@ FIRST_WORK = 15  # step at which work on it first progressed (0 = not yet)
 AWAITED = 16  # steps it has spent awaiting others (customer, vendor, another team) in this life
 AWAIT_LEFT = 17  # hidden: steps of its current wait left (awaiting area only)
 AWAIT_SINCE = 18  # env T when its current wait began (awaiting area only)
-N_TICKET_INT = 19
+PARENT = 19  # hidden: 1 + the id of its incident's root ticket, 0 if it is not part of an incident
+ROOT = 20  # hidden: 1 if it is the root ticket of an incident (resolving it closes the incident's tickets)
+N_TICKET_INT = 21
 # The fields of one life of a ticket, cleared when it opens (a reopened ticket starts a new life); every other
 # field is an attribute the record keeps, a reopen included (a new attribute is a column, nothing more).
 LIFE_FIELDS = (ACTIVE, ARRIVAL, DEADLINE, BLOCKED, WAITING_ON, ESCALATED, AMBIGUOUS, REOPENED, BREACHED, DEFERRALS,
@@ -76,7 +78,16 @@ TRACE_OFFSET = 18  # trace replay: the trace step this episode's step 1 replays 
 CLOSED_COUNT = 19  # tickets resolved in the last step (records in closed_i[n, :CLOSED_COUNT])
 AWAITING_OPEN = 20  # tickets in the awaiting area (its rows 0 .. AWAITING_OPEN-1)
 AWAIT_SINCE_SUM = 21  # sum of AWAIT_SINCE over the awaiting area: their mean wait so far in O(1)
-N_ENV_INT = 22
+INCIDENTS = 22  # incidents started this episode
+N_ENV_INT = 23
+
+# --- incidents whose tickets are still arriving: incident_i[n, k, field] (int64), k = start step % window ----
+INCIDENT_START = 0  # the step it began (0: the row is free)
+INCIDENT_SIZE = 1  # its tickets, the root included
+INCIDENT_COMPONENT = 2
+INCIDENT_ROOT_ID = 3  # the root ticket's id (-1: the root was dropped: its tickets arrive unrelated)
+INCIDENT_KEY = 4  # the incident's number in the episode (the key of its draws)
+N_INCIDENT = 5
 
 # --- lifecycle of a resolved ticket: closed_i[n, k, field] (int64) -------------
 # The record of each ticket the last step resolved: the one source of time to
@@ -137,6 +148,11 @@ RNG_TRACE_START = 15
 RNG_AWAIT = 16
 RNG_AWAIT_TIME = 17
 RNG_AWAIT_TIME_2 = 18
+RNG_INCIDENT = 19
+RNG_INCIDENT_SIZE = 20
+RNG_INCIDENT_SIZE_2 = 21
+RNG_INCIDENT_OFFSET = 22
+RNG_INCIDENT_COMPONENT = 23
 
 # --- agent verbs (per-engineer action encoding) -------------------------------
 VERB_NOOP = 0

@@ -429,6 +429,7 @@ class BatchSim:
                 assignees.setdefault(slot, []).append(index)
 
         awaiting = "awaiting" in self.config.mechanics()
+        incidents = "incidents" in self.config.mechanics()
 
         def ticket(row: int, slot: int | None, records: Any = ticket_i, floats: Any = ticket_f) -> dict[str, Any]:
             rec = records[row]
@@ -451,6 +452,10 @@ class BatchSim:
                 "ambiguous": bool(rec[L.AMBIGUOUS]),
                 "deferrals": int(rec[L.DEFERRALS]),
             }
+            if incidents:  # hidden, as "ambiguous": the root ticket of its incident, and whether it is one
+                parent = int(rec[L.PARENT])
+                entry["incident"] = parent - 1 if parent else None
+                entry["root"] = bool(rec[L.ROOT])
             if awaiting:  # steps awaited in this life; in the awaiting area, also the current wait so far
                 entry["awaited"] = int(rec[L.AWAITED])
                 if records is not ticket_i:
@@ -478,6 +483,8 @@ class BatchSim:
             ],
             "pending_reopens": int(state.reopen_i[n, :, L.ACTIVE].sum()),
         }
+        if incidents:
+            snapshot["incidents"] = int(state.env_i[n, L.INCIDENTS])
         if not waiting_lists:
             del snapshot["queue"]
         elif awaiting:  # the awaiting area (when each wait ends is hidden, as from the agents)

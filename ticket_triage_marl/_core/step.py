@@ -23,6 +23,7 @@ from numba import njit
 
 from . import layout as L
 from .awaiting import clear_awaiting, start_awaiting, tick_awaiting
+from .incidents import arrive_incidents, clear_incidents, close_incident
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
@@ -297,6 +298,8 @@ def resolve(state: State, params: Params, n: Int, step: Int) -> int:
                 engineer_i[n, engineer, TIME_ON_TICKET] = 0
                 engineer_i[n, engineer, RAMP_LEFT] = 0
         ticket_id = ticket_i[n, slot, TICKET_ID]
+        if params.p_incident > 0.0 and ticket_i[n, slot, L.ROOT] == 1:
+            close_incident(state, params, n, ticket_id)
         prefix = env_i[n, HASH_PREFIX]
         if params.p_reopen > 0.0 and uniform(prefix, ticket_id, RNG_REOPEN, step) < params.p_reopen:
             delay = 1 + int(uniform(prefix, ticket_id, RNG_REOPEN_DELAY, step) * params.reopen_window)
@@ -403,6 +406,8 @@ def advance(state: State, params: Params, n: Int) -> None:
     progress_work(state, params, n, step)
     release_info_blocks(state, params, n)
     resolved = resolve(state, params, n, step)
+    if params.p_incident > 0.0:  # an incident's tickets its root closed, in slots before it: resolve them now
+        resolved += resolve(state, params, n, step)
     returned = tick_awaiting(state, params, n) if env_i[n, L.AWAITING_OPEN] > 0 else 0
     if (resolved > 0 or returned > 0) and env_i[
         n, WAITING_OPEN
@@ -410,6 +415,8 @@ def advance(state: State, params: Params, n: Int) -> None:
         release_dependencies(state, params, n)
     start_awaiting(state, params, n, step)
     admit_arrivals(state, params, n, step)
+    if params.p_incident > 0.0:
+        arrive_incidents(state, params, n, step)
     check_deadlines(state, params, n, step)
     finish_rewards(state, params, n)
     env_i[n, T] = step
@@ -470,6 +477,7 @@ def reset_env(state: State, params: Params, n: Int) -> None:
     for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT, PENDING_REOPENS, QUEUE_HEAD, ARRIVAL_SUM, OVERDUE_OPEN, WAITING_OPEN, CLOSED_COUNT):  # fmt: skip
         env_i[n, field] = 0
     clear_awaiting(state, n)
+    clear_incidents(state, n)
     env_i[n, NEXT_DEADLINE] = NO_DEADLINE
     env_i[n, HASH_PREFIX] = hash_prefix(env_i[n, SEED_LO], env_i[n, SEED_HI], env_i[n, EPISODE])
     prefix = env_i[n, HASH_PREFIX]

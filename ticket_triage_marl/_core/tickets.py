@@ -255,9 +255,10 @@ def promote_queue(state: State, params: Params, n: Int) -> None:
 
 
 @njit(**JIT)
-def arrive_new(state: State, params: Params, n: Int, trace_row: Int) -> None:
+def arrive_new(state: State, params: Params, n: Int, trace_row: Int) -> int:
     """One new (exogenous) ticket arrives: the next id, a row, its attributes
-    (from row ``trace_row`` of a replayed trace, or drawn if it is -1); or a drop."""
+    (from row ``trace_row`` of a replayed trace, or drawn if it is -1); or a drop.
+    Returns its row, -1 if it was dropped."""
     env_i = state.env_i
     ticket_id = env_i[n, NEXT_ID]
     env_i[n, NEXT_ID] = ticket_id + 1
@@ -265,9 +266,10 @@ def arrive_new(state: State, params: Params, n: Int, trace_row: Int) -> None:
     row = claim_incoming_row(state, params, n)
     if row < 0:
         env_i[n, DROPPED] += 1
-        return
+        return -1
     write_new_ticket(state, params, n, row, ticket_id, params.max_tickets + env_i[n, QUEUE_COUNT], trace_row)
     register_open(state, n, row)
+    return row
 
 
 @njit(**JIT)

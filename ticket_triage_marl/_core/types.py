@@ -77,6 +77,7 @@ class State(NamedTuple):
     closed_i: npt.NDArray[np.int64]  # (N, T, N_CLOSED) int64: lifecycle records of the last step's resolutions
     awaiting_i: npt.NDArray[np.int32]  # (N, W, N_TICKET_INT) int32: the awaiting area, rows 0..AWAITING_OPEN-1 in use
     awaiting_f: npt.NDArray[np.float64]  # (N, W, N_TICKET_FLOAT) float64 (W = T + Q with awaiting on, else 0)
+    incident_i: npt.NDArray[np.int64]  # (N, K, N_INCIDENT) int64: incidents still arriving (K = incident_window, or 0)
     accumulated: npt.NDArray[np.float64]  # (N, E, R) float64: this tick's rewards, per engineer who caused them
     parts: npt.NDArray[np.float64]  # (N, E, R) float64: last step's reward breakdown each engineer receives
     rewards: npt.NDArray[np.float64]  # (N, E) float64: last step's reward per engineer
@@ -132,6 +133,10 @@ class Params(NamedTuple):
     p_await: float
     await_mean: float
     await_sigma: float
+    p_incident: float
+    incident_size_mean: float
+    incident_size_sigma: float
+    incident_window: int
     shift_period: int
     shift_length: int
     skill_noise: float
@@ -301,6 +306,7 @@ def allocate_state(config: EnvConfig, num_envs: int) -> State:
         closed_i=np.zeros((n, t, L.N_CLOSED), dtype=np.int64),
         awaiting_i=np.zeros((n, awaiting_capacity(config), L.N_TICKET_INT), dtype=np.int32),
         awaiting_f=np.zeros((n, awaiting_capacity(config), L.N_TICKET_FLOAT), dtype=np.float64),
+        incident_i=np.zeros((n, config.incident_window if config.p_incident > 0 else 0, L.N_INCIDENT), dtype=np.int64),
         accumulated=np.zeros((n, e, L.N_REWARD), dtype=np.float64),
         parts=np.zeros((n, e, L.N_REWARD), dtype=np.float64),
         rewards=np.zeros((n, e), dtype=np.float64),

@@ -1,0 +1,115 @@
+"""Incidents: clusters of tickets from one cause (an outage floods the desk with tickets that share it).
+
+On where ``p_incident > 0``; with it off the incident table has no rows and nothing here runs. Each step an
+incident begins with probability ``p_incident`` (drawn by step): its size ``S`` (tickets, the root included) is
+lognormal with mean ``incident_size_mean`` and log-sd ``incident_size_sigma``, rounded, at least 1, and at most
+every open place; its component is uniform. Its root ticket arrives at once; each of the other ``S - 1``
+arrives at a uniform offset in ``[0, incident_window)`` steps after the start (drawn by incident and ticket),
+with the incident's component. Everything else about a ticket is drawn as for any arrival. The incident is
+hidden: a ticket's ``PARENT`` (1 + the root's id) and the root's ``ROOT`` flag are not observed.
+
+Resolving a root closes the incident (:func:`close_incident`): its open tickets lose their work left, so each
+resolves, without work, once it is in a slot (in the same step for those already there). Arrivals of the
+incident after that are not closed: they come with no root to close them, as late reports of a fixed cause.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from .jit import JIT
+from .layout import (
+    ACTIVE,
+    AWAITING_OPEN,
+    COMPONENT,
+    HASH_PREFIX,
+    INCIDENT_COMPONENT,
+    INCIDENT_KEY,
+    INCIDENT_ROOT_ID,
+    INCIDENT_SIZE,
+    INCIDENT_START,
+    INCIDENTS,
+    PARENT,
+    QUEUE_COUNT,
+    RNG_INCIDENT,
+    RNG_INCIDENT_COMPONENT,
+    RNG_INCIDENT_OFFSET,
+    RNG_INCIDENT_SIZE,
+    RNG_INCIDENT_SIZE_2,
+    ROOT,
+    TICKET_ID,
+    WORK_REMAINING,
+)
+from .rng import standard_normal, uniform
+from .tickets import NO_TRACE_ROW, arrive_new, live_row
+from .types import Int, Params, State
+
+
+@njit(**JIT)
+def incident_size(state: State, params: Params, n: Int, key: Int) -> int:
+    """Tickets of incident ``key``: lognormal, rounded, at least 1, at most every open place (slots and queue)."""
+    sigma = params.incident_size_sigma
+    z = standard_normal(state.env_i[n, HASH_PREFIX], key, RNG_INCIDENT_SIZE, RNG_INCIDENT_SIZE_2, 0)
+    size = math.exp(math.log(params.incident_size_mean) - 0.5 * sigma * sigma + sigma * z)
+    return min(max(1, int(size + 0.5)), params.max_tickets + params.max_queue)
+
+
+@njit(**JIT)
+def arrive_incidents(state: State, params: Params, n: Int, step: Int) -> None:
+    """An incident may begin at ``step`` (its root arrives); then every incident's tickets due at ``step``."""
+    env_i, incident_i = state.env_i, state.incident_i
+    prefix = env_i[n, HASH_PREFIX]
+    window = params.incident_window
+    if uniform(prefix, step, RNG_INCIDENT, 0) < params.p_incident:
+        key = env_i[n, INCIDENTS]
+        env_i[n, INCIDENTS] = key + 1
+        component = int(uniform(prefix, key, RNG_INCIDENT_COMPONENT, 0) * params.n_components)
+        k = step % window  # the incident that used this row began ``window`` steps ago: all of it has arrived
+        incident_i[n, k, INCIDENT_START] = step
+        incident_i[n, k, INCIDENT_SIZE] = incident_size(state, params, n, key)
+        incident_i[n, k, INCIDENT_COMPONENT] = component
+        incident_i[n, k, INCIDENT_KEY] = key
+        row = arrive_new(state, params, n, NO_TRACE_ROW)
+        incident_i[n, k, INCIDENT_ROOT_ID] = -1 if row < 0 else state.ticket_i[n, row, TICKET_ID]
+        if row >= 0:
+            state.ticket_i[n, row, COMPONENT] = component
+            state.ticket_i[n, row, ROOT] = 1
+    for k in range(window):
+        start = incident_i[n, k, INCIDENT_START]
+        if start == 0 or step - start >= window:
+            continue
+        key = incident_i[n, k, INCIDENT_KEY]
+        for child in range(1, incident_i[n, k, INCIDENT_SIZE]):
+            if start + int(uniform(prefix, key, RNG_INCIDENT_OFFSET, child) * window) != step:
+                continue
+            row = arrive_new(state, params, n, NO_TRACE_ROW)
+            if row >= 0:
+                state.ticket_i[n, row, COMPONENT] = incident_i[n, k, INCIDENT_COMPONENT]
+                state.ticket_i[n, row, PARENT] = incident_i[n, k, INCIDENT_ROOT_ID] + 1
+
+
+@njit(**JIT)
+def close_incident(state: State, params: Params, n: Int, root_id: Int) -> None:
+    """The root ``root_id`` resolved: every open ticket of its incident (slots, queue, awaiting area) loses its
+    work left, so it resolves once it is in a slot."""
+    ticket_i, ticket_f = state.ticket_i, state.ticket_f
+    parent = root_id + 1
+    for index in range(params.max_tickets + state.env_i[n, QUEUE_COUNT]):
+        row = live_row(state, params, n, index)
+        if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, PARENT] == parent:
+            ticket_f[n, row, WORK_REMAINING] = 0.0
+    for k in range(state.env_i[n, AWAITING_OPEN]):
+        if state.awaiting_i[n, k, PARENT] == parent:
+            state.awaiting_f[n, k, WORK_REMAINING] = 0.0
+
+
+@njit(**JIT)
+def clear_incidents(state: State, n: Int) -> None:
+    """Forget the incidents of ``n`` (a reset)."""
+    incident_i = state.incident_i
+    for k in range(incident_i.shape[1]):
+        for field in range(incident_i.shape[2]):
+            incident_i[n, k, field] = 0
+    state.env_i[n, INCIDENTS] = 0
