@@ -57,7 +57,9 @@ def _lifecycle_row(name: str, numbers: dict) -> str:
     awaited_text = "-" if awaited is None else f"{100 * awaited[0]:.1f}% / {100 * awaited[1]:.1f}%"
     net = numbers["net_median_hours"]
     net_text = "-" if net is None else f"{net[0]:.0f} / {net[1]:.0f}"
-    return f"| `{name}` | {' | '.join(shares)} | {by_severity} | {awaited_text} | {net_text} |"
+    bursts = numbers["bursts"]
+    bursts_text = "-" if bursts is None else f"{100 * bursts[0]:.1f}% / {100 * bursts[1]:.1f}%"
+    return f"| `{name}` | {' | '.join(shares)} | {by_severity} | {awaited_text} | {net_text} | {bursts_text} |"
 
 
 def print_tables(results: dict[str, dict]) -> None:
@@ -72,9 +74,9 @@ def print_tables(results: dict[str, dict]) -> None:
     print()
     print(
         "| scenario | resolved < 1 h real / sim | < 8 h | > 1 week | KS by severity 1-4 | awaited real / sim "
-        "| median net of awaiting, h |"
+        "| median net of awaiting, h | bursts real / sim |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for name, numbers in results.items():
         print(_lifecycle_row(name, numbers))
 

@@ -165,8 +165,10 @@ class EnvConfig:
     Incidents (clusters of tickets from one cause: off unless ``p_incident > 0``;
     README, "Incidents"):
         p_incident (0.0, [0, 1]): each step an incident begins with this
-            probability: its root ticket arrives at once, and the rest of its
-            tickets (same component) over the next ``incident_window`` steps.
+            probability (with profile arrivals, times the step's rate over the
+            profile's mean: incidents keep office hours): its root ticket
+            arrives at once, and the rest of its tickets (same component) over
+            the next ``incident_window`` steps.
         incident_size_mean (5.0, [1, 1e4]), incident_size_sigma (1.0, [0, 4]):
             its tickets, the root included: lognormal with this mean and log-sd,
             rounded, at least 1 (heavy-tailed).

@@ -50,6 +50,7 @@ class ResolvedTickets:
         awaited: the steps each spent awaiting others (0 without the mechanic).
         arrivals: the step each arrived (of this life).
         reopened: whether each was a reopened ticket.
+        components: the component of each.
     """
 
     steps: list[int] = field(default_factory=list)
@@ -58,6 +59,7 @@ class ResolvedTickets:
     awaited: list[int] = field(default_factory=list)
     arrivals: list[int] = field(default_factory=list)
     reopened: list[bool] = field(default_factory=list)
+    components: list[int] = field(default_factory=list)
 
     def add(self, closed: Iterable[Mapping[str, int]]) -> None:
         """Add one step's records (``env.closed_tickets()`` or a recording step's ``closed``)."""
@@ -68,6 +70,7 @@ class ResolvedTickets:
             self.awaited.append(int(record.get("awaited", 0)))
             self.arrivals.append(int(record["arrival"]))
             self.reopened.append(bool(record["reopened"]))
+            self.components.append(int(record["component"]))
 
     def by_severity(self) -> dict[int, list[int]]:
         """Severity 1..4 -> the times to resolve of the tickets of that severity."""

@@ -236,6 +236,8 @@ class EpisodeRecord:
         resolve_severity: the severity of each of those tickets.
         resolve_awaited: the steps each of those tickets spent awaiting others.
         resolve_arrival: the step each of those tickets arrived.
+        resolve_component: the component of each of those tickets, and whether it was a reopened one
+            (``resolve_reopened``).
         open_at_end: tickets still open or queued at the horizon (not in
             ``resolve_steps``: censored).
     """
@@ -248,6 +250,8 @@ class EpisodeRecord:
     open_at_end: int
     resolve_awaited: np.ndarray
     resolve_arrival: np.ndarray
+    resolve_component: np.ndarray
+    resolve_reopened: np.ndarray
 
 
 def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
@@ -314,6 +318,8 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
         int(counters["arrived"] - counters["resolved"] - counters["dropped"]),
         np.asarray(resolved.awaited, dtype=np.int64),
         np.asarray(resolved.arrivals, dtype=np.int64),
+        np.asarray(resolved.components, dtype=np.int64),
+        np.asarray(resolved.reopened, dtype=np.bool_),
     )
 
 

@@ -1,7 +1,8 @@
 """Incidents: clusters of tickets from one cause (an outage floods the desk with tickets that share it).
 
 On where ``p_incident > 0``; with it off the incident table has no rows and nothing here runs. Each step an
-incident begins with probability ``p_incident`` (drawn by step): its size ``S`` (tickets, the root included) is
+incident begins with probability ``p_incident`` (drawn by step; with profile arrivals, ``p_incident`` times the
+step's rate over the profile's mean, capped at 1, so incidents keep office hours too): its size ``S`` (tickets, the root included) is
 lognormal with mean ``incident_size_mean`` and log-sd ``incident_size_sigma``, rounded, at least 1, and at most
 every open place; its component is uniform. Its root ticket arrives at once; each of the other ``S - 1``
 arrives at a uniform offset in ``[0, incident_window)`` steps after the start (drawn by incident and ticket),
@@ -62,7 +63,11 @@ def arrive_incidents(state: State, params: Params, n: Int, step: Int) -> None:
     env_i, incident_i = state.env_i, state.incident_i
     prefix = env_i[n, HASH_PREFIX]
     window = params.incident_window
-    if uniform(prefix, step, RNG_INCIDENT, 0) < params.p_incident:
+    probability = params.p_incident
+    if params.arrival_process == 2:  # a profile: incidents follow its shape (office hours), at the same mean
+        profile = params.arrival_profile
+        probability = min(1.0, probability * profile[(step - 1) % profile.shape[0]] / params.profile_mean)
+    if uniform(prefix, step, RNG_INCIDENT, 0) < probability:
         key = env_i[n, INCIDENTS]
         env_i[n, INCIDENTS] = key + 1
         component = int(uniform(prefix, key, RNG_INCIDENT_COMPONENT, 0) * params.n_components)

@@ -154,6 +154,7 @@ class Params(NamedTuple):
     local_observation: bool  # observation_mode == "local"
     await_sla_paused: bool  # await_sla == "paused"
     request_info_awaits: bool  # request_info == "awaits"
+    profile_mean: float  # mean of arrival_profile (profile arrivals shape the incidents' probability)
     team_size: int  # length of the team features (the mechanic fields included)
     mechanic_offsets: npt.NDArray[np.int64]  # (len(MECHANIC_FIELDS),) int64: features.mechanic_offsets, -1 = off
     mechanic_ticket_size: int  # fields in each slot's mechanic block (0 with every mechanic off)
@@ -190,6 +191,7 @@ DERIVED_PARAMS = frozenset(
         "await_sla_paused",
         "request_info_awaits",
         "team_size",
+        "profile_mean",
         "mechanic_offsets",
         "mechanic_ticket_size",
         "mechanic_ticket_base",
@@ -234,6 +236,9 @@ def build_params(config: EnvConfig) -> Params:
         await_sla_paused=config.await_sla == "paused",
         request_info_awaits=config.request_info == "awaits",
         team_size=team_observation_size(config),
+        profile_mean=float(np.mean(config.arrival_profile))
+        if config.arrival_profile and any(config.arrival_profile)
+        else 1.0,
         mechanic_offsets=np.asarray(mechanic_offsets(mechanics, t, e), dtype=np.int64),
         mechanic_ticket_size=len(mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics)),
         mechanic_ticket_base=team_observation_size(config)

@@ -26,6 +26,10 @@ tickets are set against the export's:
   within the horizon are measured: so a simulated ticket can take weeks, as
   real ones do (and one arriving late in the week is not cut short). Tickets
   still open at the end are censored on both sides (left out).
+- **bursts**: :func:`.bursts.burst_excess` of the real arrivals (their components folded to the scenario's
+  ``n_components``, as a replay folds them) and of the simulated tickets that arrived within the horizon
+  (jittered within their step): the share within 15 minutes (or a step) of another ticket of their
+  component, above chance; and the day-to-day spread (standard deviation of tickets per day).
 
 Week alignment: a profile scenario starts every episode on Monday 00:00
 (profile index 0); a trace replay starts where its offset puts it in the
@@ -50,8 +54,10 @@ from ..baselines import make_policy
 from ..config import EnvConfig
 from ..envs.multiagent import parallel_env
 from ..rollout import episode_record
+from .bursts import BURST_GAP_HOURS, burst_excess
 from .exports import TicketLog
 from .fit import EPOCH_WEEKDAY, HOURS_PER_WEEK
+from .trace import component_codes
 
 __all__ = ["Fidelity", "hours_per_step", "ks_distance", "measure_fidelity"]
 
@@ -180,6 +186,8 @@ class Fidelity:
     sim_severity: np.ndarray | None = None
     real_awaited: np.ndarray | None = None
     sim_awaited: np.ndarray | None = None
+    real_bursts: float | None = None  # bursts.burst_excess of the real arrivals, components folded as the scenario's
+    sim_bursts: float | None = None  # the same of the simulated tickets that arrived within the horizon
 
     @staticmethod
     def resolve_shares(hours: np.ndarray) -> dict[str, float]:
@@ -286,6 +294,10 @@ class Fidelity:
             "ks_by_severity": self.ks_by_severity(),
             "awaiting_share": self.awaiting_shares(),
             "net_median_hours": self.net_medians(),
+            "bursts": None if self.real_bursts is None else [self.real_bursts, self.sim_bursts],
+            "daily_sd": None
+            if self.real_daily is None or self.sim_daily is None
+            else [float(self.real_daily.std()), float(self.sim_daily.std())],
         }
 
 
@@ -336,6 +348,7 @@ def measure_fidelity(
     real_resolve = resolution[timed] if resolution is not None else np.zeros(0)
     real_awaited = log.awaiting_hours[timed] if log.awaiting_hours is not None else None
 
+    gap = max(BURST_GAP_HOURS, step_hours)
     # the simulated side
     measured = config.horizon  # steps whose arrivals are measured
     run_config = config
@@ -344,6 +357,7 @@ def measure_fidelity(
         run_config = dataclasses.replace(config, horizon=measured + tail_weeks * week_steps)
     env = parallel_env(config=run_config)
     starts, counts, severities, times, cvs, resolved_severity, awaited = [], [], [], [], [], [], []
+    burst_hours, burst_components = [], []
     open_at_end = 0
     trace_origin = first_hour  # trace step 0 starts at the hour of the file's first ticket
     for episode_seed in range(seed, seed + episodes):
@@ -358,6 +372,11 @@ def measure_fidelity(
         counts.append(record.arrivals.astype(np.float64))
         severities.append(record.first_severity)
         within = record.resolve_arrival < measured
+        first = within & ~record.resolve_reopened  # each ticket once, at its arrival, jittered within its step
+        burst_hours.append(
+            (episode_seed * 10 * measured + record.resolve_arrival[first] + rng.random(int(first.sum()))) * step_hours
+        )
+        burst_components.append(record.resolve_component[first])
         times.append(record.resolve_steps[within] * step_hours)
         resolved_severity.append(record.resolve_severity[within])
         awaited.append(record.resolve_awaited[within] * step_hours)
@@ -393,6 +412,10 @@ def measure_fidelity(
         real_severity=log.severity[timed].astype(np.int64),
         sim_severity=np.concatenate(resolved_severity).astype(np.int64),
         real_awaited=real_awaited,
+        real_bursts=None
+        if log.component is None
+        else burst_excess(real_hours_at, component_codes(log.component, config.n_components)[0], gap),
+        sim_bursts=burst_excess(np.concatenate(burst_hours), np.concatenate(burst_components), gap),
         sim_awaited=np.concatenate(awaited).astype(np.float64),
         sim_open_at_end=open_at_end,
         has_priorities=log.has_priorities,
