@@ -278,39 +278,41 @@ def resolve(state: State, params: Params, n: Int, step: Int) -> int:
     engineer_i, env_i = state.engineer_i, state.env_i
     n_engineers = engineer_i.shape[1]
     resolved = 0
-    for slot in range(params.max_tickets):
-        if ticket_i[n, slot, ACTIVE] == 0 or ticket_f[n, slot, WORK_REMAINING] > WORK_EPSILON:
-            continue
-        env_i[n, RESOLVED] += 1
-        resolved += 1
-        record_closed(state, n, slot, step)
-        # resolve credit by work contributed (equal split if only the expert worked)
-        total = 0.0
-        for engineer in range(n_engineers):
-            total += contributed[n, slot, engineer]
-        for engineer in range(n_engineers):
-            if total > 0.0:
-                charge_share(state, params, n, engineer, R_RESOLVE, contributed[n, slot, engineer], total)
-            else:
-                charge_share(state, params, n, engineer, R_RESOLVE, 1.0, float(n_engineers))
-            if engineer_i[n, engineer, CURRENT_SLOT] == slot:
-                engineer_i[n, engineer, CURRENT_SLOT] = -1
-                engineer_i[n, engineer, TIME_ON_TICKET] = 0
-                engineer_i[n, engineer, RAMP_LEFT] = 0
-        ticket_id = ticket_i[n, slot, TICKET_ID]
-        if params.p_incident > 0.0 and ticket_i[n, slot, L.ROOT] == 1:
-            close_incident(state, params, n, ticket_id)
-        prefix = env_i[n, HASH_PREFIX]
-        if params.p_reopen > 0.0 and uniform(prefix, ticket_id, RNG_REOPEN, step) < params.p_reopen:
-            delay = 1 + int(uniform(prefix, ticket_id, RNG_REOPEN_DELAY, step) * params.reopen_window)
-            work = max(ticket_f[n, slot, WORK_TOTAL] * params.reopen_work_fraction, WORK_EPSILON * 10)
-            schedule_reopen(state, n, slot, step + delay, work)
-        env_i[n, ARRIVAL_SUM] -= ticket_i[n, slot, ARRIVAL]
-        if ticket_i[n, slot, BREACHED] == 1:
-            env_i[n, OVERDUE_OPEN] -= 1
-        if ticket_i[n, slot, WAITING_ON] >= 0:  # only with (almost) no work: waiting tickets make no progress
-            env_i[n, WAITING_OPEN] -= 1
-        clear_row(state, n, slot)
+    # with incidents, a second pass: a root closes its incident's tickets, some in slots it has passed
+    for _ in range(2 if params.p_incident > 0.0 else 1):
+        for slot in range(params.max_tickets):
+            if ticket_i[n, slot, ACTIVE] == 0 or ticket_f[n, slot, WORK_REMAINING] > WORK_EPSILON:
+                continue
+            env_i[n, RESOLVED] += 1
+            resolved += 1
+            record_closed(state, n, slot, step)
+            # resolve credit by work contributed (equal split if only the expert worked)
+            total = 0.0
+            for engineer in range(n_engineers):
+                total += contributed[n, slot, engineer]
+            for engineer in range(n_engineers):
+                if total > 0.0:
+                    charge_share(state, params, n, engineer, R_RESOLVE, contributed[n, slot, engineer], total)
+                else:
+                    charge_share(state, params, n, engineer, R_RESOLVE, 1.0, float(n_engineers))
+                if engineer_i[n, engineer, CURRENT_SLOT] == slot:
+                    engineer_i[n, engineer, CURRENT_SLOT] = -1
+                    engineer_i[n, engineer, TIME_ON_TICKET] = 0
+                    engineer_i[n, engineer, RAMP_LEFT] = 0
+            ticket_id = ticket_i[n, slot, TICKET_ID]
+            if params.p_incident > 0.0 and ticket_i[n, slot, L.ROOT] == 1:
+                close_incident(state, params, n, ticket_id)
+            prefix = env_i[n, HASH_PREFIX]
+            if params.p_reopen > 0.0 and uniform(prefix, ticket_id, RNG_REOPEN, step) < params.p_reopen:
+                delay = 1 + int(uniform(prefix, ticket_id, RNG_REOPEN_DELAY, step) * params.reopen_window)
+                work = max(ticket_f[n, slot, WORK_TOTAL] * params.reopen_work_fraction, WORK_EPSILON * 10)
+                schedule_reopen(state, n, slot, step + delay, work)
+            env_i[n, ARRIVAL_SUM] -= ticket_i[n, slot, ARRIVAL]
+            if ticket_i[n, slot, BREACHED] == 1:
+                env_i[n, OVERDUE_OPEN] -= 1
+            if ticket_i[n, slot, WAITING_ON] >= 0:  # only with (almost) no work: waiting tickets make no progress
+                env_i[n, WAITING_OPEN] -= 1
+            clear_row(state, n, slot)
     return resolved
 
 
@@ -406,8 +408,6 @@ def advance(state: State, params: Params, n: Int) -> None:
     progress_work(state, params, n, step)
     release_info_blocks(state, params, n)
     resolved = resolve(state, params, n, step)
-    if params.p_incident > 0.0:  # an incident's tickets its root closed, in slots before it: resolve them now
-        resolved += resolve(state, params, n, step)
     returned = tick_awaiting(state, params, n) if env_i[n, L.AWAITING_OPEN] > 0 else 0
     if (resolved > 0 or returned > 0) and env_i[
         n, WAITING_OPEN
