@@ -90,6 +90,7 @@ def check_bookkeeping(env, snapshot: dict) -> None:
     tickets = snapshot["tickets"] + snapshot["queue"] + awaiting
     assert env_i[L.ARRIVAL_SUM] == sum(t - ticket["age"] for ticket in tickets)
     assert env_i[L.AWAITING_OPEN] == len(awaiting)
+    assert env_i[L.ESCALATED_OPEN] == sum(ticket["escalated"] for ticket in tickets)
     assert env_i[L.AWAIT_SINCE_SUM] == sum(t - ticket["awaiting_for"] for ticket in awaiting)
     assert env_i[L.OVERDUE_OPEN] == sum(ticket["breached"] for ticket in tickets)
     assert env_i[L.WAITING_OPEN] == sum(ticket["waiting_on"] is not None for ticket in tickets)

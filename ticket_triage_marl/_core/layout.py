@@ -79,7 +79,8 @@ CLOSED_COUNT = 19  # tickets resolved in the last step (records in closed_i[n, :
 AWAITING_OPEN = 20  # tickets in the awaiting area (its rows 0 .. AWAITING_OPEN-1)
 AWAIT_SINCE_SUM = 21  # sum of AWAIT_SINCE over the awaiting area: their mean wait so far in O(1)
 INCIDENTS = 22  # incidents started this episode
-N_ENV_INT = 23
+ESCALATED_OPEN = 23  # open escalated tickets, wherever they are (each holds an expert)
+N_ENV_INT = 24
 
 # --- incidents whose tickets are still arriving: incident_i[n, k, field] (int64), k = start step % window ----
 INCIDENT_START = 0  # the step it began (0: the row is free)

@@ -21,19 +21,18 @@ from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
     AMBIGUOUS,
-    AWAITING_OPEN,
     BLOCKED,
     BREACHED,
     CURRENT_SLOT,
     DEADLINE,
     DEFERRALS,
     ESCALATED,
+    ESCALATED_OPEN,
     HASH_PREFIX,
     INFO_REQUESTS,
     INVALID,
     N_REWARD,
     ON_SHIFT,
-    QUEUE_COUNT,
     R_CONTEXT_SWITCH,
     R_DEFER,
     R_ESCALATE,
@@ -53,7 +52,6 @@ from .layout import (
 )
 from .rewards import charge
 from .rng import uniform
-from .tickets import live_row
 from .types import Int, Params, State
 
 # verbs as int64 values for calls (a literal argument would compile a function once per value)
@@ -104,19 +102,9 @@ def may_defer(state: State, params: Params, n: Int, slot: Int) -> bool:
 
 @njit(**JIT)
 def escalated_count(state: State, params: Params, n: Int) -> int:
-    """Open escalated tickets (each holds an expert). Only slots hold them, unless tickets await others: an
-    escalated ticket keeps its expert while it awaits, and may come back into the queue."""
-    ticket_i = state.ticket_i
-    count = 0
-    for slot in range(params.max_tickets):
-        if ticket_i[n, slot, ACTIVE] == 1 and ticket_i[n, slot, ESCALATED] == 1:
-            count += 1
-    if state.awaiting_i.shape[1] > 0:
-        for index in range(params.max_tickets, params.max_tickets + state.env_i[n, QUEUE_COUNT]):
-            if ticket_i[n, live_row(state, params, n, index), ESCALATED] == 1:
-                count += 1
-        for k in range(state.env_i[n, AWAITING_OPEN]):
-            count += state.awaiting_i[n, k, ESCALATED]
+    """Open escalated tickets (each holds an expert): a running count, up by ESCALATE, down when one resolves
+    (an escalated ticket keeps its expert while it awaits others, and wherever it comes back)."""
+    count: int = state.env_i[n, ESCALATED_OPEN]
     return count
 
 
@@ -186,6 +174,7 @@ def apply_action(state: State, params: Params, n: Int, engineer: Int, action: in
             engineer_i[n, engineer, TIME_ON_TICKET] = 0
     elif verb == VERB_ESCALATE:
         ticket_i[n, slot, ESCALATED] = 1
+        state.env_i[n, ESCALATED_OPEN] += 1
         charge(state, params, n, engineer, R_ESCALATE, 1.0)
     elif verb == VERB_REQUEST_INFO and params.request_info_awaits:  # the ticket goes to the customer
         requests = ticket_i[n, slot, INFO_REQUESTS]

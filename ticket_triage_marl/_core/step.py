@@ -310,6 +310,8 @@ def resolve(state: State, params: Params, n: Int, step: Int) -> int:
             env_i[n, ARRIVAL_SUM] -= ticket_i[n, slot, ARRIVAL]
             if ticket_i[n, slot, BREACHED] == 1:
                 env_i[n, OVERDUE_OPEN] -= 1
+            if ticket_i[n, slot, ESCALATED] == 1:
+                env_i[n, L.ESCALATED_OPEN] -= 1
             if ticket_i[n, slot, WAITING_ON] >= 0:  # only with (almost) no work: waiting tickets make no progress
                 env_i[n, WAITING_OPEN] -= 1
             clear_row(state, n, slot)
@@ -348,12 +350,12 @@ def check_deadlines(state: State, params: Params, n: Int, step: Int) -> None:
     share = 1.0 / n_engineers
     if step > env_i[n, NEXT_DEADLINE]:
         next_deadline: Int = NO_DEADLINE
-        for index in range(params.max_tickets + env_i[n, QUEUE_COUNT]):
-            row = live_row(state, params, n, index)
-            if ticket_i[n, row, ACTIVE] == 1:
-                next_deadline = check_deadline(state, params, n, ticket_i, row, step, next_deadline)
-        for k in range(env_i[n, L.AWAITING_OPEN]):  # awaiting tickets: their clock runs, or their deadline moves
-            next_deadline = check_deadline(state, params, n, state.awaiting_i, k, step, next_deadline)
+        live = params.max_tickets + env_i[n, QUEUE_COUNT]
+        for index in range(live + env_i[n, L.AWAITING_OPEN]):  # then the awaiting area: its clocks run or move
+            records = ticket_i if index < live else state.awaiting_i
+            row = live_row(state, params, n, index) if index < live else index - live
+            if records[n, row, ACTIVE] == 1:
+                next_deadline = check_deadline(state, params, n, records, row, step, next_deadline)
         env_i[n, NEXT_DEADLINE] = next_deadline
     if params.r_overdue != 0.0:
         for _ in range(env_i[n, OVERDUE_OPEN]):
@@ -474,7 +476,7 @@ def reset_env(state: State, params: Params, n: Int) -> None:
         for field in range(engineer_i.shape[2]):
             engineer_i[n, engineer, field] = 0
         engineer_i[n, engineer, CURRENT_SLOT] = -1
-    for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT, PENDING_REOPENS, QUEUE_HEAD, ARRIVAL_SUM, OVERDUE_OPEN, WAITING_OPEN, CLOSED_COUNT):  # fmt: skip
+    for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT, PENDING_REOPENS, QUEUE_HEAD, ARRIVAL_SUM, OVERDUE_OPEN, WAITING_OPEN, CLOSED_COUNT, L.ESCALATED_OPEN):  # fmt: skip
         env_i[n, field] = 0
     clear_awaiting(state, n)
     clear_incidents(state, n)
