@@ -8,6 +8,9 @@ area has no rows and nothing here runs. A ticket goes awaiting in two ways:
 - by REQUEST_INFO with ``request_info="awaits"``: at once, in the action phase (``rules.apply_action``);
   its ambiguity is gone when it comes back.
 
+Where the mechanic is off, the state's area arrays are None and every kernel here is compiled as its first
+line (see :data:`AreaI`): the mechanic costs a config without it nothing, not even compile time.
+
 An awaiting ticket leaves its slot (its engineers are freed) for the awaiting area, rows
 ``0 .. AWAITING_OPEN-1`` of ``state.awaiting_i`` kept compact. Its wait ``d`` is drawn lognormal (mean
 ``await_mean``, log-sd ``await_sigma``), rounded, at least one step. Each of the next ``d`` steps
@@ -20,7 +23,10 @@ backlog, its deadline checked (``check_deadlines`` scans the area with the SLA r
 from __future__ import annotations
 
 import math
+from typing import TypeAlias
 
+import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 from .jit import JIT
@@ -48,6 +54,13 @@ from .rng import standard_normal, uniform
 from .tickets import claim_incoming_row, clear_row
 from .types import Int, Params, State
 
+# The awaiting area as the kernels take it: the state's arrays, or None where the mechanic is off. A kernel that
+# starts with ``if awaiting_i is None: return`` is compiled, for a config without the mechanic, as that return
+# alone: numba prunes a branch on an argument that is None before typing, so configs without the mechanic
+# compile none of its code (each kernel takes the arrays as arguments for that: the check must be on one).
+AreaI: TypeAlias = "npt.NDArray[np.int32] | None"
+AreaF: TypeAlias = "npt.NDArray[np.float64] | None"
+
 INFO_REQUESTED = 1  # BLOCKED in an awaiting record: it waits for the information a REQUEST_INFO asked for
 
 
@@ -61,11 +74,15 @@ def draw_wait(state: State, params: Params, n: Int, ticket_id: Int, key: Int) ->
 
 
 @njit(**JIT)
-def park(state: State, n: Int, slot: Int, wait: Int, since: Int, info_requested: Int) -> bool:
-    """Move the ticket of ``slot`` to the awaiting area for ``wait`` steps, the first of them the step after
-    ``since``, freeing the slot and its engineers; False (nothing moved) when the area is full."""
+def park(
+    state: State, n: Int, slot: Int, wait: Int, since: Int, info_requested: Int, awaiting_i: AreaI, awaiting_f: AreaF
+) -> bool:
+    """Move the ticket of ``slot`` to the awaiting area (``awaiting_i``, ``awaiting_f``: the state's, None with
+    the mechanic off) for ``wait`` steps, the first of them the step after ``since``, freeing the slot and its
+    engineers; False (nothing moved) when the area is full or there is none."""
+    if awaiting_i is None or awaiting_f is None:
+        return False
     ticket_i, ticket_f, engineer_i, env_i = state.ticket_i, state.ticket_f, state.engineer_i, state.env_i
-    awaiting_i, awaiting_f = state.awaiting_i, state.awaiting_f
     k = env_i[n, AWAITING_OPEN]
     if k >= awaiting_i.shape[1]:
         return False
@@ -88,9 +105,9 @@ def park(state: State, n: Int, slot: Int, wait: Int, since: Int, info_requested:
 
 
 @njit(**JIT)
-def start_awaiting(state: State, params: Params, n: Int, step: Int) -> None:
+def start_awaiting(state: State, params: Params, n: Int, step: Int, awaiting_i: AreaI, awaiting_f: AreaF) -> None:
     """Tickets whose work first progressed in ``step`` go awaiting with probability ``p_await``."""
-    if params.p_await <= 0.0:
+    if awaiting_i is None or awaiting_f is None or params.p_await <= 0.0:
         return
     ticket_i = state.ticket_i
     prefix = state.env_i[n, HASH_PREFIX]
@@ -99,13 +116,16 @@ def start_awaiting(state: State, params: Params, n: Int, step: Int) -> None:
             continue
         ticket_id = ticket_i[n, slot, TICKET_ID]
         if uniform(prefix, ticket_id, RNG_AWAIT, step) < params.p_await:
-            park(state, n, slot, draw_wait(state, params, n, ticket_id, step), step, 0)  # waits from step + 1
+            wait = draw_wait(state, params, n, ticket_id, step)
+            park(state, n, slot, wait, step, 0, awaiting_i, awaiting_f)  # waits from step + 1
 
 
 @njit(**JIT)
-def remove_awaiting(state: State, n: Int, k: Int) -> None:
+def remove_awaiting(
+    state: State, n: Int, k: Int, awaiting_i: npt.NDArray[np.int32], awaiting_f: npt.NDArray[np.float64]
+) -> None:
     """Free row ``k`` of the awaiting area (the last row moves into it: the area stays compact)."""
-    awaiting_i, awaiting_f, env_i = state.awaiting_i, state.awaiting_f, state.env_i
+    env_i = state.env_i
     last = env_i[n, AWAITING_OPEN] - 1
     env_i[n, AWAIT_SINCE_SUM] -= awaiting_i[n, k, AWAIT_SINCE]
     for field in range(awaiting_i.shape[2]):
@@ -118,10 +138,23 @@ def remove_awaiting(state: State, n: Int, k: Int) -> None:
 
 
 @njit(**JIT)
-def tick_awaiting(state: State, params: Params, n: Int) -> int:
+def open_in_area(n: Int, ticket_id: Int, open_count: Int, awaiting_i: AreaI) -> bool:
+    """Ticket ``ticket_id`` waits in the awaiting area (of ``open_count`` rows)."""
+    if awaiting_i is None:
+        return False
+    for k in range(open_count):
+        if awaiting_i[n, k, TICKET_ID] == ticket_id:
+            return True
+    return False
+
+
+@njit(**JIT)
+def tick_awaiting(state: State, params: Params, n: Int, awaiting_i: AreaI, awaiting_f: AreaF) -> int:
     """One step of every wait: its ``AWAITED`` steps (and, paused, its deadline) grow by one; a wait that ends
     brings its ticket back as an arrival (the queue full: one more step). Returns how many came back."""
-    awaiting_i, awaiting_f, env_i = state.awaiting_i, state.awaiting_f, state.env_i
+    if awaiting_i is None or awaiting_f is None:
+        return 0
+    env_i = state.env_i
     returned = 0
     k = 0
     while k < env_i[n, AWAITING_OPEN]:
@@ -148,19 +181,21 @@ def tick_awaiting(state: State, params: Params, n: Int) -> int:
         if row < params.max_tickets:
             for engineer in range(state.contributed.shape[2]):
                 state.contributed[n, row, engineer] = 0.0
-        remove_awaiting(state, n, k)  # row k now holds the last record: look at it next
+        remove_awaiting(state, n, k, awaiting_i, awaiting_f)  # row k now holds the last record: look at it next
         returned += 1
     return returned
 
 
 @njit(**JIT)
-def clear_awaiting(state: State, n: Int) -> None:
+def clear_awaiting(state: State, n: Int, awaiting_i: AreaI, awaiting_f: AreaF) -> None:
     """Empty the awaiting area of ``n`` (a reset)."""
     env_i = state.env_i
+    if awaiting_i is None or awaiting_f is None:
+        return
     for k in range(env_i[n, AWAITING_OPEN]):
-        for field in range(state.awaiting_i.shape[2]):
-            state.awaiting_i[n, k, field] = 0
-        for field in range(state.awaiting_f.shape[2]):
-            state.awaiting_f[n, k, field] = 0.0
+        for field in range(awaiting_i.shape[2]):
+            awaiting_i[n, k, field] = 0
+        for field in range(awaiting_f.shape[2]):
+            awaiting_f[n, k, field] = 0.0
     env_i[n, AWAITING_OPEN] = 0
     env_i[n, AWAIT_SINCE_SUM] = 0

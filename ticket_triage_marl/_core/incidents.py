@@ -17,9 +17,13 @@ incident after that are not closed: they come with no root to close them, as lat
 from __future__ import annotations
 
 import math
+from typing import TypeAlias
 
+import numpy as np
+import numpy.typing as npt
 from numba import njit
 
+from .awaiting import AreaF, AreaI
 from .jit import JIT
 from .layout import (
     ACTIVE,
@@ -47,6 +51,8 @@ from .rng import standard_normal, uniform
 from .tickets import NO_TRACE_ROW, arrive_new, live_row
 from .types import Int, Params, State
 
+Table: TypeAlias = "npt.NDArray[np.int64] | None"  # the incident table, None where the mechanic is off
+
 
 @njit(**JIT)
 def incident_size(state: State, params: Params, n: Int, key: Int) -> int:
@@ -58,9 +64,12 @@ def incident_size(state: State, params: Params, n: Int, key: Int) -> int:
 
 
 @njit(**JIT)
-def arrive_incidents(state: State, params: Params, n: Int, step: Int) -> None:
-    """An incident may begin at ``step`` (its root arrives); then every incident's tickets due at ``step``."""
-    env_i, incident_i = state.env_i, state.incident_i
+def arrive_incidents(state: State, params: Params, n: Int, step: Int, incident_i: Table) -> None:
+    """An incident may begin at ``step`` (its root arrives); then every incident's tickets due at ``step``
+    (``incident_i``: the state's table, None with the mechanic off: then this compiles to nothing)."""
+    if incident_i is None:
+        return
+    env_i = state.env_i
     prefix = env_i[n, HASH_PREFIX]
     window = params.incident_window
     probability = params.p_incident
@@ -96,24 +105,31 @@ def arrive_incidents(state: State, params: Params, n: Int, step: Int) -> None:
 
 
 @njit(**JIT)
-def close_incident(state: State, params: Params, n: Int, root_id: Int) -> None:
+def close_incident(
+    state: State, params: Params, n: Int, root_id: Int, incident_i: Table, awaiting_i: AreaI, awaiting_f: AreaF
+) -> None:
     """The root ``root_id`` resolved: every open ticket of its incident (slots, queue, awaiting area) loses its
     work left, so it resolves once it is in a slot."""
+    if incident_i is None:
+        return
     ticket_i, ticket_f = state.ticket_i, state.ticket_f
     parent = root_id + 1
     for index in range(params.max_tickets + state.env_i[n, QUEUE_COUNT]):
         row = live_row(state, params, n, index)
         if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, PARENT] == parent:
             ticket_f[n, row, WORK_REMAINING] = 0.0
+    if awaiting_i is None or awaiting_f is None:
+        return
     for k in range(state.env_i[n, AWAITING_OPEN]):
-        if state.awaiting_i[n, k, PARENT] == parent:
-            state.awaiting_f[n, k, WORK_REMAINING] = 0.0
+        if awaiting_i[n, k, PARENT] == parent:
+            awaiting_f[n, k, WORK_REMAINING] = 0.0
 
 
 @njit(**JIT)
-def clear_incidents(state: State, n: Int) -> None:
+def clear_incidents(state: State, n: Int, incident_i: Table) -> None:
     """Forget the incidents of ``n`` (a reset)."""
-    incident_i = state.incident_i
+    if incident_i is None:
+        return
     for k in range(incident_i.shape[1]):
         for field in range(incident_i.shape[2]):
             incident_i[n, k, field] = 0

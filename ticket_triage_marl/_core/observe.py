@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from .awaiting import AreaI
 from .encoding import AGENT_TICKET_VERBS, agent_action_jit
 from .features import (
     ENGINEER_FIELDS,
@@ -148,13 +149,17 @@ def write_team_features(state: State, params: Params, n: Int, out: npt.NDArray[n
         out[n, 0, o + E_BUSY] = 1.0 if current >= 0 else 0.0
         out[n, 0, o + E_CURRENT_SLOT] = (current + 1.0) / n_slots
         out[n, 0, o + E_TIME_ON_TICKET] = time_on / (time_on + work_mean)
-    if params.team_size > base + n_engineers * N_ENGINEER_FEATURES:
-        write_mechanic_features(state, params, n, out)
+    write_mechanic_features(state, params, n, out, state.awaiting_i)
 
 
 @njit(**JIT)
-def write_mechanic_features(state: State, params: Params, n: Int, out: npt.NDArray[np.float32]) -> None:
-    """The fields of the mechanics on (features.MECHANIC_*_FIELDS) at their offsets (params.mechanic_offsets)."""
+def write_mechanic_features(
+    state: State, params: Params, n: Int, out: npt.NDArray[np.float32], awaiting_i: AreaI
+) -> None:
+    """The fields of the mechanics on (features.MECHANIC_*_FIELDS) at their offsets (params.mechanic_offsets).
+    Only waiting on others has fields: without it (``awaiting_i`` None) this compiles to nothing."""
+    if awaiting_i is None:
+        return
     ticket_i, env_i = state.ticket_i, state.env_i
     offsets = params.mechanic_offsets
     per_age = 1.0 / params.age_scale

@@ -180,9 +180,8 @@ def apply_action(state: State, params: Params, n: Int, engineer: Int, action: in
         requests = ticket_i[n, slot, INFO_REQUESTS]
         ticket_i[n, slot, INFO_REQUESTS] = requests + 1
         wait = draw_wait(state, params, n, ticket_i[n, slot, TICKET_ID], requests)
-        if not park(
-            state, n, slot, wait, state.env_i[n, T], INFO_REQUESTED
-        ):  # waits from this step  # the awaiting area is full: it blocks in its slot
+        since = state.env_i[n, T]  # it waits from this step
+        if not park(state, n, slot, wait, since, INFO_REQUESTED, state.awaiting_i, state.awaiting_f):  # area full
             ticket_i[n, slot, BLOCKED] = wait
         charge(state, params, n, engineer, R_REQUEST_INFO, 1.0)
     elif verb == VERB_REQUEST_INFO:

@@ -58,28 +58,37 @@ def _numba_types(args: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(numba.typeof(arg) for arg in args)  # type: ignore[no-untyped-call]  # numba.typeof is unannotated
 
 
+def _variant(state: State) -> tuple[bool, ...]:
+    """Which optional mechanics' arrays a state has (all it takes to tell its numba type from another's)."""
+    return (state.awaiting_i is None, state.incident_i is None)
+
+
 class _Kernel:
     """A compiled kernel, called through its entry point after the first call.
 
-    The state and params always have the same numba types (built by
-    :func:`~.types.allocate_state` and :func:`~.types.build_params`), so each
-    kernel has one signature; with ``NUMBA_DISABLE_JIT=1`` the plain Python
-    function is called.
+    The state and params have the same numba types (built by
+    :func:`~.types.allocate_state` and :func:`~.types.build_params`) except
+    for the optional mechanics' arrays, None where a mechanic is off: so each
+    kernel has one signature per combination of mechanics (:func:`_variant`,
+    the key of its entry points); with ``NUMBA_DISABLE_JIT=1`` the plain
+    Python function is called.
     """
 
     def __init__(self, dispatcher: Any) -> None:
         self.dispatcher = dispatcher
-        self.entry: Any = None
+        self.entries: dict[tuple[bool, ...], Any] = {}
 
     def __call__(self, *args: Any) -> Any:
-        if self.entry is not None:
-            return self.entry(*args)
-        if hasattr(self.dispatcher, "overloads"):
-            self._compile(_numba_types(args))
+        variant = _variant(args[0])
+        entry = self.entries.get(variant)
+        if entry is not None:
+            return entry(*args)
+        if not hasattr(self.dispatcher, "overloads"):  # NUMBA_DISABLE_JIT
+            return self.dispatcher(*args)
+        argtypes = _numba_types(args)
+        self._compile(argtypes)
         result = self.dispatcher(*args)
-        signatures = getattr(self.dispatcher, "signatures", None)
-        if signatures is not None and len(signatures) == 1:
-            self.entry = self.dispatcher.get_overload(signatures[0])
+        self.entries[variant] = self.dispatcher.get_overload(self.dispatcher.overloads[argtypes].signature)
         return result
 
     def _compile(self, argtypes: tuple[Any, ...]) -> None:
@@ -362,7 +371,7 @@ class BatchSim:
 
     def nbytes(self) -> int:
         """Bytes of state held for the whole batch."""
-        return sum(array.nbytes for array in self.state)
+        return sum(array.nbytes for array in self.state if array is not None)
 
     def t(self, n: int) -> int:
         """Completed steps of ``n`` in this episode (a Python int)."""
@@ -489,6 +498,7 @@ class BatchSim:
             del snapshot["queue"]
         elif awaiting:  # the awaiting area (when each wait ends is hidden, as from the agents)
             waiting = int(state.env_i[n, L.AWAITING_OPEN])
+            assert state.awaiting_i is not None and state.awaiting_f is not None
             area_i, area_f = state.awaiting_i[n], state.awaiting_f[n]
             snapshot["awaiting"] = sorted(
                 (ticket(k, None, area_i, area_f) for k in range(waiting)), key=lambda entry: entry["id"]
@@ -506,12 +516,14 @@ class BatchSim:
     # -- checkpoints ---------------------------------------------------------------
     def clone_state(self) -> dict[str, Any]:
         """A checkpoint of every environment: picklable, independent of this sim (copies)."""
-        arrays: tuple[npt.NDArray[Any], ...] = self.state
+        arrays: tuple[npt.NDArray[Any] | None, ...] = self.state
         return {
             "format": CHECKPOINT_FORMAT,
             "config": self.config,
             "num_envs": self.num_envs,
-            "arrays": {name: array.copy() for name, array in zip(State._fields, arrays, strict=True)},
+            "arrays": {
+                name: None if array is None else array.copy() for name, array in zip(State._fields, arrays, strict=True)
+            },
         }
 
     def restore_state(self, checkpoint: dict[str, Any]) -> None:
@@ -527,9 +539,13 @@ class BatchSim:
         if checkpoint["num_envs"] != self.num_envs:
             raise ValueError(f"checkpoint of {checkpoint['num_envs']} environments, this batch has {self.num_envs}")
         arrays = checkpoint["arrays"]
-        targets: tuple[npt.NDArray[Any], ...] = self.state
+        targets: tuple[npt.NDArray[Any] | None, ...] = self.state
         for name, target in zip(State._fields, targets, strict=True):
             source = arrays[name]
+            if target is None or source is None:  # an optional mechanic's arrays: None exactly where it is off
+                if (target is None) != (source is None):
+                    raise ValueError(f"checkpoint array {name!r} does not match this config's mechanics")
+                continue
             if source.shape != target.shape or source.dtype != target.dtype:
                 raise ValueError(f"checkpoint array {name!r} has shape {source.shape} {source.dtype}, "
                                  f"expected {target.shape} {target.dtype}")  # fmt: skip

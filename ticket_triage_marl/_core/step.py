@@ -22,7 +22,7 @@ import numpy.typing as npt
 from numba import njit
 
 from . import layout as L
-from .awaiting import clear_awaiting, start_awaiting, tick_awaiting
+from .awaiting import AreaI, clear_awaiting, open_in_area, start_awaiting, tick_awaiting
 from .incidents import arrive_incidents, clear_incidents, close_incident
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
@@ -232,10 +232,7 @@ def ticket_is_open(state: State, params: Params, n: Int, ticket_id: Int) -> bool
         row = live_row(state, params, n, index)
         if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, TICKET_ID] == ticket_id:
             return True
-    for k in range(state.env_i[n, L.AWAITING_OPEN]):  # awaiting tickets are open too
-        if state.awaiting_i[n, k, TICKET_ID] == ticket_id:
-            return True
-    return False
+    return open_in_area(n, ticket_id, state.env_i[n, L.AWAITING_OPEN], state.awaiting_i)  # awaiting: open too
 
 
 @njit(**JIT)
@@ -300,8 +297,8 @@ def resolve(state: State, params: Params, n: Int, step: Int) -> int:
                     engineer_i[n, engineer, TIME_ON_TICKET] = 0
                     engineer_i[n, engineer, RAMP_LEFT] = 0
             ticket_id = ticket_i[n, slot, TICKET_ID]
-            if params.p_incident > 0.0 and ticket_i[n, slot, L.ROOT] == 1:
-                close_incident(state, params, n, ticket_id)
+            if ticket_i[n, slot, L.ROOT] == 1:
+                close_incident(state, params, n, ticket_id, state.incident_i, state.awaiting_i, state.awaiting_f)
             prefix = env_i[n, HASH_PREFIX]
             if params.p_reopen > 0.0 and uniform(prefix, ticket_id, RNG_REOPEN, step) < params.p_reopen:
                 delay = 1 + int(uniform(prefix, ticket_id, RNG_REOPEN_DELAY, step) * params.reopen_window)
@@ -339,6 +336,16 @@ def check_deadline(
 
 
 @njit(**JIT)
+def check_area_deadlines(state: State, params: Params, n: Int, step: Int, next_deadline: Int, awaiting_i: AreaI) -> Int:
+    """:func:`check_deadline` for every ticket of the awaiting area (its clock runs, or its deadline moves)."""
+    if awaiting_i is None:
+        return next_deadline
+    for k in range(state.env_i[n, L.AWAITING_OPEN]):
+        next_deadline = check_deadline(state, params, n, awaiting_i, k, step, next_deadline)
+    return next_deadline
+
+
+@njit(**JIT)
 def check_deadlines(state: State, params: Params, n: Int, step: Int) -> None:
     """An open or queued ticket whose deadline has passed at ``step`` breaches
     (once); every overdue ticket costs r_overdue each step. Tickets are only
@@ -350,12 +357,11 @@ def check_deadlines(state: State, params: Params, n: Int, step: Int) -> None:
     share = 1.0 / n_engineers
     if step > env_i[n, NEXT_DEADLINE]:
         next_deadline: Int = NO_DEADLINE
-        live = params.max_tickets + env_i[n, QUEUE_COUNT]
-        for index in range(live + env_i[n, L.AWAITING_OPEN]):  # then the awaiting area: its clocks run or move
-            records = ticket_i if index < live else state.awaiting_i
-            row = live_row(state, params, n, index) if index < live else index - live
-            if records[n, row, ACTIVE] == 1:
-                next_deadline = check_deadline(state, params, n, records, row, step, next_deadline)
+        for index in range(params.max_tickets + env_i[n, QUEUE_COUNT]):
+            row = live_row(state, params, n, index)
+            if ticket_i[n, row, ACTIVE] == 1:
+                next_deadline = check_deadline(state, params, n, ticket_i, row, step, next_deadline)
+        next_deadline = check_area_deadlines(state, params, n, step, next_deadline, state.awaiting_i)
         env_i[n, NEXT_DEADLINE] = next_deadline
     if params.r_overdue != 0.0:
         for _ in range(env_i[n, OVERDUE_OPEN]):
@@ -410,15 +416,14 @@ def advance(state: State, params: Params, n: Int) -> None:
     progress_work(state, params, n, step)
     release_info_blocks(state, params, n)
     resolved = resolve(state, params, n, step)
-    returned = tick_awaiting(state, params, n) if env_i[n, L.AWAITING_OPEN] > 0 else 0
+    returned = tick_awaiting(state, params, n, state.awaiting_i, state.awaiting_f)
     if (resolved > 0 or returned > 0) and env_i[
         n, WAITING_OPEN
     ] > 0:  # a return may wait on a ticket resolved meanwhile
         release_dependencies(state, params, n)
-    start_awaiting(state, params, n, step)
+    start_awaiting(state, params, n, step, state.awaiting_i, state.awaiting_f)
     admit_arrivals(state, params, n, step)
-    if params.p_incident > 0.0:
-        arrive_incidents(state, params, n, step)
+    arrive_incidents(state, params, n, step, state.incident_i)
     check_deadlines(state, params, n, step)
     finish_rewards(state, params, n)
     env_i[n, T] = step
@@ -478,8 +483,8 @@ def reset_env(state: State, params: Params, n: Int) -> None:
         engineer_i[n, engineer, CURRENT_SLOT] = -1
     for field in (T, ARRIVED, RESOLVED, BREACHES, DROPPED, REOPENS, NEXT_ID, QUEUE_COUNT, PENDING_REOPENS, QUEUE_HEAD, ARRIVAL_SUM, OVERDUE_OPEN, WAITING_OPEN, CLOSED_COUNT, L.ESCALATED_OPEN):  # fmt: skip
         env_i[n, field] = 0
-    clear_awaiting(state, n)
-    clear_incidents(state, n)
+    clear_awaiting(state, n, state.awaiting_i, state.awaiting_f)
+    clear_incidents(state, n, state.incident_i)
     env_i[n, NEXT_DEADLINE] = NO_DEADLINE
     env_i[n, HASH_PREFIX] = hash_prefix(env_i[n, SEED_LO], env_i[n, SEED_HI], env_i[n, EPISODE])
     prefix = env_i[n, HASH_PREFIX]

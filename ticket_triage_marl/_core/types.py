@@ -75,9 +75,10 @@ class State(NamedTuple):
     reopen_i: npt.NDArray[np.int32]  # (N, T, N_TICKET_INT) int32: resolved tickets waiting to reopen
     reopen_f: npt.NDArray[np.float64]  # (N, T, N_TICKET_FLOAT) float64
     closed_i: npt.NDArray[np.int64]  # (N, T, N_CLOSED) int64: lifecycle records of the last step's resolutions
-    awaiting_i: npt.NDArray[np.int32]  # (N, W, N_TICKET_INT) int32: the awaiting area, rows 0..AWAITING_OPEN-1 in use
-    awaiting_f: npt.NDArray[np.float64]  # (N, W, N_TICKET_FLOAT) float64 (W = T + Q with awaiting on, else 0)
-    incident_i: npt.NDArray[np.int64]  # (N, K, N_INCIDENT) int64: incidents still arriving (K = incident_window, or 0)
+    # The optional mechanics' arrays are None where the mechanic is off: their kernels then compile to nothing.
+    awaiting_i: npt.NDArray[np.int32] | None  # (N, T+Q, N_TICKET_INT) int32: the awaiting area, rows 0..AWAITING_OPEN-1
+    awaiting_f: npt.NDArray[np.float64] | None  # (N, T+Q, N_TICKET_FLOAT) float64
+    incident_i: npt.NDArray[np.int64] | None  # (N, incident_window, N_INCIDENT) int64: incidents still arriving
     accumulated: npt.NDArray[np.float64]  # (N, E, R) float64: this tick's rewards, per engineer who caused them
     parts: npt.NDArray[np.float64]  # (N, E, R) float64: last step's reward breakdown each engineer receives
     rewards: npt.NDArray[np.float64]  # (N, E) float64: last step's reward per engineer
@@ -299,6 +300,7 @@ def allocate_state(config: EnvConfig, num_envs: int) -> State:
     """A zeroed :class:`State` of ``num_envs`` environments (reset them before stepping)."""
     n, e, t, q, c = num_envs, config.n_engineers, config.max_tickets, config.max_queue, config.n_components
     team, agent = team_observation_size(config), observation_size(config)
+    awaiting = awaiting_capacity(config)
     return State(
         ticket_i=np.zeros((n, t + q, L.N_TICKET_INT), dtype=np.int32),
         ticket_f=np.zeros((n, t + q, L.N_TICKET_FLOAT), dtype=np.float64),
@@ -309,9 +311,11 @@ def allocate_state(config: EnvConfig, num_envs: int) -> State:
         reopen_i=np.zeros((n, t, L.N_TICKET_INT), dtype=np.int32),
         reopen_f=np.zeros((n, t, L.N_TICKET_FLOAT), dtype=np.float64),
         closed_i=np.zeros((n, t, L.N_CLOSED), dtype=np.int64),
-        awaiting_i=np.zeros((n, awaiting_capacity(config), L.N_TICKET_INT), dtype=np.int32),
-        awaiting_f=np.zeros((n, awaiting_capacity(config), L.N_TICKET_FLOAT), dtype=np.float64),
-        incident_i=np.zeros((n, config.incident_window if config.p_incident > 0 else 0, L.N_INCIDENT), dtype=np.int64),
+        awaiting_i=np.zeros((n, awaiting, L.N_TICKET_INT), dtype=np.int32) if awaiting else None,
+        awaiting_f=np.zeros((n, awaiting, L.N_TICKET_FLOAT), dtype=np.float64) if awaiting else None,
+        incident_i=np.zeros((n, config.incident_window, L.N_INCIDENT), dtype=np.int64)
+        if config.p_incident > 0
+        else None,
         accumulated=np.zeros((n, e, L.N_REWARD), dtype=np.float64),
         parts=np.zeros((n, e, L.N_REWARD), dtype=np.float64),
         rewards=np.zeros((n, e), dtype=np.float64),
