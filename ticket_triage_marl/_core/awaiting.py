@@ -86,7 +86,7 @@ def park(
     k = env_i[n, AWAITING_OPEN]
     if k >= awaiting_i.shape[1]:
         return False
-    for field in range(awaiting_i.shape[2]):
+    for field in range(ticket_i.shape[2]):  # its record; the area's two columns more follow
         awaiting_i[n, k, field] = ticket_i[n, slot, field]
     for field in range(awaiting_f.shape[2]):
         awaiting_f[n, k, field] = ticket_f[n, slot, field]
@@ -169,15 +169,13 @@ def tick_awaiting(state: State, params: Params, n: Int, awaiting_i: AreaI, await
         if row < 0:
             k += 1
             continue
-        for field in range(awaiting_i.shape[2]):
+        for field in range(state.ticket_i.shape[2]):
             state.ticket_i[n, row, field] = awaiting_i[n, k, field]
         for field in range(awaiting_f.shape[2]):
             state.ticket_f[n, row, field] = awaiting_f[n, k, field]
         if awaiting_i[n, k, BLOCKED] == INFO_REQUESTED:
             state.ticket_i[n, row, AMBIGUOUS] = 0
         state.ticket_i[n, row, BLOCKED] = 0
-        state.ticket_i[n, row, AWAIT_LEFT] = 0
-        state.ticket_i[n, row, AWAIT_SINCE] = 0
         if row < params.max_tickets:
             for engineer in range(state.contributed.shape[2]):
                 state.contributed[n, row, engineer] = 0.0

@@ -7,7 +7,8 @@ lognormal with mean ``incident_size_mean`` and log-sd ``incident_size_sigma``, r
 every open place; its component is uniform. Its root ticket arrives at once; each of the other ``S - 1``
 arrives at a uniform offset in ``[0, incident_window)`` steps after the start (drawn by incident and ticket),
 with the incident's component. Everything else about a ticket is drawn as for any arrival. The incident is
-hidden: a ticket's ``PARENT`` (1 + the root's id) and the root's ``ROOT`` flag are not observed.
+hidden: a ticket's ``INCIDENT`` column (the root's ``INCIDENT_ROOT``, its tickets' 1 + the root's id) is
+not observed.
 
 Resolving a root closes the incident (:func:`close_incident`): its open tickets lose their work left, so each
 resolves, without work, once it is in a slot (in the same step for those already there). Arrivals of the
@@ -30,20 +31,20 @@ from .layout import (
     AWAITING_OPEN,
     COMPONENT,
     HASH_PREFIX,
+    INCIDENT,
     INCIDENT_COMPONENT,
     INCIDENT_KEY,
+    INCIDENT_ROOT,
     INCIDENT_ROOT_ID,
     INCIDENT_SIZE,
     INCIDENT_START,
     INCIDENTS,
-    PARENT,
     QUEUE_COUNT,
     RNG_INCIDENT,
     RNG_INCIDENT_COMPONENT,
     RNG_INCIDENT_OFFSET,
     RNG_INCIDENT_SIZE,
     RNG_INCIDENT_SIZE_2,
-    ROOT,
     TICKET_ID,
     WORK_REMAINING,
 )
@@ -89,7 +90,7 @@ def arrive_incidents(state: State, params: Params, n: Int, step: Int, incident_i
         incident_i[n, k, INCIDENT_ROOT_ID] = -1 if row < 0 else state.ticket_i[n, row, TICKET_ID]
         if row >= 0:
             state.ticket_i[n, row, COMPONENT] = component
-            state.ticket_i[n, row, ROOT] = 1
+            state.ticket_i[n, row, INCIDENT] = INCIDENT_ROOT
     for k in range(window):
         start = incident_i[n, k, INCIDENT_START]
         if start == 0 or step - start >= window:
@@ -101,7 +102,8 @@ def arrive_incidents(state: State, params: Params, n: Int, step: Int, incident_i
             row = arrive_new(state, params, n, NO_TRACE_ROW)
             if row >= 0:
                 state.ticket_i[n, row, COMPONENT] = incident_i[n, k, INCIDENT_COMPONENT]
-                state.ticket_i[n, row, PARENT] = incident_i[n, k, INCIDENT_ROOT_ID] + 1
+                root_id = incident_i[n, k, INCIDENT_ROOT_ID]
+                state.ticket_i[n, row, INCIDENT] = root_id + 1 if root_id >= 0 else 0
 
 
 @njit(**JIT)
@@ -116,12 +118,12 @@ def close_incident(
     parent = root_id + 1
     for index in range(params.max_tickets + state.env_i[n, QUEUE_COUNT]):
         row = live_row(state, params, n, index)
-        if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, PARENT] == parent:
+        if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, INCIDENT] == parent:
             ticket_f[n, row, WORK_REMAINING] = 0.0
     if awaiting_i is None or awaiting_f is None:
         return
     for k in range(state.env_i[n, AWAITING_OPEN]):
-        if awaiting_i[n, k, PARENT] == parent:
+        if awaiting_i[n, k, INCIDENT] == parent:
             awaiting_f[n, k, WORK_REMAINING] = 0.0
 
 

@@ -32,15 +32,17 @@ INFO_REQUESTS = 13  # REQUEST_INFOs made on this ticket
 REOPEN_DUE = 14  # step at which a pending reopen re-arrives (reopen buffer only)
 FIRST_WORK = 15  # step at which work on it first progressed (0 = not yet)
 AWAITED = 16  # steps it has spent awaiting others (customer, vendor, another team) in this life
-AWAIT_LEFT = 17  # hidden: steps of its current wait left (awaiting area only)
-AWAIT_SINCE = 18  # env T when its current wait began (awaiting area only)
-PARENT = 19  # hidden: 1 + the id of its incident's root ticket, 0 if it is not part of an incident
-ROOT = 20  # hidden: 1 if it is the root ticket of an incident (resolving it closes the incident's tickets)
-N_TICKET_INT = 21
+INCIDENT = 17  # hidden: 0 no incident, INCIDENT_ROOT (-1) the root of one, k + 1 a ticket of the one rooted at id k
+N_TICKET_INT = 18
+INCIDENT_ROOT = -1
+# The awaiting area's rows are ticket records with two columns more (a ticket's record is its first N_TICKET_INT).
+AWAIT_LEFT = N_TICKET_INT  # hidden: steps of its current wait left
+AWAIT_SINCE = N_TICKET_INT + 1  # env T when its current wait began
+N_AREA_INT = N_TICKET_INT + 2
 # The fields of one life of a ticket, cleared when it opens (a reopened ticket starts a new life); every other
 # field is an attribute the record keeps, a reopen included (a new attribute is a column, nothing more).
 LIFE_FIELDS = (ACTIVE, ARRIVAL, DEADLINE, BLOCKED, WAITING_ON, ESCALATED, AMBIGUOUS, REOPENED, BREACHED, DEFERRALS,
-               INFO_REQUESTS, REOPEN_DUE, FIRST_WORK, AWAITED, AWAIT_LEFT, AWAIT_SINCE)  # fmt: skip
+               INFO_REQUESTS, REOPEN_DUE, FIRST_WORK, AWAITED)  # fmt: skip
 
 # --- ticket float fields: ticket_f[n, row, field] (float64) ------------------
 WORK_REMAINING = 0

@@ -462,9 +462,9 @@ class BatchSim:
                 "deferrals": int(rec[L.DEFERRALS]),
             }
             if incidents:  # hidden, as "ambiguous": the root ticket of its incident, and whether it is one
-                parent = int(rec[L.PARENT])
-                entry["incident"] = parent - 1 if parent else None
-                entry["root"] = bool(rec[L.ROOT])
+                incident = int(rec[L.INCIDENT])
+                entry["incident"] = incident - 1 if incident > 0 else None
+                entry["root"] = incident == L.INCIDENT_ROOT
             if awaiting:  # steps awaited in this life; in the awaiting area, also the current wait so far
                 entry["awaited"] = int(rec[L.AWAITED])
                 if records is not ticket_i:

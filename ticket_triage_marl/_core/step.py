@@ -297,7 +297,7 @@ def resolve(state: State, params: Params, n: Int, step: Int) -> int:
                     engineer_i[n, engineer, TIME_ON_TICKET] = 0
                     engineer_i[n, engineer, RAMP_LEFT] = 0
             ticket_id = ticket_i[n, slot, TICKET_ID]
-            if ticket_i[n, slot, L.ROOT] == 1:
+            if ticket_i[n, slot, L.INCIDENT] == L.INCIDENT_ROOT:
                 close_incident(state, params, n, ticket_id, state.incident_i, state.awaiting_i, state.awaiting_f)
             prefix = env_i[n, HASH_PREFIX]
             if params.p_reopen > 0.0 and uniform(prefix, ticket_id, RNG_REOPEN, step) < params.p_reopen:

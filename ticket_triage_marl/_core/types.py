@@ -76,7 +76,7 @@ class State(NamedTuple):
     reopen_f: npt.NDArray[np.float64]  # (N, T, N_TICKET_FLOAT) float64
     closed_i: npt.NDArray[np.int64]  # (N, T, N_CLOSED) int64: lifecycle records of the last step's resolutions
     # The optional mechanics' arrays are None where the mechanic is off: their kernels then compile to nothing.
-    awaiting_i: npt.NDArray[np.int32] | None  # (N, T+Q, N_TICKET_INT) int32: the awaiting area, rows 0..AWAITING_OPEN-1
+    awaiting_i: npt.NDArray[np.int32] | None  # (N, T+Q, N_AREA_INT) int32: the awaiting area, rows 0..AWAITING_OPEN-1
     awaiting_f: npt.NDArray[np.float64] | None  # (N, T+Q, N_TICKET_FLOAT) float64
     incident_i: npt.NDArray[np.int64] | None  # (N, incident_window, N_INCIDENT) int64: incidents still arriving
     accumulated: npt.NDArray[np.float64]  # (N, E, R) float64: this tick's rewards, per engineer who caused them
@@ -311,7 +311,7 @@ def allocate_state(config: EnvConfig, num_envs: int) -> State:
         reopen_i=np.zeros((n, t, L.N_TICKET_INT), dtype=np.int32),
         reopen_f=np.zeros((n, t, L.N_TICKET_FLOAT), dtype=np.float64),
         closed_i=np.zeros((n, t, L.N_CLOSED), dtype=np.int64),
-        awaiting_i=np.zeros((n, awaiting, L.N_TICKET_INT), dtype=np.int32) if awaiting else None,
+        awaiting_i=np.zeros((n, awaiting, L.N_AREA_INT), dtype=np.int32) if awaiting else None,
         awaiting_f=np.zeros((n, awaiting, L.N_TICKET_FLOAT), dtype=np.float64) if awaiting else None,
         incident_i=np.zeros((n, config.incident_window, L.N_INCIDENT), dtype=np.int64)
         if config.p_incident > 0
