@@ -440,7 +440,9 @@ class BatchSim:
         awaiting = "awaiting" in self.config.mechanics()
         incidents = "incidents" in self.config.mechanics()
 
-        def ticket(row: int, slot: int | None, records: Any = ticket_i, floats: Any = ticket_f) -> dict[str, Any]:
+        def ticket(
+            row: int, slot: int | None, records: Any = ticket_i, floats: Any = ticket_f, in_area: bool = False
+        ) -> dict[str, Any]:
             rec = records[row]
             waiting_on = int(rec[L.WAITING_ON])
             entry = {
@@ -467,7 +469,7 @@ class BatchSim:
                 entry["root"] = incident == L.INCIDENT_ROOT
             if awaiting:  # steps awaited in this life; in the awaiting area, also the current wait so far
                 entry["awaited"] = int(rec[L.AWAITED])
-                if records is not ticket_i:
+                if in_area:
                     entry["awaiting_for"] = now - int(rec[L.AWAIT_SINCE])
             return entry
 
@@ -501,7 +503,7 @@ class BatchSim:
             assert state.awaiting_i is not None and state.awaiting_f is not None
             area_i, area_f = state.awaiting_i[n], state.awaiting_f[n]
             snapshot["awaiting"] = sorted(
-                (ticket(k, None, area_i, area_f) for k in range(waiting)), key=lambda entry: entry["id"]
+                (ticket(k, None, area_i, area_f, in_area=True) for k in range(waiting)), key=lambda entry: entry["id"]
             )
         return snapshot
 

@@ -30,11 +30,17 @@ IQR_PER_SD = 1.349
 MIN_RUNS = 20
 
 
-def _close_to_another(hours: np.ndarray, labels: np.ndarray, gap: float) -> np.ndarray:
-    """Per ticket: another ticket of its label lies within ``gap`` hours."""
+def _joined(hours: np.ndarray, labels: np.ndarray, gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """The tickets in order of label then time, and for each after the first whether it is within ``gap``
+    hours of the one before it with the same label."""
     order = np.lexsort((hours, labels))
     sorted_hours, sorted_labels = hours[order], labels[order]
-    near = (sorted_labels[1:] == sorted_labels[:-1]) & (np.diff(sorted_hours) <= gap)
+    return order, (sorted_labels[1:] == sorted_labels[:-1]) & (np.diff(sorted_hours) <= gap)
+
+
+def _close_to_another(hours: np.ndarray, labels: np.ndarray, gap: float) -> np.ndarray:
+    """Per ticket: another ticket of its label lies within ``gap`` hours."""
+    order, near = _joined(hours, labels, gap)
     close = np.zeros(hours.size, dtype=np.bool_)
     close[order[1:][near]] = True
     close[order[:-1][near]] = True
@@ -65,9 +71,7 @@ def burst_runs(hours: np.ndarray, components: Any, gap: float = BURST_GAP_HOURS)
     """Sizes of the runs of two or more tickets of one component, each within ``gap`` hours of the one before."""
     hours = np.asarray(hours, dtype=np.float64)
     labels = np.unique(np.asarray(components), return_inverse=True)[1]
-    order = np.lexsort((hours, labels))
-    sorted_hours, sorted_labels = hours[order], labels[order]
-    joined = (sorted_labels[1:] == sorted_labels[:-1]) & (np.diff(sorted_hours) <= gap)
+    _, joined = _joined(hours, labels, gap)
     starts = np.flatnonzero(~np.r_[False, joined])
     sizes = np.diff(np.r_[starts, hours.size])
     return sizes[sizes >= 2]

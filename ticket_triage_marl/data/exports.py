@@ -233,6 +233,12 @@ class TicketLog:
         return int(self.created_at.shape[0])
 
     @property
+    def created_hours(self) -> np.ndarray:
+        """``(n,)`` float64 creation times in hours since the epoch (as :attr:`created_at` is: UTC or as written)."""
+        hours: np.ndarray = self.created_at.astype("datetime64[s]").astype(np.int64) / 3600.0
+        return hours
+
+    @property
     def resolution_hours(self) -> np.ndarray | None:
         """``(n,)`` float64 hours from creation to resolution, NaN where unknown (None without resolution times)."""
         if self.resolved_at is None:

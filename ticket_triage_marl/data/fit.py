@@ -131,8 +131,9 @@ def fit_awaiting(log: TicketLog, hours_per_step: float) -> dict[str, Any] | None
 def _fit_incidents(log: TicketLog, hours_per_step: float, tickets_per_step: float) -> dict[str, Any] | None:
     if log.component is None:
         return None
-    hours = log.created_at.astype("datetime64[s]").astype(np.int64) / 3600.0
-    return fit_incidents(hours, np.asarray(log.component), tickets_per_step, hours_per_step, _burst_gap(hours_per_step))
+    return fit_incidents(
+        log.created_hours, np.asarray(log.component), tickets_per_step, hours_per_step, _burst_gap(hours_per_step)
+    )
 
 
 def _burst_gap(hours_per_step: float) -> float:
@@ -177,9 +178,9 @@ def _incident_note(log: TicketLog, hours_per_step: float) -> str:
     if log.component is None:
         return "incidents: off, the export has no component column to see bursts of one component in"
     gap = _burst_gap(hours_per_step)
-    hours = log.created_at.astype("datetime64[s]").astype(np.int64) / 3600.0
-    excess = burst_excess(hours, np.asarray(log.component), gap)
-    fitted = _fit_incidents(log, hours_per_step, len(log) / max((hours.max() - hours.min()) / hours_per_step, 1.0))
+    excess = burst_excess(log.created_hours, np.asarray(log.component), gap)
+    # the rate fit_config passes (its profile's mean, at rate_scale 1)
+    fitted = _fit_incidents(log, hours_per_step, float(np.mean(hour_of_week_rates(log))) * hours_per_step)
     if fitted is None:
         return (
             f"incidents: off, no burst of one component above chance within {gap:g} h ({100 * excess:.1f}% of the "

@@ -94,7 +94,7 @@ def _load(
 ) -> TraceArrays:
     reader_options: dict[str, Any] = {key: dict(value) if isinstance(value, tuple) else value for key, value in options}
     log = read_tickets(path, columns=dict(columns) if columns is not None else None, **reader_options)
-    hours = log.created_at.astype("datetime64[s]").astype(np.int64) / 3600.0
+    hours = log.created_hours
     start = np.floor(hours.min())
     steps = np.floor((hours - start) / hours_per_step).astype(np.int64)
     order = np.argsort(steps, kind="stable")  # file order within a step
