@@ -20,7 +20,15 @@ from typing import Any
 
 from . import evaluation, recordings
 from ._version import __version__
-from .actions import AgentVerb, Verb, agent_action, coordinator_action, decode_agent_action, decode_coordinator_action
+from .actions import (
+    AgentVerb,
+    Verb,
+    agent_action,
+    coordinator_action,
+    decode_agent_action,
+    decode_coordinator_action,
+    route_group,
+)
 from .config import EnvConfig, load_config
 from .data import TicketLog, fit_config, read_tickets
 from .envs.coordinator import CoordinatorWrapper, TicketTriageEnv
@@ -42,6 +50,7 @@ __all__ = [
     "agent_action",
     "coordinator_action",
     "decode_agent_action",
+    "route_group",
     "decode_coordinator_action",
     "env",
     "evaluation",

@@ -1,11 +1,14 @@
 """Action encodings: per-engineer verbs (multi-agent) and coordinator verbs (the original description's).
 
 Per engineer, ``Discrete(1 + 4*T)``: ``0`` is NOOP, ``1 + (verb-1)*T + slot``
-is WORK / ESCALATE / REQUEST_INFO / DEFER on ticket ``slot``.
+is WORK / ESCALATE / REQUEST_INFO / DEFER on ticket ``slot``. With teams
+(``groups`` set, ``G`` groups) ``G`` blocks of T follow: ROUTE(ticket, group g)
+is ``1 + (4 + g)*T + slot``, so ``Discrete(1 + (4 + G)*T)``.
 
 Coordinator, ``Discrete(1 + T*E + 4*T)`` (the original description's
 encoding): ``0`` NOOP; ``1 + t*E + e`` ASSIGN(ticket t, engineer e); then
-blocks of T for ESCALATE(t), REQUEST_INFO(t), DEFER(t), SWARM(t).
+blocks of T for ESCALATE(t), REQUEST_INFO(t), DEFER(t), SWARM(t); with teams,
+a block of T per group g for ROUTE(t, g), so ``Discrete(1 + T*E + (4 + G)*T)``.
 
 These helpers check their arguments and call ``ticket_triage_marl._core.encoding``,
 the one definition the kernels use too.
@@ -39,6 +42,7 @@ __all__ = [
     "coordinator_action",
     "decode_agent_action",
     "decode_coordinator_action",
+    "route_group",
 ]
 
 
@@ -50,6 +54,7 @@ class AgentVerb(IntEnum):
     ESCALATE = L.VERB_ESCALATE
     REQUEST_INFO = L.VERB_REQUEST_INFO
     DEFER = L.VERB_DEFER
+    ROUTE = L.VERB_ROUTE  # teams only: hand the ticket to another group (``agent_action(..., group=g)``)
 
 
 class Verb(IntEnum):
@@ -61,6 +66,7 @@ class Verb(IntEnum):
     DEFER = L.COORD_DEFER
     SWARM = L.COORD_SWARM
     NOOP = L.COORD_NOOP
+    ROUTE = L.COORD_ROUTE  # teams only: ROUTE(ticket, group), the group in the engineer argument's place
 
 
 def _check_index(name: str, value: Any, size: int) -> int:  # value: the caller's argument, checked here
@@ -112,31 +118,64 @@ def _max_tickets(source: Any, function: str) -> int:
     return shape_config(source, function).max_tickets
 
 
-def agent_action(verb: AgentVerb | int, slot: int | None, max_tickets: int | EnvConfig | Any) -> int:
-    """Encode an engineer's action, ``1 + (verb-1)*T + slot`` (``0`` for NOOP).
+def _n_groups(source: Any) -> int:
+    """Groups of a config or env (0 for a bare ``max_tickets`` int: no ROUTE verbs known)."""
+    if isinstance(source, int) or hasattr(source, "__index__") and not hasattr(source, "config"):
+        return 0
+    return shape_config(source).n_groups
+
+
+def agent_action(
+    verb: AgentVerb | int, slot: int | None, max_tickets: int | EnvConfig | Any, group: int | None = None
+) -> int:
+    """Encode an engineer's action, ``1 + (verb-1)*T + slot`` (``0`` for NOOP; ROUTE to ``group`` is
+    ``1 + (4 + group)*T + slot``).
 
     Args:
         verb: an :class:`AgentVerb`.
         slot: the ticket slot; ignored (may be None) for NOOP.
         max_tickets: ``T``: an int, or an ``EnvConfig`` / env to read it from.
-            Required: there is no default shape.
+            Required: there is no default shape. ROUTE needs the config or env
+            (its groups).
+        group: ROUTE's target group (teams only); must be None for other verbs.
     """
-    max_tickets = _max_tickets(max_tickets, "agent_action()")
+    count = _max_tickets(max_tickets, "agent_action()")
     verb = AgentVerb(verb)
     if verb == AgentVerb.NOOP:
         return 0
-    return encoding.agent_action(int(verb), _check_index("slot", slot, max_tickets), max_tickets)
+    if verb == AgentVerb.ROUTE:
+        n_groups = _n_groups(max_tickets)
+        if n_groups == 0:
+            raise ValueError(
+                "ROUTE exists only with teams (a config with groups set): pass that config or env as max_tickets"
+            )
+        target = _check_index("group", group, n_groups)
+        return encoding.agent_action(L.VERB_ROUTE + target, _check_index("slot", slot, count), count)
+    if group is not None:
+        raise ValueError(f"group is ROUTE's argument; {verb.name} takes none, got group={group!r}")
+    return encoding.agent_action(int(verb), _check_index("slot", slot, count), count)
 
 
 def decode_agent_action(action: int, max_tickets: int | EnvConfig | Any) -> tuple[AgentVerb, int | None]:
-    """Decode an engineer's action into ``(verb, slot)`` (slot None for NOOP).
+    """Decode an engineer's action into ``(verb, slot)`` (slot None for NOOP); ROUTE's group is
+    :func:`route_group`.
 
-    ``max_tickets`` is required, as for :func:`agent_action`.
+    ``max_tickets`` is required, as for :func:`agent_action` (the config or env where teams are on).
     """
-    max_tickets = _max_tickets(max_tickets, "decode_agent_action()")
-    action = _check_index("action", action, encoding.agent_action_count(max_tickets))
-    verb, slot = encoding.decode_agent(action, max_tickets)
+    count = _max_tickets(max_tickets, "decode_agent_action()")
+    action = _check_index("action", action, encoding.agent_action_count(count, _n_groups(max_tickets)))
+    verb, slot = encoding.decode_agent(action, count)
+    if verb >= L.VERB_ROUTE:
+        return AgentVerb.ROUTE, slot
     return AgentVerb(verb), (None if verb == L.VERB_NOOP else slot)
+
+
+def route_group(action: int, config: EnvConfig | Any) -> int | None:
+    """The target group of an engineer's ROUTE action (None for any other action)."""
+    config = shape_config(config, "route_group()")
+    action = _check_index("action", action, _agent_action_count(config))
+    verb, _ = encoding.decode_agent(action, config.max_tickets)
+    return verb - L.VERB_ROUTE if verb >= L.VERB_ROUTE else None
 
 
 def coordinator_action(verb: Verb | int, ticket: int | None, engineer: int | None, config: EnvConfig | Any) -> int:
@@ -145,7 +184,8 @@ def coordinator_action(verb: Verb | int, ticket: int | None, engineer: int | Non
     Args:
         verb: a :class:`Verb`.
         ticket: the ticket slot; ignored (may be None) for NOOP.
-        engineer: the engineer; used by ASSIGN only (may be None otherwise).
+        engineer: the engineer for ASSIGN; the target group for ROUTE (teams
+            only); unused otherwise (may be None).
         config: the ``EnvConfig`` fixing the shape, or an env exposing it
             (``config=env``). Required: there is no default shape.
     """
@@ -155,12 +195,18 @@ def coordinator_action(verb: Verb | int, ticket: int | None, engineer: int | Non
     if verb == Verb.NOOP:
         return 0
     ticket = _check_index("ticket", ticket, t_slots)
-    engineer = _check_index("engineer", engineer, n_engineers) if verb == Verb.ASSIGN else 0
+    if verb == Verb.ROUTE:
+        if config.n_groups == 0:
+            raise ValueError("ROUTE exists only with teams (a config with groups set)")
+        engineer = _check_index("group", engineer, config.n_groups)
+    else:
+        engineer = _check_index("engineer", engineer, n_engineers) if verb == Verb.ASSIGN else 0
     return encoding.coordinator_action(int(verb), ticket, engineer, t_slots, n_engineers)
 
 
 def decode_coordinator_action(action: int, config: EnvConfig | Any) -> tuple[Verb, int | None, int | None]:
-    """Decode a coordinator action into ``(Verb, ticket, engineer)`` (None where unused).
+    """Decode a coordinator action into ``(Verb, ticket, engineer)`` (None where unused; for ROUTE the third
+    is the target group).
 
     ``config`` is required, as for :func:`coordinator_action`.
     """
@@ -172,5 +218,6 @@ def decode_coordinator_action(action: int, config: EnvConfig | Any) -> tuple[Ver
 
 
 def agent_action_count(config: EnvConfig | Any) -> int:
-    """Size of an engineer's action space, ``1 + 4 * max_tickets``, for an ``EnvConfig`` or an env carrying one."""
+    """Size of an engineer's action space, ``1 + (4 + G) * max_tickets`` (``G`` groups with teams, else 0), for an
+    ``EnvConfig`` or an env carrying one."""
     return _agent_action_count(shape_config(config, "agent_action_count()"))

@@ -176,6 +176,26 @@ class EnvConfig:
             each at a uniform offset. Resolving the root closes the incident's
             open tickets: each resolves, without work, once it is in a slot.
 
+    Teams and routing (engineers in groups that hand tickets to each other: off
+    unless ``groups`` is set; README, "Teams and routing"):
+        groups (None, or n_engineers ints): the group (team) of each engineer;
+            groups are numbered 0 .. G-1 with at least one engineer each and
+            G >= 2. Group 0 is the entry group (the first-line desk). A group
+            may act only on the tickets it owns, and hands one to group g with
+            ROUTE(g) (a verb only where teams are on).
+        entry_share (1.0, [0, 1]): share of new tickets that arrive at the entry
+            group; the rest arrive at the group most skilled at their reported
+            component (their reporter chose the team).
+        p_misreport (0.0, [0, 1]): a new ticket's reported component is another
+            one (uniform) with this probability; its true component (the one
+            its work needs) shows once ``reveal_work`` work units are done.
+        reveal_work (1.0, [0, 1e4]): work units done on a ticket before its true
+            component shows.
+        handoff_steps (1, [0, 1e4]): steps a routed ticket is in transit: nobody
+            may work it meanwhile.
+        handoff_work (0.0, [0, 1e3]): work units a hand-off adds (the new
+            owner reads into it: the ramp-up of a hand-off).
+
     Rewards (team totals; ``individual`` mode splits them):
         r_resolve (1.0), r_sla_breach (-0.2, once per ticket when its deadline
         passes), r_overdue (0.0, per overdue open ticket per step), r_idle
@@ -260,6 +280,13 @@ class EnvConfig:
     incident_size_mean: float = setting(5.0, low=1.0, high=10_000.0)
     incident_size_sigma: float = setting(1.0, low=0.0, high=4.0)
     incident_window: int = setting(6, low=1, high=10_000)
+    # teams and routing
+    groups: tuple[int, ...] | None = None
+    entry_share: float = setting(1.0, low=0.0, high=1.0)
+    p_misreport: float = setting(0.0, low=0.0, high=1.0)
+    reveal_work: float = setting(1.0, low=0.0, high=10_000.0)
+    handoff_steps: int = setting(1, low=0, high=10_000)
+    handoff_work: float = setting(0.0, low=0.0, high=1000.0)
     # rewards
     r_resolve: float = 1.0
     r_sla_breach: float = -0.2
@@ -280,14 +307,21 @@ class EnvConfig:
     def mechanics(self) -> tuple[str, ...]:
         """The optional mechanics this config switches on (each off by its zero; README, "Dynamics"):
         ``"awaiting"`` when ``p_await > 0`` or ``request_info="awaits"``; ``"incidents"`` when
-        ``p_incident > 0``. Each adds its snapshot keys, and its observation fields where it has any (the layout
+        ``p_incident > 0``; ``"teams"`` when ``groups`` is set. Each adds its snapshot keys, and its observation fields where it has any (the layout
         table's mechanic groups)."""
         on = []
         if self.p_await > 0.0 or self.request_info == "awaits":
             on.append("awaiting")
         if self.p_incident > 0.0:
             on.append("incidents")
+        if self.groups is not None:
+            on.append("teams")
         return tuple(on)
+
+    @property
+    def n_groups(self) -> int:
+        """Groups (teams) of engineers: ``max(groups) + 1``, 0 without teams."""
+        return max(self.groups) + 1 if self.groups is not None else 0
 
     def __post_init__(self) -> None:
         self._normalise()  # sequences first (TOML gives lists), then types and ranges
@@ -318,6 +352,8 @@ class EnvConfig:
         object.__setattr__(self, "sla_steps", _int_tuple("sla_steps", self.sla_steps, 4))
         if self.skills is not None:
             object.__setattr__(self, "skills", _skill_matrix(self.skills, self.n_engineers, self.n_components))
+        if self.groups is not None:
+            object.__setattr__(self, "groups", _engineer_groups(self.groups, self.n_engineers))
         if self.arrival_profile is not None:
             object.__setattr__(self, "arrival_profile", _rate_profile("arrival_profile", self.arrival_profile))
         if self.trace_columns is not None:
@@ -639,6 +675,24 @@ def _int_tuple(name: str, value: Any, length: int) -> tuple[int, ...]:
     for item in value:
         _check_int(name, item)
     return tuple(int(v) for v in value)
+
+
+def _engineer_groups(value: Any, n_engineers: int) -> tuple[int, ...]:
+    """groups: one group number per engineer, using every group 0 .. G-1, G >= 2."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != n_engineers:
+        raise ValueError(f"groups must give the group of each of the {n_engineers} engineers, got {value!r}")
+    for index, item in enumerate(value):
+        _check_int(f"groups[{index}]", item)
+        if item < 0:
+            raise ValueError(f"groups[{index}] must be a group number >= 0, got {item!r}")
+    out = tuple(int(v) for v in value)
+    missing = sorted(set(range(max(out) + 1)) - set(out))
+    if missing:
+        raise ValueError(f"groups must number the groups 0 .. {max(out)} with at least one engineer each; "
+                         f"no engineer is in group {missing[0]} (groups={list(out)})")  # fmt: skip
+    if max(out) < 1:
+        raise ValueError(f"groups needs at least two groups (the entry group 0 and another), got {list(out)}")
+    return out
 
 
 def _skill_matrix(value: Any, n_engineers: int, n_components: int) -> tuple[tuple[float, ...], ...]:

@@ -20,17 +20,20 @@ from .layout import (
     ACTIVE,
     COORD_ASSIGN,
     COORD_NOOP,
+    COORD_ROUTE,
     COORD_SWARM,
     CURRENT_SLOT,
     N_REWARD,
     ON_SHIFT,
     R_INVALID,
     R_SWARM,
+    VERB_ROUTE,
     VERB_WORK,
 )
 from .observe import write_team_features
 from .rewards import charge
 from .rules import WORK, action_is_valid, begin_tick, expert_pool_open, ticket_allows, ticket_is_workable
+from .teams import group_actor, in_group
 from .types import Int, Params, State
 
 
@@ -51,8 +54,9 @@ def map_coordinator_action(state: State, params: Params, n: Int, action: int) ->
 
     Returns the coordinator verb if the action is valid, -1 if the mask forbids
     it (then every engineer NOOPs). ASSIGN(t, e): engineer e WORKs t. SWARM(t):
-    every engineer who may WORK t does. ESCALATE / REQUEST_INFO / DEFER(t): done
-    by :func:`side_action_engineer`, everyone else continues.
+    every engineer who may WORK t does. ESCALATE / REQUEST_INFO / DEFER(t) and
+    (teams) ROUTE(t, g): done by :func:`.teams.group_actor` (without teams the
+    lowest-index engineer on shift), everyone else continues.
     """
     joint = state.actions
     n_slots = params.max_tickets
@@ -74,9 +78,10 @@ def map_coordinator_action(state: State, params: Params, n: Int, action: int) ->
                 joint[n, engineer] = agent_action_jit(VERB_WORK, slot, n_slots)
                 any_valid = True
         return COORD_SWARM if any_valid else -1
-    engineer_verb = engineer_verb_of_jit(verb)  # ESCALATE, REQUEST_INFO, DEFER: one engineer does it
-    actor = side_action_engineer(state, n)
-    if not action_is_valid(state, params, n, actor, engineer_verb, slot):
+    # ESCALATE, REQUEST_INFO, DEFER, ROUTE (to group ``assignee``): one engineer of the ticket's group does it
+    engineer_verb = engineer_verb_of_jit(verb, assignee)
+    actor = group_actor(state, params, n, slot)
+    if actor < 0 or not action_is_valid(state, params, n, actor, engineer_verb, slot):
         return -1
     joint[n, actor] = agent_action_jit(engineer_verb, slot, n_slots)
     return verb
@@ -90,23 +95,28 @@ def write_coordinator_mask(state: State, params: Params, n: Int) -> None:
     n_slots = params.max_tickets
     n_engineers = engineer_i.shape[1]
     masks[n, 0] = 1
-    actor = side_action_engineer(state, n)
-    actor_on_shift = engineer_i[n, actor, ON_SHIFT] == 1
     pool_open = expert_pool_open(state, params, n)
     for slot in range(n_slots):
         active = state.ticket_i[n, slot, ACTIVE] == 1
         workable = ticket_is_workable(state, n, slot)
         any_work = False
         for engineer in range(n_engineers):
-            ok = engineer_i[n, engineer, ON_SHIFT] == 1 and (
-                workable or (active and engineer_i[n, engineer, CURRENT_SLOT] == slot)
+            ok = (
+                engineer_i[n, engineer, ON_SHIFT] == 1
+                and in_group(state, params, n, engineer, slot)
+                and (workable or (active and engineer_i[n, engineer, CURRENT_SLOT] == slot))
             )
             masks[n, coordinator_action_jit(COORD_ASSIGN, slot, engineer, n_slots, n_engineers)] = 1 if ok else 0
             any_work = any_work or ok
         masks[n, coordinator_action_jit(COORD_SWARM, slot, 0, n_slots, n_engineers)] = 1 if any_work else 0
+        actor = group_actor(state, params, n, slot)
+        actor_on_shift = actor >= 0 and engineer_i[n, actor, ON_SHIFT] == 1
         for verb in COORDINATOR_SIDE_VERBS:
-            ok = actor_on_shift and ticket_allows(state, params, n, engineer_verb_of_jit(verb), slot, pool_open)
+            ok = actor_on_shift and ticket_allows(state, params, n, engineer_verb_of_jit(verb, 0), slot, pool_open)
             masks[n, coordinator_action_jit(verb, slot, 0, n_slots, n_engineers)] = 1 if ok else 0
+        for group in range(params.n_groups):
+            ok = actor_on_shift and ticket_allows(state, params, n, VERB_ROUTE + group, slot, pool_open)
+            masks[n, coordinator_action_jit(COORD_ROUTE, slot, group, n_slots, n_engineers)] = 1 if ok else 0
 
 
 @njit(**JIT)

@@ -1,15 +1,17 @@
 """The action encodings, written once: the kernels, the mask writers, the baselines and the public helpers
 (:mod:`ticket_triage_marl.actions`) all call these functions.
 
-**Per engineer** (``Discrete(1 + (V - 1) * T)``, ``V`` = :data:`N_AGENT_VERBS`): ``0`` is NOOP and verb ``v``
-on ticket slot ``s`` is ``1 + (v - 1) * T + s``, so the ``T`` actions of one verb form a block, in the order
-of :data:`AGENT_TICKET_VERBS` (WORK, ESCALATE, REQUEST_INFO, DEFER).
+**Per engineer** (``Discrete(1 + (V - 1 + G) * T)``, ``V`` = :data:`N_AGENT_VERBS`, ``G`` the groups of the
+teams mechanic, 0 without it): ``0`` is NOOP and verb ``v`` on ticket slot ``s`` is ``1 + (v - 1) * T + s``,
+so the ``T`` actions of one verb form a block, in the order of :data:`AGENT_TICKET_VERBS` (WORK, ESCALATE,
+REQUEST_INFO, DEFER); with teams, ROUTE to group ``g`` is verb ``VERB_ROUTE + g``, one block per group after
+DEFER's. A config without teams has exactly the verbs it had before (the verb set follows ``n_groups``).
 
-**Coordinator** (``Discrete(1 + T * E + B * T)``, ``B`` = ``len(COORDINATOR_SLOT_VERBS)``): ``0`` is NOOP;
-``1 + s * E + e`` is ASSIGN(slot ``s``, engineer ``e``); then a block of ``T`` per verb of
-:data:`COORDINATOR_SLOT_VERBS` (ESCALATE, REQUEST_INFO, DEFER, SWARM), slot ``s`` at ``s`` in its block.
-The coordinator's ESCALATE / REQUEST_INFO / DEFER are done by one engineer as the engineer verb of
-:func:`engineer_verb_of`.
+**Coordinator** (``Discrete(1 + T * E + B * T + G * T)``, ``B`` = ``len(COORDINATOR_SLOT_VERBS)``): ``0`` is
+NOOP; ``1 + s * E + e`` is ASSIGN(slot ``s``, engineer ``e``); then a block of ``T`` per verb of
+:data:`COORDINATOR_SLOT_VERBS` (ESCALATE, REQUEST_INFO, DEFER, SWARM), slot ``s`` at ``s`` in its block; then,
+with teams, a block of ``T`` per group for ROUTE(slot, group). The coordinator's ESCALATE / REQUEST_INFO /
+DEFER / ROUTE are done by one engineer (of the ticket's group) as the engineer verb of :func:`engineer_verb_of`.
 
 Each function is plain Python over ints, so Python calls it as it is; the kernels call its compiled twin
 (``*_jit``), inlined into them by numba, so both sides share one definition. Adding a ticket verb is one
@@ -28,11 +30,13 @@ from .layout import (
     COORD_ESCALATE,
     COORD_NOOP,
     COORD_REQUEST_INFO,
+    COORD_ROUTE,
     COORD_SWARM,
     VERB_DEFER,
     VERB_ESCALATE,
     VERB_NOOP,
     VERB_REQUEST_INFO,
+    VERB_ROUTE,
     VERB_WORK,
 )
 
@@ -63,9 +67,10 @@ assert COORDINATOR_SLOT_VERBS == tuple(range(COORD_ESCALATE, COORD_ESCALATE + le
 assert COORD_ASSIGN not in COORDINATOR_SLOT_VERBS and COORD_NOOP not in COORDINATOR_SLOT_VERBS
 
 
-def agent_action_count(n_slots: int) -> int:
-    """Size of an engineer's action space, ``1 + (N_AGENT_VERBS - 1) * T``."""
-    return 1 + (N_AGENT_VERBS - 1) * n_slots
+def agent_action_count(n_slots: int, n_groups: int = 0) -> int:
+    """Size of an engineer's action space, ``1 + (N_AGENT_VERBS - 1 + G) * T`` (``G`` = ``n_groups``, the ROUTE
+    blocks of the teams mechanic; 0 without it)."""
+    return 1 + (N_AGENT_VERBS - 1 + n_groups) * n_slots
 
 
 def agent_action(verb: int, slot: int, n_slots: int) -> int:
@@ -76,8 +81,9 @@ def agent_action(verb: int, slot: int, n_slots: int) -> int:
 
 
 def decode_agent(action: int, n_slots: int) -> tuple[int, int]:
-    """``(verb, slot)`` of an engineer's action (``(VERB_NOOP, -1)`` for 0). Decoded by subtraction: at most
-    ``N_AGENT_VERBS - 2`` of them, cheaper in the step than a 64-bit division."""
+    """``(verb, slot)`` of an engineer's action (``(VERB_NOOP, -1)`` for 0; ``VERB_ROUTE + g`` for ROUTE to
+    group ``g``). Decoded by subtraction: at most ``N_AGENT_VERBS - 2 + G`` of them, cheaper in the step than a
+    64-bit division."""
     if action == 0:
         return VERB_NOOP, -1
     verb = VERB_WORK
@@ -88,8 +94,11 @@ def decode_agent(action: int, n_slots: int) -> tuple[int, int]:
     return verb, slot
 
 
-def engineer_verb_of(coordinator_verb: int) -> int:
-    """The engineer verb that carries out a coordinator ESCALATE / REQUEST_INFO / DEFER."""
+def engineer_verb_of(coordinator_verb: int, group: int = 0) -> int:
+    """The engineer verb that carries out a coordinator ESCALATE / REQUEST_INFO / DEFER, or ROUTE to
+    ``group``."""
+    if coordinator_verb == COORD_ROUTE:
+        return VERB_ROUTE + group
     if coordinator_verb == COORD_ESCALATE:
         return VERB_ESCALATE
     if coordinator_verb == COORD_REQUEST_INFO:
@@ -99,29 +108,35 @@ def engineer_verb_of(coordinator_verb: int) -> int:
     return VERB_NOOP
 
 
-def coordinator_action_count(n_slots: int, n_engineers: int) -> int:
-    """Size of the coordinator's action space, ``1 + T * E + len(COORDINATOR_SLOT_VERBS) * T``."""
-    return 1 + n_slots * n_engineers + len(COORDINATOR_SLOT_VERBS) * n_slots
+def coordinator_action_count(n_slots: int, n_engineers: int, n_groups: int = 0) -> int:
+    """Size of the coordinator's action space, ``1 + T * E + len(COORDINATOR_SLOT_VERBS) * T + G * T``."""
+    return 1 + n_slots * n_engineers + (len(COORDINATOR_SLOT_VERBS) + n_groups) * n_slots
 
 
 def coordinator_action(verb: int, slot: int, engineer: int, n_slots: int, n_engineers: int) -> int:
-    """A coordinator action: ``0`` NOOP, ``1 + slot * E + engineer`` ASSIGN, else ``slot`` in its verb's block."""
+    """A coordinator action: ``0`` NOOP, ``1 + slot * E + engineer`` ASSIGN, else ``slot`` in its verb's block
+    (ROUTE: ``engineer`` is the group, one block per group after SWARM's)."""
     if verb == COORD_NOOP:
         return 0
     if verb == COORD_ASSIGN:
         return 1 + slot * n_engineers + engineer
-    return 1 + n_slots * n_engineers + (verb - COORD_ESCALATE) * n_slots + slot
+    block = len(COORDINATOR_SLOT_VERBS) + engineer if verb == COORD_ROUTE else verb - COORD_ESCALATE
+    return 1 + n_slots * n_engineers + block * n_slots + slot
 
 
 def decode_coordinator(action: int, n_slots: int, n_engineers: int) -> tuple[int, int, int]:
-    """``(verb, slot, engineer)`` of a coordinator action (``-1`` where unused)."""
+    """``(verb, slot, engineer)`` of a coordinator action (``-1`` where unused; for ROUTE the third is the
+    group)."""
     if action == 0:
         return COORD_NOOP, -1, -1
     index = action - 1
     if index < n_slots * n_engineers:
         return COORD_ASSIGN, index // n_engineers, index % n_engineers
     index -= n_slots * n_engineers
-    return COORD_ESCALATE + index // n_slots, index % n_slots, -1
+    block = index // n_slots
+    if block >= len(COORDINATOR_SLOT_VERBS):
+        return COORD_ROUTE, index % n_slots, block - len(COORDINATOR_SLOT_VERBS)
+    return COORD_ESCALATE + block, index % n_slots, -1
 
 
 # The kernels' twins: the same functions, inlined into their callers by numba.

@@ -91,15 +91,20 @@ STATE_GLOBAL_FIELDS = (
     Field("escalated", "open escalated tickets / max_escalated"),
 )
 # Fields of the optional mechanics, present only where their mechanic is on (``EnvConfig.mechanics()``), after the
-# engineers' group: the global ones, then each slot's (so a scenario without the mechanic keeps its layout).
+# engineers' group: the global ones, then each slot's, then each engineer's (so a scenario without the mechanic keeps
+# its layout).
 MECHANIC_GLOBAL_FIELDS = (
     Field("awaiting_load", "tickets awaiting others w: w / (w + T)", mechanic="awaiting"),
     Field("awaiting_time", "their mean wait so far / A (capped at 1)", mechanic="awaiting"),
 )
 MECHANIC_TICKET_FIELDS = (
     Field("awaited", "steps it has awaited others in this life / A (capped at 1)", mechanic="awaiting"),
+    Field("group", "(the group that owns it + 1) / G", mechanic="teams"),
+    Field("reassignments", "its hand-offs to another group r: r / (r + 1)", mechanic="teams"),
+    Field("in_transit", "1 while a hand-off is in transit (nobody may work it)", mechanic="teams"),
 )
-MECHANIC_FIELDS = MECHANIC_GLOBAL_FIELDS + MECHANIC_TICKET_FIELDS
+MECHANIC_ENGINEER_FIELDS = (Field("group", "(its group + 1) / G", mechanic="teams"),)
+MECHANIC_FIELDS = MECHANIC_GLOBAL_FIELDS + MECHANIC_TICKET_FIELDS + MECHANIC_ENGINEER_FIELDS
 
 
 def offset(fields: tuple[Field, ...], name: str) -> int:
@@ -130,21 +135,31 @@ def mechanic_fields(fields: tuple[Field, ...], mechanics: tuple[str, ...]) -> tu
 
 def mechanic_offsets(mechanics: tuple[str, ...], n_slots: int, n_engineers: int) -> list[int]:
     """Where each field of :data:`MECHANIC_FIELDS` is written, -1 where its mechanic is off: a global field's
-    offset in the team features, a ticket field's offset in its slot's block (the blocks follow the global
-    mechanic fields, one per slot)."""
+    offset in the team features, a ticket field's offset in its slot's block, an engineer field's in its
+    engineer's block (the slots' blocks follow the global mechanic fields, then the engineers')."""
     global_fields = mechanic_fields(MECHANIC_GLOBAL_FIELDS, mechanics)
     ticket_fields = mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics)
+    engineer_fields = mechanic_fields(MECHANIC_ENGINEER_FIELDS, mechanics)
     base = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
     offsets = [base + global_fields.index(entry) if entry in global_fields else -1 for entry in MECHANIC_GLOBAL_FIELDS]
     offsets += [ticket_fields.index(entry) if entry in ticket_fields else -1 for entry in MECHANIC_TICKET_FIELDS]
+    offsets += [engineer_fields.index(entry) if entry in engineer_fields else -1 for entry in MECHANIC_ENGINEER_FIELDS]
     return offsets
+
+
+def mechanic_block_base(n_slots: int, n_engineers: int, mechanics: tuple[str, ...]) -> int:
+    """Offset of slot 0's mechanic block in the team features (after the global mechanic fields)."""
+    base = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
+    return base + len(mechanic_fields(MECHANIC_GLOBAL_FIELDS, mechanics))
 
 
 def team_size(n_slots: int, n_engineers: int, mechanics: tuple[str, ...] = ()) -> int:
     """Length of the team features for ``T``, ``E`` and the mechanics on."""
-    base = N_GLOBAL + n_slots * N_TICKET_FEATURES + n_engineers * N_ENGINEER_FEATURES
-    extra = len(mechanic_fields(MECHANIC_GLOBAL_FIELDS, mechanics))
-    return base + extra + n_slots * len(mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics))
+    return (
+        mechanic_block_base(n_slots, n_engineers, mechanics)
+        + n_slots * len(mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics))
+        + n_engineers * len(mechanic_fields(MECHANIC_ENGINEER_FIELDS, mechanics))
+    )
 
 
 def team_bounds(n_slots: int, n_engineers: int, mechanics: tuple[str, ...] = ()) -> tuple[list[float], list[float]]:
@@ -156,6 +171,7 @@ def team_bounds(n_slots: int, n_engineers: int, mechanics: tuple[str, ...] = ())
         (ENGINEER_FIELDS, n_engineers),
         (mechanic_fields(MECHANIC_GLOBAL_FIELDS, mechanics), 1),
         (mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics), n_slots),
+        (mechanic_fields(MECHANIC_ENGINEER_FIELDS, mechanics), n_engineers),
     )
     low = [entry.low for fields, repeat in groups for _ in range(repeat) for entry in fields]
     high = [entry.high for fields, repeat in groups for _ in range(repeat) for entry in fields]
@@ -180,6 +196,7 @@ def layout_table() -> str:
     mechanic_groups: tuple[tuple[str, tuple[Field, ...]], ...] = (
         ("global", MECHANIC_GLOBAL_FIELDS),
         ("each slot (T)", MECHANIC_TICKET_FIELDS),
+        ("each engineer (E)", MECHANIC_ENGINEER_FIELDS),
     )
     for group, mechanic_group in mechanic_groups:
         for mechanic in dict.fromkeys(entry.mechanic for entry in mechanic_group):

@@ -33,7 +33,12 @@ REOPEN_DUE = 14  # step at which a pending reopen re-arrives (reopen buffer only
 FIRST_WORK = 15  # step at which work on it first progressed (0 = not yet)
 AWAITED = 16  # steps it has spent awaiting others (customer, vendor, another team) in this life
 INCIDENT = 17  # hidden: 0 no incident, INCIDENT_ROOT (-1) the root of one, k + 1 a ticket of the one rooted at id k
-N_TICKET_INT = 18
+GROUP = 18  # teams: the group that owns it now (0 = the entry group; always 0 without teams)
+FIRST_GROUP = 19  # teams: the group it arrived at
+REASSIGNMENTS = 20  # teams: hand-offs to another group so far (ROUTE)
+MISREPORT = 21  # teams, hidden: its reported component is (COMPONENT + MISREPORT) % C; 0 once the true one shows
+HANDOFF = 22  # teams: steps of hand-off (in transit to its group) left; nobody may work it meanwhile
+N_TICKET_INT = 23
 INCIDENT_ROOT = -1
 # The awaiting area's rows are ticket records with two columns more (a ticket's record is its first N_TICKET_INT).
 AWAIT_LEFT = N_TICKET_INT  # hidden: steps of its current wait left
@@ -42,7 +47,7 @@ N_AREA_INT = N_TICKET_INT + 2
 # The fields of one life of a ticket, cleared when it opens (a reopened ticket starts a new life); every other
 # field is an attribute the record keeps, a reopen included (a new attribute is a column, nothing more).
 LIFE_FIELDS = (ACTIVE, ARRIVAL, DEADLINE, BLOCKED, WAITING_ON, ESCALATED, AMBIGUOUS, REOPENED, BREACHED, DEFERRALS,
-               INFO_REQUESTS, REOPEN_DUE, FIRST_WORK, AWAITED)  # fmt: skip
+               INFO_REQUESTS, REOPEN_DUE, FIRST_WORK, AWAITED, HANDOFF)  # fmt: skip
 
 # --- ticket float fields: ticket_f[n, row, field] (float64) ------------------
 WORK_REMAINING = 0
@@ -104,8 +109,12 @@ CLOSED_RESOLVED = 5  # the step that resolved it
 CLOSED_BREACHED = 6  # 1 if its SLA deadline passed before
 CLOSED_REOPENED = 7  # 1 if it was a reopened ticket
 CLOSED_AWAITED = 8  # steps it spent awaiting others
-N_CLOSED = 9
-CLOSED_NAMES = ("id", "severity", "component", "arrival", "first_work", "resolved", "breached", "reopened", "awaited")
+CLOSED_REASSIGNMENTS = 9  # hand-offs to another group (teams; 0 without)
+CLOSED_FIRST_GROUP = 10  # the group it arrived at (teams; 0 without)
+CLOSED_GROUP = 11  # the group that resolved it (teams; 0 without)
+N_CLOSED = 12
+CLOSED_NAMES = ("id", "severity", "component", "arrival", "first_work", "resolved", "breached", "reopened", "awaited",
+                "reassignments", "first_group", "group")  # fmt: skip
 
 # --- reward components: parts[n, e, component] (float64) ----------------------
 R_RESOLVE = 0
@@ -156,6 +165,9 @@ RNG_INCIDENT_SIZE = 20
 RNG_INCIDENT_SIZE_2 = 21
 RNG_INCIDENT_OFFSET = 22
 RNG_INCIDENT_COMPONENT = 23
+RNG_MISREPORT = 24
+RNG_MISREPORT_SHIFT = 25
+RNG_ENTRY = 26
 
 # --- agent verbs (per-engineer action encoding) -------------------------------
 VERB_NOOP = 0
@@ -163,6 +175,7 @@ VERB_WORK = 1
 VERB_ESCALATE = 2
 VERB_REQUEST_INFO = 3
 VERB_DEFER = 4
+VERB_ROUTE = 5  # teams: ROUTE to group g is verb VERB_ROUTE + g (a block of T actions per group)
 
 # --- coordinator verbs (seed order) ---------------------------------------------
 COORD_ASSIGN = 0
@@ -171,3 +184,4 @@ COORD_REQUEST_INFO = 2
 COORD_DEFER = 3
 COORD_SWARM = 4
 COORD_NOOP = 5
+COORD_ROUTE = 6  # teams: ROUTE(slot, group), after SWARM's block (a block of T per group)

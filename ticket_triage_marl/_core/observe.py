@@ -44,22 +44,26 @@ from .layout import (
     BLOCKED,
     BREACHED,
     BREACHES,
-    COMPONENT,
     CURRENT_SLOT,
     DEADLINE,
     DEFERRALS,
+    GROUP,
+    HANDOFF,
     ON_SHIFT,
     QUEUE_COUNT,
     RAMP_LEFT,
+    REASSIGNMENTS,
     REOPENED,
     RESOLVED,
     TIME_ON_TICKET,
+    VERB_ROUTE,
     VERB_WORK,
     WAITING_ON,
     WORK_REMAINING,
     T,
 )
 from .rules import escalated_count, expert_pool_open, ticket_allows
+from .teams import in_group, shown_component
 from .types import Int, Params, State
 
 # Each field's offset in its group (features.py owns the layout; numba reads these ints as constants).
@@ -89,6 +93,10 @@ S_ESCALATED = offset(STATE_GLOBAL_FIELDS, "escalated")
 M_AWAITING_LOAD = offset(MECHANIC_FIELDS, "awaiting_load")
 M_AWAITING_TIME = offset(MECHANIC_FIELDS, "awaiting_time")
 M_AWAITED = offset(MECHANIC_FIELDS, "awaited")
+M_GROUP = offset(MECHANIC_FIELDS, "group")  # the slot's (the first field of that name)
+M_REASSIGNMENTS = offset(MECHANIC_FIELDS, "reassignments")
+M_IN_TRANSIT = offset(MECHANIC_FIELDS, "in_transit")
+M_ENGINEER_GROUP = len(MECHANIC_FIELDS) - 1  # the engineer's group: the last field
 
 
 @njit(**JIT)
@@ -131,7 +139,7 @@ def write_team_features(state: State, params: Params, n: Int, out: npt.NDArray[n
                 assigned += 1
         work = ticket_f[n, slot, WORK_REMAINING]
         out[n, 0, o + F_AGE] = min((now - ticket_i[n, slot, ARRIVAL]) * per_age, 1.0)
-        out[n, 0, o + F_COMPONENT] = (ticket_i[n, slot, COMPONENT] + 1.0) * per_component
+        out[n, 0, o + F_COMPONENT] = (shown_component(state, params, n, slot) + 1.0) * per_component
         out[n, 0, o + F_SLA_REMAINING] = max(-1.0, min((ticket_i[n, slot, DEADLINE] - now) * per_age, 1.0))
         out[n, 0, o + F_WAITING_ON] = 1.0 if ticket_i[n, slot, WAITING_ON] >= 0 else 0.0
         out[n, 0, o + F_BLOCKED] = min(ticket_i[n, slot, BLOCKED] * per_info, 1.0)
@@ -156,8 +164,10 @@ def write_team_features(state: State, params: Params, n: Int, out: npt.NDArray[n
 def write_mechanic_features(
     state: State, params: Params, n: Int, out: npt.NDArray[np.float32], awaiting_i: AreaI
 ) -> None:
-    """The fields of the mechanics on (features.MECHANIC_*_FIELDS) at their offsets (params.mechanic_offsets).
-    Only waiting on others has fields: without it (``awaiting_i`` None) this compiles to nothing."""
+    """The fields of the mechanics on (features.MECHANIC_*_FIELDS) at their offsets (params.mechanic_offsets):
+    waiting on others (without it, ``awaiting_i`` None, that part compiles to nothing) and teams."""
+    if params.n_groups > 0:
+        write_team_fields(state, params, n, out)
     if awaiting_i is None:
         return
     ticket_i, env_i = state.ticket_i, state.env_i
@@ -181,6 +191,48 @@ def write_mechanic_features(
 
 
 @njit(**JIT)
+def write_team_fields(state: State, params: Params, n: Int, out: npt.NDArray[np.float32]) -> None:
+    """Teams' fields: each slot's owning group, hand-offs so far and transit; each engineer's group."""
+    ticket_i = state.ticket_i
+    offsets = params.mechanic_offsets
+    per_group = 1.0 / params.n_groups
+    for slot in range(params.max_tickets):
+        o = params.mechanic_ticket_base + slot * params.mechanic_ticket_size
+        if ticket_i[n, slot, ACTIVE] == 0:
+            out[n, 0, o + offsets[M_GROUP]] = 0.0
+            out[n, 0, o + offsets[M_REASSIGNMENTS]] = 0.0
+            out[n, 0, o + offsets[M_IN_TRANSIT]] = 0.0
+            continue
+        reassignments = float(ticket_i[n, slot, REASSIGNMENTS])
+        out[n, 0, o + offsets[M_GROUP]] = (ticket_i[n, slot, GROUP] + 1.0) * per_group
+        out[n, 0, o + offsets[M_REASSIGNMENTS]] = reassignments / (reassignments + 1.0)
+        out[n, 0, o + offsets[M_IN_TRANSIT]] = 1.0 if ticket_i[n, slot, HANDOFF] > 0 else 0.0
+    for engineer in range(state.engineer_i.shape[1]):
+        o = params.mechanic_engineer_base + engineer * params.mechanic_engineer_size
+        out[n, 0, o + offsets[M_ENGINEER_GROUP]] = (params.engineer_group[engineer] + 1.0) * per_group
+
+
+@njit(**JIT)
+def write_team_masks(state: State, params: Params, n: Int, pool_open: bool) -> None:
+    """Teams: an engineer's ticket verbs only on its group's tickets, and the ROUTE blocks."""
+    masks = state.masks
+    n_slots = params.max_tickets
+    n_engineers = state.engineer_i.shape[1]
+    for slot in range(n_slots):
+        for group in range(params.n_groups):
+            allowed = ticket_allows(state, params, n, VERB_ROUTE + group, slot, pool_open)
+            action = agent_action_jit(VERB_ROUTE + group, slot, n_slots)
+            for engineer in range(n_engineers):
+                masks[n, engineer, action] = allowed
+        for engineer in range(n_engineers):
+            if not in_group(state, params, n, engineer, slot):
+                for verb in AGENT_TICKET_VERBS:
+                    masks[n, engineer, agent_action_jit(verb, slot, n_slots)] = 0
+                for group in range(params.n_groups):
+                    masks[n, engineer, agent_action_jit(VERB_ROUTE + group, slot, n_slots)] = 0
+
+
+@njit(**JIT)
 def write_agent_masks(state: State, params: Params, n: Int) -> None:
     """Every engineer's mask: off shift only NOOP; otherwise the ticket rules of
     :mod:`.rules` (the same for everyone, evaluated once per slot), plus WORK
@@ -195,6 +247,8 @@ def write_agent_masks(state: State, params: Params, n: Int) -> None:
             action = agent_action_jit(verb, slot, n_slots)
             for engineer in range(n_engineers):
                 masks[n, engineer, action] = allowed
+    if params.n_groups > 0:
+        write_team_masks(state, params, n, pool_open)
     n_actions = masks.shape[2]
     for engineer in range(n_engineers):
         masks[n, engineer, 0] = 1
@@ -224,7 +278,7 @@ def write_agent_rows(state: State, params: Params, n: Int) -> None:
             for slot in range(n_slots):
                 if ticket_i[n, slot, ACTIVE] == 0 or engineer_i[n, engineer, CURRENT_SLOT] == slot:
                     continue
-                if skills[n, engineer, ticket_i[n, slot, COMPONENT]] < 1.0:
+                if skills[n, engineer, shown_component(state, params, n, slot)] < 1.0:
                     o = N_GLOBAL + slot * N_TICKET_FEATURES
                     for k in range(N_TICKET_FEATURES):
                         observations[n, engineer, o + k] = 0.0

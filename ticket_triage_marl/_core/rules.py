@@ -4,10 +4,12 @@ The rules are used both when an action is applied (:func:`action_is_valid`)
 and when the masks are written (:func:`ticket_allows`, in ``observe.py`` and
 ``coordinator.py``), so a mask shows exactly what would be applied. Who may act
 at all: an engineer on shift. WORK on its own current ticket is always allowed
-(it means "continue"); otherwise each verb has one rule about the ticket.
+(it means "continue"); otherwise each verb has one rule about the ticket, and
+(teams) only the group that owns a ticket acts on it.
 
 Per-engineer encoding (``encoding.py``): ``0`` NOOP, ``1 + (verb-1)*T + slot``
-for WORK / ESCALATE / REQUEST_INFO / DEFER on ``slot``.
+for WORK / ESCALATE / REQUEST_INFO / DEFER on ``slot``, then (teams) ROUTE to
+group ``g`` as verb ``VERB_ROUTE + g``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .layout import (
     BLOCKED,
     BREACHED,
     CURRENT_SLOT,
+    HANDOFF,
     DEADLINE,
     DEFERRALS,
     ESCALATED,
@@ -46,12 +49,14 @@ from .layout import (
     VERB_DEFER,
     VERB_ESCALATE,
     VERB_REQUEST_INFO,
+    VERB_ROUTE,
     VERB_WORK,
     WAITING_ON,
     T,
 )
 from .rewards import charge
 from .rng import uniform
+from .teams import in_group, may_route, route_ticket
 from .types import Int, Params, State
 
 # verbs as int64 values for calls (a literal argument would compile a function once per value)
@@ -63,10 +68,13 @@ DEFER = np.int64(VERB_DEFER)
 
 @njit(**SEQUENCE_JIT)
 def ticket_is_workable(state: State, n: Int, row: Int) -> bool:
-    """The WORK rule: open, not waiting for info and not waiting on another ticket."""
+    """The WORK rule: open, not waiting for info, not waiting on another ticket, not in transit to a group."""
     ticket_i = state.ticket_i
     workable: bool = (
-        (ticket_i[n, row, ACTIVE] == 1) & (ticket_i[n, row, BLOCKED] == 0) & (ticket_i[n, row, WAITING_ON] < 0)
+        (ticket_i[n, row, ACTIVE] == 1)
+        & (ticket_i[n, row, BLOCKED] == 0)
+        & (ticket_i[n, row, WAITING_ON] < 0)
+        & (ticket_i[n, row, HANDOFF] == 0)
     )
     return workable
 
@@ -125,6 +133,8 @@ def ticket_allows(state: State, params: Params, n: Int, verb: Int, slot: Int, po
         return may_request_info(state, n, slot)
     if verb == VERB_DEFER:
         return may_defer(state, params, n, slot)
+    if verb >= VERB_ROUTE:
+        return may_route(state, params, n, slot, verb - VERB_ROUTE)
     return False
 
 
@@ -133,6 +143,8 @@ def action_is_valid(state: State, params: Params, n: Int, engineer: Int, verb: I
     """Whether ``engineer`` may apply ``verb`` to ``slot`` now (NOOP always may)."""
     engineer_i = state.engineer_i
     if engineer_i[n, engineer, ON_SHIFT] == 0 or state.ticket_i[n, slot, ACTIVE] == 0:
+        return False
+    if not in_group(state, params, n, engineer, slot):  # teams: another group owns it
         return False
     if verb == VERB_WORK and engineer_i[n, engineer, CURRENT_SLOT] == slot:
         return True  # continuing its own ticket
@@ -199,3 +211,5 @@ def apply_action(state: State, params: Params, n: Int, engineer: Int, action: in
         ticket_i[n, slot, DEADLINE] += params.defer_steps
         ticket_i[n, slot, DEFERRALS] += 1
         charge(state, params, n, engineer, R_DEFER, 1.0)
+    elif verb >= VERB_ROUTE:
+        route_ticket(state, params, n, slot, verb - VERB_ROUTE)

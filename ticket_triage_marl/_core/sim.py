@@ -439,6 +439,8 @@ class BatchSim:
 
         awaiting = "awaiting" in self.config.mechanics()
         incidents = "incidents" in self.config.mechanics()
+        teams = "teams" in self.config.mechanics()
+        n_components = self.config.n_components
 
         def ticket(
             row: int, slot: int | None, records: Any = ticket_i, floats: Any = ticket_f, in_area: bool = False
@@ -467,6 +469,12 @@ class BatchSim:
                 incident = int(rec[L.INCIDENT])
                 entry["incident"] = incident - 1 if incident > 0 else None
                 entry["root"] = incident == L.INCIDENT_ROOT
+            if teams:  # its group, hand-offs, transit; the component it shows (the true one is "component")
+                entry["group"] = int(rec[L.GROUP])
+                entry["first_group"] = int(rec[L.FIRST_GROUP])
+                entry["reassignments"] = int(rec[L.REASSIGNMENTS])
+                entry["in_transit"] = int(rec[L.HANDOFF])
+                entry["reported_component"] = (int(rec[L.COMPONENT]) + int(rec[L.MISREPORT])) % n_components
             if awaiting:  # steps awaited in this life; in the awaiting area, also the current wait so far
                 entry["awaited"] = int(rec[L.AWAITED])
                 if in_area:
@@ -496,6 +504,9 @@ class BatchSim:
         }
         if incidents:
             snapshot["incidents"] = int(state.env_i[n, L.INCIDENTS])
+        if teams:
+            for entry in snapshot["engineers"]:
+                entry["group"] = int(params.engineer_group[entry["index"]])
         if not waiting_lists:
             del snapshot["queue"]
         elif awaiting:  # the awaiting area (when each wait ends is hidden, as from the agents)
@@ -509,8 +520,9 @@ class BatchSim:
 
     def closed(self, n: int) -> list[dict[str, int]]:
         """Lifecycle records of the tickets the last step of ``n`` resolved (``[]`` after a reset):
-        ``{"id", "severity", "component", "arrival", "first_work", "resolved", "breached", "reopened"}``,
-        steps as env T (``first_work`` 0: its work never progressed through an engineer or the expert)."""
+        ``{"id", "severity", "component", "arrival", "first_work", "resolved", "breached", "reopened", "awaited",
+        "reassignments", "first_group", "group"}``, steps as env T (``first_work`` 0: its work never progressed
+        through an engineer or the expert; the last three are 0 without teams)."""
         count = int(self.state.env_i[n, L.CLOSED_COUNT])
         rows = self.state.closed_i[n, :count].tolist()
         return [dict(zip(L.CLOSED_NAMES, row, strict=True)) for row in rows]

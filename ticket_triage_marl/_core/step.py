@@ -88,6 +88,7 @@ from .layout import (
 from .rewards import charge, charge_share
 from .rng import hash_prefix, standard_normal, uniform
 from .rules import ticket_is_workable
+from .teams import reveal_component, tick_handoffs
 from .tickets import NO_TRACE_ROW, admit_arrivals, arrive_new, clear_row, live_row, schedule_reopen
 from .types import Int, Params, State
 
@@ -176,6 +177,7 @@ def progress_slot(state: State, params: Params, n: Int, slot: Int, step: Int) ->
     ticket_f[n, slot, WORK_REMAINING] = remaining - removed
     if removed > 0.0 and ticket_i[n, slot, FIRST_WORK] == 0:
         ticket_i[n, slot, FIRST_WORK] = step
+    reveal_component(state, params, n, slot)
     maybe_regress(state, params, n, slot, step)
 
 
@@ -265,6 +267,9 @@ def record_closed(state: State, n: Int, slot: Int, step: Int) -> None:
     closed_i[n, k, CLOSED_BREACHED] = ticket_i[n, slot, BREACHED]
     closed_i[n, k, CLOSED_REOPENED] = ticket_i[n, slot, REOPENED]
     closed_i[n, k, L.CLOSED_AWAITED] = ticket_i[n, slot, L.AWAITED]
+    closed_i[n, k, L.CLOSED_REASSIGNMENTS] = ticket_i[n, slot, L.REASSIGNMENTS]
+    closed_i[n, k, L.CLOSED_FIRST_GROUP] = ticket_i[n, slot, L.FIRST_GROUP]
+    closed_i[n, k, L.CLOSED_GROUP] = ticket_i[n, slot, L.GROUP]
 
 
 @njit(**JIT)
@@ -415,6 +420,7 @@ def advance(state: State, params: Params, n: Int) -> None:
     charge_idle(state, params, n)
     progress_work(state, params, n, step)
     release_info_blocks(state, params, n)
+    tick_handoffs(state, params, n)
     resolved = resolve(state, params, n, step)
     returned = tick_awaiting(state, params, n, state.awaiting_i, state.awaiting_f)
     if (resolved > 0 or returned > 0) and env_i[

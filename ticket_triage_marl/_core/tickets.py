@@ -56,6 +56,7 @@ from .layout import (
     T,
 )
 from .rng import standard_normal, uniform
+from .teams import assign_first_group
 from .types import Int, Params, State
 
 # Flags passed to write_ticket as int64 values, not literals: numba compiles a
@@ -268,6 +269,7 @@ def arrive_new(state: State, params: Params, n: Int, trace_row: Int) -> int:
         env_i[n, DROPPED] += 1
         return -1
     write_new_ticket(state, params, n, row, ticket_id, params.max_tickets + env_i[n, QUEUE_COUNT], trace_row)
+    assign_first_group(state, params, n, row)
     register_open(state, n, row)
     return row
 

@@ -24,7 +24,14 @@ from . import encoding
 from . import layout as L
 
 # Observation layout sizes (per ticket, per engineer, global): the tables of features.py (re-exported).
-from .features import MECHANIC_TICKET_FIELDS, mechanic_fields, mechanic_offsets, team_size
+from .features import (
+    MECHANIC_ENGINEER_FIELDS,
+    MECHANIC_TICKET_FIELDS,
+    mechanic_block_base,
+    mechanic_fields,
+    mechanic_offsets,
+    team_size,
+)
 from .features import (
     N_ENGINEER_FEATURES as N_ENGINEER_FEATURES,
 )
@@ -84,7 +91,7 @@ class State(NamedTuple):
     rewards: npt.NDArray[np.float64]  # (N, E) float64: last step's reward per engineer
     actions: npt.NDArray[np.int64]  # (N, E) int64: the engineers' actions of the last step (the coordinator's mapping)
     observations: npt.NDArray[np.float32]  # (N, E, D) float32
-    masks: npt.NDArray[np.int8]  # (N, E, 1+4T) int8
+    masks: npt.NDArray[np.int8]  # (N, E, 1+4T+G*T) int8 (G = n_groups: the ROUTE blocks, 0 without teams)
     coordinator_actions: npt.NDArray[np.int64]  # (N,) int64: the coordinator's action of the last step
     coordinator_invalid: npt.NDArray[np.bool_]  # (N,) bool: it was masked and applied as NOOP
     team_parts: npt.NDArray[np.float64]  # (N, R) float64: the team reward's breakdown
@@ -138,6 +145,11 @@ class Params(NamedTuple):
     incident_size_mean: float
     incident_size_sigma: float
     incident_window: int
+    entry_share: float
+    p_misreport: float
+    reveal_work: float
+    handoff_steps: int
+    handoff_work: float
     shift_period: int
     shift_length: int
     skill_noise: float
@@ -160,6 +172,11 @@ class Params(NamedTuple):
     mechanic_offsets: npt.NDArray[np.int64]  # (len(MECHANIC_FIELDS),) int64: features.mechanic_offsets, -1 = off
     mechanic_ticket_size: int  # fields in each slot's mechanic block (0 with every mechanic off)
     mechanic_ticket_base: int  # offset of slot 0's mechanic block in the team features
+    mechanic_engineer_size: int  # fields in each engineer's mechanic block (0 with every mechanic off)
+    mechanic_engineer_base: int  # offset of engineer 0's mechanic block in the team features
+    n_groups: int  # teams: groups of engineers (0 without teams: every engineer and ticket is in group 0)
+    engineer_group: npt.NDArray[np.int64]  # (E,) int64: each engineer's group (all 0 without teams)
+    component_group: npt.NDArray[np.int64]  # (C,) int64: the group a ticket reported in component c arrives at
     age_scale: float  # the longest SLA: the scale of ages and deadlines in observations
     severity_cdf: npt.NDArray[np.float64]  # (4,) float64: cumulative severity mix, last entry exactly 1
     sla_steps: npt.NDArray[np.int64]  # (4,) int64: SLA per severity 1..4
@@ -196,6 +213,11 @@ DERIVED_PARAMS = frozenset(
         "mechanic_offsets",
         "mechanic_ticket_size",
         "mechanic_ticket_base",
+        "mechanic_engineer_size",
+        "mechanic_engineer_base",
+        "n_groups",
+        "engineer_group",
+        "component_group",
         "age_scale",
         "severity_cdf",
         "sla_steps",
@@ -242,8 +264,13 @@ def build_params(config: EnvConfig) -> Params:
         else 1.0,
         mechanic_offsets=np.asarray(mechanic_offsets(mechanics, t, e), dtype=np.int64),
         mechanic_ticket_size=len(mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics)),
-        mechanic_ticket_base=team_observation_size(config)
-        - t * len(mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics)),
+        mechanic_ticket_base=mechanic_block_base(t, e, mechanics),
+        mechanic_engineer_size=len(mechanic_fields(MECHANIC_ENGINEER_FIELDS, mechanics)),
+        mechanic_engineer_base=mechanic_block_base(t, e, mechanics)
+        + t * len(mechanic_fields(MECHANIC_TICKET_FIELDS, mechanics)),
+        n_groups=config.n_groups,
+        engineer_group=np.asarray(config.groups or (0,) * e, dtype=np.int64),
+        component_group=component_groups(config),
         age_scale=float(max(config.sla_steps)),
         severity_cdf=severity_cdf,
         sla_steps=np.asarray(config.sla_steps, dtype=np.int64),
@@ -257,6 +284,19 @@ def build_params(config: EnvConfig) -> Params:
         trace_severity=trace.severity,
         trace_component=trace.component,
     )
+
+
+def component_groups(config: EnvConfig) -> npt.NDArray[np.int64]:
+    """Teams: the group a new ticket reported in each component goes to when it skips the entry group, the
+    group (other than the entry group) whose engineers' summed base skill in it is highest, the lowest
+    number on a tie; all 0 without teams."""
+    out = np.zeros(config.n_components, dtype=np.int64)
+    if config.groups is None:
+        return out
+    skills = np.asarray(config.skill_matrix(), dtype=np.float64)
+    groups = np.asarray(config.groups)
+    totals = np.stack([skills[groups == g].sum(axis=0) for g in range(1, config.n_groups)])  # (G-1, C)
+    return (1 + np.argmax(totals, axis=0)).astype(np.int64)
 
 
 def team_observation_size(config: EnvConfig) -> int:
@@ -288,12 +328,12 @@ def state_size(config: EnvConfig) -> int:
 
 def agent_action_count(config: EnvConfig) -> int:
     """Size of an engineer's action space (:func:`.encoding.agent_action_count` of the config's shape)."""
-    return encoding.agent_action_count(config.max_tickets)
+    return encoding.agent_action_count(config.max_tickets, config.n_groups)
 
 
 def coordinator_action_count(config: EnvConfig) -> int:
     """Size of the coordinator's action space (:func:`.encoding.coordinator_action_count` of the config's shape)."""
-    return encoding.coordinator_action_count(config.max_tickets, config.n_engineers)
+    return encoding.coordinator_action_count(config.max_tickets, config.n_engineers, config.n_groups)
 
 
 def allocate_state(config: EnvConfig, num_envs: int) -> State:
@@ -321,7 +361,7 @@ def allocate_state(config: EnvConfig, num_envs: int) -> State:
         rewards=np.zeros((n, e), dtype=np.float64),
         actions=np.zeros((n, e), dtype=np.int64),
         observations=np.zeros((n, e, agent), dtype=np.float32),
-        masks=np.zeros((n, e, encoding.agent_action_count(t)), dtype=np.int8),
+        masks=np.zeros((n, e, agent_action_count(config)), dtype=np.int8),
         coordinator_actions=np.zeros(n, dtype=np.int64),
         coordinator_invalid=np.zeros(n, dtype=np.bool_),
         team_parts=np.zeros((n, L.N_REWARD), dtype=np.float64),
