@@ -36,6 +36,15 @@ def _severity_mixes(draw: st.DrawFn) -> tuple[float, float, float, float]:
     return (mix[0], mix[1], mix[2], max(mix[3], 0.0))
 
 
+def _groups(draw: st.DrawFn, n_engineers: int) -> tuple[int, ...] | None:
+    """Teams (often off): each engineer's group, groups 0 .. G-1 each used, G >= 2."""
+    if n_engineers < 2 or draw(st.booleans()):
+        return None
+    n_groups = draw(st.integers(2, n_engineers))
+    rest = draw(st.lists(st.integers(0, n_groups - 1), min_size=n_engineers - n_groups, max_size=n_engineers - n_groups))
+    return tuple(draw(st.permutations(list(range(n_groups)) + rest)))
+
+
 @st.composite
 def env_configs(draw: st.DrawFn, **fixed) -> ttm.EnvConfig:
     """A random valid EnvConfig; keyword arguments fix fields (e.g. ``reward_mode="team"``)."""
@@ -97,6 +106,12 @@ def env_configs(draw: st.DrawFn, **fixed) -> ttm.EnvConfig:
         "incident_size_mean": draw(_floats(1.0, 8.0)),
         "incident_size_sigma": draw(st.sampled_from([0.0, 0.5, 1.5])),
         "incident_window": draw(st.integers(1, 6)),
+        "groups": _groups(draw, n_engineers),
+        "entry_share": draw(probabilities()),
+        "p_misreport": draw(probabilities()),
+        "reveal_work": draw(_floats(0.0, 4.0)),
+        "handoff_steps": draw(st.integers(0, 3)),
+        "handoff_work": draw(_floats(0.0, 2.0)),
         "r_resolve": draw(_floats(0.0, 2.0)),
         "r_sla_breach": draw(_floats(-1.0, 0.0)),
         "r_overdue": draw(st.sampled_from([0.0, -0.01])),

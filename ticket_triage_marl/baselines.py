@@ -14,9 +14,17 @@ ticket slots, best first. Two functions turn a ranking into actions:
   ``unwrapped``): the same rule for every idle engineer at once, each taking a
   different ticket; busy engineers NOOP, i.e. continue their ticket.
 
-The heuristics only ASSIGN/WORK; they read what the agents can observe
-(severity, age, deadline, work left, blocked/waiting flags, assignees), never
-the hidden ``ambiguous`` flag. :class:`RandomPolicy` instead picks a uniformly
+With teams (``groups`` set) every ranking also routes, the routing rule of a
+real desk: a ticket whose owning group is not the one most skilled at its
+*reported* component (``EnvConfig.group_skills``; the owner keeps it on a tie)
+is handed to that group by an idle engineer of its owner, best-ranked first,
+before the assignments (the coordinator makes that its one decision of the
+step). A misreported ticket is routed on its reported component, and again
+once its true component shows.
+
+The heuristics otherwise only ASSIGN/WORK; they read what the agents can observe
+(severity, age, deadline, work left, blocked/waiting flags, assignees, the
+reported component), never the hidden ``ambiguous`` flag or true component. :class:`RandomPolicy` instead picks a uniformly
 random valid action (all verbs) from the mask, per engineer in the
 multi-agent env, with :func:`random_masked_action` (also usable on its own,
 and :func:`random_masked_actions` for a batch of masks).
@@ -229,6 +237,36 @@ def _idle_engineers(snapshot: dict) -> list[int]:
     return [e["index"] for e in snapshot["engineers"] if e["on_shift"] and e["ticket"] is None]
 
 
+def _shown(ticket: dict) -> int:
+    """The component everyone sees (the reported one with teams, until the true one shows)."""
+    return int(ticket.get("reported_component", ticket["component"]))
+
+
+def _routes(ranking: list[int], snapshot: dict, idle: list[int], config: Any, limit: int) -> list[tuple[int, int, int]]:
+    """Teams' routing rule: ``(engineer, slot, group)`` for up to ``limit`` idle engineers, each handing a
+    ticket its group owns to the group most skilled at the ticket's reported component (best-ranked
+    tickets first; the owner keeps it on a tie). Empty without teams."""
+    if config.groups is None:
+        return []
+    group_skills = config.group_skills()
+    tickets = {ticket["slot"]: ticket for ticket in snapshot["tickets"]}
+    idle = list(idle)
+    out: list[tuple[int, int, int]] = []
+    for slot in ranking:
+        if len(out) >= limit or not idle:
+            break
+        ticket = tickets[slot]
+        if ticket["in_transit"] or ticket["assignees"]:
+            continue
+        owner, component = ticket["group"], _shown(ticket)
+        best = max(range(config.n_groups), key=lambda g: (group_skills[g][component], g == owner, -g))
+        movers = [engineer for engineer in idle if config.groups[engineer] == owner]
+        if best != owner and movers:
+            out.append((movers[0], slot, best))
+            idle.remove(movers[0])
+    return out
+
+
 def _assignments(
     ranking: list[int], snapshot: dict, idle: list[int], can_work, skills: list[list[float]], limit: int
 ) -> list[tuple[int, int]]:
@@ -238,7 +276,7 @@ def _assignments(
     engineer who may work it; then idle engineers left over help on the
     best-ranked ticket with the fewest engineers.
     """
-    components = {ticket["slot"]: ticket["component"] for ticket in snapshot["tickets"]}
+    components = {ticket["slot"]: _shown(ticket) for ticket in snapshot["tickets"]}
     load = {ticket["slot"]: len(ticket["assignees"]) for ticket in snapshot["tickets"]}
     idle = list(idle)
     pairs: list[tuple[int, int]] = []
@@ -281,13 +319,13 @@ def _random_agent_actions(
     escalated = False
     for agent in agents:
         allowed = masks[agent].astype(bool)
-        allowed[1:] &= ~np.tile(touched, 4)
+        allowed[1:] &= ~np.tile(touched, (allowed.shape[0] - 1) // max_tickets)  # every verb's block
         if escalated:
             allowed[1 + max_tickets : 1 + 2 * max_tickets] = False
         action = random_masked_action(rng, allowed)
         actions[agent] = action
         verb, slot = divmod(action - 1, max_tickets)
-        if action > 0 and verb >= 1:  # ESCALATE, REQUEST_INFO or DEFER
+        if action > 0 and verb >= 1:  # ESCALATE, REQUEST_INFO, DEFER or (teams) ROUTE
             touched[slot] = True
             escalated = escalated or verb == 1
     return actions
@@ -314,11 +352,16 @@ def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = No
         return 0
     config = base.config
     n_slots, n_engineers = config.max_tickets, config.n_engineers
+    ranking = policy.priority(snapshot)
+    for _, slot, group in _routes(ranking, snapshot, idle, config, limit=len(idle)):
+        action = encoding.coordinator_action(L.COORD_ROUTE, slot, group, n_slots, n_engineers)
+        if mask[action]:
+            return action
 
     def can_work(engineer: int, slot: int) -> bool:
         return bool(mask[encoding.coordinator_action(L.COORD_ASSIGN, slot, engineer, n_slots, n_engineers)])
 
-    pairs = _assignments(policy.priority(snapshot), snapshot, idle, can_work, config.skill_matrix(), limit=1)
+    pairs = _assignments(ranking, snapshot, idle, can_work, config.skill_matrix(), limit=1)
     if not pairs:
         return 0
     engineer, slot = pairs[0]
@@ -356,10 +399,19 @@ def agent_actions_from(
     if not idle:
         return actions
 
+    ranking = policy.priority(snapshot)
+    routed: set[int] = set()
+    for engineer, slot, group in _routes(ranking, snapshot, idle, base.config, limit=len(idle)):
+        action = encoding.agent_action(L.VERB_ROUTE + group, slot, n_slots)
+        if masks[names[engineer]][action]:
+            actions[names[engineer]] = action
+            idle.remove(engineer)
+            routed.add(slot)
+
     def can_work(engineer: int, slot: int) -> bool:
-        return bool(masks[names[engineer]][encoding.agent_action(L.VERB_WORK, slot, n_slots)])
+        return slot not in routed and bool(masks[names[engineer]][encoding.agent_action(L.VERB_WORK, slot, n_slots)])
 
     skills = base.config.skill_matrix()
-    for engineer, slot in _assignments(policy.priority(snapshot), snapshot, idle, can_work, skills, limit=len(idle)):
+    for engineer, slot in _assignments(ranking, snapshot, idle, can_work, skills, limit=len(idle)):
         actions[names[engineer]] = encoding.agent_action(L.VERB_WORK, slot, n_slots)
     return actions

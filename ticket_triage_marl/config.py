@@ -462,6 +462,19 @@ class EnvConfig:
         )
         return 1 + 4 * self.max_tickets  # the encoding as of this release: NOOP, then four verbs per slot
 
+    def group_skills(self) -> list[list[float]]:
+        """Teams: each group's skill in each component, the mean base skill of its engineers (``G x
+        n_components``; empty without teams). "The group most skilled at c" (where a ticket skipping the
+        entry desk arrives, where the routing baseline sends it) is the highest entry of column c."""
+        if self.groups is None:
+            return []
+        skills = self.skill_matrix()
+        out = []
+        for group in range(self.n_groups):
+            rows = [skills[e] for e in range(self.n_engineers) if self.groups[e] == group]
+            out.append([sum(row[c] for row in rows) / len(rows) for c in range(self.n_components)])
+        return out
+
     def skill_matrix(self) -> list[list[float]]:
         """Base skills as an ``n_engineers x n_components`` list (1.0 when unset)."""
         if self.skills is None:

@@ -124,7 +124,10 @@ def expert_pool_open(state: State, params: Params, n: Int) -> bool:
 
 @njit(**JIT)
 def ticket_allows(state: State, params: Params, n: Int, verb: Int, slot: Int, pool_open: bool) -> bool:
-    """The ticket rule of ``verb`` on ``slot`` (the same for every engineer who is on shift)."""
+    """The ticket rule of ``verb`` on ``slot`` (the same for every engineer who is on shift). A ticket in
+    transit to another group (teams) takes no verb, from the step it was routed in."""
+    if state.ticket_i[n, slot, HANDOFF] > 0:
+        return False
     if verb == VERB_WORK:
         return ticket_is_workable(state, n, slot)
     if verb == VERB_ESCALATE:

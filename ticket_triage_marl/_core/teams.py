@@ -10,7 +10,7 @@ too, so the group rule below always holds and the mechanic costs a comparison). 
   one, hidden); the true one shows once ``reveal_work`` work units are done: :func:`reveal_component`;
 - only its group's engineers may act on it (:func:`in_group`, part of every rule in :mod:`.rules`); ROUTE
   to group ``g`` (:func:`route_ticket`) hands it over: it is in transit for ``handoff_steps`` steps
-  (nobody may work it), the new owner reads into it (``handoff_work`` work units more), its workers let go
+  (nobody may act on it, from the step it was routed in), the new owner reads into it (``handoff_work`` work units more), its workers let go
   and its ``REASSIGNMENTS`` count grows.
 """
 
@@ -102,12 +102,13 @@ def may_route(state: State, params: Params, n: Int, slot: Int, group: Int) -> bo
 
 @njit(**JIT)
 def route_ticket(state: State, params: Params, n: Int, slot: Int, group: Int) -> None:
-    """Hand the ticket in ``slot`` to ``group``: in transit for ``handoff_steps``, ``handoff_work`` more work,
-    one reassignment more; whoever worked it lets go (the new group picks it up)."""
+    """Hand the ticket in ``slot`` to ``group``: in transit for the rest of this step and ``handoff_steps``
+    more (so no one acts on it again in the step it moved), ``handoff_work`` more work, one reassignment more;
+    whoever worked it lets go (the new group picks it up)."""
     ticket_i, ticket_f, engineer_i = state.ticket_i, state.ticket_f, state.engineer_i
     ticket_i[n, slot, GROUP] = group
     ticket_i[n, slot, REASSIGNMENTS] += 1
-    ticket_i[n, slot, HANDOFF] = params.handoff_steps
+    ticket_i[n, slot, HANDOFF] = params.handoff_steps + 1
     ticket_f[n, slot, WORK_REMAINING] += params.handoff_work
     ticket_f[n, slot, WORK_TOTAL] += params.handoff_work
     for engineer in range(engineer_i.shape[1]):

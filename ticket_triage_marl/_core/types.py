@@ -288,15 +288,12 @@ def build_params(config: EnvConfig) -> Params:
 
 def component_groups(config: EnvConfig) -> npt.NDArray[np.int64]:
     """Teams: the group a new ticket reported in each component goes to when it skips the entry group, the
-    group (other than the entry group) whose engineers' summed base skill in it is highest, the lowest
-    number on a tie; all 0 without teams."""
-    out = np.zeros(config.n_components, dtype=np.int64)
+    group other than the entry group most skilled at it (``EnvConfig.group_skills``), the lowest number on a
+    tie; all 0 without teams."""
     if config.groups is None:
-        return out
-    skills = np.asarray(config.skill_matrix(), dtype=np.float64)
-    groups = np.asarray(config.groups)
-    totals = np.stack([skills[groups == g].sum(axis=0) for g in range(1, config.n_groups)])  # (G-1, C)
-    return (1 + np.argmax(totals, axis=0)).astype(np.int64)
+        return np.zeros(config.n_components, dtype=np.int64)
+    skills = np.asarray(config.group_skills(), dtype=np.float64)[1:]  # (G-1, C)
+    return (1 + np.argmax(skills, axis=0)).astype(np.int64)
 
 
 def team_observation_size(config: EnvConfig) -> int:

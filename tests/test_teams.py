@@ -1,0 +1,218 @@
+"""Teams and routing (``groups``): groups own tickets, ROUTE hands them on, misreported components show
+after work; alone with every other mechanic off, against exact hand-computed results; and off by its
+absence."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import noop_all, quiet_config
+
+import ticket_triage_marl as ttm
+from ticket_triage_marl._core import features
+from ticket_triage_marl._core.types import build_params
+
+# Three engineers, one per group: the entry desk (0, skill 1 in both components) and two specialists (group 1
+# fast at component 0, group 2 at component 1); one ticket of work 3 at the start.
+TEAMS = {"n_engineers": 3, "max_tickets": 4, "n_components": 2, "groups": (0, 1, 2), "initial_backlog": 1,
+         "skills": ((1.0, 1.0), (2.0, 0.5), (0.5, 2.0))}  # fmt: skip
+
+
+class Env:
+    """The parallel env, keeping its last observations and infos."""
+
+    def __init__(self, config):
+        self.env = ttm.parallel_env(config=config)
+        self.observations, self.infos = self.env.reset(seed=0)
+        self.agents = self.env.possible_agents
+
+    def step(self, actions):
+        self.observations, _, _, _, self.infos = self.env.step(actions)
+
+    def invalid(self, agent):
+        return bool(self.infos[agent]["invalid_action"])
+
+    def __getattr__(self, name):
+        return getattr(self.env, name)
+
+
+def make(**overrides):
+    config = quiet_config(**{**TEAMS, **overrides})
+    return Env(config), config
+
+
+def action(config, verb, slot, group=None):
+    return ttm.agent_action(verb, slot, config, group=group)
+
+
+def test_a_ticket_arrives_at_the_entry_group_and_only_that_group_may_act_on_it():
+    env, config = make(horizon=3)
+    (ticket,) = env.snapshot()["tickets"]
+    assert (ticket["group"], ticket["first_group"], ticket["reassignments"], ticket["in_transit"]) == (0, 0, 0, 0)
+    masks = env.action_masks()
+    work = action(config, ttm.AgentVerb.WORK, 0)
+    assert masks["engineer_0"][work] == 1 and masks["engineer_1"][work] == 0 and masks["engineer_2"][work] == 0
+    route = [action(config, ttm.AgentVerb.ROUTE, 0, group=g) for g in range(3)]
+    assert [masks["engineer_0"][a] for a in route] == [0, 1, 1]  # not to its own group
+    assert [masks["engineer_1"][a] for a in route] == [0, 0, 0]
+    env.step({**noop_all(env), "engineer_1": work})  # another group's ticket: applied as NOOP, flagged
+    assert env.snapshot()["tickets"][0]["work_remaining"] == 3.0
+    assert env.invalid("engineer_1")
+
+
+def test_route_hands_the_ticket_over_after_its_transit_with_its_ramp_up_work():
+    """Step 1: the desk routes it to the group skilled at its component (transit: the rest of step 1 and 2
+    steps more; +1 work: 4 left). Transit 3 -> 2 at the end of step 1, 2 -> 1 after step 2, 1 -> 0 after step
+    3, so that group may first work it in step 4 (skill 2: 4 -> 2) and resolves it in step 5, a record with
+    one reassignment, from group 0."""
+    env, config = make(horizon=7, handoff_steps=2, handoff_work=1.0)
+    group = 1 + env.snapshot()["tickets"][0]["component"]
+    specialist = f"engineer_{group}"
+    work = action(config, ttm.AgentVerb.WORK, 0)
+    env.step({**noop_all(env), "engineer_0": action(config, ttm.AgentVerb.ROUTE, 0, group=group)})
+    (ticket,) = env.snapshot()["tickets"]
+    assert (ticket["group"], ticket["reassignments"], ticket["in_transit"], ticket["work_remaining"]) == (
+        group, 1, 2, 4.0)  # fmt: skip
+    for in_transit in (1, 0):
+        assert env.action_masks()[specialist][work] == 0
+        env.step({**noop_all(env), specialist: work})
+        assert env.invalid(specialist) and env.snapshot()["tickets"][0]["in_transit"] == in_transit
+    env.step({**noop_all(env), specialist: work})
+    assert env.snapshot()["tickets"][0]["work_remaining"] == 2.0
+    env.step({**noop_all(env), specialist: work})
+    (record,) = env.closed_tickets()
+    assert (record["resolved"], record["reassignments"], record["first_group"], record["group"]) == (5, 1, 0, group)
+
+
+def test_routing_a_ticket_lets_its_workers_go():
+    """And with handoff_steps 0 the new group may act on it from the next step (not in the step it moved:
+    engineer 2 acts after engineer 0, and the mask it saw forbade it)."""
+    env, config = make(horizon=4, handoff_steps=0)
+    work = action(config, ttm.AgentVerb.WORK, 0)
+    env.step({**noop_all(env), "engineer_0": work})
+    assert env.snapshot()["engineers"][0]["ticket"] == 0
+    env.step({**noop_all(env), "engineer_0": action(config, ttm.AgentVerb.ROUTE, 0, group=2), "engineer_2": work})
+    snapshot = env.snapshot()
+    assert snapshot["engineers"][0]["ticket"] is None and snapshot["tickets"][0]["group"] == 2
+    assert snapshot["tickets"][0]["work_remaining"] == 2.0  # step 1's work kept, handoff_work 0
+    assert env.invalid("engineer_2") and snapshot["tickets"][0]["in_transit"] == 0
+    assert env.action_masks()["engineer_2"][work] == 1
+
+
+def test_a_misreported_component_shows_until_reveal_work_is_done():
+    """p_misreport 1 with two components: the reported one is the other one. The desk (skill 1) works it:
+    after step 1 one unit is done (< reveal_work 2), after step 2 two: the true component shows."""
+    env, config = make(horizon=4, p_misreport=1.0, reveal_work=2.0)
+    (ticket,) = env.snapshot()["tickets"]
+    true, shown = ticket["component"], ticket["reported_component"]
+    assert shown == 1 - true
+    component = features.offset(features.TICKET_FIELDS, "component") + features.N_GLOBAL
+
+    def observed():
+        return env.observations["engineer_0"]["observation"][component]
+
+    assert observed() == pytest.approx((shown + 1) / 2)
+    work = action(config, ttm.AgentVerb.WORK, 0)
+    env.step({**noop_all(env), "engineer_0": work})
+    assert env.snapshot()["tickets"][0]["reported_component"] == shown and observed() == pytest.approx((shown + 1) / 2)
+    env.step({**noop_all(env), "engineer_0": work})
+    assert env.snapshot()["tickets"][0]["reported_component"] == true and observed() == pytest.approx((true + 1) / 2)
+
+
+def test_a_ticket_skipping_the_entry_desk_goes_to_the_group_best_at_its_reported_component():
+    """entry_share 0: group 1 is the best at component 0, group 2 at component 1; with p_misreport 1 the
+    ticket lands at the group of the component it does not need."""
+    for misreport in (0.0, 1.0):
+        env, _ = make(entry_share=0.0, p_misreport=misreport)
+        (ticket,) = env.snapshot()["tickets"]
+        assert ticket["group"] == ticket["first_group"] == 1 + ticket["reported_component"]
+        assert (ticket["reported_component"] != ticket["component"]) == (misreport == 1.0)
+
+
+def test_the_coordinator_routes_through_an_engineer_of_the_owning_group():
+    config = quiet_config(**{**TEAMS, "horizon": 4, "handoff_steps": 0})
+    env = ttm.TicketTriageEnv(config=config)
+    env.reset(seed=0)
+    mask = env.action_masks()
+    assert mask[ttm.coordinator_action(ttm.Verb.ASSIGN, 0, 1, config)] == 0  # group 1 does not own it
+    assert mask[ttm.coordinator_action(ttm.Verb.ASSIGN, 0, 0, config)] == 1
+    route = ttm.coordinator_action(ttm.Verb.ROUTE, 0, 2, config)
+    assert ttm.decode_coordinator_action(route, config) == (ttm.Verb.ROUTE, 0, 2) and mask[route] == 1
+    assert mask[ttm.coordinator_action(ttm.Verb.ROUTE, 0, 0, config)] == 0
+    env.step(route)
+    assert env.unwrapped.snapshot()["tickets"][0]["group"] == 2
+    mask = env.action_masks()
+    assert mask[ttm.coordinator_action(ttm.Verb.ASSIGN, 0, 2, config)] == 1
+    assert mask[ttm.coordinator_action(ttm.Verb.ASSIGN, 0, 0, config)] == 0
+
+
+def test_team_observation_fields_show_group_hand_offs_and_transit():
+    env, config = make(horizon=3, handoff_steps=2)
+    env.step({**noop_all(env), "engineer_0": action(config, ttm.AgentVerb.ROUTE, 0, group=2)})
+    params = build_params(config)
+    names = [field.name for field in features.MECHANIC_FIELDS]
+    slot_base = params.mechanic_ticket_base
+    observation = env.observations["engineer_0"]["observation"]
+    group = params.mechanic_offsets[names.index("group")]
+    assert observation[slot_base + group] == pytest.approx(3 / 3)
+    assert observation[slot_base + params.mechanic_offsets[names.index("reassignments")]] == pytest.approx(0.5)
+    assert observation[slot_base + params.mechanic_offsets[names.index("in_transit")]] == 1.0
+    engineer_group = params.mechanic_offsets[len(names) - 1]
+    for engineer in range(3):
+        at = params.mechanic_engineer_base + engineer * params.mechanic_engineer_size + engineer_group
+        assert observation[at] == pytest.approx((engineer + 1) / 3)
+
+
+def test_without_groups_the_verb_set_and_snapshot_are_unchanged():
+    config = quiet_config(initial_backlog=1)
+    assert config.mechanics() == () and config.n_groups == 0
+    assert ttm.actions.agent_action_count(config) == 1 + 4 * config.max_tickets
+    assert ttm.actions.coordinator_action_count(config) == 1 + config.max_tickets * (config.n_engineers + 4)
+    env = ttm.parallel_env(config=config)
+    env.reset(seed=0)
+    assert "group" not in env.snapshot()["tickets"][0] and "group" not in env.snapshot()["engineers"][0]
+    with pytest.raises(ValueError, match="ROUTE exists only with teams"):
+        ttm.agent_action(ttm.AgentVerb.ROUTE, 0, config, group=1)
+
+
+def test_with_groups_the_spaces_gain_one_route_block_per_group():
+    config = quiet_config(**TEAMS)
+    t = config.max_tickets
+    assert ttm.actions.agent_action_count(config) == 1 + (4 + 3) * t
+    assert ttm.actions.coordinator_action_count(config) == 1 + t * 3 + (4 + 3) * t
+    route = ttm.agent_action(ttm.AgentVerb.ROUTE, 2, config, group=1)
+    assert route == 1 + 5 * t + 2
+    assert ttm.decode_agent_action(route, config) == (ttm.AgentVerb.ROUTE, 2) and ttm.route_group(route, config) == 1
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        ((0, 1), "each of the 3 engineers"),
+        ((0, 2, 2), "no engineer is in group 1"),
+        ((0, 0, 0), "at least two groups"),
+        ((0, -1, 1), r"groups\[1\] must be a group number"),
+    ],
+)
+def test_bad_groups_are_refused_naming_the_problem(groups, message):
+    with pytest.raises(ValueError, match=message):
+        ttm.EnvConfig(n_engineers=3, groups=groups)
+
+
+def test_the_routing_rule_sends_a_desk_ticket_to_the_group_best_at_its_reported_component():
+    """The desk (skill 1) is worse than the specialist at either component (2): every heuristic's idle desk
+    engineer routes the ticket first, to group 1 + its reported component; on the coordinator too."""
+    env, config = make(horizon=3, p_misreport=1.0)
+    reported = env.snapshot()["tickets"][0]["reported_component"]
+    for name in ("fifo", "edf", "severity", "cost_rate"):
+        actions = ttm.baselines.agent_actions_from(ttm.baselines.make_policy(name), env.env)
+        assert actions == {**noop_all(env), "engineer_0": action(config, ttm.AgentVerb.ROUTE, 0, group=1 + reported)}
+    coordinator = ttm.TicketTriageEnv(config=config)
+    coordinator.reset(seed=0)
+    chosen = ttm.baselines.coordinator_action_from(ttm.baselines.make_policy("cost_rate"), coordinator)
+    assert ttm.decode_coordinator_action(chosen, config) == (ttm.Verb.ROUTE, 0, 1 + reported)
+
+
+def test_the_routing_rule_leaves_a_ticket_with_a_group_as_skilled_as_any():
+    env, config = make(horizon=3, skills=((2.0, 2.0), (2.0, 0.5), (0.5, 2.0)))
+    actions = ttm.baselines.agent_actions_from(ttm.baselines.make_policy("cost_rate"), env.env)
+    assert actions == {**noop_all(env), "engineer_0": action(config, ttm.AgentVerb.WORK, 0)}
