@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {  # config file -> (export, episodes)
     "uci_desk_fitted": ("tickets_uci_itsm_incidents.csv", 4),
     "uci_desk_awaiting": ("tickets_uci_itsm_incidents.csv", 4),
+    "uci_desk_teams": ("tickets_uci_itsm_incidents.csv", 4),
     "uci_desk_replay": ("tickets_uci_itsm_incidents.csv", 4),
     "apache_kafka_fitted": ("tickets_apache_kafka_fixed_bugs.csv", 40),
     "apache_hadoop_fitted": ("tickets_apache_hadoop_bugs.csv", 40),
@@ -59,7 +60,14 @@ def _lifecycle_row(name: str, numbers: dict) -> str:
     net_text = "-" if net is None else f"{net[0]:.0f} / {net[1]:.0f}"
     bursts = numbers["bursts"]
     bursts_text = "-" if bursts is None else f"{100 * bursts[0]:.1f}% / {100 * bursts[1]:.1f}%"
-    return f"| `{name}` | {' | '.join(shares)} | {by_severity} | {awaited_text} | {net_text} | {bursts_text} |"
+    moved = numbers["outside_first_group"]
+    moved_text = "-" if moved is None else f"{100 * moved[0]:.1f}% / {100 * moved[1]:.1f}%"
+    reassigned = numbers["reassignment_shares"]
+    reassigned_text = "-" if reassigned is None else f"{100 * (1 - reassigned[0][0]):.1f}% / {100 * (1 - reassigned[1][0]):.1f}%"
+    return (
+        f"| `{name}` | {' | '.join(shares)} | {by_severity} | {awaited_text} | {net_text} | {bursts_text} "
+        f"| {moved_text} | {reassigned_text} |"
+    )
 
 
 def print_tables(results: dict[str, dict]) -> None:
@@ -74,9 +82,9 @@ def print_tables(results: dict[str, dict]) -> None:
     print()
     print(
         "| scenario | resolved < 1 h real / sim | < 8 h | > 1 week | KS by severity 1-4 | awaited real / sim "
-        "| median net of awaiting, h | bursts real / sim |"
+        "| median net of awaiting, h | bursts real / sim | outside first group real / sim | reassigned real / sim |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, numbers in results.items():
         print(_lifecycle_row(name, numbers))
 

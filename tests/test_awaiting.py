@@ -152,9 +152,9 @@ def test_the_awaiting_fields_are_observed_and_documented_only_where_the_mechanic
 def test_every_scenario_shipped_before_the_mechanic_keeps_it_off():
     from ticket_triage_marl.config import load_config, scenario_names
 
-    with_it = {"uci_desk_awaiting"}
-    assert with_it < set(scenario_names()) and len(scenario_names()) >= 6
+    with_it = {"uci_desk_awaiting": ("awaiting",), "uci_desk_teams": ("awaiting", "teams")}
+    assert set(with_it) < set(scenario_names()) and len(scenario_names()) >= 6
     for name in scenario_names():
-        assert load_config(name).mechanics() == (("awaiting",) if name in with_it else ()), name
+        assert load_config(name).mechanics() == with_it.get(name, ()), name
     assert ttm.EnvConfig().mechanics() == ()
     assert np.array_equal(ttm.TicketTriageEnv().observation_space.shape, (104,))

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FITTED = {
     "uci_desk_fitted": ("tickets_uci_itsm_incidents.csv", 1),
     "uci_desk_awaiting": ("tickets_uci_itsm_incidents.csv", 1),
+    "uci_desk_teams": ("tickets_uci_itsm_incidents.csv", 1),
     "apache_kafka_fitted": ("tickets_apache_kafka_fixed_bugs.csv", 40),
     "apache_hadoop_fitted": ("tickets_apache_hadoop_bugs.csv", 40),
 }

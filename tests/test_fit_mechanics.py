@@ -67,7 +67,7 @@ def test_the_awaiting_mechanic_is_fitted_from_the_waits_by_their_quartiles(uci):
     median_steps = 120.57 * 12
     assert fitted["await_mean"] == pytest.approx(median_steps * np.exp(0.5 * 1.647032**2), rel=1e-5)
     config = ttm.fit_config(uci, hours_per_step=1 / 12, n_engineers=12, max_tickets=20, max_queue=2000)
-    assert config.mechanics() == ("awaiting",) and config.await_sla == "paused"
+    assert config.mechanics() == ("awaiting", "teams") and config.await_sla == "paused"
     off = ttm.fit_config(uci, hours_per_step=1 / 12, n_engineers=12, max_tickets=20, max_queue=2000, mechanics="none")
     assert off.mechanics() == () and off.p_await == 0.0
 
@@ -77,6 +77,7 @@ def test_what_could_not_be_fitted_is_said_and_why():
     notes = mechanic_notes(kafka)
     assert "awaiting: off, the export has no awaiting_hours column" in notes
     assert any(note.startswith("work: sized for the utilisation, not fitted") for note in notes)
+    assert "teams: off, the export has no group and final_group columns" in notes
     assert mechanic_notes(kafka, "none")[0] == "awaiting: off (not asked for)"
     with pytest.raises(ValueError, match="unknown mechanics"):
-        ttm.fit_config(kafka, hours_per_step=24, mechanics="teams")
+        ttm.fit_config(kafka, hours_per_step=24, mechanics="routing")

@@ -5,6 +5,7 @@ absence."""
 from __future__ import annotations
 
 import pytest
+import numpy as np
 from conftest import noop_all, quiet_config
 
 import ticket_triage_marl as ttm
@@ -216,3 +217,34 @@ def test_the_routing_rule_leaves_a_ticket_with_a_group_as_skilled_as_any():
     env, config = make(horizon=3, skills=((2.0, 2.0), (2.0, 0.5), (0.5, 2.0)))
     actions = ttm.baselines.agent_actions_from(ttm.baselines.make_policy("cost_rate"), env.env)
     assert actions == {**noop_all(env), "engineer_0": action(config, ttm.AgentVerb.WORK, 0)}
+
+
+def test_a_component_mix_draws_components_in_its_shares():
+    config = quiet_config(n_components=3, component_mix=(0.0, 1.0, 0.0), initial_backlog=5, max_tickets=5)
+    env = ttm.parallel_env(config=config)
+    env.reset(seed=3)
+    assert {ticket["component"] for ticket in env.snapshot()["tickets"]} == {1}
+    with pytest.raises(ValueError, match="component_mix must be n_components probabilities"):
+        quiet_config(n_components=2, component_mix=(0.5, 0.6))
+
+
+def test_routing_shares_of_the_fit_follow_the_closed_form():
+    """Two components, no misreports: component-0 tickets always start at the desk, the others with
+    entry_share, and those move on; so 'first at the desk' = m0 + (1 - m0) e and 'outside' = (1 - m0) e."""
+    from ticket_triage_marl.data.teams import routing_shares
+
+    at_entry, outside = routing_shares(np.array([0.4, 0.6]), 0.5, 0.0)
+    assert at_entry == pytest.approx(0.4 + 0.6 * 0.5) and outside == pytest.approx(0.6 * 0.5)
+
+
+def test_the_uci_desk_fit_reproduces_its_routing_shares():
+    from ticket_triage_marl.data import SHIPPED_DATA
+    from ticket_triage_marl.data.teams import fit_teams, routing_shares
+
+    log = ttm.read_tickets(SHIPPED_DATA / "tickets_uci_itsm_incidents.csv")
+    fitted = fit_teams(log, 12)
+    assert fitted["_names"][0] == "Group 70" and len(fitted["groups"]) == 12 and fitted["n_components"] == 5
+    real_entry, real_outside = fitted["_real"]
+    model_entry, model_outside = routing_shares(np.asarray(fitted["component_mix"]), fitted["entry_share"],
+                                                fitted["p_misreport"])  # fmt: skip
+    assert abs(model_entry - real_entry) < 0.01 and abs(model_outside - real_outside) < 0.01

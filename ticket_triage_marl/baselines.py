@@ -243,27 +243,34 @@ def _shown(ticket: dict) -> int:
 
 
 def _routes(ranking: list[int], snapshot: dict, idle: list[int], config: Any, limit: int) -> list[tuple[int, int, int]]:
-    """Teams' routing rule: ``(engineer, slot, group)`` for up to ``limit`` idle engineers, each handing a
-    ticket its group owns to the group most skilled at the ticket's reported component (best-ranked
-    tickets first; the owner keeps it on a tie). Empty without teams."""
+    """Teams' routing rule: ``(engineer, slot, group)``, each handing a ticket its group owns to the group most
+    skilled at the ticket's reported component (best-ranked tickets first; the owner keeps it on a tie): an
+    engineer working the ticket hands it on (its true component has shown), else an idle engineer of the
+    owner, at most ``limit`` idle ones. Empty without teams."""
     if config.groups is None:
         return []
     group_skills = config.group_skills()
     tickets = {ticket["slot"]: ticket for ticket in snapshot["tickets"]}
+    on_shift = {engineer["index"] for engineer in snapshot["engineers"] if engineer["on_shift"]}
     idle = list(idle)
     out: list[tuple[int, int, int]] = []
     for slot in ranking:
-        if len(out) >= limit or not idle:
-            break
         ticket = tickets[slot]
-        if ticket["in_transit"] or ticket["assignees"]:
+        if ticket["in_transit"]:
             continue
         owner, component = ticket["group"], _shown(ticket)
         best = max(range(config.n_groups), key=lambda g: (group_skills[g][component], g == owner, -g))
+        if best == owner:
+            continue
+        workers = [engineer for engineer in ticket["assignees"] if engineer in on_shift]
+        if workers:
+            out.append((workers[0], slot, best))
+            continue
         movers = [engineer for engineer in idle if config.groups[engineer] == owner]
-        if best != owner and movers:
+        if movers and limit > 0:
             out.append((movers[0], slot, best))
             idle.remove(movers[0])
+            limit -= 1
     return out
 
 
@@ -348,9 +355,9 @@ def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = No
         return random_masked_action(cast(_UniformPolicy, policy).rng, mask)
     snapshot = base.snapshot() if snapshot is None else snapshot
     idle = _idle_engineers(snapshot)
-    if not idle:
-        return 0
     config = base.config
+    if not idle and config.groups is None:  # with teams a busy engineer may still hand its ticket on
+        return 0
     n_slots, n_engineers = config.max_tickets, config.n_engineers
     ranking = policy.priority(snapshot)
     for _, slot, group in _routes(ranking, snapshot, idle, config, limit=len(idle)):
@@ -361,7 +368,7 @@ def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = No
     def can_work(engineer: int, slot: int) -> bool:
         return bool(mask[encoding.coordinator_action(L.COORD_ASSIGN, slot, engineer, n_slots, n_engineers)])
 
-    pairs = _assignments(ranking, snapshot, idle, can_work, config.skill_matrix(), limit=1)
+    pairs = _assignments(ranking, snapshot, idle, can_work, config.skill_matrix(), limit=1) if idle else []
     if not pairs:
         return 0
     engineer, slot = pairs[0]
@@ -396,16 +403,17 @@ def agent_actions_from(
     names = {base.agent_name_mapping[agent]: agent for agent in agents}
     n_slots = base.config.max_tickets
     idle = [engineer for engineer in _idle_engineers(snapshot) if engineer in names]
-    if not idle:
+    if not idle and base.config.groups is None:  # with teams a busy engineer may still hand its ticket on
         return actions
 
     ranking = policy.priority(snapshot)
     routed: set[int] = set()
     for engineer, slot, group in _routes(ranking, snapshot, idle, base.config, limit=len(idle)):
         action = encoding.agent_action(L.VERB_ROUTE + group, slot, n_slots)
-        if masks[names[engineer]][action]:
+        if engineer in names and masks[names[engineer]][action]:
             actions[names[engineer]] = action
-            idle.remove(engineer)
+            if engineer in idle:
+                idle.remove(engineer)
             routed.add(slot)
 
     def can_work(engineer: int, slot: int) -> bool:

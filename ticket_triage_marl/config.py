@@ -108,6 +108,8 @@ class EnvConfig:
     Tickets:
         severity_mix ((0.3, 0.4, 0.2, 0.1), four probabilities summing to 1):
             probability of severity 1 (low) .. 4 (critical).
+        component_mix (None, or n_components probabilities summing to 1): the
+            share of each component among new tickets (None: uniform).
         sla_steps ((168, 72, 24, 8), four ints >= 1): SLA deadline in steps per
             severity 1..4.
         work_distribution ("lognormal", one of lognormal/exponential/deterministic).
@@ -185,7 +187,8 @@ class EnvConfig:
             ROUTE(g) (a verb only where teams are on).
         entry_share (1.0, [0, 1]): share of new tickets that arrive at the entry
             group; the rest arrive at the group most skilled at their reported
-            component (their reporter chose the team).
+            component (their reporter chose the team; that may be the entry
+            group itself). Skill of a group: ``group_skills()``.
         p_misreport (0.0, [0, 1]): a new ticket's reported component is another
             one (uniform) with this probability; its true component (the one
             its work needs) shows once ``reveal_work`` work units are done.
@@ -242,6 +245,7 @@ class EnvConfig:
     initial_backlog: int = setting(3, low=0, high="max_tickets + max_queue")
     # tickets
     severity_mix: tuple[float, float, float, float] = (0.3, 0.4, 0.2, 0.1)
+    component_mix: tuple[float, ...] | None = None
     sla_steps: tuple[int, int, int, int] = (168, 72, 24, 8)
     work_distribution: str = setting("lognormal", choices=WORK_DISTRIBUTIONS)
     work_mean: float = setting(5.0, low=1e-6, high=1000.0)
@@ -349,6 +353,11 @@ class EnvConfig:
     def _normalise(self) -> None:
         """Sequences (TOML gives lists) and paths into their stored, hashable form."""
         object.__setattr__(self, "severity_mix", _float_tuple("severity_mix", self.severity_mix, 4))
+        if self.component_mix is not None:
+            mix = _float_tuple("component_mix", self.component_mix, self.n_components)
+            if any(p < 0 for p in mix) or not math.isclose(sum(mix), 1.0, abs_tol=1e-6):
+                raise ValueError(f"component_mix must be n_components probabilities summing to 1, got {mix}")
+            object.__setattr__(self, "component_mix", mix)
         object.__setattr__(self, "sla_steps", _int_tuple("sla_steps", self.sla_steps, 4))
         if self.skills is not None:
             object.__setattr__(self, "skills", _skill_matrix(self.skills, self.n_engineers, self.n_components))

@@ -51,6 +51,8 @@ class ResolvedTickets:
         arrivals: the step each arrived (of this life).
         reopened: whether each was a reopened ticket.
         components: the component of each.
+        reassignments: the hand-offs to another group of each (teams; 0 without).
+        moved: whether each finished in another group than the one it arrived at (teams; False without).
     """
 
     steps: list[int] = field(default_factory=list)
@@ -60,6 +62,8 @@ class ResolvedTickets:
     arrivals: list[int] = field(default_factory=list)
     reopened: list[bool] = field(default_factory=list)
     components: list[int] = field(default_factory=list)
+    reassignments: list[int] = field(default_factory=list)
+    moved: list[bool] = field(default_factory=list)
 
     def add(self, closed: Iterable[Mapping[str, int]]) -> None:
         """Add one step's records (``env.closed_tickets()`` or a recording step's ``closed``)."""
@@ -71,6 +75,8 @@ class ResolvedTickets:
             self.arrivals.append(int(record["arrival"]))
             self.reopened.append(bool(record["reopened"]))
             self.components.append(int(record["component"]))
+            self.reassignments.append(int(record.get("reassignments", 0)))
+            self.moved.append(int(record.get("first_group", 0)) != int(record.get("group", 0)))
 
     def by_severity(self) -> dict[int, list[int]]:
         """Severity 1..4 -> the times to resolve of the tickets of that severity."""

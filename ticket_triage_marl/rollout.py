@@ -240,6 +240,8 @@ class EpisodeRecord:
             (``resolve_reopened``).
         open_at_end: tickets still open or queued at the horizon (not in
             ``resolve_steps``: censored).
+        resolve_reassignments: each resolved ticket's hand-offs to another group (teams; 0 without).
+        resolve_moved: whether each finished in another group than the one it arrived at.
     """
 
     metrics: dict[str, float]
@@ -252,6 +254,8 @@ class EpisodeRecord:
     resolve_arrival: np.ndarray
     resolve_component: np.ndarray
     resolve_reopened: np.ndarray
+    resolve_reassignments: np.ndarray
+    resolve_moved: np.ndarray
 
 
 def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
@@ -320,6 +324,8 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
         np.asarray(resolved.arrivals, dtype=np.int64),
         np.asarray(resolved.components, dtype=np.int64),
         np.asarray(resolved.reopened, dtype=np.bool_),
+        np.asarray(resolved.reassignments, dtype=np.int64),
+        np.asarray(resolved.moved, dtype=np.bool_),
     )
 
 

@@ -4,8 +4,9 @@ A ticket's owner is its ``GROUP`` column (0, the entry group, without teams: eve
 too, so the group rule below always holds and the mechanic costs a comparison). With teams on
 (``params.n_groups > 0``):
 
-- a new ticket arrives at the entry group, or (``1 - entry_share``) at the group most skilled at its
-  *reported* component (``params.component_group``): :func:`assign_first_group`;
+- a new ticket arrives at the entry group if that is the group most skilled at its *reported* component
+  (its home, ``params.component_group``); otherwise at the entry group with probability ``entry_share``,
+  else at its home: :func:`assign_first_group`;
 - its reported component is wrong with probability ``p_misreport`` (``MISREPORT`` is the shift from the true
   one, hidden); the true one shows once ``reveal_work`` work units are done: :func:`reveal_component`;
 - only its group's engineers may act on it (:func:`in_group`, part of every rule in :mod:`.rules`); ROUTE
@@ -70,9 +71,9 @@ def assign_first_group(state: State, params: Params, n: Int, row: Int) -> None:
     if params.n_components > 1 and uniform(prefix, ticket_id, RNG_MISREPORT, 0) < params.p_misreport:
         shift = 1 + int(uniform(prefix, ticket_id, RNG_MISREPORT_SHIFT, 0) * (params.n_components - 1))
     ticket_i[n, row, MISREPORT] = shift
-    group = 0
-    if uniform(prefix, ticket_id, RNG_ENTRY, 0) >= params.entry_share:
-        group = params.component_group[shown_component(state, params, n, row)]
+    group = params.component_group[shown_component(state, params, n, row)]
+    if uniform(prefix, ticket_id, RNG_ENTRY, 0) < params.entry_share:
+        group = 0
     ticket_i[n, row, GROUP] = group
     ticket_i[n, row, FIRST_GROUP] = group
 

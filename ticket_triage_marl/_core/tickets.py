@@ -186,7 +186,14 @@ def write_new_ticket(
         if u < params.severity_cdf[level]:
             severity = level + 1
             break
-    component = int(uniform(prefix, ticket_id, RNG_COMPONENT, 0) * params.n_components)
+    u = uniform(prefix, ticket_id, RNG_COMPONENT, 0)
+    component = int(u * params.n_components)
+    if params.component_cdf.shape[0] > 0:  # a component mix: the first component whose cumulative share passes u
+        component = params.n_components - 1
+        for level in range(params.n_components):
+            if u < params.component_cdf[level]:
+                component = level
+                break
     if trace_row >= 0:
         severity = params.trace_severity[trace_row]
         if params.trace_component[trace_row] >= 0:

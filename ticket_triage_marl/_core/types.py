@@ -176,9 +176,10 @@ class Params(NamedTuple):
     mechanic_engineer_base: int  # offset of engineer 0's mechanic block in the team features
     n_groups: int  # teams: groups of engineers (0 without teams: every engineer and ticket is in group 0)
     engineer_group: npt.NDArray[np.int64]  # (E,) int64: each engineer's group (all 0 without teams)
-    component_group: npt.NDArray[np.int64]  # (C,) int64: the group a ticket reported in component c arrives at
+    component_group: npt.NDArray[np.int64]  # (C,) int64: component c's home group (the most skilled at it)
     age_scale: float  # the longest SLA: the scale of ages and deadlines in observations
     severity_cdf: npt.NDArray[np.float64]  # (4,) float64: cumulative severity mix, last entry exactly 1
+    component_cdf: npt.NDArray[np.float64]  # (C,) float64: cumulative component mix (empty: uniform, as drawn before)
     sla_steps: npt.NDArray[np.int64]  # (4,) int64: SLA per severity 1..4
     base_skills: npt.NDArray[np.float64]  # (E, C) float64: skills before the per-episode noise
     arrival_profile: npt.NDArray[np.float64]  # (P,) float64: Poisson rate of each step of the cycle (profile arrivals)
@@ -220,6 +221,7 @@ DERIVED_PARAMS = frozenset(
         "component_group",
         "age_scale",
         "severity_cdf",
+        "component_cdf",
         "sla_steps",
         "base_skills",
         "arrival_profile",
@@ -273,6 +275,7 @@ def build_params(config: EnvConfig) -> Params:
         component_group=component_groups(config),
         age_scale=float(max(config.sla_steps)),
         severity_cdf=severity_cdf,
+        component_cdf=component_cdf(config),
         sla_steps=np.asarray(config.sla_steps, dtype=np.int64),
         base_skills=np.asarray(config.skill_matrix(), dtype=np.float64).reshape(
             config.n_engineers, config.n_components
@@ -286,14 +289,22 @@ def build_params(config: EnvConfig) -> Params:
     )
 
 
+def component_cdf(config: EnvConfig) -> npt.NDArray[np.float64]:
+    """The cumulative component mix, last entry exactly 1; empty without one (components are uniform)."""
+    if config.component_mix is None:
+        return np.zeros(0, dtype=np.float64)
+    cdf = np.cumsum(np.asarray(config.component_mix, dtype=np.float64))
+    cdf[-1] = 1.0
+    return cdf
+
+
 def component_groups(config: EnvConfig) -> npt.NDArray[np.int64]:
-    """Teams: the group a new ticket reported in each component goes to when it skips the entry group, the
-    group other than the entry group most skilled at it (``EnvConfig.group_skills``), the lowest number on a
-    tie; all 0 without teams."""
+    """Teams: each component's home, the group most skilled at it (``EnvConfig.group_skills``; the lowest
+    number on a tie, so the entry group 0 first): where a new ticket reported in it goes when it skips the
+    entry group; all 0 without teams."""
     if config.groups is None:
         return np.zeros(config.n_components, dtype=np.int64)
-    skills = np.asarray(config.group_skills(), dtype=np.float64)[1:]  # (G-1, C)
-    return (1 + np.argmax(skills, axis=0)).astype(np.int64)
+    return np.argmax(np.asarray(config.group_skills(), dtype=np.float64), axis=0).astype(np.int64)
 
 
 def team_observation_size(config: EnvConfig) -> int:

@@ -237,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
         f"Fitted by `ticket-triage fit` to {os.path.basename(args.file)} ({len(log)} tickets{sliced}): weekly "
         f"arrival profile\n({len(config.arrival_profile)} steps, mean {mean_rate:.4g} a step at {args.hours_per_step:g} h a step), severity mix, "
         f"components, reopens; work for utilisation {args.utilisation:g}.\n"
-        + "".join(f"{note}.\n" for note in mechanic_notes(log, args.mechanics, args.hours_per_step))
+        + "".join(f"{note}.\n" for note in mechanic_notes(log, args.mechanics, args.hours_per_step, config.n_engineers))
         + f"Made with: {shlex.join([PROG, *args.argv])}"
     )
     page = None
@@ -246,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
         from ..reports.fidelity import fidelity_left_out, fidelity_page
 
         fidelity = measure_fidelity(log, config, policy=args.report_policy, episodes=args.report_episodes)
-        page = fidelity_page(fidelity, mechanic_notes(log, args.mechanics, args.hours_per_step))  # drawn first
+        page = fidelity_page(fidelity, mechanic_notes(log, args.mechanics, args.hours_per_step, config.n_engineers))  # drawn first
     with atomic_writer(args.out) as out:
         out.write(scenario_toml(config, comment))
     print(

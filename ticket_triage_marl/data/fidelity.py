@@ -186,6 +186,10 @@ class Fidelity:
     sim_severity: np.ndarray | None = None
     real_awaited: np.ndarray | None = None
     sim_awaited: np.ndarray | None = None
+    real_reassignments: np.ndarray | None = None  # reassignments of each resolved real ticket (NaN: unknown)
+    sim_reassignments: np.ndarray | None = None  # hand-offs to another group of each simulated one
+    real_moved: np.ndarray | None = None  # each real ticket with a first and final group: finished in another
+    sim_moved: np.ndarray | None = None  # each simulated one: finished in another group than it arrived at
     real_bursts: float | None = None  # bursts.burst_excess of the real arrivals, components folded as the scenario's
     sim_bursts: float | None = None  # the same of the simulated tickets that arrived within the horizon
 
@@ -227,6 +231,31 @@ class Fidelity:
             return None
         real = self.real_hours[known] - self.real_awaited[known]
         return float(np.median(real)), float(np.median(self.sim_hours - self.sim_awaited))
+
+    def reassignment_shares(self) -> tuple[list[float], list[float]] | None:
+        """The shares of resolved tickets reassigned 0, 1, 2 and 3 or more times, real and simulated (None: the
+        export has no reassignment counts). The export's count includes reassignments within a group; the
+        simulator's counts hand-offs between groups."""
+        if self.real_reassignments is None or self.sim_reassignments is None:
+            return None
+        known = self.real_reassignments[~np.isnan(self.real_reassignments)]
+        if not known.size:
+            return None
+
+        def shares(counts: np.ndarray) -> list[float]:
+            if not counts.size:
+                return [math.nan] * 4
+            return [float((np.minimum(counts, 3) == k).mean()) for k in range(4)]
+
+        return shares(known), shares(self.sim_reassignments)
+
+    def moved_shares(self) -> tuple[float, float] | None:
+        """The share of resolved tickets finishing in another group than the first, real and simulated (None:
+        the export has no first and final groups)."""
+        if self.real_moved is None or self.sim_moved is None or not self.real_moved.size:
+            return None
+        simulated = float(self.sim_moved.mean()) if self.sim_moved.size else math.nan
+        return float(self.real_moved.mean()), simulated
 
     @property
     def rate_error(self) -> float:
@@ -293,6 +322,8 @@ class Fidelity:
             "resolve_shares_sim": self.resolve_shares(self.sim_hours),
             "ks_by_severity": self.ks_by_severity(),
             "awaiting_share": self.awaiting_shares(),
+            "reassignment_shares": self.reassignment_shares(),
+            "outside_first_group": self.moved_shares(),
             "net_median_hours": self.net_medians(),
             "bursts": None if self.real_bursts is None else [self.real_bursts, self.sim_bursts],
             "daily_sd": None
@@ -347,6 +378,16 @@ def measure_fidelity(
     timed = ~np.isnan(resolution) if resolution is not None else np.zeros(len(log), dtype=np.bool_)
     real_resolve = resolution[timed] if resolution is not None else np.zeros(0)
     real_awaited = log.awaiting_hours[timed] if log.awaiting_hours is not None else None
+    resolved_rows = log.resolved if log.resolved is not None else timed
+    real_reassignments = None
+    if log.reassignments is not None:  # -1: the export does not say
+        counts = np.asarray(log.reassignments)[resolved_rows]
+        real_reassignments = counts[counts >= 0].astype(np.float64)
+    real_moved = None
+    if log.group is not None and log.final_group is not None:
+        first, final = np.asarray(log.group, dtype=object), np.asarray(log.final_group, dtype=object)
+        both = np.array([bool(a) and bool(b) for a, b in zip(first, final, strict=True)], dtype=bool) & resolved_rows
+        real_moved = first[both] != final[both]
 
     gap = max(BURST_GAP_HOURS, step_hours)
     # the simulated side
@@ -357,6 +398,7 @@ def measure_fidelity(
         run_config = dataclasses.replace(config, horizon=measured + tail_weeks * week_steps)
     env = parallel_env(config=run_config)
     starts, counts, severities, times, cvs, resolved_severity, awaited = [], [], [], [], [], [], []
+    reassignments, moved = [], []
     burst_hours, burst_components = [], []
     open_at_end = 0
     trace_origin = first_hour  # trace step 0 starts at the hour of the file's first ticket
@@ -380,6 +422,8 @@ def measure_fidelity(
         times.append(record.resolve_steps[within] * step_hours)
         resolved_severity.append(record.resolve_severity[within])
         awaited.append(record.resolve_awaited[within] * step_hours)
+        reassignments.append(record.resolve_reassignments[within])
+        moved.append(record.resolve_moved[within])
         open_at_end += record.open_at_end
         arrival_times = np.repeat(start, record.arrivals) + rng.random(int(record.arrivals.sum())) * step_hours
         cvs.append(_inter_arrival_cv(arrival_times))
@@ -417,6 +461,10 @@ def measure_fidelity(
         else burst_excess(real_hours_at, component_codes(log.component, config.n_components)[0], gap),
         sim_bursts=burst_excess(np.concatenate(burst_hours), np.concatenate(burst_components), gap),
         sim_awaited=np.concatenate(awaited).astype(np.float64),
+        real_reassignments=real_reassignments,
+        sim_reassignments=np.concatenate(reassignments).astype(np.float64),
+        real_moved=real_moved,
+        sim_moved=np.concatenate(moved).astype(np.bool_),
         sim_open_at_end=open_at_end,
         has_priorities=log.has_priorities,
         has_resolution_times=log.has_resolution_times,

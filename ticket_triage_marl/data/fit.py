@@ -41,6 +41,10 @@ What is fitted, from a :class:`~.exports.TicketLog`:
   Dependencies are switched off with it (``p_dependency = 0``; no export records them): a ticket depending
   on one that awaits for weeks would hold its slot all that time, and a few of them stall the desk.
   :func:`mechanic_notes` says what was fitted and what could not be, and why.
+- **Teams and routing** (``"auto"`` or ``"teams"``, where the log has ``group`` and ``final_group``): the
+  entry group, the largest resolving groups and the rest pooled, each ticket's component the group that can
+  resolve it, the routing shares solved to the export's (:mod:`.teams`). Work is then sized for the utilisation
+  of the busiest group (its engineers over its share of the tickets), not of the whole team.
 - **Incidents** (``"incidents"``, where the log has components): bursts of tickets of one component closer
   together than chance (:mod:`.bursts`: within 15 minutes, or a step where steps are longer) give the
   incident rate, size and window; the incidents' tickets are taken out of the arrival profile, so the total
@@ -71,6 +75,7 @@ import numpy as np
 from ..config import EnvConfig
 from .bursts import BURST_GAP_HOURS, MIN_RUNS, burst_excess, fit_incidents
 from .exports import TicketLog
+from .teams import fit_teams, teams_note
 from .timestamps import local_seconds
 
 __all__ = [
@@ -90,9 +95,9 @@ EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 MIN_TICKETS = 50
 LINE_LENGTH = 120  # scenario files wrap longer lists
 LIST_ITEMS_PER_LINE = 12  # an hour of five-minute steps, half a day of hours
-MECHANIC_COLUMNS = {"awaiting": "awaiting_hours", "incidents": "component"}
+MECHANIC_COLUMNS = {"awaiting": "awaiting_hours", "teams": "group", "incidents": "component"}
 """Each optional mechanic :func:`fit_config` can fit, and the canonical field it is fitted from."""
-AUTO_MECHANICS = ("awaiting",)
+AUTO_MECHANICS = ("awaiting", "teams")
 """What ``mechanics="auto"`` fits. Incidents only when named: measured on the UCI desk, their fit from bursts
 puts far fewer tickets close together than the desk has (README, "Real ticket streams")."""
 MIN_WAITS = 20  # waits needed to fit their distribution
@@ -141,9 +146,11 @@ def _burst_gap(hours_per_step: float) -> float:
     return max(BURST_GAP_HOURS, hours_per_step)
 
 
-def mechanic_notes(log: TicketLog, mechanics: Any = "auto", hours_per_step: float = 1.0) -> list[str]:
+def mechanic_notes(
+    log: TicketLog, mechanics: Any = "auto", hours_per_step: float = 1.0, n_engineers: int | None = None
+) -> list[str]:
     """One sentence per optional mechanic: fitted from which column, or why not (for the scenario file's
-    comments and the fidelity page)."""
+    comments and the fidelity page); ``n_engineers`` is the fitted team's size (teams split it)."""
     wanted = _wanted_mechanics(mechanics)
     notes = []
     for mechanic, column in MECHANIC_COLUMNS.items():
@@ -153,6 +160,9 @@ def mechanic_notes(log: TicketLog, mechanics: Any = "auto", hours_per_step: floa
             continue
         if mechanic == "incidents":
             notes.append(_incident_note(log, hours_per_step))
+            continue
+        if mechanic == "teams":
+            notes.append(teams_note(log, n_engineers or EnvConfig().n_engineers))
             continue
         hours = _known_waits(log)
         fitted = fit_awaiting(log, hours_per_step)
@@ -387,11 +397,18 @@ def fit_config(
         share = incidents["p_incident"] * incidents["incident_size_mean"] / float(np.mean(profile))
         fields["arrival_profile"] = [round(float(rate) * (1.0 - share), 6) for rate in profile]
         fields.update(incidents)
+    n_engineers = int(overrides.get("n_engineers", EnvConfig().n_engineers))
+    teams = fit_teams(log, n_engineers) if "teams" in wanted else None
+    if teams is not None:
+        fields.update({key: value for key, value in teams.items() if not key.startswith("_")})
     fields.update(overrides)
-    n_engineers = int(fields.get("n_engineers", EnvConfig().n_engineers))
     mean_rate = float(np.mean(profile))
     if "work_mean" not in overrides:
-        work_mean = utilisation * n_engineers / mean_rate if mean_rate > 0 else EnvConfig().work_mean
+        capacity = float(n_engineers)  # engineers' worth of tickets a step the team can take
+        if teams is not None:  # each group takes its component's share: the busiest group sets the pace
+            seats = np.bincount(teams["groups"], minlength=teams["n_components"])
+            capacity = float(np.min(seats / np.asarray(teams["component_mix"])))
+        work_mean = utilisation * capacity / mean_rate if mean_rate > 0 else EnvConfig().work_mean
         if work_mean < 1.0:
             needed = math.ceil(mean_rate / utilisation)
             raise ValueError(

@@ -149,9 +149,15 @@ def fidelity_left_out(fidelity: Fidelity) -> list[str]:
         )
     if fidelity.awaiting_shares() is None:
         left_out.append("waiting on others: the export has no awaiting_hours column (or no value in it).")
-    left_out.append(
-        "reassignments and the share finishing outside the entry group: the simulator has no teams or routing yet."
-    )
+    if fidelity.moved_shares() is None:
+        left_out.append("routing: the export has no first and final assignment groups (group, final_group).")
+    elif fidelity.config.groups is None:
+        left_out.append("routing: the scenario has no teams (its tickets never change groups); fit with teams on.")
+    if fidelity.reassignment_shares() is not None:
+        left_out.append(
+            "reassignments: the export counts reassignments between people of one group too; the simulator counts "
+            "hand-offs between groups only, so its counts are a floor."
+        )
     return left_out
 
 
@@ -200,6 +206,13 @@ def _fidelity_rows(fidelity: Fidelity) -> list[list[str]]:
     net = fidelity.net_medians()
     if net is not None:
         rows.append(["time to resolve net of awaiting, median", f"{net[0]:.1f} h", f"{net[1]:.1f} h"])
+    moved = fidelity.moved_shares()
+    if moved is not None:
+        rows.append(["finished outside the first group", f"{100 * moved[0]:.1f}%", f"{100 * moved[1]:.1f}%"])
+    reassigned = fidelity.reassignment_shares()
+    if reassigned is not None:
+        for k, label in enumerate(("0", "1", "2", "3 or more")):
+            rows.append([f"reassigned {label} times", f"{100 * reassigned[0][k]:.1f}%", f"{100 * reassigned[1][k]:.1f}%"])
     return rows
 
 

@@ -1,0 +1,155 @@
+"""Fitting teams and routing to an export's assignment groups: :func:`fit_teams`.
+
+An export that records the group a ticket was first assigned to (``group``) and the one that resolved it
+(``final_group``) shows how a desk routes its work. The fit models:
+
+- **Groups**: the entry group (the most common first group: the first-line desk) and the ``specialists``
+  groups that resolve most tickets after it, plus one pooled group for every other group (so the groups
+  the model has still resolve every ticket). Engineers are split between them in proportion to the
+  tickets each resolves (at least one each; largest remainders).
+- **Components**: with teams, a ticket's component is *the group able to resolve it* (its final group),
+  and ``component_mix`` is the final groups' shares: the export's category is not the skill that decides
+  who resolves a ticket (on the UCI desk the first-line group resolves 70% of its largest category and
+  16-70% of every other one). Each group's engineers have skill 1 in their own component and
+  ``cross_skill`` in the others, so every ticket has one home group (``EnvConfig.group_skills``).
+- **Routing**: ``entry_share`` and ``p_misreport`` are solved (a grid search over the closed form below) so
+  that the share of tickets first assigned to the entry group and the share finishing in another group
+  than the first are the export's, assuming every ticket ends in its home group. A ticket is first
+  assigned to the entry group when its reported component is the entry group's, else with probability
+  ``entry_share``, else to its reported component's group; its reported component is right with
+  probability ``1 - p_misreport``, else uniform among the others.
+- **Not in any export**: how long a hand-off takes and how much reading in it costs (``handoff_steps``,
+  ``handoff_work`` keep their defaults: a step in transit, no extra work), and how much work shows the
+  true component (``reveal_work``, one unit). The export's ``reassignments`` also count reassignments
+  between people of one group, which the model does not have: fidelity compares them, the fit does not
+  use them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from .exports import TicketLog
+
+__all__ = ["CROSS_SKILL", "SPECIALISTS", "fit_teams", "routing_shares", "teams_note"]
+
+SPECIALISTS = 3
+"""Groups modelled besides the entry group and the pooled rest: the ones resolving most tickets."""
+CROSS_SKILL = 0.5
+"""A group's skill outside its own component (its own: 1)."""
+MIN_ROUTED = 50  # tickets with a first and a final group needed to fit
+GRID = np.linspace(0.0, 1.0, 101)
+
+
+def _groups(log: TicketLog) -> tuple[np.ndarray, np.ndarray] | None:
+    """The first and final groups of the tickets that have both, or None."""
+    if log.group is None or log.final_group is None:
+        return None
+    first, final = np.asarray(log.group, dtype=object), np.asarray(log.final_group, dtype=object)
+    known = np.array([bool(a) and bool(b) for a, b in zip(first, final, strict=True)], dtype=bool)
+    if known.sum() < MIN_ROUTED:
+        return None
+    return first[known], final[known]
+
+
+def routing_shares(mix: np.ndarray, entry_share: float, p_misreport: float) -> tuple[float, float]:
+    """The model's share of tickets first assigned to the entry group (component 0) and of tickets finishing
+    in another group than the first, for a component mix, ``entry_share`` and ``p_misreport`` (every ticket
+    ending in its home group; see the module docstring)."""
+    n = mix.shape[0]
+    others = max(n - 1, 1)
+    at_entry = outside = 0.0
+    for true in range(n):
+        for reported in range(n):
+            p = (1.0 - p_misreport) if reported == true else p_misreport / others
+            if n == 1:
+                p = 1.0
+            weight = mix[true] * p
+            first_entry = 1.0 if reported == 0 else entry_share
+            at_entry += weight * first_entry
+            outside += weight * (first_entry * (true != 0) + (1.0 - first_entry) * (true != reported))
+    return at_entry, outside
+
+
+def fit_teams(log: TicketLog, n_engineers: int) -> dict[str, Any] | None:
+    """The teams mechanic's settings fitted to ``log`` for a team of ``n_engineers`` (see the module
+    docstring), or None where the log cannot fit it (no ``group`` and ``final_group``, fewer than
+    :data:`MIN_ROUTED` tickets with both, fewer engineers than groups)."""
+    groups = _groups(log)
+    if groups is None:
+        return None
+    first, final = groups
+    entry = Counter(first).most_common(1)[0][0]
+    resolvers = [name for name, _ in Counter(final).most_common() if name != entry][:SPECIALISTS]
+    names = [entry, *resolvers]
+    home = np.array([names.index(g) if g in names else len(names) for g in final])
+    n_groups = len(names) + int((home == len(names)).any())
+    if n_engineers < n_groups:
+        return None
+    mix = np.bincount(home, minlength=n_groups) / home.size
+    seats = _split(mix, n_engineers)
+    real_entry, real_outside = float((first == entry).mean()), float((first != final).mean())
+    best = min(
+        ((e, p) for e in GRID for p in GRID),
+        key=lambda ep: sum((a - b) ** 2 for a, b in zip(routing_shares(mix, *ep), (real_entry, real_outside))),
+    )
+    group_of = [g for g in range(n_groups) for _ in range(seats[g])]
+    return {
+        "n_components": n_groups,
+        "component_mix": [round(float(x), 6) for x in _exact_sum(mix)],
+        "groups": group_of,
+        "skills": [[1.0 if c == g else CROSS_SKILL for c in range(n_groups)] for g in group_of],
+        "entry_share": round(float(best[0]), 6),
+        "p_misreport": round(float(best[1]), 6),
+        "_names": [str(name) for name in names] + (["(other groups)"] if n_groups > len(names) else []),
+        "_real": (real_entry, real_outside),
+    }
+
+
+def _split(shares: np.ndarray, total: int) -> list[int]:
+    """``total`` seats in proportion to ``shares``, at least one each (largest remainders)."""
+    seats = np.maximum(1, np.floor(shares * total)).astype(int)
+    while seats.sum() > total:
+        seats[np.argmax(seats)] -= 1
+    remainders = shares * total - seats
+    while seats.sum() < total:
+        k = int(np.argmax(remainders))
+        seats[k] += 1
+        remainders[k] -= 1.0
+    return [int(s) for s in seats]
+
+
+def _exact_sum(mix: np.ndarray) -> list[float]:
+    rounded = [round(float(x), 6) for x in mix]
+    rounded[-1] = round(1.0 - sum(rounded[:-1]), 6)
+    return rounded
+
+
+def teams_note(log: TicketLog, n_engineers: int) -> str:
+    """What :func:`fit_teams` fitted, or why not (one sentence for the scenario's comments and the fidelity
+    page)."""
+    if log.group is None or log.final_group is None:
+        return "teams: off, the export has no group and final_group columns"
+    fitted = fit_teams(log, n_engineers)
+    if fitted is None:
+        return (
+            f"teams: off, fewer than {MIN_ROUTED} tickets with a first and a final group, or fewer than "
+            f"{SPECIALISTS + 2} engineers for the groups"
+        )
+    names = fitted["_names"]
+    seats = Counter(fitted["groups"])
+    model_entry, model_outside = routing_shares(
+        np.asarray(fitted["component_mix"]), fitted["entry_share"], fitted["p_misreport"]
+    )
+    real_entry, real_outside = fitted["_real"]
+    return (
+        f"teams: fitted from group and final_group: groups {', '.join(f'{g} {name} ({seats[g]} engineers)' for g, name in enumerate(names))}; "  # noqa: E501
+        f"a ticket's component is the group that can resolve it (shares {fitted['component_mix']}); first at the "
+        f"entry group {real_entry:.1%} and finishing outside the first group {real_outside:.1%} in the export, "
+        f"{model_entry:.1%} and {model_outside:.1%} in the model (entry_share {fitted['entry_share']:g}, p_misreport "
+        f"{fitted['p_misreport']:g}); hand-off time and cost not in the export (defaults kept); reassignments within "
+        "a group not modelled"
+    )
