@@ -50,12 +50,16 @@ def render_ansi(snapshot: dict) -> str:
             lines.append(f"  E{engineer['index']}: idle")
         else:
             lines.append(f"  E{engineer['index']}: ticket={engineer['ticket']} time_on={engineer['time_on_ticket']}")
+        if "group" in engineer:  # teams
+            lines[-1] += f" group={engineer['group']}"
     lines.append("Top tickets:")
     for ticket in sorted(snapshot["tickets"], key=_urgency)[:TOP_TICKETS]:
         lines.append(
             f"  T{ticket['slot']}: sev={ticket['severity']} age={ticket['age']} sla={ticket['sla_remaining']} "
             f"work={ticket['work_remaining']:.1f} blocked={ticket['blocked']}"
         )
+        if "group" in ticket:  # teams: its owner, hand-offs so far, transit left
+            lines[-1] += f" group={ticket['group']} moves={ticket['reassignments']} transit={ticket['in_transit']}"
     return "\n".join(lines)
 
 
@@ -210,7 +214,8 @@ _HATCH = (np.add.outer(np.arange(CARD_HEIGHT), np.arange(CARD_WIDTH)) % 8) < 2
 def _draw_card(image: np.ndarray, x: int, y: int, ticket: dict, work_scale: float) -> None:
     """One open (or queued) ticket as a card: severity colour, id, hours to the SLA deadline,
     a bar of the work left, a dot per engineer on it; hatched while it waits (info or dependency),
-    a thick red frame once breached, badges E (escalated) and R (reopened)."""
+    a thick red frame once breached, badges E (escalated) and R (reopened); with teams its group (``G1``)
+    and ``MOVE`` while a hand-off is in transit."""
     severity = int(ticket["severity"])
     color = SEVERITY_COLORS[severity - 1]
     _fill(image, x, y, x + CARD_WIDTH, y + CARD_HEIGHT, _tint(color, 0.72))
@@ -231,10 +236,14 @@ def _draw_card(image: np.ndarray, x: int, y: int, ticket: dict, work_scale: floa
     sla = int(ticket["sla_remaining"])
     sla_color = ALERT if sla <= 0 else (INK if sla > 8 else (190, 90, 0))
     _draw_text(image, x + 6, y + 24, f"{sla}H", sla_color)
-    if ticket["blocked"]:
+    if ticket.get("in_transit"):  # teams: handed to another group, not there yet
+        _draw_text(image, x + CARD_WIDTH - 30, y + 28, "MOVE", INK, scale=1)
+    elif ticket["blocked"]:
         _draw_text(image, x + CARD_WIDTH - 30, y + 28, "INFO", INK, scale=1)
     elif waiting_on_dependency:
         _draw_text(image, x + CARD_WIDTH - 24, y + 28, "DEP", INK, scale=1)
+    if "group" in ticket:  # teams: the group that owns it
+        _draw_text(image, x + CARD_WIDTH - 24, y + 48, f"G{ticket['group']}", INK, scale=1)
     total = float(ticket.get("work_total") or work_scale)
     fraction = float(np.clip(float(ticket["work_remaining"]) / max(total, 1e-9), 0.0, 1.0))
     bar_x0, bar_x1, bar_y = x + 6, x + CARD_WIDTH - 6, y + 42
@@ -299,7 +308,8 @@ def _draw_engineers(image: np.ndarray, top: int, snapshot: dict) -> None:
             status, ink = f"#{ticket['id']} {engineer['time_on_ticket']}H", INK
         _fill(image, x, y, x1, y1, background)
         _fill(image, x, y, x + 8, y1, ENGINEER_COLORS[index % len(ENGINEER_COLORS)])
-        after = _draw_text(image, x + 14, y + 8, f"E{index}", ink)
+        label = f"E{index}" if "group" not in engineer else f"E{index} G{engineer['group']}"  # teams: its group
+        after = _draw_text(image, x + 14, y + 8, label, ink)
         _draw_text(image, after + 12, y + 8, status, ink)
         if ticket is not None:
             fraction = min(1.0, engineer["time_on_ticket"] / TIME_ON_TICKET_FULL)
