@@ -3,7 +3,7 @@
     python benchmarks/held_out.py [--json FILE]
 
 The same fit as ``configs/uci_desk_fitted.toml`` (5-minute steps, 12 engineers, 20 slots, a queue of 2000),
-with every optional mechanic the export supports (``--mechanics auto``: waiting on others) and without
+with every optional mechanic the export supports (``--mechanics auto``: waiting on others, teams) and without
 (``none``), fitted on the tickets created in [2016-03-07, 2016-03-28) and compared (4 episodes of EDF in the
 parallel env, as ``benchmarks/fidelity.py``) with those created in [2016-03-28, 2016-04-04), which the fit
 never saw. Prints the two tables of the README's fidelity section.
