@@ -43,7 +43,7 @@ def test_incidents_are_fitted_only_when_named_and_say_why():
     log = ttm.read_tickets(SHIPPED_DATA / "tickets_uci_itsm_incidents.csv")
     scale = {"hours_per_step": 1 / 12, "n_engineers": 12, "max_tickets": 20, "max_queue": 2000}
     auto = ttm.fit_config(log, **scale)
-    assert auto.mechanics() == ("awaiting",)
+    assert auto.mechanics() == ("awaiting", "teams")
     named = ttm.fit_config(log, mechanics="awaiting,incidents", **scale)
     assert named.mechanics() == ("awaiting", "incidents") and named.incident_window == 3
     incident_tickets = named.p_incident * named.incident_size_mean

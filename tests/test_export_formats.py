@@ -395,7 +395,7 @@ def test_the_fidelity_report_leaves_out_what_the_export_cannot_show(tmp_path: Pa
     printed = capsys.readouterr().out
     assert "severity mix within" not in printed and "KS" not in printed and printed.count("not compared:") == 4
     assert "not compared: waiting on others: the export has no awaiting_hours column" in printed
-    assert "not compared: reassignments and the share finishing outside the entry group" in printed
+    assert "not compared: routing: the export has no first and final assignment groups" in printed
     html = report.read_text(encoding="utf-8")
     assert "Not compared: the severity mix" in html and "Time to resolve: the export has no resolution times" in html
     assert "nan" not in html.lower().replace("nanosecond", "") and "Severity mix</h2>" not in html

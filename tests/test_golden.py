@@ -57,6 +57,21 @@ VARIANTS = {
         "default.toml",
         {"p_incident": 0.2, "incident_size_mean": 4.0, "incident_window": 5, "p_await": 0.2, "max_queue": 6},
     ),
+    "variant_teams": (
+        "default.toml",
+        {
+            "groups": (0, 1, 2),
+            "skills": ((1.0, 1.0, 0.5, 0.5), (2.0, 0.3, 1.0, 0.3), (0.3, 2.0, 0.3, 1.5)),
+            "entry_share": 0.5,
+            "p_misreport": 0.4,
+            "reveal_work": 1.5,
+            "handoff_steps": 2,
+            "handoff_work": 0.5,
+            "component_mix": (0.4, 0.3, 0.2, 0.1),
+            "p_incident": 0.1,
+            "max_queue": 6,
+        },
+    ),
     "variant_awaiting": (
         "default.toml",
         {
