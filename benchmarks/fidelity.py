@@ -63,7 +63,9 @@ def _lifecycle_row(name: str, numbers: dict) -> str:
     moved = numbers["outside_first_group"]
     moved_text = "-" if moved is None else f"{100 * moved[0]:.1f}% / {100 * moved[1]:.1f}%"
     reassigned = numbers["reassignment_shares"]
-    reassigned_text = "-" if reassigned is None else f"{100 * (1 - reassigned[0][0]):.1f}% / {100 * (1 - reassigned[1][0]):.1f}%"
+    reassigned_text = (
+        "-" if reassigned is None else f"{100 * (1 - reassigned[0][0]):.1f}% / {100 * (1 - reassigned[1][0]):.1f}%"
+    )
     return (
         f"| `{name}` | {' | '.join(shares)} | {by_severity} | {awaited_text} | {net_text} | {bursts_text} "
         f"| {moved_text} | {reassigned_text} |"

@@ -41,7 +41,9 @@ def _groups(draw: st.DrawFn, n_engineers: int) -> tuple[int, ...] | None:
     if n_engineers < 2 or draw(st.booleans()):
         return None
     n_groups = draw(st.integers(2, n_engineers))
-    rest = draw(st.lists(st.integers(0, n_groups - 1), min_size=n_engineers - n_groups, max_size=n_engineers - n_groups))
+    rest = draw(
+        st.lists(st.integers(0, n_groups - 1), min_size=n_engineers - n_groups, max_size=n_engineers - n_groups)
+    )
     return tuple(draw(st.permutations(list(range(n_groups)) + rest)))
 
 

@@ -94,6 +94,10 @@ def check_bookkeeping(env, snapshot: dict) -> None:
     assert env_i[L.AWAIT_SINCE_SUM] == sum(t - ticket["awaiting_for"] for ticket in awaiting)
     assert env_i[L.OVERDUE_OPEN] == sum(ticket["breached"] for ticket in tickets)
     assert env_i[L.WAITING_OPEN] == sum(ticket["waiting_on"] is not None for ticket in tickets)
+    routing_i = env.sim.state.routing_i
+    if routing_i is not None:  # teams: tickets in transit, and every hand-off counted
+        assert routing_i[0, L.IN_TRANSIT] == sum(ticket["in_transit"] > 0 for ticket in tickets)
+        assert snapshot["routed"] == routing_i[0, L.ROUTED]
     for ticket in tickets:
         assert ticket["breached"] == (ticket["sla_remaining"] < 0), ticket
         if not ticket["breached"]:

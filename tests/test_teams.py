@@ -4,8 +4,8 @@ absence."""
 
 from __future__ import annotations
 
-import pytest
 import numpy as np
+import pytest
 from conftest import noop_all, quiet_config
 
 import ticket_triage_marl as ttm

@@ -50,7 +50,6 @@ __all__ = [
     "agent_action",
     "coordinator_action",
     "decode_agent_action",
-    "route_group",
     "decode_coordinator_action",
     "env",
     "evaluation",
@@ -60,6 +59,7 @@ __all__ = [
     "raw_env",
     "read_tickets",
     "recordings",
+    "route_group",
 ]
 
 

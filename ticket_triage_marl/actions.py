@@ -120,7 +120,7 @@ def _max_tickets(source: Any, function: str) -> int:
 
 def _n_groups(source: Any) -> int:
     """Groups of a config or env (0 for a bare ``max_tickets`` int: no ROUTE verbs known)."""
-    if isinstance(source, int) or hasattr(source, "__index__") and not hasattr(source, "config"):
+    if isinstance(source, int) or (hasattr(source, "__index__") and not hasattr(source, "config")):
         return 0
     return shape_config(source).n_groups
 

@@ -33,7 +33,7 @@ from .layout import (
 from .observe import write_team_features
 from .rewards import charge
 from .rules import WORK, action_is_valid, begin_tick, expert_pool_open, ticket_allows, ticket_is_workable
-from .teams import group_actor, in_group
+from .teams import RoutingI, group_actor, in_group
 from .types import Int, Params, State
 
 
@@ -80,7 +80,7 @@ def map_coordinator_action(state: State, params: Params, n: Int, action: int) ->
         return COORD_SWARM if any_valid else -1
     # ESCALATE, REQUEST_INFO, DEFER, ROUTE (to group ``assignee``): one engineer of the ticket's group does it
     engineer_verb = engineer_verb_of_jit(verb, assignee)
-    actor = group_actor(state, params, n, slot)
+    actor = group_actor(state, params, n, slot, side_action_engineer(state, n), state.routing_i)
     if actor < 0 or not action_is_valid(state, params, n, actor, engineer_verb, slot):
         return -1
     joint[n, actor] = agent_action_jit(engineer_verb, slot, n_slots)
@@ -95,6 +95,7 @@ def write_coordinator_mask(state: State, params: Params, n: Int) -> None:
     n_slots = params.max_tickets
     n_engineers = engineer_i.shape[1]
     masks[n, 0] = 1
+    anyone = side_action_engineer(state, n)
     pool_open = expert_pool_open(state, params, n)
     for slot in range(n_slots):
         active = state.ticket_i[n, slot, ACTIVE] == 1
@@ -109,14 +110,26 @@ def write_coordinator_mask(state: State, params: Params, n: Int) -> None:
             masks[n, coordinator_action_jit(COORD_ASSIGN, slot, engineer, n_slots, n_engineers)] = 1 if ok else 0
             any_work = any_work or ok
         masks[n, coordinator_action_jit(COORD_SWARM, slot, 0, n_slots, n_engineers)] = 1 if any_work else 0
-        actor = group_actor(state, params, n, slot)
+        actor = group_actor(state, params, n, slot, anyone, state.routing_i)
         actor_on_shift = actor >= 0 and engineer_i[n, actor, ON_SHIFT] == 1
         for verb in COORDINATOR_SIDE_VERBS:
             ok = actor_on_shift and ticket_allows(state, params, n, engineer_verb_of_jit(verb, 0), slot, pool_open)
             masks[n, coordinator_action_jit(verb, slot, 0, n_slots, n_engineers)] = 1 if ok else 0
-        for group in range(params.n_groups):
-            ok = actor_on_shift and ticket_allows(state, params, n, VERB_ROUTE + group, slot, pool_open)
-            masks[n, coordinator_action_jit(COORD_ROUTE, slot, group, n_slots, n_engineers)] = 1 if ok else 0
+        write_route_mask(state, params, n, slot, actor_on_shift, pool_open, state.routing_i)
+
+
+@njit(**JIT)
+def write_route_mask(
+    state: State, params: Params, n: Int, slot: Int, actor_on_shift: bool, pool_open: bool, routing_i: RoutingI
+) -> None:
+    """Teams: the coordinator's ROUTE(slot, g) entries (carried out by the ticket's group's actor)."""
+    if routing_i is None:
+        return
+    n_slots, n_engineers = params.max_tickets, state.engineer_i.shape[1]
+    for group in range(params.n_groups):
+        ok = actor_on_shift and ticket_allows(state, params, n, VERB_ROUTE + group, slot, pool_open)
+        action = coordinator_action_jit(COORD_ROUTE, int(slot), group, n_slots, n_engineers)
+        state.coordinator_masks[n, action] = 1 if ok else 0
 
 
 @njit(**JIT)

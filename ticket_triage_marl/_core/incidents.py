@@ -92,7 +92,7 @@ def arrive_incidents(state: State, params: Params, n: Int, step: Int, incident_i
         if row >= 0:
             state.ticket_i[n, row, COMPONENT] = component
             state.ticket_i[n, row, INCIDENT] = INCIDENT_ROOT
-            assign_first_group(state, params, n, row)  # teams: its group follows its component
+            assign_first_group(state, params, n, row, state.routing_i)  # teams: its group follows its component
     for k in range(window):
         start = incident_i[n, k, INCIDENT_START]
         if start == 0 or step - start >= window:
@@ -106,7 +106,7 @@ def arrive_incidents(state: State, params: Params, n: Int, step: Int, incident_i
                 state.ticket_i[n, row, COMPONENT] = incident_i[n, k, INCIDENT_COMPONENT]
                 root_id = incident_i[n, k, INCIDENT_ROOT_ID]
                 state.ticket_i[n, row, INCIDENT] = root_id + 1 if root_id >= 0 else 0
-                assign_first_group(state, params, n, row)
+                assign_first_group(state, params, n, row, state.routing_i)
 
 
 @njit(**JIT)

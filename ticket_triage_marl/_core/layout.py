@@ -97,6 +97,11 @@ INCIDENT_ROOT_ID = 3  # the root ticket's id (-1: the root was dropped: its tick
 INCIDENT_KEY = 4  # the incident's number in the episode (the key of its draws)
 N_INCIDENT = 5
 
+# --- teams' running counters: routing_i[n, field] (int64; the array exists only with teams) ----------------
+ROUTED = 0  # hand-offs (ROUTE) this episode
+IN_TRANSIT = 1  # tickets in transit now (the hand-off countdown scans the slots only while some are)
+N_ROUTING = 2
+
 # --- lifecycle of a resolved ticket: closed_i[n, k, field] (int64) -------------
 # The record of each ticket the last step resolved: the one source of time to
 # resolve, time to first work and breaches by severity (``..metrics``).

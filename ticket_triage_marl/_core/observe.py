@@ -63,7 +63,7 @@ from .layout import (
     T,
 )
 from .rules import escalated_count, expert_pool_open, ticket_allows
-from .teams import in_group, shown_component
+from .teams import RoutingI, in_group, shown_component
 from .types import Int, Params, State
 
 # Each field's offset in its group (features.py owns the layout; numba reads these ints as constants).
@@ -166,8 +166,7 @@ def write_mechanic_features(
 ) -> None:
     """The fields of the mechanics on (features.MECHANIC_*_FIELDS) at their offsets (params.mechanic_offsets):
     waiting on others (without it, ``awaiting_i`` None, that part compiles to nothing) and teams."""
-    if params.n_groups > 0:
-        write_team_fields(state, params, n, out)
+    write_team_fields(state, params, n, out, state.routing_i)
     if awaiting_i is None:
         return
     ticket_i, env_i = state.ticket_i, state.env_i
@@ -191,8 +190,10 @@ def write_mechanic_features(
 
 
 @njit(**JIT)
-def write_team_fields(state: State, params: Params, n: Int, out: npt.NDArray[np.float32]) -> None:
+def write_team_fields(state: State, params: Params, n: Int, out: npt.NDArray[np.float32], routing_i: RoutingI) -> None:
     """Teams' fields: each slot's owning group, hand-offs so far and transit; each engineer's group."""
+    if routing_i is None:
+        return
     ticket_i = state.ticket_i
     offsets = params.mechanic_offsets
     per_group = 1.0 / params.n_groups
@@ -213,8 +214,10 @@ def write_team_fields(state: State, params: Params, n: Int, out: npt.NDArray[np.
 
 
 @njit(**JIT)
-def write_team_masks(state: State, params: Params, n: Int, pool_open: bool) -> None:
+def write_team_masks(state: State, params: Params, n: Int, pool_open: bool, routing_i: RoutingI) -> None:
     """Teams: an engineer's ticket verbs only on its group's tickets, and the ROUTE blocks."""
+    if routing_i is None:
+        return
     masks = state.masks
     n_slots = params.max_tickets
     n_engineers = state.engineer_i.shape[1]
@@ -247,8 +250,7 @@ def write_agent_masks(state: State, params: Params, n: Int) -> None:
             action = agent_action_jit(verb, slot, n_slots)
             for engineer in range(n_engineers):
                 masks[n, engineer, action] = allowed
-    if params.n_groups > 0:
-        write_team_masks(state, params, n, pool_open)
+    write_team_masks(state, params, n, pool_open, state.routing_i)
     n_actions = masks.shape[2]
     for engineer in range(n_engineers):
         masks[n, engineer, 0] = 1

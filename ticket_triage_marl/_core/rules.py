@@ -26,11 +26,11 @@ from .layout import (
     BLOCKED,
     BREACHED,
     CURRENT_SLOT,
-    HANDOFF,
     DEADLINE,
     DEFERRALS,
     ESCALATED,
     ESCALATED_OPEN,
+    HANDOFF,
     HASH_PREFIX,
     INFO_REQUESTS,
     INVALID,
@@ -215,4 +215,4 @@ def apply_action(state: State, params: Params, n: Int, engineer: Int, action: in
         ticket_i[n, slot, DEFERRALS] += 1
         charge(state, params, n, engineer, R_DEFER, 1.0)
     elif verb >= VERB_ROUTE:
-        route_ticket(state, params, n, slot, verb - VERB_ROUTE)
+        route_ticket(state, params, n, slot, verb - VERB_ROUTE, state.routing_i)

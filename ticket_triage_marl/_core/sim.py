@@ -60,7 +60,7 @@ def _numba_types(args: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _variant(state: State) -> tuple[bool, ...]:
     """Which optional mechanics' arrays a state has (all it takes to tell its numba type from another's)."""
-    return (state.awaiting_i is None, state.incident_i is None)
+    return (state.awaiting_i is None, state.incident_i is None, state.routing_i is None)
 
 
 class _Kernel:
@@ -505,6 +505,8 @@ class BatchSim:
         if incidents:
             snapshot["incidents"] = int(state.env_i[n, L.INCIDENTS])
         if teams:
+            assert state.routing_i is not None
+            snapshot["routed"] = int(state.routing_i[n, L.ROUTED])  # hand-offs this episode
             for entry in snapshot["engineers"]:
                 entry["group"] = int(params.engineer_group[entry["index"]])
         if not waiting_lists:

@@ -88,7 +88,7 @@ from .layout import (
 from .rewards import charge, charge_share
 from .rng import hash_prefix, standard_normal, uniform
 from .rules import ticket_is_workable
-from .teams import reveal_component, tick_handoffs
+from .teams import clear_routing, reveal_component, tick_handoffs
 from .tickets import NO_TRACE_ROW, admit_arrivals, arrive_new, clear_row, live_row, schedule_reopen
 from .types import Int, Params, State
 
@@ -420,7 +420,7 @@ def advance(state: State, params: Params, n: Int) -> None:
     charge_idle(state, params, n)
     progress_work(state, params, n, step)
     release_info_blocks(state, params, n)
-    tick_handoffs(state, params, n)
+    tick_handoffs(state, params, n, state.routing_i)
     resolved = resolve(state, params, n, step)
     returned = tick_awaiting(state, params, n, state.awaiting_i, state.awaiting_f)
     if (resolved > 0 or returned > 0) and env_i[
@@ -491,6 +491,7 @@ def reset_env(state: State, params: Params, n: Int) -> None:
         env_i[n, field] = 0
     clear_awaiting(state, n, state.awaiting_i, state.awaiting_f)
     clear_incidents(state, n, state.incident_i)
+    clear_routing(state, n, state.routing_i)
     env_i[n, NEXT_DEADLINE] = NO_DEADLINE
     env_i[n, HASH_PREFIX] = hash_prefix(env_i[n, SEED_LO], env_i[n, SEED_HI], env_i[n, EPISODE])
     prefix = env_i[n, HASH_PREFIX]

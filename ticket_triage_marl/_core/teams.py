@@ -2,7 +2,7 @@
 
 A ticket's owner is its ``GROUP`` column (0, the entry group, without teams: every engineer is in group 0
 too, so the group rule below always holds and the mechanic costs a comparison). With teams on
-(``params.n_groups > 0``):
+(``params.n_groups > 0``, and ``state.routing_i``, the teams' running counters, allocated):
 
 - a new ticket arrives at the entry group if that is the group most skilled at its *reported* component
   (its home, ``params.component_group``); otherwise at the entry group with probability ``entry_share``,
@@ -13,10 +13,18 @@ too, so the group rule below always holds and the mechanic costs a comparison). 
   to group ``g`` (:func:`route_ticket`) hands it over: it is in transit for ``handoff_steps`` steps
   (nobody may act on it, from the step it was routed in), the new owner reads into it (``handoff_work`` work units more), its workers let go
   and its ``REASSIGNMENTS`` count grows.
+
+Each kernel that only teams need takes ``routing_i`` as an argument and begins with ``if routing_i is None:
+return``: numba prunes the rest before typing, so a config without teams compiles none of it (the way of the
+other optional mechanics, docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
+import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 from .jit import JIT, SEQUENCE_JIT
@@ -28,12 +36,14 @@ from .layout import (
     GROUP,
     HANDOFF,
     HASH_PREFIX,
+    IN_TRANSIT,
     MISREPORT,
     ON_SHIFT,
     REASSIGNMENTS,
     RNG_ENTRY,
     RNG_MISREPORT,
     RNG_MISREPORT_SHIFT,
+    ROUTED,
     TICKET_ID,
     TIME_ON_TICKET,
     WORK_REMAINING,
@@ -41,6 +51,9 @@ from .layout import (
 )
 from .rng import uniform
 from .types import Int, Params, State
+
+RoutingI: TypeAlias = "npt.NDArray[np.int64] | None"
+"""``state.routing_i``, passed as an argument: None without teams (numba prunes on an argument only)."""
 
 
 @njit(**SEQUENCE_JIT)
@@ -59,10 +72,10 @@ def in_group(state: State, params: Params, n: Int, engineer: Int, row: Int) -> b
 
 
 @njit(**JIT)
-def assign_first_group(state: State, params: Params, n: Int, row: Int) -> None:
+def assign_first_group(state: State, params: Params, n: Int, row: Int, routing_i: RoutingI) -> None:
     """A new ticket's reported component (wrong with ``p_misreport``) and the group it arrives at (keyed by
     its id); nothing without teams. Called again if its component is set after its arrival (an incident's)."""
-    if params.n_groups == 0:
+    if routing_i is None:
         return
     ticket_i = state.ticket_i
     prefix = state.env_i[n, HASH_PREFIX]
@@ -102,11 +115,15 @@ def may_route(state: State, params: Params, n: Int, slot: Int, group: Int) -> bo
 
 
 @njit(**JIT)
-def route_ticket(state: State, params: Params, n: Int, slot: Int, group: Int) -> None:
+def route_ticket(state: State, params: Params, n: Int, slot: Int, group: Int, routing_i: RoutingI) -> None:
     """Hand the ticket in ``slot`` to ``group``: in transit for the rest of this step and ``handoff_steps``
     more (so no one acts on it again in the step it moved), ``handoff_work`` more work, one reassignment more;
     whoever worked it lets go (the new group picks it up)."""
+    if routing_i is None:
+        return
     ticket_i, ticket_f, engineer_i = state.ticket_i, state.ticket_f, state.engineer_i
+    routing_i[n, ROUTED] += 1
+    routing_i[n, IN_TRANSIT] += 1
     ticket_i[n, slot, GROUP] = group
     ticket_i[n, slot, REASSIGNMENTS] += 1
     ticket_i[n, slot, HANDOFF] = params.handoff_steps + 1
@@ -119,21 +136,37 @@ def route_ticket(state: State, params: Params, n: Int, slot: Int, group: Int) ->
 
 
 @njit(**JIT)
-def tick_handoffs(state: State, params: Params, n: Int) -> None:
-    """Hand-offs in transit count down (only slots: ROUTE needs a slot, and the ticket keeps it)."""
-    if params.n_groups == 0:
+def tick_handoffs(state: State, params: Params, n: Int, routing_i: RoutingI) -> None:
+    """Hand-offs in transit count down (only slots: ROUTE needs a slot, and the ticket keeps it), and the
+    count of tickets in transit is taken again (a ticket of an incident may close while in transit)."""
+    if routing_i is None or routing_i[n, IN_TRANSIT] == 0:
         return
     ticket_i = state.ticket_i
+    in_transit = 0
     for slot in range(params.max_tickets):
         if ticket_i[n, slot, HANDOFF] > 0:
             ticket_i[n, slot, HANDOFF] -= 1
+            if ticket_i[n, slot, HANDOFF] > 0 and ticket_i[n, slot, ACTIVE] == 1:
+                in_transit += 1
+    routing_i[n, IN_TRANSIT] = in_transit
 
 
 @njit(**JIT)
-def group_actor(state: State, params: Params, n: Int, slot: Int) -> int:
+def clear_routing(state: State, n: Int, routing_i: RoutingI) -> None:
+    """A new episode: no hand-offs yet."""
+    if routing_i is None:
+        return
+    for k in range(routing_i.shape[1]):
+        routing_i[n, k] = 0
+
+
+@njit(**JIT)
+def group_actor(state: State, params: Params, n: Int, slot: Int, anyone: Int, routing_i: RoutingI) -> int:
     """Who carries out a coordinator verb on ``slot`` (ESCALATE / REQUEST_INFO / DEFER / ROUTE): the
     lowest-index engineer on shift of the group that owns it, else that group's lowest-index engineer (then
-    the verb is masked). Without teams: the lowest-index engineer on shift, else engineer 0."""
+    the verb is masked). Without teams: ``anyone`` (the lowest-index engineer on shift, else engineer 0)."""
+    if routing_i is None:
+        return int(anyone)
     engineer_i = state.engineer_i
     first = -1
     for engineer in range(engineer_i.shape[1]):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 from .jit import ENTRY_JIT, JIT, SEQUENCE_JIT
@@ -170,6 +171,16 @@ def draw_work(state: State, params: Params, n: Int, ticket_id: Int) -> float:
     return math.exp(math.log(mean) - 0.5 * sigma * sigma + sigma * z)
 
 
+@njit(**SEQUENCE_JIT)
+def first_passing(u: float, cdf: npt.NDArray[np.float64]) -> int:
+    """The first index whose cumulative share passes ``u`` (the last one if none does)."""
+    for level in range(cdf.shape[0]):
+        if u < cdf[level]:
+            return level
+    last: int = cdf.shape[0] - 1
+    return last
+
+
 @njit(**JIT)
 def write_new_ticket(
     state: State, params: Params, n: Int, row: Int, ticket_id: Int, n_rows: Int, trace_row: Int
@@ -180,20 +191,11 @@ def write_new_ticket(
     where the trace knows it, from that row of the trace."""
     ticket_i, env_i = state.ticket_i, state.env_i
     prefix = env_i[n, HASH_PREFIX]
-    u = uniform(prefix, ticket_id, RNG_SEVERITY, 0)
-    severity = 4
-    for level in range(4):
-        if u < params.severity_cdf[level]:
-            severity = level + 1
-            break
+    severity = 1 + first_passing(uniform(prefix, ticket_id, RNG_SEVERITY, 0), params.severity_cdf)
     u = uniform(prefix, ticket_id, RNG_COMPONENT, 0)
     component = int(u * params.n_components)
-    if params.component_cdf.shape[0] > 0:  # a component mix: the first component whose cumulative share passes u
-        component = params.n_components - 1
-        for level in range(params.n_components):
-            if u < params.component_cdf[level]:
-                component = level
-                break
+    if params.component_cdf.shape[0] > 0:  # a component mix
+        component = first_passing(u, params.component_cdf)
     if trace_row >= 0:
         severity = params.trace_severity[trace_row]
         if params.trace_component[trace_row] >= 0:
@@ -276,7 +278,7 @@ def arrive_new(state: State, params: Params, n: Int, trace_row: Int) -> int:
         env_i[n, DROPPED] += 1
         return -1
     write_new_ticket(state, params, n, row, ticket_id, params.max_tickets + env_i[n, QUEUE_COUNT], trace_row)
-    assign_first_group(state, params, n, row)
+    assign_first_group(state, params, n, row, state.routing_i)
     register_open(state, n, row)
     return row
 

@@ -86,6 +86,7 @@ class State(NamedTuple):
     awaiting_i: npt.NDArray[np.int32] | None  # (N, T+Q, N_AREA_INT) int32: the awaiting area, rows 0..AWAITING_OPEN-1
     awaiting_f: npt.NDArray[np.float64] | None  # (N, T+Q, N_TICKET_FLOAT) float64
     incident_i: npt.NDArray[np.int64] | None  # (N, incident_window, N_INCIDENT) int64: incidents still arriving
+    routing_i: npt.NDArray[np.int64] | None  # (N, N_ROUTING) int64: teams' counters (hand-offs, in transit)
     accumulated: npt.NDArray[np.float64]  # (N, E, R) float64: this tick's rewards, per engineer who caused them
     parts: npt.NDArray[np.float64]  # (N, E, R) float64: last step's reward breakdown each engineer receives
     rewards: npt.NDArray[np.float64]  # (N, E) float64: last step's reward per engineer
@@ -304,7 +305,10 @@ def component_groups(config: EnvConfig) -> npt.NDArray[np.int64]:
     entry group; all 0 without teams."""
     if config.groups is None:
         return np.zeros(config.n_components, dtype=np.int64)
-    return np.argmax(np.asarray(config.group_skills(), dtype=np.float64), axis=0).astype(np.int64)
+    homes: npt.NDArray[np.int64] = np.argmax(np.asarray(config.group_skills(), dtype=np.float64), axis=0).astype(
+        np.int64
+    )
+    return homes
 
 
 def team_observation_size(config: EnvConfig) -> int:
@@ -364,6 +368,7 @@ def allocate_state(config: EnvConfig, num_envs: int) -> State:
         incident_i=np.zeros((n, config.incident_window, L.N_INCIDENT), dtype=np.int64)
         if config.p_incident > 0
         else None,
+        routing_i=np.zeros((n, L.N_ROUTING), dtype=np.int64) if config.groups is not None else None,
         accumulated=np.zeros((n, e, L.N_REWARD), dtype=np.float64),
         parts=np.zeros((n, e, L.N_REWARD), dtype=np.float64),
         rewards=np.zeros((n, e), dtype=np.float64),

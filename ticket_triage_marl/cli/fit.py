@@ -246,7 +246,9 @@ def run(args: argparse.Namespace) -> int:
         from ..reports.fidelity import fidelity_left_out, fidelity_page
 
         fidelity = measure_fidelity(log, config, policy=args.report_policy, episodes=args.report_episodes)
-        page = fidelity_page(fidelity, mechanic_notes(log, args.mechanics, args.hours_per_step, config.n_engineers))  # drawn first
+        page = fidelity_page(
+            fidelity, mechanic_notes(log, args.mechanics, args.hours_per_step, config.n_engineers)
+        )  # drawn first
     with atomic_writer(args.out) as out:
         out.write(scenario_toml(config, comment))
     print(

@@ -389,7 +389,24 @@ def fit_config(
         fields["n_components"] = max(1, min(len(labels), MAX_COMPONENTS))
     if log.reopened is not None and (log.reopened >= 0).any():
         fields["p_reopen"] = round(float((log.reopened == 1).sum() / (log.reopened >= 0).sum()), 6)
-    wanted = _wanted_mechanics(mechanics)
+    n_engineers = int(overrides.get("n_engineers", EnvConfig().n_engineers))
+    teams = _fit_mechanics(fields, log, hours_per_step, profile, _wanted_mechanics(mechanics), n_engineers)
+    fields.update(overrides)
+    if "work_mean" not in overrides:
+        fields["work_mean"] = _work_mean(float(np.mean(profile)), n_engineers, utilisation, teams)
+        fields.setdefault("work_distribution", "exponential")
+    return EnvConfig.from_dict(fields)
+
+
+def _fit_mechanics(
+    fields: dict[str, Any],
+    log: TicketLog,
+    hours_per_step: float,
+    profile: np.ndarray,
+    wanted: tuple[str, ...],
+    n_engineers: int,
+) -> dict[str, Any] | None:
+    """Add the fitted settings of the ``wanted`` mechanics to ``fields``; return the teams fit (or None)."""
     if "awaiting" in wanted:
         fields.update(fit_awaiting(log, hours_per_step) or {})
     incidents = _fit_incidents(log, hours_per_step, float(np.mean(profile))) if "incidents" in wanted else None
@@ -397,28 +414,27 @@ def fit_config(
         share = incidents["p_incident"] * incidents["incident_size_mean"] / float(np.mean(profile))
         fields["arrival_profile"] = [round(float(rate) * (1.0 - share), 6) for rate in profile]
         fields.update(incidents)
-    n_engineers = int(overrides.get("n_engineers", EnvConfig().n_engineers))
     teams = fit_teams(log, n_engineers) if "teams" in wanted else None
     if teams is not None:
         fields.update({key: value for key, value in teams.items() if not key.startswith("_")})
-    fields.update(overrides)
-    mean_rate = float(np.mean(profile))
-    if "work_mean" not in overrides:
-        capacity = float(n_engineers)  # engineers' worth of tickets a step the team can take
-        if teams is not None:  # each group takes its component's share: the busiest group sets the pace
-            seats = np.bincount(teams["groups"], minlength=teams["n_components"])
-            capacity = float(np.min(seats / np.asarray(teams["component_mix"])))
-        work_mean = utilisation * capacity / mean_rate if mean_rate > 0 else EnvConfig().work_mean
-        if work_mean < 1.0:
-            needed = math.ceil(mean_rate / utilisation)
-            raise ValueError(
-                f"{mean_rate:.3g} arrivals a step need work_mean {work_mean:.3g} < 1 for {n_engineers} engineers at "
-                f"utilisation {utilisation}, but an engineer works one ticket per step: use n_engineers >= {needed}, "
-                "a shorter hours_per_step, or rate_scale < 1"
-            )
-        fields["work_mean"] = round(work_mean, 6)
-        fields.setdefault("work_distribution", "exponential")
-    return EnvConfig.from_dict(fields)
+    return teams
+
+
+def _work_mean(mean_rate: float, n_engineers: int, utilisation: float, teams: dict[str, Any] | None) -> float:
+    """Work units a ticket for the team to run at ``utilisation`` (with teams, its busiest group)."""
+    capacity = float(n_engineers)  # engineers' worth of tickets a step the team can take
+    if teams is not None:  # each group takes its component's share: the busiest group sets the pace
+        seats = np.bincount(teams["groups"], minlength=teams["n_components"])
+        capacity = float(np.min(seats / np.asarray(teams["component_mix"])))
+    work_mean = utilisation * capacity / mean_rate if mean_rate > 0 else EnvConfig().work_mean
+    if work_mean < 1.0:
+        needed = math.ceil(mean_rate / utilisation)
+        raise ValueError(
+            f"{mean_rate:.3g} arrivals a step need work_mean {work_mean:.3g} < 1 for {n_engineers} engineers at "
+            f"utilisation {utilisation}, but an engineer works one ticket per step: use n_engineers >= {needed}, "
+            "a shorter hours_per_step, or rate_scale < 1"
+        )
+    return round(work_mean, 6)
 
 
 def _toml_key(key: str) -> str:

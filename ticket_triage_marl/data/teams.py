@@ -94,7 +94,9 @@ def fit_teams(log: TicketLog, n_engineers: int) -> dict[str, Any] | None:
     real_entry, real_outside = float((first == entry).mean()), float((first != final).mean())
     best = min(
         ((e, p) for e in GRID for p in GRID),
-        key=lambda ep: sum((a - b) ** 2 for a, b in zip(routing_shares(mix, *ep), (real_entry, real_outside))),
+        key=lambda ep: sum(
+            (a - b) ** 2 for a, b in zip(routing_shares(mix, *ep), (real_entry, real_outside), strict=True)
+        ),
     )
     group_of = [g for g in range(n_groups) for _ in range(seats[g])]
     return {
@@ -146,7 +148,7 @@ def teams_note(log: TicketLog, n_engineers: int) -> str:
     )
     real_entry, real_outside = fitted["_real"]
     return (
-        f"teams: fitted from group and final_group: groups {', '.join(f'{g} {name} ({seats[g]} engineers)' for g, name in enumerate(names))}; "  # noqa: E501
+        f"teams: fitted from group and final_group: groups {', '.join(f'{g} {name} ({seats[g]} engineers)' for g, name in enumerate(names))}; "
         f"a ticket's component is the group that can resolve it (shares {fitted['component_mix']}); first at the "
         f"entry group {real_entry:.1%} and finishing outside the first group {real_outside:.1%} in the export, "
         f"{model_entry:.1%} and {model_outside:.1%} in the model (entry_share {fitted['entry_share']:g}, p_misreport "

@@ -212,7 +212,9 @@ def _fidelity_rows(fidelity: Fidelity) -> list[list[str]]:
     reassigned = fidelity.reassignment_shares()
     if reassigned is not None:
         for k, label in enumerate(("0", "1", "2", "3 or more")):
-            rows.append([f"reassigned {label} times", f"{100 * reassigned[0][k]:.1f}%", f"{100 * reassigned[1][k]:.1f}%"])
+            rows.append(
+                [f"reassigned {label} times", f"{100 * reassigned[0][k]:.1f}%", f"{100 * reassigned[1][k]:.1f}%"]
+            )
     return rows
 
 
