@@ -3,6 +3,7 @@ exact hand-computed results; and off by its zero."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import noop_all, quiet_config, work
 
 import ticket_triage_marl as ttm
@@ -98,3 +99,71 @@ def test_every_slot_ticket_of_a_resolved_root_resolves_in_the_same_step_whatever
                 checked += len(family)
                 earlier_slot += sum(ticket["slot"] < root["slot"] for ticket in family)
     assert checked > 20 and earlier_slot > 0  # the case the second pass exists for did occur
+
+
+def link(env, slot):
+    return ttm.agent_action(ttm.AgentVerb.LINK, slot, env)
+
+
+def test_link_attaches_a_duplicate_to_its_root_and_it_closes_with_it():
+    """Step 1: incident 0 (root 0, tickets 1 and 2 in slots 0-2). Step 2: LINK slot 1: it waits on root 0 and
+    nobody may work it. Steps 3-5: the root is worked (work 3) and resolves in step 5, the linked ticket with
+    it, without work."""
+    env = make(horizon=6, max_tickets=20)
+    env.step(noop_all(env))
+    env.step({"engineer_0": link(env, 1)})
+    linked = env.snapshot()["tickets"][1]
+    assert (linked["id"], linked["waiting_on"], linked["blocked"]) == (1, 0, 0)
+    assert env.action_masks()["engineer_0"][work(1, 20)] == 0
+    for _ in range(3):  # steps 3, 4, 5
+        env.step({"engineer_0": work(0, 20)})
+    closed = {record["id"]: record for record in env.closed_tickets()}
+    assert {0, 1} <= set(closed) and closed[1]["first_work"] == 0 and closed[1]["resolved"] == 5
+
+
+def test_a_wrong_link_costs_an_info_round_trip():
+    """LINK on the root (not a duplicate): blocked for info_wait (3 steps, 2 left after the step's countdown),
+    one info request, r_request_info charged."""
+    env = make(horizon=4, max_tickets=20, info_wait_min=3, info_wait_max=3, r_request_info=-0.5)
+    env.step(noop_all(env))
+    _, rewards, *_ = env.step({"engineer_0": link(env, 0)})
+    root = env.snapshot()["tickets"][0]
+    assert (root["id"], root["waiting_on"], root["blocked"]) == (0, None, 2)
+    assert rewards["engineer_0"] == pytest.approx(-0.5)
+    assert env.action_masks()["engineer_0"][link(env, 0)] == 0  # blocked: no second link meanwhile
+
+
+def test_linking_a_duplicate_whose_root_has_resolved_closes_it_at_once():
+    """A ticket of an incident whose root is no longer open (made so here: ticket 2 marked as one of the
+    incident rooted at id 100, which never existed) resolves in the step it is linked, without work."""
+    from ticket_triage_marl._core import layout as L
+
+    env = make(horizon=4, max_tickets=20)
+    env.step(noop_all(env))
+    env.sim.state.ticket_i[0, 2, L.INCIDENT] = 100 + 1
+    env.step({"engineer_0": link(env, 2)})
+    (record,) = env.closed_tickets()
+    assert (record["id"], record["first_work"], record["resolved"]) == (2, 0, 2)
+
+
+def test_link_exists_only_with_incidents_after_the_route_blocks():
+    on = ttm.EnvConfig(p_incident=0.1, groups=(0, 1, 1))
+    t = on.max_tickets
+    assert ttm.actions.agent_action_count(on) == 1 + (4 + 2 + 1) * t
+    assert link(on, 3) == 1 + (4 + 2) * t + 3 and ttm.decode_agent_action(link(on, 3), on) == (ttm.AgentVerb.LINK, 3)
+    assert ttm.route_group(link(on, 3), on) is None
+    coordinator = ttm.coordinator_action(ttm.Verb.LINK, 3, None, on)
+    assert ttm.decode_coordinator_action(coordinator, on) == (ttm.Verb.LINK, 3, None)
+    assert coordinator == ttm.actions.coordinator_action_count(on) - t + 3
+    with pytest.raises(ValueError, match="LINK exists only with incidents"):
+        link(ttm.EnvConfig(), 0)
+
+
+def test_the_linking_rule_links_the_third_of_a_burst():
+    """After step 1, tickets 0-2 of one component arrived together: ticket 2 has two earlier ones (the rule's
+    burst), ticket 1 one; the idle engineer links slot 2 (every heuristic, and the coordinator when it has no
+    assignment to make)."""
+    env = make(horizon=3, max_tickets=20)
+    env.step(noop_all(env))
+    for name in ("fifo", "edf", "cost_rate"):
+        assert ttm.baselines.agent_actions_from(ttm.baselines.make_policy(name), env) == {"engineer_0": link(env, 2)}

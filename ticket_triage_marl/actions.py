@@ -3,12 +3,14 @@
 Per engineer, ``Discrete(1 + 4*T)``: ``0`` is NOOP, ``1 + (verb-1)*T + slot``
 is WORK / ESCALATE / REQUEST_INFO / DEFER on ticket ``slot``. With teams
 (``groups`` set, ``G`` groups) ``G`` blocks of T follow: ROUTE(ticket, group g)
-is ``1 + (4 + g)*T + slot``, so ``Discrete(1 + (4 + G)*T)``.
+is ``1 + (4 + g)*T + slot``, so ``Discrete(1 + (4 + G)*T)``. With incidents
+(``p_incident > 0``) one block of T more follows for LINK(ticket).
 
 Coordinator, ``Discrete(1 + T*E + 4*T)`` (the original description's
 encoding): ``0`` NOOP; ``1 + t*E + e`` ASSIGN(ticket t, engineer e); then
 blocks of T for ESCALATE(t), REQUEST_INFO(t), DEFER(t), SWARM(t); with teams,
-a block of T per group g for ROUTE(t, g), so ``Discrete(1 + T*E + (4 + G)*T)``.
+a block of T per group g for ROUTE(t, g), so ``Discrete(1 + T*E + (4 + G)*T)``;
+with incidents, a block of T for LINK(t) after them.
 
 These helpers check their arguments and call ``ticket_triage_marl._core.encoding``,
 the one definition the kernels use too.
@@ -55,6 +57,7 @@ class AgentVerb(IntEnum):
     REQUEST_INFO = L.VERB_REQUEST_INFO
     DEFER = L.VERB_DEFER
     ROUTE = L.VERB_ROUTE  # teams only: hand the ticket to another group (``agent_action(..., group=g)``)
+    LINK = L.VERB_ROUTE + 1  # incidents only: attach the ticket to the incident it duplicates (see the README)
 
 
 class Verb(IntEnum):
@@ -67,6 +70,7 @@ class Verb(IntEnum):
     SWARM = L.COORD_SWARM
     NOOP = L.COORD_NOOP
     ROUTE = L.COORD_ROUTE  # teams only: ROUTE(ticket, group), the group in the engineer argument's place
+    LINK = L.COORD_LINK  # incidents only: LINK(ticket)
 
 
 def _check_index(name: str, value: Any, size: int) -> int:  # value: the caller's argument, checked here
@@ -118,11 +122,13 @@ def _max_tickets(source: Any, function: str) -> int:
     return shape_config(source, function).max_tickets
 
 
-def _n_groups(source: Any) -> int:
-    """Groups of a config or env (0 for a bare ``max_tickets`` int: no ROUTE verbs known)."""
+def _optional_verbs(source: Any) -> tuple[int, bool]:
+    """Groups (ROUTE blocks) and whether LINK exists, for a config or env ((0, False) for a bare
+    ``max_tickets`` int: no optional verbs known)."""
     if isinstance(source, int) or (hasattr(source, "__index__") and not hasattr(source, "config")):
-        return 0
-    return shape_config(source).n_groups
+        return 0, False
+    config = shape_config(source)
+    return config.n_groups, "incidents" in config.mechanics()
 
 
 def agent_action(
@@ -143,8 +149,14 @@ def agent_action(
     verb = AgentVerb(verb)
     if verb == AgentVerb.NOOP:
         return 0
+    n_groups, link = _optional_verbs(max_tickets)
+    if verb == AgentVerb.LINK:
+        if not link:
+            raise ValueError(
+                "LINK exists only with incidents (a config with p_incident > 0): pass that config or env as max_tickets"
+            )
+        return encoding.agent_action(L.VERB_ROUTE + n_groups, _check_index("slot", slot, count), count)
     if verb == AgentVerb.ROUTE:
-        n_groups = _n_groups(max_tickets)
         if n_groups == 0:
             raise ValueError(
                 "ROUTE exists only with teams (a config with groups set): pass that config or env as max_tickets"
@@ -163,8 +175,11 @@ def decode_agent_action(action: int, max_tickets: int | EnvConfig | Any) -> tupl
     ``max_tickets`` is required, as for :func:`agent_action` (the config or env where teams are on).
     """
     count = _max_tickets(max_tickets, "decode_agent_action()")
-    action = _check_index("action", action, encoding.agent_action_count(count, _n_groups(max_tickets)))
+    n_groups, link = _optional_verbs(max_tickets)
+    action = _check_index("action", action, encoding.agent_action_count(count, n_groups, link))
     verb, slot = encoding.decode_agent(action, count)
+    if link and verb == L.VERB_ROUTE + n_groups:
+        return AgentVerb.LINK, slot
     if verb >= L.VERB_ROUTE:
         return AgentVerb.ROUTE, slot
     return AgentVerb(verb), (None if verb == L.VERB_NOOP else slot)
@@ -175,7 +190,7 @@ def route_group(action: int, config: EnvConfig | Any) -> int | None:
     config = shape_config(config, "route_group()")
     action = _check_index("action", action, _agent_action_count(config))
     verb, _ = encoding.decode_agent(action, config.max_tickets)
-    return verb - L.VERB_ROUTE if verb >= L.VERB_ROUTE else None
+    return verb - L.VERB_ROUTE if L.VERB_ROUTE <= verb < L.VERB_ROUTE + config.n_groups else None
 
 
 def coordinator_action(verb: Verb | int, ticket: int | None, engineer: int | None, config: EnvConfig | Any) -> int:
@@ -199,9 +214,13 @@ def coordinator_action(verb: Verb | int, ticket: int | None, engineer: int | Non
         if config.n_groups == 0:
             raise ValueError("ROUTE exists only with teams (a config with groups set)")
         engineer = _check_index("group", engineer, config.n_groups)
+    elif verb == Verb.LINK:
+        if "incidents" not in config.mechanics():
+            raise ValueError("LINK exists only with incidents (a config with p_incident > 0)")
+        engineer = 0
     else:
         engineer = _check_index("engineer", engineer, n_engineers) if verb == Verb.ASSIGN else 0
-    return encoding.coordinator_action(int(verb), ticket, engineer, t_slots, n_engineers)
+    return encoding.coordinator_action(int(verb), ticket, engineer, t_slots, n_engineers, config.n_groups)
 
 
 def decode_coordinator_action(action: int, config: EnvConfig | Any) -> tuple[Verb, int | None, int | None]:
@@ -213,11 +232,11 @@ def decode_coordinator_action(action: int, config: EnvConfig | Any) -> tuple[Ver
     config = shape_config(config, "decode_coordinator_action()")
     t_slots, n_engineers = config.max_tickets, config.n_engineers
     action = _check_index("action", action, coordinator_action_count(config))
-    verb, ticket, engineer = encoding.decode_coordinator(action, t_slots, n_engineers)
+    verb, ticket, engineer = encoding.decode_coordinator(action, t_slots, n_engineers, config.n_groups)
     return Verb(verb), (None if ticket < 0 else ticket), (None if engineer < 0 else engineer)
 
 
 def agent_action_count(config: EnvConfig | Any) -> int:
-    """Size of an engineer's action space, ``1 + (4 + G) * max_tickets`` (``G`` groups with teams, else 0), for an
-    ``EnvConfig`` or an env carrying one."""
+    """Size of an engineer's action space, ``1 + (4 + G + L) * max_tickets`` (``G`` groups with teams, else 0;
+    ``L`` 1 with incidents' LINK, else 0), for an ``EnvConfig`` or an env carrying one."""
     return _agent_action_count(shape_config(config, "agent_action_count()"))

@@ -22,6 +22,12 @@ before the assignments (the coordinator makes that its one decision of the
 step). A misreported ticket is routed on its reported component, and again
 once its true component shows.
 
+With incidents (``p_incident > 0``) every ranking also links, the linking rule
+of a real desk: a ticket in a slot, not blocked, waiting or in transit, whose
+reported component is that of another open ticket in a slot that arrived
+before it, at most ``incident_window`` steps earlier, is linked (LINK) by an
+idle engineer of its group, after the routes and before the assignments.
+
 The heuristics otherwise only ASSIGN/WORK; they read what the agents can observe
 (severity, age, deadline, work left, blocked/waiting flags, assignees, the
 reported component), never the hidden ``ambiguous`` flag or true component. :class:`RandomPolicy` instead picks a uniformly
@@ -242,6 +248,38 @@ def _shown(ticket: dict) -> int:
     return int(ticket.get("reported_component", ticket["component"]))
 
 
+LINK_BURST = 2
+"""Earlier open tickets of the same reported component within the window that make a ticket look like a
+duplicate (the linking rule)."""
+
+
+def _links(snapshot: dict, idle: list[int], config: Any) -> list[tuple[int, int]]:
+    """Incidents' linking rule: ``(engineer, slot)`` for the tickets an idle engineer of their group links (see
+    the module docstring), one per idle engineer, oldest tickets first. Empty without incidents."""
+    if config.p_incident <= 0.0:
+        return []
+    now = snapshot["t"]
+    tickets = sorted(snapshot["tickets"], key=lambda ticket: (now - ticket["age"], ticket["id"]))
+    idle = list(idle)
+    out: list[tuple[int, int]] = []
+    for position, ticket in enumerate(tickets):
+        if not idle:
+            break
+        if ticket["blocked"] or ticket["waiting_on"] is not None or ticket.get("in_transit"):
+            continue
+        arrival = now - ticket["age"]
+        earlier = [
+            other
+            for other in tickets[:position]
+            if _shown(other) == _shown(ticket) and arrival - (now - other["age"]) <= config.incident_window
+        ]
+        movers = [engineer for engineer in idle if config.groups is None or config.groups[engineer] == ticket["group"]]
+        if len(earlier) >= LINK_BURST and movers:
+            out.append((movers[0], ticket["slot"]))
+            idle.remove(movers[0])
+    return out
+
+
 def _routes(ranking: list[int], snapshot: dict, idle: list[int], config: Any, limit: int) -> list[tuple[int, int, int]]:
     """Teams' routing rule: ``(engineer, slot, group)``, each handing a ticket its group owns to the group most
     skilled at the ticket's reported component (best-ranked tickets first; the owner keeps it on a tie): an
@@ -356,7 +394,7 @@ def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = No
     snapshot = base.snapshot() if snapshot is None else snapshot
     idle = _idle_engineers(snapshot)
     config = base.config
-    if not idle and config.groups is None:  # with teams a busy engineer may still hand its ticket on
+    if not idle and config.groups is None and config.p_incident <= 0.0:  # teams route, incidents link: go on
         return 0
     n_slots, n_engineers = config.max_tickets, config.n_engineers
     ranking = policy.priority(snapshot)
@@ -369,7 +407,12 @@ def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = No
         return bool(mask[encoding.coordinator_action(L.COORD_ASSIGN, slot, engineer, n_slots, n_engineers)])
 
     pairs = _assignments(ranking, snapshot, idle, can_work, config.skill_matrix(), limit=1) if idle else []
-    if not pairs:
+    if not pairs:  # nothing to assign: the step's one decision may link a duplicate (any engineer carries it out)
+        on_shift = [engineer["index"] for engineer in snapshot["engineers"] if engineer["on_shift"]]
+        for _, slot in _links(snapshot, on_shift, config):
+            action = encoding.coordinator_action(L.COORD_LINK, slot, 0, n_slots, n_engineers, config.n_groups)
+            if mask[action]:
+                return action
         return 0
     engineer, slot = pairs[0]
     return encoding.coordinator_action(L.COORD_ASSIGN, slot, engineer, n_slots, n_engineers)
@@ -414,6 +457,14 @@ def agent_actions_from(
             actions[names[engineer]] = action
             if engineer in idle:
                 idle.remove(engineer)
+            routed.add(slot)
+
+    link_verb = L.VERB_ROUTE + base.config.n_groups
+    for engineer, slot in _links(snapshot, [e for e in idle if e in names], base.config):
+        action = encoding.agent_action(link_verb, slot, n_slots)
+        if slot not in routed and masks[names[engineer]][action]:
+            actions[names[engineer]] = action
+            idle.remove(engineer)
             routed.add(slot)
 
     def can_work(engineer: int, slot: int) -> bool:

@@ -15,10 +15,12 @@ from .encoding import (
     decode_coordinator_jit,
     engineer_verb_of_jit,
 )
+from .incidents import Table
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
     COORD_ASSIGN,
+    COORD_LINK,
     COORD_NOOP,
     COORD_ROUTE,
     COORD_SWARM,
@@ -63,7 +65,7 @@ def map_coordinator_action(state: State, params: Params, n: Int, action: int) ->
     n_engineers = joint.shape[1]
     for engineer in range(n_engineers):
         joint[n, engineer] = 0
-    verb, slot, assignee = decode_coordinator_jit(action, n_slots, n_engineers)
+    verb, slot, assignee = decode_coordinator_jit(action, n_slots, n_engineers, params.n_groups)
     if verb == COORD_NOOP:
         return COORD_NOOP
     if verb == COORD_ASSIGN:
@@ -78,8 +80,8 @@ def map_coordinator_action(state: State, params: Params, n: Int, action: int) ->
                 joint[n, engineer] = agent_action_jit(VERB_WORK, slot, n_slots)
                 any_valid = True
         return COORD_SWARM if any_valid else -1
-    # ESCALATE, REQUEST_INFO, DEFER, ROUTE (to group ``assignee``): one engineer of the ticket's group does it
-    engineer_verb = engineer_verb_of_jit(verb, assignee)
+    # ESCALATE, REQUEST_INFO, DEFER, ROUTE (to group ``assignee``), LINK: one engineer of the ticket's group does it
+    engineer_verb = params.link_verb if verb == COORD_LINK else engineer_verb_of_jit(verb, assignee)
     actor = group_actor(state, params, n, slot, side_action_engineer(state, n), state.routing_i)
     if actor < 0 or not action_is_valid(state, params, n, actor, engineer_verb, slot):
         return -1
@@ -116,6 +118,18 @@ def write_coordinator_mask(state: State, params: Params, n: Int) -> None:
             ok = actor_on_shift and ticket_allows(state, params, n, engineer_verb_of_jit(verb, 0), slot, pool_open)
             masks[n, coordinator_action_jit(verb, slot, 0, n_slots, n_engineers)] = 1 if ok else 0
         write_route_mask(state, params, n, slot, actor_on_shift, pool_open, state.routing_i)
+        write_link_mask(state, params, n, slot, actor_on_shift, state.incident_i)
+
+
+@njit(**JIT)
+def write_link_mask(state: State, params: Params, n: Int, slot: Int, actor_on_shift: bool, incident_i: Table) -> None:
+    """Incidents: the coordinator's LINK(slot) entry (carried out by the ticket's group's actor)."""
+    if incident_i is None:
+        return
+    ok = actor_on_shift and ticket_allows(state, params, n, params.link_verb, slot, False)
+    n_slots, n_engineers = params.max_tickets, state.engineer_i.shape[1]
+    action = coordinator_action_jit(COORD_LINK, int(slot), 0, n_slots, n_engineers, params.n_groups)
+    state.coordinator_masks[n, action] = 1 if ok else 0
 
 
 @njit(**JIT)

@@ -28,6 +28,7 @@ from .layout import (
     COORD_ASSIGN,
     COORD_DEFER,
     COORD_ESCALATE,
+    COORD_LINK,
     COORD_NOOP,
     COORD_REQUEST_INFO,
     COORD_ROUTE,
@@ -67,10 +68,10 @@ assert COORDINATOR_SLOT_VERBS == tuple(range(COORD_ESCALATE, COORD_ESCALATE + le
 assert COORD_ASSIGN not in COORDINATOR_SLOT_VERBS and COORD_NOOP not in COORDINATOR_SLOT_VERBS
 
 
-def agent_action_count(n_slots: int, n_groups: int = 0) -> int:
-    """Size of an engineer's action space, ``1 + (N_AGENT_VERBS - 1 + G) * T`` (``G`` = ``n_groups``, the ROUTE
-    blocks of the teams mechanic; 0 without it)."""
-    return 1 + (N_AGENT_VERBS - 1 + n_groups) * n_slots
+def agent_action_count(n_slots: int, n_groups: int = 0, link: bool = False) -> int:
+    """Size of an engineer's action space, ``1 + (N_AGENT_VERBS - 1 + G + L) * T`` (``G`` = ``n_groups``, the
+    ROUTE blocks of the teams mechanic, 0 without it; ``L`` 1 with the incidents' LINK block)."""
+    return 1 + (N_AGENT_VERBS - 1 + n_groups + int(link)) * n_slots
 
 
 def agent_action(verb: int, slot: int, n_slots: int) -> int:
@@ -108,25 +109,30 @@ def engineer_verb_of(coordinator_verb: int, group: int = 0) -> int:
     return VERB_NOOP
 
 
-def coordinator_action_count(n_slots: int, n_engineers: int, n_groups: int = 0) -> int:
-    """Size of the coordinator's action space, ``1 + T * E + len(COORDINATOR_SLOT_VERBS) * T + G * T``."""
-    return 1 + n_slots * n_engineers + (len(COORDINATOR_SLOT_VERBS) + n_groups) * n_slots
+def coordinator_action_count(n_slots: int, n_engineers: int, n_groups: int = 0, link: bool = False) -> int:
+    """Size of the coordinator's action space, ``1 + T * E + len(COORDINATOR_SLOT_VERBS) * T + (G + L) * T``."""
+    return 1 + n_slots * n_engineers + (len(COORDINATOR_SLOT_VERBS) + n_groups + int(link)) * n_slots
 
 
-def coordinator_action(verb: int, slot: int, engineer: int, n_slots: int, n_engineers: int) -> int:
+def coordinator_action(verb: int, slot: int, engineer: int, n_slots: int, n_engineers: int, n_groups: int = 0) -> int:
     """A coordinator action: ``0`` NOOP, ``1 + slot * E + engineer`` ASSIGN, else ``slot`` in its verb's block
-    (ROUTE: ``engineer`` is the group, one block per group after SWARM's)."""
+    (ROUTE: ``engineer`` is the group, one block per group after SWARM's; LINK: the block after the
+    ``n_groups`` ROUTE blocks)."""
     if verb == COORD_NOOP:
         return 0
     if verb == COORD_ASSIGN:
         return 1 + slot * n_engineers + engineer
-    block = len(COORDINATOR_SLOT_VERBS) + engineer if verb == COORD_ROUTE else verb - COORD_ESCALATE
+    block = verb - COORD_ESCALATE
+    if verb == COORD_ROUTE:
+        block = len(COORDINATOR_SLOT_VERBS) + engineer
+    elif verb == COORD_LINK:
+        block = len(COORDINATOR_SLOT_VERBS) + n_groups
     return 1 + n_slots * n_engineers + block * n_slots + slot
 
 
-def decode_coordinator(action: int, n_slots: int, n_engineers: int) -> tuple[int, int, int]:
+def decode_coordinator(action: int, n_slots: int, n_engineers: int, n_groups: int = 0) -> tuple[int, int, int]:
     """``(verb, slot, engineer)`` of a coordinator action (``-1`` where unused; for ROUTE the third is the
-    group)."""
+    group; a block past the ``n_groups`` ROUTE blocks is LINK's)."""
     if action == 0:
         return COORD_NOOP, -1, -1
     index = action - 1
@@ -134,6 +140,8 @@ def decode_coordinator(action: int, n_slots: int, n_engineers: int) -> tuple[int
         return COORD_ASSIGN, index // n_engineers, index % n_engineers
     index -= n_slots * n_engineers
     block = index // n_slots
+    if block >= len(COORDINATOR_SLOT_VERBS) + n_groups:
+        return COORD_LINK, index % n_slots, -1
     if block >= len(COORDINATOR_SLOT_VERBS):
         return COORD_ROUTE, index % n_slots, block - len(COORDINATOR_SLOT_VERBS)
     return COORD_ESCALATE + block, index % n_slots, -1

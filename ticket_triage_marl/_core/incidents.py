@@ -24,12 +24,15 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from .awaiting import AreaF, AreaI
-from .jit import JIT
+from .awaiting import AreaF, AreaI, open_in_area
+from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
     AWAITING_OPEN,
+    BLOCKED,
     COMPONENT,
+    CURRENT_SLOT,
+    HANDOFF,
     HASH_PREFIX,
     INCIDENT,
     INCIDENT_COMPONENT,
@@ -39,15 +42,23 @@ from .layout import (
     INCIDENT_SIZE,
     INCIDENT_START,
     INCIDENTS,
+    INFO_REQUESTS,
     QUEUE_COUNT,
+    R_REQUEST_INFO,
     RNG_INCIDENT,
     RNG_INCIDENT_COMPONENT,
     RNG_INCIDENT_OFFSET,
     RNG_INCIDENT_SIZE,
     RNG_INCIDENT_SIZE_2,
+    RNG_LINK,
     TICKET_ID,
+    TIME_ON_TICKET,
+    WAITING_ON,
+    WAITING_OPEN,
     WORK_REMAINING,
+    T,
 )
+from .rewards import charge
 from .rng import standard_normal, uniform
 from .teams import assign_first_group
 from .tickets import NO_TRACE_ROW, arrive_new, live_row
@@ -139,3 +150,58 @@ def clear_incidents(state: State, n: Int, incident_i: Table) -> None:
         for field in range(incident_i.shape[2]):
             incident_i[n, k, field] = 0
     state.env_i[n, INCIDENTS] = 0
+
+
+@njit(**JIT)
+def ticket_is_open(state: State, params: Params, n: Int, ticket_id: Int) -> bool:
+    """Ticket ``ticket_id`` is open: in a slot, the queue or the awaiting area."""
+    ticket_i = state.ticket_i
+    for index in range(params.max_tickets + state.env_i[n, QUEUE_COUNT]):
+        row = live_row(state, params, n, index)
+        if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, TICKET_ID] == ticket_id:
+            return True
+    return open_in_area(n, ticket_id, state.env_i[n, AWAITING_OPEN], state.awaiting_i)  # awaiting: open too
+
+
+@njit(**SEQUENCE_JIT)
+def may_link(state: State, n: Int, slot: Int) -> bool:
+    """The LINK rule: open, not in transit, not blocked, not already waiting on another ticket (whether it
+    belongs to an incident is hidden: the rule cannot tell)."""
+    ticket_i = state.ticket_i
+    allowed: bool = (
+        (ticket_i[n, slot, ACTIVE] == 1)
+        & (ticket_i[n, slot, HANDOFF] == 0)
+        & (ticket_i[n, slot, BLOCKED] == 0)
+        & (ticket_i[n, slot, WAITING_ON] < 0)
+    )
+    return allowed
+
+
+@njit(**JIT)
+def link_ticket(state: State, params: Params, n: Int, slot: Int, engineer: Int, incident_i: Table) -> None:
+    """LINK: ``engineer`` attaches the ticket in ``slot`` to the incident it duplicates. Right (a ticket of an
+    incident whose root is open), it waits on the root, its workers let go, and it resolves with the root
+    without work; its root already resolved, it resolves now. Wrong (not a ticket of an incident, or a root),
+    the reporter objects: an info round trip, the ticket blocked for ``info_wait_min..max`` steps (at least
+    one) and ``r_request_info`` charged, as REQUEST_INFO."""
+    if incident_i is None:
+        return
+    ticket_i, env_i = state.ticket_i, state.env_i
+    parent = ticket_i[n, slot, INCIDENT]
+    if parent > 0:
+        if ticket_is_open(state, params, n, parent - 1):
+            ticket_i[n, slot, WAITING_ON] = parent - 1
+            env_i[n, WAITING_OPEN] += 1
+            engineer_i = state.engineer_i
+            for other in range(engineer_i.shape[1]):
+                if engineer_i[n, other, CURRENT_SLOT] == slot:
+                    engineer_i[n, other, CURRENT_SLOT] = -1
+                    engineer_i[n, other, TIME_ON_TICKET] = 0
+        else:
+            state.ticket_f[n, slot, WORK_REMAINING] = 0.0
+        return
+    low, high = params.info_wait_min, params.info_wait_max
+    draw = uniform(env_i[n, HASH_PREFIX], ticket_i[n, slot, TICKET_ID], RNG_LINK, env_i[n, T])
+    ticket_i[n, slot, BLOCKED] = max(1, low + int(draw * (high - low + 1)))
+    ticket_i[n, slot, INFO_REQUESTS] += 1
+    charge(state, params, n, engineer, R_REQUEST_INFO, 1.0)

@@ -173,6 +173,7 @@ RNG_INCIDENT_COMPONENT = 23
 RNG_MISREPORT = 24
 RNG_MISREPORT_SHIFT = 25
 RNG_ENTRY = 26
+RNG_LINK = 27
 
 # --- agent verbs (per-engineer action encoding) -------------------------------
 VERB_NOOP = 0
@@ -181,6 +182,7 @@ VERB_ESCALATE = 2
 VERB_REQUEST_INFO = 3
 VERB_DEFER = 4
 VERB_ROUTE = 5  # teams: ROUTE to group g is verb VERB_ROUTE + g (a block of T actions per group)
+# incidents: LINK is the block after the ROUTE blocks, verb VERB_ROUTE + n_groups (Params.link_verb)
 
 # --- coordinator verbs (seed order) ---------------------------------------------
 COORD_ASSIGN = 0
@@ -190,3 +192,4 @@ COORD_DEFER = 3
 COORD_SWARM = 4
 COORD_NOOP = 5
 COORD_ROUTE = 6  # teams: ROUTE(slot, group), after SWARM's block (a block of T per group)
+COORD_LINK = 7  # incidents: LINK(slot), the block after the ROUTE blocks

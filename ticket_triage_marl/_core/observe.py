@@ -32,6 +32,7 @@ from .features import (
     TICKET_FIELDS,
     offset,
 )
+from .incidents import Table
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
@@ -236,6 +237,20 @@ def write_team_masks(state: State, params: Params, n: Int, pool_open: bool, rout
 
 
 @njit(**JIT)
+def write_link_masks(state: State, params: Params, n: Int, incident_i: Table) -> None:
+    """Incidents: the LINK block (its rule, for the engineers of the group that owns each ticket)."""
+    if incident_i is None:
+        return
+    masks = state.masks
+    n_slots = params.max_tickets
+    for slot in range(n_slots):
+        allowed = ticket_allows(state, params, n, params.link_verb, slot, False)
+        action = agent_action_jit(params.link_verb, slot, n_slots)
+        for engineer in range(state.engineer_i.shape[1]):
+            masks[n, engineer, action] = allowed and in_group(state, params, n, engineer, slot)
+
+
+@njit(**JIT)
 def write_agent_masks(state: State, params: Params, n: Int) -> None:
     """Every engineer's mask: off shift only NOOP; otherwise the ticket rules of
     :mod:`.rules` (the same for everyone, evaluated once per slot), plus WORK
@@ -251,6 +266,7 @@ def write_agent_masks(state: State, params: Params, n: Int) -> None:
             for engineer in range(n_engineers):
                 masks[n, engineer, action] = allowed
     write_team_masks(state, params, n, pool_open, state.routing_i)
+    write_link_masks(state, params, n, state.incident_i)
     n_actions = masks.shape[2]
     for engineer in range(n_engineers):
         masks[n, engineer, 0] = 1

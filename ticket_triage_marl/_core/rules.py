@@ -19,6 +19,7 @@ from numba import njit
 
 from .awaiting import INFO_REQUESTED, draw_wait, park
 from .encoding import decode_agent_jit
+from .incidents import link_ticket, may_link
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
@@ -136,6 +137,8 @@ def ticket_allows(state: State, params: Params, n: Int, verb: Int, slot: Int, po
         return may_request_info(state, n, slot)
     if verb == VERB_DEFER:
         return may_defer(state, params, n, slot)
+    if verb == params.link_verb:
+        return may_link(state, n, slot)
     if verb >= VERB_ROUTE:
         return may_route(state, params, n, slot, verb - VERB_ROUTE)
     return False
@@ -214,5 +217,7 @@ def apply_action(state: State, params: Params, n: Int, engineer: Int, action: in
         ticket_i[n, slot, DEADLINE] += params.defer_steps
         ticket_i[n, slot, DEFERRALS] += 1
         charge(state, params, n, engineer, R_DEFER, 1.0)
+    elif verb == params.link_verb:
+        link_ticket(state, params, n, slot, engineer, state.incident_i)
     elif verb >= VERB_ROUTE:
         route_ticket(state, params, n, slot, verb - VERB_ROUTE, state.routing_i)

@@ -22,8 +22,8 @@ import numpy.typing as npt
 from numba import njit
 
 from . import layout as L
-from .awaiting import AreaI, clear_awaiting, open_in_area, start_awaiting, tick_awaiting
-from .incidents import arrive_incidents, clear_incidents, close_incident
+from .awaiting import AreaI, clear_awaiting, start_awaiting, tick_awaiting
+from .incidents import arrive_incidents, clear_incidents, close_incident, ticket_is_open
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
@@ -225,16 +225,6 @@ def release_info_blocks(state: State, params: Params, n: Int) -> None:
             ticket_i[n, slot, BLOCKED] -= 1
             if ticket_i[n, slot, BLOCKED] == 0:
                 ticket_i[n, slot, AMBIGUOUS] = 0
-
-
-@njit(**JIT)
-def ticket_is_open(state: State, params: Params, n: Int, ticket_id: Int) -> bool:
-    ticket_i = state.ticket_i
-    for index in range(params.max_tickets + state.env_i[n, QUEUE_COUNT]):
-        row = live_row(state, params, n, index)
-        if ticket_i[n, row, ACTIVE] == 1 and ticket_i[n, row, TICKET_ID] == ticket_id:
-            return True
-    return open_in_area(n, ticket_id, state.env_i[n, L.AWAITING_OPEN], state.awaiting_i)  # awaiting: open too
 
 
 @njit(**JIT)

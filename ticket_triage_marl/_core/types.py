@@ -178,6 +178,7 @@ class Params(NamedTuple):
     n_groups: int  # teams: groups of engineers (0 without teams: every engineer and ticket is in group 0)
     engineer_group: npt.NDArray[np.int64]  # (E,) int64: each engineer's group (all 0 without teams)
     component_group: npt.NDArray[np.int64]  # (C,) int64: component c's home group (the most skilled at it)
+    link_verb: int  # incidents: LINK's engineer verb (VERB_ROUTE + n_groups), -1 without incidents
     age_scale: float  # the longest SLA: the scale of ages and deadlines in observations
     severity_cdf: npt.NDArray[np.float64]  # (4,) float64: cumulative severity mix, last entry exactly 1
     component_cdf: npt.NDArray[np.float64]  # (C,) float64: cumulative component mix (empty: uniform, as drawn before)
@@ -220,6 +221,7 @@ DERIVED_PARAMS = frozenset(
         "n_groups",
         "engineer_group",
         "component_group",
+        "link_verb",
         "age_scale",
         "severity_cdf",
         "component_cdf",
@@ -274,6 +276,7 @@ def build_params(config: EnvConfig) -> Params:
         n_groups=config.n_groups,
         engineer_group=np.asarray(config.groups or (0,) * e, dtype=np.int64),
         component_group=component_groups(config),
+        link_verb=L.VERB_ROUTE + config.n_groups if "incidents" in mechanics else -1,
         age_scale=float(max(config.sla_steps)),
         severity_cdf=severity_cdf,
         component_cdf=component_cdf(config),
@@ -340,12 +343,14 @@ def state_size(config: EnvConfig) -> int:
 
 def agent_action_count(config: EnvConfig) -> int:
     """Size of an engineer's action space (:func:`.encoding.agent_action_count` of the config's shape)."""
-    return encoding.agent_action_count(config.max_tickets, config.n_groups)
+    return encoding.agent_action_count(config.max_tickets, config.n_groups, "incidents" in config.mechanics())
 
 
 def coordinator_action_count(config: EnvConfig) -> int:
     """Size of the coordinator's action space (:func:`.encoding.coordinator_action_count` of the config's shape)."""
-    return encoding.coordinator_action_count(config.max_tickets, config.n_engineers, config.n_groups)
+    return encoding.coordinator_action_count(
+        config.max_tickets, config.n_engineers, config.n_groups, "incidents" in config.mechanics()
+    )
 
 
 def allocate_state(config: EnvConfig, num_envs: int) -> State:
