@@ -31,6 +31,7 @@ SCENARIOS = {  # config file -> (export, episodes)
     "uci_desk_teams": ("tickets_uci_itsm_incidents.csv", 4),
     "uci_desk_replay": ("tickets_uci_itsm_incidents.csv", 4),
     "apache_kafka_fitted": ("tickets_apache_kafka_fixed_bugs.csv", 40),
+    "apache_kafka_incidents": ("tickets_apache_kafka_fixed_bugs.csv", 40),
     "apache_hadoop_fitted": ("tickets_apache_hadoop_bugs.csv", 40),
 }
 POLICY = "edf"

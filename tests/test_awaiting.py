@@ -152,7 +152,11 @@ def test_the_awaiting_fields_are_observed_and_documented_only_where_the_mechanic
 def test_every_scenario_shipped_before_the_mechanic_keeps_it_off():
     from ticket_triage_marl.config import load_config, scenario_names
 
-    with_it = {"uci_desk_awaiting": ("awaiting",), "uci_desk_teams": ("awaiting", "teams")}
+    with_it = {
+        "uci_desk_awaiting": ("awaiting",),
+        "uci_desk_teams": ("awaiting", "teams"),
+        "apache_kafka_incidents": ("incidents",),
+    }
     assert set(with_it) < set(scenario_names()) and len(scenario_names()) >= 6
     for name in scenario_names():
         assert load_config(name).mechanics() == with_it.get(name, ()), name

@@ -27,6 +27,7 @@ FITTED = {
     "uci_desk_awaiting": ("tickets_uci_itsm_incidents.csv", 1),
     "uci_desk_teams": ("tickets_uci_itsm_incidents.csv", 1),
     "apache_kafka_fitted": ("tickets_apache_kafka_fixed_bugs.csv", 40),
+    "apache_kafka_incidents": ("tickets_apache_kafka_fixed_bugs.csv", 40),
     "apache_hadoop_fitted": ("tickets_apache_hadoop_bugs.csv", 40),
 }
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
