@@ -248,3 +248,17 @@ def test_the_uci_desk_fit_reproduces_its_routing_shares():
     model_entry, model_outside = routing_shares(np.asarray(fitted["component_mix"]), fitted["entry_share"],
                                                 fitted["p_misreport"])  # fmt: skip
     assert abs(model_entry - real_entry) < 0.01 and abs(model_outside - real_outside) < 0.01
+
+
+def test_an_episode_report_counts_routes_and_links(tmp_path):
+    """A recording with ROUTE and LINK actions decodes (their blocks follow the config) and the report counts
+    them per engineer."""
+    from ticket_triage_marl.cli import main as cli_main
+    from ticket_triage_marl.reports.episode import analyze_recording
+
+    path = tmp_path / "teams.jsonl"
+    settings = ["--set", "p_incident=0.2", "--set", "incident_size_mean=4.0", "--set", "groups=[0, 1, 2]"]
+    settings += ["--set", "skills=[[1.0, 1.0, 1.0, 1.0], [2.0, 2.0, 0.5, 0.5], [0.5, 0.5, 2.0, 2.0]]"]
+    assert cli_main(["rollout", "--api", "parallel", "--steps", "120", "--out", str(path), *settings]) == 0
+    series = analyze_recording(path)
+    assert series.events["route"].sum() > 0 and series.events["link"].sum() > 0

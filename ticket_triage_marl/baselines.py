@@ -23,10 +23,13 @@ step). A misreported ticket is routed on its reported component, and again
 once its true component shows.
 
 With incidents (``p_incident > 0``) every ranking also links, the linking rule
-of a real desk: a ticket in a slot, not blocked, waiting or in transit, whose
-reported component is that of another open ticket in a slot that arrived
-before it, at most ``incident_window`` steps earlier, is linked (LINK) by an
-idle engineer of its group, after the routes and before the assignments.
+of a real desk: a ticket in a slot, not blocked, waiting or in transit, with
+at least :data:`LINK_BURST` more earlier open tickets of its reported
+component in slots, arrived at most ``incident_window`` steps before it, than
+chance brings in that window (the arrival rate then, times the window,
+times the component's share) is linked (LINK) by an idle engineer of its group, after the
+routes and before the assignments; a ticket it linked once (and was refused)
+it does not link again in that episode (the policy remembers their ids).
 
 The heuristics otherwise only ASSIGN/WORK; they read what the agents can observe
 (severity, age, deadline, work left, blocked/waiting flags, assignees, the
@@ -249,13 +252,41 @@ def _shown(ticket: dict) -> int:
 
 
 LINK_BURST = 2
-"""Earlier open tickets of the same reported component within the window that make a ticket look like a
-duplicate (the linking rule)."""
+"""Earlier open tickets of the same reported component within the window, beyond those chance brings, that
+make a ticket look like a duplicate (the linking rule)."""
 
 
-def _links(snapshot: dict, idle: list[int], config: Any) -> list[tuple[int, int]]:
+def _chance_count(config: Any, t: int, component: int) -> float:
+    """Tickets of ``component`` that chance brings within ``incident_window`` steps around step ``t``: the
+    arrival rate then (the profile's step, or the mean rate) times the window times the component's share."""
+    if config.arrival_process == "profile" and config.arrival_profile:
+        rate = config.arrival_profile[t % len(config.arrival_profile)]
+    elif config.arrival_process == "poisson":
+        rate = config.arrival_rate
+    elif config.arrival_process == "bernoulli":
+        rate = config.p_new_ticket
+    else:  # a replayed trace: its mean rate is not in the config; count as a quiet desk
+        rate = 0.0
+    share = config.component_mix[component] if config.component_mix else 1.0 / config.n_components
+    return float(rate) * config.incident_window * share
+
+
+def _tried_links(policy: Any, snapshot: dict) -> set[int]:
+    """The ids of the tickets ``policy`` has linked this episode (kept on the policy; a new episode, seen as
+    the clock going back, starts a new set): a desk does not link again a ticket it linked once."""
+    memory = getattr(policy, "_linked", None)
+    if memory is None or snapshot["t"] < memory[0]:
+        memory = (snapshot["t"], set())
+    memory = (snapshot["t"], memory[1])
+    policy._linked = memory
+    tried: set[int] = memory[1]
+    return tried
+
+
+def _links(snapshot: dict, idle: list[int], config: Any, tried: set[int]) -> list[tuple[int, int]]:
     """Incidents' linking rule: ``(engineer, slot)`` for the tickets an idle engineer of their group links (see
-    the module docstring), one per idle engineer, oldest tickets first. Empty without incidents."""
+    the module docstring), one per idle engineer, oldest tickets first, never one in ``tried`` (linked before).
+    Empty without incidents."""
     if config.p_incident <= 0.0:
         return []
     now = snapshot["t"]
@@ -265,7 +296,7 @@ def _links(snapshot: dict, idle: list[int], config: Any) -> list[tuple[int, int]
     for position, ticket in enumerate(tickets):
         if not idle:
             break
-        if ticket["blocked"] or ticket["waiting_on"] is not None or ticket.get("in_transit"):
+        if ticket["blocked"] or ticket["waiting_on"] is not None or ticket.get("in_transit") or ticket["id"] in tried:
             continue
         arrival = now - ticket["age"]
         earlier = [
@@ -274,7 +305,7 @@ def _links(snapshot: dict, idle: list[int], config: Any) -> list[tuple[int, int]
             if _shown(other) == _shown(ticket) and arrival - (now - other["age"]) <= config.incident_window
         ]
         movers = [engineer for engineer in idle if config.groups is None or config.groups[engineer] == ticket["group"]]
-        if len(earlier) >= LINK_BURST and movers:
+        if len(earlier) >= LINK_BURST + _chance_count(config, now, _shown(ticket)) and movers:
             out.append((movers[0], ticket["slot"]))
             idle.remove(movers[0])
     return out
@@ -409,9 +440,12 @@ def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = No
     pairs = _assignments(ranking, snapshot, idle, can_work, config.skill_matrix(), limit=1) if idle else []
     if not pairs:  # nothing to assign: the step's one decision may link a duplicate (any engineer carries it out)
         on_shift = [engineer["index"] for engineer in snapshot["engineers"] if engineer["on_shift"]]
-        for _, slot in _links(snapshot, on_shift, config):
+        tried = _tried_links(policy, snapshot)
+        by_slot = {ticket["slot"]: ticket["id"] for ticket in snapshot["tickets"]}
+        for _, slot in _links(snapshot, on_shift, config, tried):
             action = encoding.coordinator_action(L.COORD_LINK, slot, 0, n_slots, n_engineers, config.n_groups)
             if mask[action]:
+                tried.add(by_slot[slot])
                 return action
         return 0
     engineer, slot = pairs[0]
@@ -460,12 +494,15 @@ def agent_actions_from(
             routed.add(slot)
 
     link_verb = L.VERB_ROUTE + base.config.n_groups
-    for engineer, slot in _links(snapshot, [e for e in idle if e in names], base.config):
+    tried = _tried_links(policy, snapshot)
+    by_slot = {ticket["slot"]: ticket["id"] for ticket in snapshot["tickets"]}
+    for engineer, slot in _links(snapshot, [e for e in idle if e in names], base.config, tried):
         action = encoding.agent_action(link_verb, slot, n_slots)
         if slot not in routed and masks[names[engineer]][action]:
             actions[names[engineer]] = action
             idle.remove(engineer)
             routed.add(slot)
+            tried.add(by_slot[slot])
 
     def can_work(engineer: int, slot: int) -> bool:
         return slot not in routed and bool(masks[names[engineer]][encoding.agent_action(L.VERB_WORK, slot, n_slots)])

@@ -60,8 +60,14 @@ __all__ = [
 
 FIGURE_NAMES = ("backlog", "resolved_breaches", "engineers", "rewards", "time_to_resolve")
 """The report's figures, in page order; ``figures_dir`` gets ``<name>.png`` of each."""
-SIDE_VERBS = {AgentVerb.ESCALATE: "escalate", AgentVerb.REQUEST_INFO: "request_info", AgentVerb.DEFER: "defer"}
-EVENT_NAMES = ("context_switch", "escalate", "request_info", "defer")
+SIDE_VERBS = {
+    AgentVerb.ESCALATE: "escalate",
+    AgentVerb.REQUEST_INFO: "request_info",
+    AgentVerb.DEFER: "defer",
+    AgentVerb.ROUTE: "route",
+    AgentVerb.LINK: "link",
+}
+EVENT_NAMES = ("context_switch", "escalate", "request_info", "defer", "route", "link")
 
 
 # -- from a trace to series ---------------------------------------------------------------------------------------
@@ -222,7 +228,7 @@ def _analyze(  # noqa: C901 -- one streaming pass over a trace that fills every 
     header: RecordingHeader, records: Iterator[tuple[int, dict]], path: str
 ) -> RecordingSeries:
     config, api = header.config, header.api
-    n_engineers, max_tickets = config.n_engineers, config.max_tickets
+    n_engineers = config.n_engineers
     n = header.steps
     counts = {key: np.zeros(n, dtype=np.int64) for key in ("open", "queued", "resolved", "breaches", "dropped")}
     counts["reopened"] = np.zeros(n, dtype=np.int64)
@@ -323,7 +329,7 @@ def _analyze(  # noqa: C901 -- one streaming pass over a trace that fills every 
             for e, (action, forbidden) in enumerate(zip(actions, was_invalid, strict=True)):
                 if forbidden:
                     continue
-                agent_verb, slot = decode_agent_action(int(action), max_tickets)
+                agent_verb, slot = decode_agent_action(int(action), config)  # the config: its ROUTE / LINK blocks
                 name = SIDE_VERBS.get(agent_verb)
                 if name is not None:
                     events[name][index, e] += 1
@@ -494,6 +500,8 @@ def report_page(series: RecordingSeries, source: str = "") -> HtmlPage:
             "escalate",
             "request info",
             "defer",
+            "route",
+            "link",
             "steps swarming",
         ],
         _engineer_rows(series),
