@@ -81,3 +81,36 @@ def test_what_could_not_be_fitted_is_said_and_why():
     assert mechanic_notes(kafka, "none")[0] == "awaiting: off (not asked for)"
     with pytest.raises(ValueError, match="unknown mechanics"):
         ttm.fit_config(kafka, hours_per_step=24, mechanics="routing")
+
+
+def test_work_is_searched_by_bisection_until_the_median_matches(uci, monkeypatch):
+    """With a simulated median of 3 h per unit of work, the export's 26.4 h net of awaiting is reached at
+    work_mean 8.8: the bisection lands there (within its last interval) and the note says so."""
+    from ticket_triage_marl.data import work
+
+    monkeypatch.setattr(work, "_simulated_median", lambda log, config, *rest: 3.0 * config.work_mean)
+    config = ttm.fit_config(uci, hours_per_step=1 / 12, n_engineers=12, max_tickets=20, max_queue=2000)
+    fitted, note = work.fit_work(uci, config, iterations=12)
+    assert fitted.work_mean == pytest.approx(26.416667 / 3, rel=0.01)
+    assert note.startswith("work: work_mean 8.8") and "time to resolve net of awaiting (26.4 h" in note
+
+
+def test_work_that_cannot_reach_the_median_stops_at_the_nearer_end_and_says_so(uci):
+    """The desk at hour steps with 14 engineers queues for days whatever the work (a ticket takes a whole step
+    and the weekday peaks exceed the team): the search keeps its lower end, one unit of work."""
+    from ticket_triage_marl.data.work import fit_work, real_net_median
+
+    target, what = real_net_median(uci)
+    assert what == "net of awaiting" and target == pytest.approx(26.4, abs=0.1)
+    config = ttm.fit_config(uci, hours_per_step=1.0, n_engineers=14, max_tickets=20, max_queue=2000, mechanics="none")
+    fitted, note = fit_work(uci, config, iterations=4)
+    assert fitted.work_mean == 1.0 and "the end of the search nearest" in note and "net of awaiting (26.4 h" in note
+
+
+def test_work_cannot_be_fitted_without_resolution_times(tmp_path):
+    from ticket_triage_marl.data.work import real_net_median
+
+    path = tmp_path / "open.csv"
+    path.write_text("created_at\n2024-01-01T09:00\n2024-01-02T10:00\n")
+    with pytest.raises(ValueError, match="no resolution times"):
+        real_net_median(ttm.read_tickets(path))

@@ -68,6 +68,13 @@ def add_arguments(commands: Any) -> None:
     )
     parser.add_argument("--hours-per-step", type=positive_float, default=1.0, help="hours one step stands for (1)")
     parser.add_argument("--utilisation", type=positive_float, default=0.85, help="team utilisation to size work for")
+    parser.add_argument(
+        "--work",
+        choices=["utilisation", "net-median"],
+        default="utilisation",
+        help="size work for --utilisation (default), or fit it by simulation so that the median time to resolve "
+        "net of awaiting matches the export's (under --report-policy; about a minute for a week of 5-minute steps)",
+    )
     parser.add_argument("--rate-scale", type=positive_float, default=1.0, help="multiply every arrival rate (1)")
     parser.add_argument(
         "--mechanics",
@@ -228,16 +235,26 @@ def run(args: argparse.Namespace) -> int:
             )
         for warning in caught:
             print(f"{PROG} fit: warning: {warning.message}", file=sys.stderr)
+        work_note = None
+        if args.work == "net-median":
+            from ..data.work import fit_work
+
+            config, work_note = fit_work(log, config, policy=args.report_policy)
+            print(work_note)
     except (TicketFileError, ValueError, TypeError) as error:
         raise UsageError(str(error)) from error
     assert config.arrival_profile is not None, "fit_config always fits a weekly arrival profile"
     mean_rate = sum(config.arrival_profile) / len(config.arrival_profile)
     sliced = f", rows where {log.where_text}" if log.where else ""
+    notes = mechanic_notes(log, args.mechanics, args.hours_per_step, config.n_engineers)
+    if work_note is not None:  # the work note says how work was fitted instead of sized
+        notes = [note for note in notes if not note.startswith("work:")] + [work_note]
+    work_how = "fitted to the median time to resolve" if work_note else f"for utilisation {args.utilisation:g}"
     comment = (
         f"Fitted by `ticket-triage fit` to {os.path.basename(args.file)} ({len(log)} tickets{sliced}): weekly "
         f"arrival profile\n({len(config.arrival_profile)} steps, mean {mean_rate:.4g} a step at {args.hours_per_step:g} h a step), severity mix, "
-        f"components, reopens; work for utilisation {args.utilisation:g}.\n"
-        + "".join(f"{note}.\n" for note in mechanic_notes(log, args.mechanics, args.hours_per_step, config.n_engineers))
+        f"components, reopens; work {work_how}.\n"
+        + "".join(f"{note}.\n" for note in notes)
         + f"Made with: {shlex.join([PROG, *args.argv])}"
     )
     page = None
@@ -246,9 +263,7 @@ def run(args: argparse.Namespace) -> int:
         from ..reports.fidelity import fidelity_left_out, fidelity_page
 
         fidelity = measure_fidelity(log, config, policy=args.report_policy, episodes=args.report_episodes)
-        page = fidelity_page(
-            fidelity, mechanic_notes(log, args.mechanics, args.hours_per_step, config.n_engineers)
-        )  # drawn first
+        page = fidelity_page(fidelity, notes)  # drawn first
     with atomic_writer(args.out) as out:
         out.write(scenario_toml(config, comment))
     print(
