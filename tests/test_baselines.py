@@ -217,3 +217,16 @@ def test_edf_and_cost_rate_beat_random_and_noop():
         assert returns[good] > returns["random"] + 30, returns
         assert returns[good] > returns["noop"] + 100, returns
     assert returns["random"] > returns["noop"], returns
+
+
+def test_idle_engineers_join_a_swarm_only_while_one_more_speeds_it_up():
+    """One ticket, twelve idle engineers, swarm_efficiency 0.7: k engineers remove k * 0.7**(k-1) units, most
+    at three (2.1 against 2.0 at two and 1.96 at four), so three take it and nine stay idle; with
+    swarm_efficiency 1 every one helps."""
+    from conftest import quiet_config
+
+    for efficiency, workers in ((0.7, 3), (1.0, 12)):
+        env = ttm.parallel_env(config=quiet_config(n_engineers=12, initial_backlog=1, swarm_efficiency=efficiency))
+        env.reset(seed=0)
+        actions = ttm.baselines.agent_actions_from(ttm.baselines.make_policy("edf"), env)
+        assert sum(action != 0 for action in actions.values()) == workers

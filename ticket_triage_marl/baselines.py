@@ -8,7 +8,9 @@ ticket slots, best first. Two functions turn a ranking into actions:
   skilled on its component, lowest index on ties), checked against the exact
   action mask; one assignment per step, as the coordinator makes one decision
   per step. If every workable ticket is taken, the idle engineer helps on the
-  best-ranked ticket with the fewest engineers (a swarm of two beats idling).
+  best-ranked ticket with the fewest engineers (a swarm of two beats idling),
+  as long as one more engineer speeds it up (``swarm_efficiency``: at most
+  three on a ticket at the default 0.7).
   With no idle engineer: NOOP (busy engineers carry on).
 - :func:`agent_actions_from` (PettingZoo parallel env; the AEC env through its
   ``unwrapped``): the same rule for every idle engineer at once, each taking a
@@ -344,13 +346,22 @@ def _routes(ranking: list[int], snapshot: dict, idle: list[int], config: Any, li
 
 
 def _assignments(
-    ranking: list[int], snapshot: dict, idle: list[int], can_work, skills: list[list[float]], limit: int
+    ranking: list[int],
+    snapshot: dict,
+    idle: list[int],
+    can_work,
+    skills: list[list[float]],
+    limit: int,
+    efficiency: float = 1.0,
 ) -> list[tuple[int, int]]:
     """``(engineer, slot)`` pairs for up to ``limit`` idle engineers.
 
     First every unassigned ticket in ranking order gets the most skilled idle
     engineer who may work it; then idle engineers left over help on the
-    best-ranked ticket with the fewest engineers.
+    best-ranked ticket with the fewest engineers, as long as one more speeds
+    it up: ``k + 1`` engineers remove ``(k + 1) * efficiency**k`` units against
+    ``k * efficiency**(k - 1)`` (``swarm_efficiency``; 3 at most at 0.7), so a
+    helper joins a ticket of ``k`` only if ``efficiency * (k + 1) > k``.
     """
     components = {ticket["slot"]: _shown(ticket) for ticket in snapshot["tickets"]}
     load = {ticket["slot"]: len(ticket["assignees"]) for ticket in snapshot["tickets"]}
@@ -371,7 +382,8 @@ def _assignments(
         engineer = idle.pop(0)
         best = None
         for rank, slot in enumerate(ranking):
-            if can_work(engineer, slot) and (best is None or load[slot] < best[0]):
+            helps = efficiency * (load[slot] + 1) > load[slot]  # k+1 engineers remove more than k (swarm_efficiency)
+            if helps and can_work(engineer, slot) and (best is None or load[slot] < best[0]):
                 best = (load[slot], rank, slot)
         if best is not None:
             pairs.append((engineer, best[2]))
@@ -437,7 +449,13 @@ def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = No
     def can_work(engineer: int, slot: int) -> bool:
         return bool(mask[encoding.coordinator_action(L.COORD_ASSIGN, slot, engineer, n_slots, n_engineers)])
 
-    pairs = _assignments(ranking, snapshot, idle, can_work, config.skill_matrix(), limit=1) if idle else []
+    pairs = (
+        _assignments(
+            ranking, snapshot, idle, can_work, config.skill_matrix(), limit=1, efficiency=config.swarm_efficiency
+        )
+        if idle
+        else []
+    )
     if not pairs:  # nothing to assign: the step's one decision may link a duplicate (any engineer carries it out)
         on_shift = [engineer["index"] for engineer in snapshot["engineers"] if engineer["on_shift"]]
         tried = _tried_links(policy, snapshot)
@@ -508,6 +526,8 @@ def agent_actions_from(
         return slot not in routed and bool(masks[names[engineer]][encoding.agent_action(L.VERB_WORK, slot, n_slots)])
 
     skills = base.config.skill_matrix()
-    for engineer, slot in _assignments(ranking, snapshot, idle, can_work, skills, limit=len(idle)):
+    for engineer, slot in _assignments(
+        ranking, snapshot, idle, can_work, skills, limit=len(idle), efficiency=base.config.swarm_efficiency
+    ):
         actions[names[engineer]] = encoding.agent_action(L.VERB_WORK, slot, n_slots)
     return actions
