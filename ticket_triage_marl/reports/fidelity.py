@@ -114,11 +114,17 @@ def fidelity_page(fidelity: Fidelity, fit_notes: Sequence[str] = ()) -> HtmlPage
         page.heading("What was fitted, and what could not be")
         page.paragraph(" ".join(f"{note[0].upper()}{note[1:]}." for note in fit_notes))
     page.heading("What the model misses")
+    mechanics = fidelity.config.mechanics()
+    parts = ["queueing", "work"] + (["its fitted waits on others"] if "awaiting" in mechanics else [])
+    parts += ["hand-offs between groups"] if "teams" in mechanics else []
+    waits = (
+        "" if "awaiting" in mechanics else "a real one also waits on the customer, a vendor or a change window, and "
+    )
     times = (
-        "A simulated ticket's time is queueing plus work; a real one also waits on the customer, a vendor or a "
-        "change window, and real resolvers split their time over several queues. The exports have no work "
-        "column, so work is sized for a stated utilisation, not fitted to these times: read the KS distance as "
-        "how far queueing and work alone are from the real times. "
+        f"A simulated ticket's time is {', '.join(parts[:-1])} and {parts[-1]}; {waits}real resolvers split their "
+        "time over several queues. The exports have no work column, so work is sized for a stated utilisation "
+        "(or fitted by simulation to the median time net of awaiting with --work net-median), not fitted to the "
+        "whole distribution: read the KS distance as how far the model's mechanisms alone are from the real times. "
         if fidelity.ks is not None
         else ""
     )
