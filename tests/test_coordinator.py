@@ -277,8 +277,22 @@ def _states(config: ttm.EnvConfig, seed: int, count: int, every: int):
     [
         ttm.EnvConfig(r_invalid=-0.5, max_escalated=1, p_new_ticket=0.7),
         ttm.EnvConfig(r_invalid=-0.5, n_engineers=4, shift_period=8, shift_length=3, max_tickets=5, max_deferrals=1),
+        ttm.EnvConfig(
+            r_invalid=-0.5,
+            n_engineers=4,
+            max_tickets=5,
+            groups=(0, 0, 1, 2),
+            p_misreport=0.3,
+            entry_share=0.5,
+            skills=((1.0, 1.0, 1.0, 1.0), (1.0, 1.0, 1.0, 1.0), (2.0, 2.0, 0.5, 0.5), (0.5, 0.5, 2.0, 2.0)),
+            handoff_steps=1,
+            p_incident=0.2,
+            incident_size_mean=3.0,
+            incident_window=3,
+            p_new_ticket=0.4,
+        ),
     ],
-    ids=["default-ish", "shifts"],
+    ids=["default-ish", "shifts", "teams-and-links"],
 )
 def test_masks_are_exact(config):
     """Every allowed action applies without the invalid flag; every forbidden one

@@ -262,3 +262,31 @@ def test_an_episode_report_counts_routes_and_links(tmp_path):
     assert cli_main(["rollout", "--api", "parallel", "--steps", "120", "--out", str(path), *settings]) == 0
     series = analyze_recording(path)
     assert series.events["route"].sum() > 0 and series.events["link"].sum() > 0
+
+
+def test_every_engineers_mask_is_exact_with_teams_and_links():
+    """At states reached by random masked actions, each engineer's every action applies without the invalid
+    flag if and only if its mask allows it (the others NOOP): ROUTE, LINK and the group rule included."""
+    config = quiet_config(
+        n_engineers=3, max_tickets=4, n_components=2, groups=(0, 1, 1), p_new_ticket=0.6, p_misreport=0.3,
+        skills=((1.0, 1.0), (2.0, 0.5), (0.5, 2.0)), handoff_steps=1, p_incident=0.3, incident_size_mean=3.0,
+        incident_window=2, max_deferrals=1, max_escalated=1, horizon=60,
+    )  # fmt: skip
+    env = ttm.parallel_env(config=config)
+    observations, _ = env.reset(seed=4)
+    rng = np.random.default_rng(0)
+    checked = {True: 0, False: 0}
+    for step in range(40):
+        if step % 4 == 3:
+            checkpoint = env.clone_state()
+            for agent in env.agents:
+                mask = observations[agent]["action_mask"]
+                for action in range(mask.shape[0]):
+                    env.restore_state(checkpoint)
+                    _, _, _, _, infos = env.step({**noop_all(env), agent: action})
+                    assert infos[agent]["invalid_action"] == (mask[action] == 0), (step, agent, action)
+                    checked[bool(mask[action])] += 1
+            env.restore_state(checkpoint)
+        actions = {a: int(rng.choice(np.flatnonzero(observations[a]["action_mask"]))) for a in env.agents}
+        observations, *_ = env.step(actions)
+    assert checked[True] > 50 and checked[False] > 200
