@@ -73,23 +73,28 @@ def _lifecycle_row(name: str, numbers: dict) -> str:
     )
 
 
+ARRIVAL_COLUMNS = (
+    "scenario", "tickets/h real / sim", "week correlation", "inter-arrival CV real / sim", "tickets/day real / sim",
+    "severity gap (points)", "median hours to resolve real / sim", "KS",
+)  # fmt: skip
+LIFECYCLE_COLUMNS = (
+    "scenario", "resolved < 1 h real / sim", "< 8 h", "> 1 week", "KS by severity 1-4", "awaited real / sim",
+    "median net of awaiting, h", "bursts real / sim", "outside first group real / sim", "reassigned real / sim",
+)  # fmt: skip
+
+
+def _print_table(columns: tuple[str, ...], rows: list[str]) -> None:
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for row in rows:
+        print(row)
+
+
 def print_tables(results: dict[str, dict]) -> None:
     """The README's two fidelity tables: arrivals and time to resolve, then what happens to the tickets."""
-    print(
-        "| scenario | tickets/h real / sim | week correlation | inter-arrival CV real / sim | tickets/day real / sim "
-        "| severity gap (points) | median hours to resolve real / sim | KS |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-    for name, numbers in results.items():
-        print(_row(name, numbers))
+    _print_table(ARRIVAL_COLUMNS, [_row(name, numbers) for name, numbers in results.items()])
     print()
-    print(
-        "| scenario | resolved < 1 h real / sim | < 8 h | > 1 week | KS by severity 1-4 | awaited real / sim "
-        "| median net of awaiting, h | bursts real / sim | outside first group real / sim | reassigned real / sim |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for name, numbers in results.items():
-        print(_lifecycle_row(name, numbers))
+    _print_table(LIFECYCLE_COLUMNS, [_lifecycle_row(name, numbers) for name, numbers in results.items()])
 
 
 def main() -> None:

@@ -61,7 +61,7 @@ from .layout import (
 from .rewards import charge
 from .rng import standard_normal, uniform
 from .teams import assign_first_group
-from .tickets import NO_TRACE_ROW, arrive_new, live_row
+from .tickets import NO_TRACE_ROW, arrive_new, info_wait, live_row
 from .types import Int, Params, State
 
 Table: TypeAlias = "npt.NDArray[np.int64] | None"  # the incident table, None where the mechanic is off
@@ -200,8 +200,7 @@ def link_ticket(state: State, params: Params, n: Int, slot: Int, engineer: Int, 
         else:
             state.ticket_f[n, slot, WORK_REMAINING] = 0.0
         return
-    low, high = params.info_wait_min, params.info_wait_max
     draw = uniform(env_i[n, HASH_PREFIX], ticket_i[n, slot, TICKET_ID], RNG_LINK, env_i[n, T])
-    ticket_i[n, slot, BLOCKED] = max(1, low + int(draw * (high - low + 1)))
+    ticket_i[n, slot, BLOCKED] = max(1, info_wait(params, draw))
     ticket_i[n, slot, INFO_REQUESTS] += 1
     charge(state, params, n, engineer, R_REQUEST_INFO, 1.0)

@@ -58,6 +58,7 @@ from .layout import (
 from .rewards import charge
 from .rng import uniform
 from .teams import in_group, may_route, route_ticket
+from .tickets import info_wait
 from .types import Int, Params, State
 
 # verbs as int64 values for calls (a literal argument would compile a function once per value)
@@ -203,11 +204,9 @@ def apply_action(state: State, params: Params, n: Int, engineer: Int, action: in
             ticket_i[n, slot, BLOCKED] = wait
         charge(state, params, n, engineer, R_REQUEST_INFO, 1.0)
     elif verb == VERB_REQUEST_INFO:
-        low = params.info_wait_min
-        high = params.info_wait_max
         requests = ticket_i[n, slot, INFO_REQUESTS]
         draw = uniform(state.env_i[n, HASH_PREFIX], ticket_i[n, slot, TICKET_ID], RNG_INFO_WAIT, requests)
-        wait = low + int(draw * (high - low + 1))
+        wait = info_wait(params, draw)
         ticket_i[n, slot, INFO_REQUESTS] = requests + 1
         ticket_i[n, slot, BLOCKED] = wait
         if wait == 0:

@@ -172,6 +172,14 @@ def draw_work(state: State, params: Params, n: Int, ticket_id: Int) -> float:
 
 
 @njit(**SEQUENCE_JIT)
+def info_wait(params: Params, draw: float) -> int:
+    """Steps an info round trip blocks a ticket: uniform over ``info_wait_min .. info_wait_max`` at ``draw``."""
+    low, high = params.info_wait_min, params.info_wait_max
+    wait: int = low + int(draw * (high - low + 1))
+    return wait
+
+
+@njit(**SEQUENCE_JIT)
 def first_passing(u: float, cdf: npt.NDArray[np.float64]) -> int:
     """The first index whose cumulative share passes ``u`` (the last one if none does)."""
     for level in range(cdf.shape[0]):

@@ -57,6 +57,7 @@ from ..rollout import episode_record
 from .bursts import BURST_GAP_HOURS, burst_excess
 from .exports import TicketLog
 from .fit import EPOCH_WEEKDAY, HOURS_PER_WEEK
+from .teams import known_groups
 from .trace import component_codes
 
 __all__ = ["Fidelity", "hours_per_step", "ks_distance", "measure_fidelity"]
@@ -383,11 +384,8 @@ def measure_fidelity(
     if log.reassignments is not None:  # -1: the export does not say
         counts = np.asarray(log.reassignments)[resolved_rows]
         real_reassignments = counts[counts >= 0].astype(np.float64)
-    real_moved = None
-    if log.group is not None and log.final_group is not None:
-        first, final = np.asarray(log.group, dtype=object), np.asarray(log.final_group, dtype=object)
-        both = np.array([bool(a) and bool(b) for a, b in zip(first, final, strict=True)], dtype=bool) & resolved_rows
-        real_moved = first[both] != final[both]
+    groups = known_groups(log, resolved_rows)
+    real_moved = None if groups is None else groups[0] != groups[1]
 
     gap = max(BURST_GAP_HOURS, step_hours)
     # the simulated side

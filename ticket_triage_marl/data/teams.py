@@ -34,7 +34,7 @@ import numpy as np
 
 from .exports import TicketLog
 
-__all__ = ["CROSS_SKILL", "SPECIALISTS", "fit_teams", "routing_shares", "teams_note"]
+__all__ = ["CROSS_SKILL", "SPECIALISTS", "fit_teams", "known_groups", "routing_shares", "teams_note"]
 
 SPECIALISTS = 3
 """Groups modelled besides the entry group and the pooled rest: the ones resolving most tickets."""
@@ -44,15 +44,22 @@ MIN_ROUTED = 50  # tickets with a first and a final group needed to fit
 GRID = np.linspace(0.0, 1.0, 101)
 
 
-def _groups(log: TicketLog) -> tuple[np.ndarray, np.ndarray] | None:
-    """The first and final groups of the tickets that have both, or None."""
+def known_groups(log: TicketLog, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The first and final groups of the tickets (of ``rows``, a mask, if given) that have both; None where the
+    export has no ``group`` and ``final_group``."""
     if log.group is None or log.final_group is None:
         return None
     first, final = np.asarray(log.group, dtype=object), np.asarray(log.final_group, dtype=object)
     known = np.array([bool(a) and bool(b) for a, b in zip(first, final, strict=True)], dtype=bool)
-    if known.sum() < MIN_ROUTED:
-        return None
+    if rows is not None:
+        known &= rows
     return first[known], final[known]
+
+
+def _groups(log: TicketLog) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`known_groups` of every ticket, or None with fewer than :data:`MIN_ROUTED` of them."""
+    groups = known_groups(log)
+    return None if groups is None or groups[0].size < MIN_ROUTED else groups
 
 
 def routing_shares(mix: np.ndarray, entry_share: float, p_misreport: float) -> tuple[float, float]:
