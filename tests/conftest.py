@@ -6,8 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import ticket_triage_marl as ttm
+
+# CI runs the property tests on a fixed draw (HYPOTHESIS_PROFILE=ci in .ci/run: a run is reproducible and a red
+# one is a change, not luck); locally each run draws new examples, to keep finding what the fixed draw misses.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILES = sorted((ROOT / "configs").glob("*.toml"))

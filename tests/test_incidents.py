@@ -146,6 +146,25 @@ def test_linking_a_duplicate_whose_root_has_resolved_closes_it_at_once():
     assert (record["id"], record["first_work"], record["resolved"]) == (2, 0, 2)
 
 
+def test_a_ticket_in_transit_that_closes_with_its_root_leaves_the_transit_count():
+    """Teams (engineers 0, 1 in the entry group, 2 in group 1). Step 2: engineer 0 works the root (slot 0) and
+    engineer 1 routes ticket 1 (slot 1) to group 1, in transit for 5 steps. The root resolves in step 4 and
+    ticket 1 with it, still in transit: no ticket is in transit after that step (the count is taken after
+    resolve; taken before, it said 1)."""
+    from ticket_triage_marl._core import layout as L
+
+    env = make(horizon=6, n_engineers=3, groups=(0, 0, 1), handoff_steps=5)
+    env.step(noop_all(env))
+    route = ttm.agent_action(ttm.AgentVerb.ROUTE, 1, env, group=1)
+    env.step({"engineer_0": work(0, 6), "engineer_1": route, "engineer_2": 0})
+    assert env.snapshot()["tickets"][1]["in_transit"] > 0 and env.sim.state.routing_i[0, L.IN_TRANSIT] == 1
+    for _ in (3, 4):
+        env.step({**noop_all(env), "engineer_0": work(0, 6)})
+    assert {record["id"] for record in env.closed_tickets()} == {0, 1, 2}
+    assert env.sim.state.routing_i[0, L.IN_TRANSIT] == 0
+    assert not any(ticket["in_transit"] for ticket in env.snapshot()["tickets"])
+
+
 def test_link_exists_only_with_incidents_after_the_route_blocks():
     on = ttm.EnvConfig(p_incident=0.1, groups=(0, 1, 1))
     t = on.max_tickets

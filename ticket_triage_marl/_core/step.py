@@ -410,8 +410,8 @@ def advance(state: State, params: Params, n: Int) -> None:
     charge_idle(state, params, n)
     progress_work(state, params, n, step)
     release_info_blocks(state, params, n)
-    tick_handoffs(state, params, n, state.routing_i)
     resolved = resolve(state, params, n, step)
+    tick_handoffs(state, params, n, state.routing_i)  # after resolve: a ticket in transit may close with its incident
     returned = tick_awaiting(state, params, n, state.awaiting_i, state.awaiting_f)
     if (resolved > 0 or returned > 0) and env_i[
         n, WAITING_OPEN
