@@ -228,14 +228,24 @@ POLICIES: dict[str, type] = {
 }
 
 
+# Planners (ticket_triage_marl.planners) for the coordinator: made by make_policy too, with their defaults.
+# "clairvoyant" is an oracle upper reference (it sees the true future), not a policy an agent could follow.
+PLANNERS = ("rollout", "clairvoyant")
+
+
 def make_policy(name: str, seed: int = 0) -> Policy:
-    """The policy called ``name`` (``seed`` seeds the random policy only).
+    """The policy called ``name``: a heuristic of :data:`POLICIES` or a planner of :data:`PLANNERS`
+    (``seed`` seeds the random policy and the rollout planner's futures).
 
     Raises:
         ValueError: unknown name (the message lists the known ones).
     """
+    if name in PLANNERS:
+        from .planners import ClairvoyantPlanner, RolloutPlanner  # planners build on this module
+
+        return RolloutPlanner(seed=seed) if name == "rollout" else ClairvoyantPlanner(seed=seed)
     if name not in POLICIES:
-        raise ValueError(f"unknown policy {name!r}; choose one of: {', '.join(POLICIES)}")
+        raise ValueError(f"unknown policy {name!r}; choose one of: {', '.join([*POLICIES, *PLANNERS])}")
     if POLICIES[name] is RandomPolicy:
         return RandomPolicy(seed)
     return POLICIES[name]()
@@ -431,6 +441,9 @@ def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = No
         An action the mask allows (NOOP when no assignment helps).
     """
     base = env.unwrapped
+    planner = getattr(policy, "coordinator_action", None)
+    if planner is not None:  # a planner (ticket_triage_marl.planners) decides by itself
+        return int(planner(base, snapshot))
     mask = base.action_masks()
     if getattr(policy, "uniform_actions", False):
         return random_masked_action(cast(_UniformPolicy, policy).rng, mask)
@@ -485,6 +498,11 @@ def agent_actions_from(
     Returns:
         ``{agent: action}``; every action is allowed by its agent's mask.
     """
+    joint = getattr(policy, "agent_actions", None)
+    if joint is not None:  # a planner of the team's joint action
+        return cast(dict[str, int], joint(env, observations, snapshot))
+    if hasattr(policy, "coordinator_action"):
+        raise ValueError(f"{type(policy).__name__} plans the coordinator's decisions only (TicketTriageEnv)")
     base = env.unwrapped
     agents = list(base.agents)
     if observations is None:

@@ -23,6 +23,7 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from .coordinator import begin_coordinator_tick, observe_coordinator, team_reward
+from .future import resample_future
 from .jit import ENTRY_JIT, JIT, PARALLEL_JIT, SEQUENCE_JIT
 from .layout import EPISODE, T
 from .native import call_native
@@ -202,3 +203,11 @@ def run_batch(
 def write_states(state: State, params: Params, out: npt.NDArray[np.float32]) -> None:
     for n in prange(out.shape[0]):
         write_state_one(state, params, np.int64(n), out)
+
+
+@njit(**ENTRY_JIT)
+def resample_futures(state: State, params: Params, seed_lo: Int, seed_hi: Int) -> None:
+    """A new random future for every environment, from the seed (``seed_lo``, ``seed_hi``) hashed with each one's
+    stream (:mod:`.future`); an entry of its own, compiled at its first use (planning only)."""
+    for n in range(state.env_i.shape[0]):
+        resample_future(state, params, n, seed_lo, seed_hi, state.awaiting_i, state.awaiting_f, state.incident_i)

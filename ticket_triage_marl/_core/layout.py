@@ -174,6 +174,7 @@ RNG_MISREPORT = 24
 RNG_MISREPORT_SHIFT = 25
 RNG_ENTRY = 26
 RNG_LINK = 27
+RNG_FUTURE = 28  # a resampled future's prefix (restore_state's future_seed)
 
 # --- agent verbs (per-engineer action encoding) -------------------------------
 VERB_NOOP = 0

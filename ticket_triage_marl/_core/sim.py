@@ -53,6 +53,18 @@ COUNTER_FIELDS = {
 }
 
 
+def check_future_seed(future_seed: Any) -> int | None:
+    """``future_seed`` as an int in [0, 2**64), or None; ``ValueError`` naming the value otherwise."""
+    if future_seed is None:
+        return None
+    if isinstance(future_seed, bool) or not isinstance(future_seed, (int, np.integer)):
+        raise ValueError(f"future_seed must be an int in [0, 2**64) or None, got {future_seed!r}")
+    seed = int(future_seed)
+    if not 0 <= seed < 2**64:
+        raise ValueError(f"future_seed must be an int in [0, 2**64) or None, got {seed}")
+    return seed
+
+
 def _numba_types(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """The numba types of ``args``: the key of a kernel's compiled overload."""
     return tuple(numba.typeof(arg) for arg in args)  # type: ignore[no-untyped-call]  # numba.typeof is unannotated
@@ -115,6 +127,7 @@ class _Kernel:
 _run_envs = _Kernel(B.run_envs)
 _run_batch = _Kernel(B.run_batch)
 _write_state_one = _Kernel(B.write_state_one)
+_resample_futures = _Kernel(B.resample_futures)
 
 
 _write_states_all = _Kernel(B.write_states)
@@ -542,8 +555,14 @@ class BatchSim:
             },
         }
 
-    def restore_state(self, checkpoint: dict[str, Any]) -> None:
-        """Make this sim's state the checkpoint's (a sim of the same config and ``num_envs``)."""
+    def restore_state(self, checkpoint: dict[str, Any], future_seed: int | None = None) -> None:
+        """Make this sim's state the checkpoint's (a sim of the same config and ``num_envs``).
+
+        ``future_seed`` (an int in [0, 2**64)): the true future stays behind; everything not yet drawn is drawn
+        again from this seed and what the agents cannot see of open tickets from its prior given what they have
+        seen (:mod:`._core.future` lists both). The same seed at the same checkpoint gives the same future.
+        """
+        seed = check_future_seed(future_seed)
         if not isinstance(checkpoint, dict) or "format" not in checkpoint:
             raise ValueError(f"not a ticket_triage_marl checkpoint (expected format {CHECKPOINT_FORMAT!r})")
         if checkpoint["format"] != CHECKPOINT_FORMAT:
@@ -566,3 +585,5 @@ class BatchSim:
                 raise ValueError(f"checkpoint array {name!r} has shape {source.shape} {source.dtype}, "
                                  f"expected {target.shape} {target.dtype}")  # fmt: skip
             np.copyto(target, source)
+        if seed is not None:
+            _resample_futures(self.state, self.params, seed & 0xFFFFFFFF, seed >> 32)

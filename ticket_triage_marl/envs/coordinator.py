@@ -241,12 +241,15 @@ class CoordinatorWrapper(gymnasium.Env):
         self._require_reset("clone_state()")
         return {"env": "CoordinatorWrapper", "parallel": self.parallel.clone_state(), "done": self._done}
 
-    def restore_state(self, state: dict[str, Any]) -> None:
-        """Make this env's state the checkpoint's; ``ValueError`` if it is of another env type or config."""
+    def restore_state(self, state: dict[str, Any], future_seed: int | None = None) -> None:
+        """Make this env's state the checkpoint's; ``ValueError`` if it is of another env type or config.
+
+        ``future_seed``: a new random future instead of the checkpoint's true one, the same for the same
+        seed (README, "Checkpoints and planning": what is redrawn and what is kept)."""
         if not isinstance(state, dict) or state.get("env") != "CoordinatorWrapper":
             got = state.get("env") if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"a checkpoint of {got!r} cannot be restored into a coordinator env")
-        self.parallel.restore_state(state["parallel"])
+        self.parallel.restore_state(state["parallel"], future_seed)
         self._done = bool(state["done"])
         self._has_reset = True
 

@@ -209,12 +209,15 @@ class _SimulationView:
         self._require_reset()
         return {"env": type(self).__name__, "sim": self.sim.clone_state(), "episode": copy.deepcopy(self._episode())}
 
-    def restore_state(self, state: dict[str, Any]) -> None:
-        """Make this env's state the checkpoint's; ``ValueError`` if it is of another env type or config."""
+    def restore_state(self, state: dict[str, Any], future_seed: int | None = None) -> None:
+        """Make this env's state the checkpoint's; ``ValueError`` if it is of another env type or config.
+
+        ``future_seed``: a new random future instead of the checkpoint's true one, the same for the same
+        seed (README, "Checkpoints and planning": what is redrawn and what is kept)."""
         if not isinstance(state, dict) or state.get("env") != type(self).__name__:
             got = state.get("env") if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"a checkpoint of {got!r} cannot be restored into a {type(self).__name__}")
-        self.sim.restore_state(state["sim"])
+        self.sim.restore_state(state["sim"], future_seed)
         self._restore_episode(copy.deepcopy(state["episode"]))
         self._has_reset = True
 

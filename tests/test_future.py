@@ -1,0 +1,187 @@
+"""Futures that can be resampled (``restore_state(checkpoint, future_seed=...)``): the past kept, the future
+drawn again, the same seed the same future, and what the agents cannot see of open tickets drawn from its
+prior given what they have seen."""
+
+from __future__ import annotations
+
+import statistics
+
+import numpy as np
+import pytest
+from conftest import noop_all, quiet_config
+
+import ticket_triage_marl as ttm
+from ticket_triage_marl._core import future
+from ticket_triage_marl._core import layout as L
+
+
+def rollout(env, checkpoint, future_seed, steps=40):
+    """Restore, then NOOP for ``steps``: the arrivals seen (ids, severities, components shown, steps)."""
+    env.restore_state(checkpoint, future_seed=future_seed)
+    seen = []
+    for _ in range(steps):
+        env.step(noop_all(env))
+        snapshot = env.snapshot()
+        seen.append(tuple((t["id"], t["severity"], t["work_total"]) for t in snapshot["tickets"] + snapshot["queue"]))
+    return seen
+
+
+@pytest.fixture(scope="module")
+def busy():
+    """The default config after 30 steps of NOOP, and its checkpoint."""
+    env = ttm.parallel_env(config=ttm.EnvConfig(horizon=200))
+    env.reset(seed=5)
+    for _ in range(30):
+        env.step(noop_all(env))
+    return env, env.clone_state()
+
+
+def test_the_same_future_seed_gives_the_same_future_and_another_seed_another(busy):
+    env, checkpoint = busy
+    first, again, other = (rollout(env, checkpoint, seed) for seed in (7, 7, 8))
+    assert first == again and first != other
+
+
+def test_without_a_future_seed_the_true_future_comes_back(busy):
+    env, checkpoint = busy
+    assert rollout(env, checkpoint, None) == rollout(env, checkpoint, None) != rollout(env, checkpoint, 7)
+
+
+def visible(snapshot):
+    """The snapshot without the hidden ``ambiguous`` flag (redrawn)."""
+    for ticket in snapshot["tickets"] + snapshot["queue"]:
+        del ticket["ambiguous"]
+    return snapshot
+
+
+def test_the_past_is_kept_what_the_agents_see_is_unchanged(busy):
+    """After a restore with a future seed: the same observations, masks, counters and visible tickets."""
+    env, checkpoint = busy
+    env.restore_state(checkpoint)
+    before = env.sim.state.observations.copy(), env.sim.state.masks.copy(), visible(env.snapshot())
+    env.restore_state(checkpoint, future_seed=123)
+    np.testing.assert_array_equal(env.sim.state.observations, before[0])
+    np.testing.assert_array_equal(env.sim.state.masks, before[1])
+    assert visible(env.snapshot()) == before[2]
+
+
+def test_a_bad_future_seed_is_refused_with_its_value(busy):
+    env, checkpoint = busy
+    for bad in (-1, 2**64, 1.5, True, "3"):
+        with pytest.raises(ValueError, match="future_seed must be an int in"):
+            env.restore_state(checkpoint, future_seed=bad)
+
+
+def test_ambiguity_is_redrawn_at_its_prior_unless_an_info_request_settled_it():
+    """40 open tickets, ambiguous with probability 0.3; a ticket whose info request came back is not ambiguous
+    and stays so; the others are ambiguous in about 0.3 of 200 resampled futures."""
+    config = quiet_config(max_tickets=40, initial_backlog=40, p_ambiguous=0.3, n_engineers=1, horizon=10)
+    env = ttm.parallel_env(config=config)
+    env.reset(seed=1)
+    env.sim.state.ticket_i[0, 0, L.INFO_REQUESTS] = 1  # as if its info request had come back
+    env.sim.state.ticket_i[0, 0, L.AMBIGUOUS] = 0
+    checkpoint = env.clone_state()
+    shares = []
+    for seed in range(200):
+        env.restore_state(checkpoint, future_seed=seed)
+        ambiguous = env.sim.state.ticket_i[0, :40, L.AMBIGUOUS]
+        assert ambiguous[0] == 0
+        shares.append(ambiguous[1:].mean())
+    assert abs(float(np.mean(shares)) - 0.3) < 0.02  # 7,800 draws: sd 0.005
+
+
+def test_a_hidden_true_component_is_redrawn_given_the_one_shown_and_a_shown_one_is_kept():
+    """Teams, 4 components, reported wrong with probability 0.4 (uniform mix): given what a ticket shows, its
+    true component is another with probability 0.4 (Bayes: 0.25 * 0.4 / 0.25), what it shows never changes,
+    and a ticket whose true component showed keeps it."""
+    config = quiet_config(max_tickets=40, initial_backlog=40, n_components=4, n_engineers=2, groups=(0, 1),
+                          p_misreport=0.4, reveal_work=1.0, horizon=10)  # fmt: skip
+    env = ttm.parallel_env(config=config)
+    env.reset(seed=2)
+    state = env.sim.state
+    state.ticket_f[0, 0, L.WORK_REMAINING] -= 1.5  # ticket 0: worked past reveal_work, its true component shown
+    state.ticket_i[0, 0, L.MISREPORT] = 0
+    shown = [t["reported_component"] for t in env.snapshot()["tickets"]]
+    true_0 = state.ticket_i[0, 0, L.COMPONENT]
+    checkpoint = env.clone_state()
+    wrong = []
+    for seed in range(100):
+        env.restore_state(checkpoint, future_seed=seed)
+        tickets = env.snapshot()["tickets"]
+        assert [t["reported_component"] for t in tickets] == shown
+        assert tickets[0]["component"] == true_0
+        wrong.extend(t["component"] != t["reported_component"] for t in tickets[1:])
+    assert abs(float(np.mean(wrong)) - 0.4) < 0.03  # 3,900 draws: sd 0.008
+
+
+def test_a_wait_on_others_comes_back_after_a_redrawn_time_given_how_long_it_has_waited():
+    """The remaining wait is the wait's lognormal given that it lasted ``waited`` steps: its quantiles match
+    rejection sampling of the same lognormal."""
+    params = ttm.parallel_env(config=ttm.EnvConfig(p_await=0.5, await_mean=20.0, await_sigma=1.2)).sim.params
+    rng = np.random.default_rng(0)
+    mu = np.log(20.0) - 0.5 * 1.2**2
+    for waited in (0, 10, 60):
+        drawn = np.maximum(1, np.round(np.exp(mu + 1.2 * rng.standard_normal(400_000))))
+        reference = drawn[drawn > waited] - waited
+        remaining = [future.remaining_wait(params, waited, u) for u in (np.arange(4000) + 0.5) / 4000]
+        for q in (0.1, 0.5, 0.9):
+            assert np.quantile(remaining, q) == pytest.approx(np.quantile(reference, q), rel=0.05, abs=1.0)
+
+
+def test_the_normal_quantile_matches_the_standard_librarys():
+    reference = statistics.NormalDist()
+    for p in (1e-12, 1e-6, 0.001, 0.02, 0.0243, 0.3, 0.5, 0.8, 0.99, 1 - 1e-9):
+        assert future.normal_quantile(p) == pytest.approx(reference.inv_cdf(p), rel=1e-8, abs=1e-8)
+
+
+def test_the_awaiting_area_gets_new_return_times_and_keeps_its_tickets():
+    config = ttm.load_config("uci_desk_awaiting")
+    env = ttm.parallel_env(config=config)
+    env.reset(seed=0)
+    while env.sim.state.env_i[0, L.AWAITING_OPEN] < 5:
+        env.step(noop_all(env))
+        for engineer in range(config.n_engineers):  # work every slot so that waits start
+            env.sim.state.engineer_i[0, engineer, L.CURRENT_SLOT] = engineer % config.max_tickets
+    checkpoint = env.clone_state()
+    ids = [t["id"] for t in env.snapshot()["awaiting"]]
+    lefts = set()
+    for seed in range(5):
+        env.restore_state(checkpoint, future_seed=seed)
+        assert [t["id"] for t in env.snapshot()["awaiting"]] == ids
+        open_count = env.sim.state.env_i[0, L.AWAITING_OPEN]
+        lefts.add(tuple(env.sim.state.awaiting_i[0, :open_count, L.AWAIT_LEFT]))
+    assert len(lefts) == 5
+
+
+def test_an_ongoing_incidents_size_is_redrawn():
+    config = quiet_config(n_engineers=1, max_tickets=50, max_queue=400, p_incident=1.0, incident_size_mean=6.0,
+                          incident_size_sigma=1.0, incident_window=20, horizon=30)  # fmt: skip
+    env = ttm.parallel_env(config=config)
+    env.reset(seed=0)
+    env.step(noop_all(env))
+    checkpoint = env.clone_state()
+    sizes = set()
+    for seed in range(10):
+        env.restore_state(checkpoint, future_seed=seed)
+        sizes.add(int(env.sim.state.incident_i[0, 1, L.INCIDENT_SIZE]))
+    assert len(sizes) > 3
+
+
+def test_the_vector_env_and_the_coordinator_take_a_future_seed():
+    vector = ttm.VectorTicketTriage(num_envs=3, config=ttm.EnvConfig(horizon=50))
+    vector.reset(seed=0)
+    checkpoint = vector.clone_state()
+    vector.restore_state(checkpoint, future_seed=4)
+    prefixes = vector.sim.state.env_i[:, L.HASH_PREFIX].copy()
+    vector.restore_state(checkpoint)
+    assert (prefixes != vector.sim.state.env_i[:, L.HASH_PREFIX]).all()
+    coordinator = ttm.TicketTriageEnv(ttm.EnvConfig(horizon=50))
+    coordinator.reset(seed=0)
+    checkpoint = coordinator.clone_state()
+    futures = []
+    for seed in (1, 1, 2):
+        coordinator.restore_state(checkpoint, future_seed=seed)
+        for _ in range(30):
+            coordinator.step(0)
+        futures.append([t["work_total"] for t in coordinator.snapshot()["queue"]])
+    assert futures[0] == futures[1] != futures[2]

@@ -1,0 +1,181 @@
+"""Look-ahead planners for the coordinator: a fair one, and a clairvoyant one as an upper reference.
+
+:class:`RolloutPlanner` is a policy that plans: at each step where there is a decision to make, it takes a
+checkpoint, and for each candidate action (the base rule's, NOOP, and the other verbs on the tickets the
+base rule ranks first) it plays the action and then the base rule for ``depth`` steps on ``futures``
+sampled futures (``restore_state(checkpoint, future_seed=...)``: the same futures for every candidate, so
+candidates are compared on common random numbers). It keeps the base rule's action unless a candidate's mean
+return is better by more than ``margin``. It sees what an agent could: the sampled futures redraw what the
+agents cannot see (README, "Checkpoints and planning").
+
+:class:`ClairvoyantPlanner` is the same search on the true future (the checkpoint restored as it is): it
+knows every arrival, wait and hidden attribute to come. It is an **oracle, an upper reference, not a
+policy**: no agent could act on what it knows.
+
+Both are policies of :mod:`ticket_triage_marl.baselines` for the coordinator (``make_policy("rollout")``,
+``make_policy("clairvoyant")``, and so in ``ticket-triage evaluate``); :attr:`RolloutPlanner.stats` keeps
+their cost (decisions, simulated steps, seconds). Example::
+
+    env = TicketTriageEnv(load_config("uci_desk_teams"))
+    planner = RolloutPlanner(base="cost_rate", futures=4, depth=24)
+    obs, info = env.reset(seed=0)
+    obs, reward, terminated, truncated, info = env.step(planner.coordinator_action(env))
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .actions import Verb, decode_coordinator_action
+from .baselines import Policy, coordinator_action_from, make_policy
+
+__all__ = ["ClairvoyantPlanner", "PlannerStats", "RolloutPlanner"]
+
+
+@dataclass
+class PlannerStats:
+    """What planning cost: decisions planned (steps with more than one candidate), steps taken as the base
+    rule's choice without search, candidates compared, simulated steps, and seconds spent planning."""
+
+    decisions: int = 0
+    passed: int = 0
+    candidates: int = 0
+    simulated_steps: int = 0
+    seconds: float = 0.0
+    changed: int = 0  # decisions where a candidate beat the base rule's action by the margin
+
+    @property
+    def seconds_per_decision(self) -> float:
+        return self.seconds / self.decisions if self.decisions else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.decisions} decisions planned ({self.changed} away from the base rule), {self.passed} steps "
+            f"without a choice; {self.simulated_steps:,} simulated steps; "
+            f"{1000 * self.seconds_per_decision:.1f} ms a decision"
+        )
+
+
+@dataclass
+class RolloutPlanner:
+    """A fair look-ahead planner for the coordinator (see the module docstring).
+
+    Args:
+        base: the rule it rolls forward and falls back on (a :data:`~ticket_triage_marl.baselines.POLICIES` name).
+        futures: sampled futures per decision (K), shared by the candidates.
+        depth: steps each rollout looks ahead (the candidate's step included), cut at the horizon.
+        tickets: how many of the base rule's best-ranked tickets get candidates of every verb.
+        margin: how much better (in mean return over the futures) a candidate must be to replace the base
+            rule's action.
+        seed: the seed of the futures (each decision's are drawn from it and the step).
+    """
+
+    base: str = "cost_rate"
+    futures: int = 8
+    depth: int = 24
+    tickets: int = 3
+    margin: float = 0.0
+    seed: int = 0
+    stats: PlannerStats = field(default_factory=PlannerStats)
+
+    clairvoyant = False
+
+    def __post_init__(self) -> None:
+        if self.futures < 1 or self.depth < 1 or self.tickets < 0:
+            raise ValueError(
+                f"futures and depth must be >= 1 and tickets >= 0, got {self.futures}, {self.depth}, {self.tickets}"
+            )
+        self._base_policy: Policy = make_policy(self.base, seed=self.seed)
+
+    # a policy of baselines: the ranking is the base rule's (used where a planner is asked for one)
+    def priority(self, snapshot: dict) -> list[int]:
+        return self._base_policy.priority(snapshot)
+
+    def future_seeds(self, t: int) -> list[int | None]:
+        """The futures of the decision at step ``t``: seeds from (``seed``, ``t``), or the true future."""
+        if self.clairvoyant:
+            return [None]
+        root = np.random.SeedSequence([self.seed, t])
+        return [int(s) for s in root.generate_state(self.futures, dtype=np.uint64)]
+
+    def candidates(self, env: Any, base_action: int) -> list[int]:
+        """The base rule's action, NOOP, and every allowed action on the ``tickets`` best-ranked open tickets
+        (ASSIGN to the idle engineer most skilled at it only, SWARM likewise), in that order, no repeats."""
+        base = env.unwrapped
+        config = base.config
+        mask = base.action_masks()
+        snapshot = base.snapshot(waiting_lists=False)
+        chosen = [base_action]
+        if mask[0] and 0 not in chosen:
+            chosen.append(0)
+        ranking = self._base_policy.priority(snapshot)[: self.tickets]
+        skills = np.asarray(config.skill_matrix())
+        for slot in ranking:
+            best: dict[int, tuple[float, int]] = {}  # verb -> (skill, action) for ASSIGN and SWARM
+            for action in np.flatnonzero(mask):
+                verb, ticket, argument = decode_coordinator_action(int(action), config)
+                if ticket != slot:
+                    continue
+                if verb in (Verb.ASSIGN, Verb.SWARM) and argument is not None:
+                    component = next(t["component"] for t in snapshot["tickets"] if t["slot"] == slot)
+                    skill = float(skills[argument, component])
+                    if verb not in best or skill > best[verb][0]:
+                        best[verb] = (skill, int(action))
+                elif int(action) not in chosen:
+                    chosen.append(int(action))
+            for _, action in best.values():
+                if action not in chosen:
+                    chosen.append(action)
+        return chosen
+
+    def rollout(self, env: Any, checkpoint: dict, action: int, future_seed: int | None) -> float:
+        """The return of ``action`` then the base rule for ``depth - 1`` steps, from ``checkpoint`` on the
+        future ``future_seed`` (None: the true one)."""
+        base = env.unwrapped
+        base.restore_state(checkpoint, future_seed=future_seed)
+        policy = copy.deepcopy(self._base_policy)  # the rule's memory (links tried) as it was at the decision
+        total = 0.0
+        for step in range(self.depth):
+            _, reward, terminated, truncated, _ = base.step(action)
+            total += float(reward)
+            self.stats.simulated_steps += 1
+            if terminated or truncated or step + 1 == self.depth:
+                break
+            action = coordinator_action_from(policy, base, base.snapshot(waiting_lists=False))
+        return total
+
+    def coordinator_action(self, env: Any, snapshot: dict | None = None) -> int:
+        """The planner's action for the coordinator ``env`` (after ``reset()``); ``env`` is left as it was."""
+        base = env.unwrapped
+        snapshot = base.snapshot(waiting_lists=False) if snapshot is None else snapshot
+        base_action = coordinator_action_from(self._base_policy, base, snapshot)
+        candidates = self.candidates(base, base_action)
+        if len(candidates) == 1:
+            self.stats.passed += 1
+            return base_action
+        started = time.perf_counter()
+        checkpoint = base.clone_state()
+        seeds = self.future_seeds(int(base.snapshot(waiting_lists=False)["t"]))
+        returns = np.array([[self.rollout(base, checkpoint, action, seed) for seed in seeds] for action in candidates])
+        base.restore_state(checkpoint)
+        means = returns.mean(axis=1)
+        best = int(np.argmax(means))
+        chosen = candidates[best] if means[best] > means[0] + self.margin else base_action
+        self.stats.decisions += 1
+        self.stats.candidates += len(candidates)
+        self.stats.changed += chosen != base_action
+        self.stats.seconds += time.perf_counter() - started
+        return chosen
+
+
+@dataclass
+class ClairvoyantPlanner(RolloutPlanner):
+    """The same search on the true future: an oracle, an upper reference, not a policy (module docstring)."""
+
+    futures: int = 1
+    clairvoyant = True
