@@ -4,6 +4,7 @@ prior given what they have seen."""
 
 from __future__ import annotations
 
+import copy
 import statistics
 
 import numpy as np
@@ -185,3 +186,30 @@ def test_the_vector_env_and_the_coordinator_take_a_future_seed():
             coordinator.step(0)
         futures.append([t["work_total"] for t in coordinator.snapshot()["queue"]])
     assert futures[0] == futures[1] != futures[2]
+
+
+def test_a_resampled_future_depends_on_nothing_of_the_true_one():
+    """Two checkpoints alike in all the agents see, unlike in the true stream and in hidden attributes (the
+    ambiguity of open tickets, when a wait on others ends): restored with the same future seed, every array of
+    the state is the same."""
+    config = ttm.EnvConfig(p_await=0.3, await_mean=20.0, await_sigma=1.0, p_ambiguous=0.5, horizon=200)
+    env = ttm.parallel_env(config=config)
+    env.reset(seed=0)
+    while env.sim.state.env_i[0, L.AWAITING_OPEN] == 0:  # work slots 0-2 until a wait on others has started
+        env.step({agent: 1 + index for index, agent in enumerate(env.agents)})
+    checkpoint = env.clone_state()
+    other = copy.deepcopy(checkpoint)
+    arrays = other["sim"]["arrays"]
+    arrays["env_i"][0, L.HASH_PREFIX] += 12345
+    rows = arrays["ticket_i"][0]
+    hidden = (rows[:, L.ACTIVE] == 1) & (rows[:, L.INFO_REQUESTS] == 0)
+    rows[hidden, L.AMBIGUOUS] = 1 - rows[hidden, L.AMBIGUOUS]
+    assert arrays["env_i"][0, L.AWAITING_OPEN] > 0
+    arrays["awaiting_i"][0, : arrays["env_i"][0, L.AWAITING_OPEN], L.AWAIT_LEFT] += 7
+    states = []
+    for source in (checkpoint, other):
+        env.restore_state(source, future_seed=99)
+        states.append(env.clone_state()["sim"]["arrays"])
+    for name, array in states[0].items():
+        if array is not None:
+            np.testing.assert_array_equal(array, states[1][name], err_msg=name)

@@ -258,7 +258,7 @@ def _idle_engineers(snapshot: dict) -> list[int]:
     return [e["index"] for e in snapshot["engineers"] if e["on_shift"] and e["ticket"] is None]
 
 
-def _shown(ticket: dict) -> int:
+def shown_component(ticket: dict) -> int:
     """The component everyone sees (the reported one with teams, until the true one shows)."""
     return int(ticket.get("reported_component", ticket["component"]))
 
@@ -314,10 +314,11 @@ def _links(snapshot: dict, idle: list[int], config: Any, tried: set[int]) -> lis
         earlier = [
             other
             for other in tickets[:position]
-            if _shown(other) == _shown(ticket) and arrival - (now - other["age"]) <= config.incident_window
+            if shown_component(other) == shown_component(ticket)
+            and arrival - (now - other["age"]) <= config.incident_window
         ]
         movers = [engineer for engineer in idle if config.groups is None or config.groups[engineer] == ticket["group"]]
-        if len(earlier) >= LINK_BURST + _chance_count(config, now, _shown(ticket)) and movers:
+        if len(earlier) >= LINK_BURST + _chance_count(config, now, shown_component(ticket)) and movers:
             out.append((movers[0], ticket["slot"]))
             idle.remove(movers[0])
     return out
@@ -339,7 +340,7 @@ def _routes(ranking: list[int], snapshot: dict, idle: list[int], config: Any, li
         ticket = tickets[slot]
         if ticket["in_transit"]:
             continue
-        owner, component = ticket["group"], _shown(ticket)
+        owner, component = ticket["group"], shown_component(ticket)
         best = max(range(config.n_groups), key=lambda g: (group_skills[g][component], g == owner, -g))
         if best == owner:
             continue
@@ -373,7 +374,7 @@ def _assignments(
     ``k * efficiency**(k - 1)`` (``swarm_efficiency``; 3 at most at 0.7), so a
     helper joins a ticket of ``k`` only if ``efficiency * (k + 1) > k``.
     """
-    components = {ticket["slot"]: _shown(ticket) for ticket in snapshot["tickets"]}
+    components = {ticket["slot"]: shown_component(ticket) for ticket in snapshot["tickets"]}
     load = {ticket["slot"]: len(ticket["assignees"]) for ticket in snapshot["tickets"]}
     idle = list(idle)
     pairs: list[tuple[int, int]] = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .baselines import make_policy
@@ -41,6 +41,8 @@ class PolicyComparison:
         paired: ``paired[policy][metric]`` the mean and 95% CI of the per-seed
             difference ``policy - reference`` (zero for the reference itself).
             Pairing by seed removes the variation the seeds' tickets cause.
+        planning: for the planners (``rollout``, ``clairvoyant``), what planning cost over all their episodes:
+            ``{"decisions", "simulated_steps", "seconds", "ms_per_decision"}``.
     """
 
     config: EnvConfig
@@ -50,6 +52,7 @@ class PolicyComparison:
     summary: dict[str, dict[str, Estimate]]
     paired: dict[str, dict[str, Estimate]]
     api: str = "coordinator"
+    planning: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def policies(self) -> list[str]:
@@ -79,6 +82,7 @@ class PolicyComparison:
                 for name, per_metric in self.paired.items()
             },
             "values": self.values,
+            "planning": self.planning,
         }
 
 
@@ -124,10 +128,19 @@ def compare_policies(
         makers[name](seed=0)  # an unknown name fails before any episode runs
     env = TicketTriageEnv(config) if api == "coordinator" else parallel_env(config=config)
     values: dict[str, dict[str, list[float]]] = {}
+    planning: dict[str, dict[str, float]] = {}
     for name in policies:
         values[name] = {metric: [] for metric in METRICS}
         for seed in seeds:
-            episode = run_episode(env, makers[name](seed=seed), seed)
+            policy = makers[name](seed=seed)
+            episode = run_episode(env, policy, seed)
+            stats = getattr(policy, "stats", None)
+            if stats is not None:  # a planner: add up what planning cost
+                cost = planning.setdefault(name, {"decisions": 0, "simulated_steps": 0, "seconds": 0.0})
+                cost["decisions"] += stats.decisions
+                cost["simulated_steps"] += stats.simulated_steps
+                cost["seconds"] += stats.seconds
+                cost["ms_per_decision"] = 1000 * cost["seconds"] / max(cost["decisions"], 1)
             for metric in METRICS:
                 values[name][metric].append(episode[metric])
             if on_episode is not None:
@@ -142,4 +155,4 @@ def compare_policies(
         }
         for name, per_metric in values.items()
     }
-    return PolicyComparison(config, seeds, reference, values, summary, paired, api)
+    return PolicyComparison(config, seeds, reference, values, summary, paired, api, planning)

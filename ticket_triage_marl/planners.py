@@ -5,7 +5,7 @@ checkpoint, and for each candidate action (the base rule's, NOOP, and the other 
 base rule ranks first) it plays the action and then the base rule for ``depth`` steps on ``futures``
 sampled futures (``restore_state(checkpoint, future_seed=...)``: the same futures for every candidate, so
 candidates are compared on common random numbers). It keeps the base rule's action unless a candidate's mean
-return is better by more than ``margin``. It sees what an agent could: the sampled futures redraw what the
+return is better by more than ``margin`` plus ``confidence`` standard errors (paired over the futures). It sees what an agent could: the sampled futures redraw what the
 agents cannot see (README, "Checkpoints and planning").
 
 :class:`ClairvoyantPlanner` is the same search on the true future (the checkpoint restored as it is): it
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .actions import Verb, decode_coordinator_action
-from .baselines import Policy, coordinator_action_from, make_policy
+from .baselines import Policy, coordinator_action_from, make_policy, shown_component
 
 __all__ = ["ClairvoyantPlanner", "PlannerStats", "RolloutPlanner"]
 
@@ -71,7 +71,8 @@ class RolloutPlanner:
         depth: steps each rollout looks ahead (the candidate's step included), cut at the horizon.
         tickets: how many of the base rule's best-ranked tickets get candidates of every verb.
         margin: how much better (in mean return over the futures) a candidate must be to replace the base
-            rule's action.
+            rule's action, beyond ``confidence`` standard errors of the difference (paired over the futures: on
+            few futures a noisy candidate would otherwise win by chance, and the base rule is good).
         seed: the seed of the futures (each decision's are drawn from it and the step).
     """
 
@@ -80,10 +81,12 @@ class RolloutPlanner:
     depth: int = 24
     tickets: int = 3
     margin: float = 0.0
+    confidence: float = 2.0
     seed: int = 0
     stats: PlannerStats = field(default_factory=PlannerStats)
 
     clairvoyant = False
+    name = "rollout"
 
     def __post_init__(self) -> None:
         if self.futures < 1 or self.depth < 1 or self.tickets < 0:
@@ -122,15 +125,15 @@ class RolloutPlanner:
                 if ticket != slot:
                     continue
                 if verb in (Verb.ASSIGN, Verb.SWARM) and argument is not None:
-                    component = next(t["component"] for t in snapshot["tickets"] if t["slot"] == slot)
+                    component = next(shown_component(t) for t in snapshot["tickets"] if t["slot"] == slot)
                     skill = float(skills[argument, component])
                     if verb not in best or skill > best[verb][0]:
                         best[verb] = (skill, int(action))
                 elif int(action) not in chosen:
                     chosen.append(int(action))
-            for _, action in best.values():
-                if action not in chosen:
-                    chosen.append(action)
+            for _, assignment in best.values():
+                if assignment not in chosen:
+                    chosen.append(assignment)
         return chosen
 
     def rollout(self, env: Any, checkpoint: dict, action: int, future_seed: int | None) -> float:
@@ -149,6 +152,19 @@ class RolloutPlanner:
             action = coordinator_action_from(policy, base, base.snapshot(waiting_lists=False))
         return total
 
+    def choose(self, returns: np.ndarray) -> int:
+        """The index of the candidate to play, from ``returns`` (candidates x futures; row 0 the base rule's
+        action): the one with the best mean difference to the base rule's action among those better by more
+        than ``margin`` plus ``confidence`` standard errors of that difference (paired over the futures), else 0."""
+        differences = returns - returns[0]
+        means = differences.mean(axis=1)
+        futures = returns.shape[1]
+        errors = differences.std(axis=1, ddof=1) / np.sqrt(futures) if futures > 1 else np.zeros(len(returns))
+        better = means - self.confidence * errors > self.margin
+        if not better.any():
+            return 0
+        return int(np.argmax(np.where(better, means, -np.inf)))
+
     def coordinator_action(self, env: Any, snapshot: dict | None = None) -> int:
         """The planner's action for the coordinator ``env`` (after ``reset()``); ``env`` is left as it was."""
         base = env.unwrapped
@@ -163,9 +179,7 @@ class RolloutPlanner:
         seeds = self.future_seeds(int(base.snapshot(waiting_lists=False)["t"]))
         returns = np.array([[self.rollout(base, checkpoint, action, seed) for seed in seeds] for action in candidates])
         base.restore_state(checkpoint)
-        means = returns.mean(axis=1)
-        best = int(np.argmax(means))
-        chosen = candidates[best] if means[best] > means[0] + self.margin else base_action
+        chosen = candidates[self.choose(returns)]
         self.stats.decisions += 1
         self.stats.candidates += len(candidates)
         self.stats.changed += chosen != base_action
@@ -179,3 +193,4 @@ class ClairvoyantPlanner(RolloutPlanner):
 
     futures: int = 1
     clairvoyant = True
+    name = "clairvoyant"

@@ -207,7 +207,7 @@ def write_states(state: State, params: Params, out: npt.NDArray[np.float32]) -> 
 
 @njit(**ENTRY_JIT)
 def resample_futures(state: State, params: Params, seed_lo: Int, seed_hi: Int) -> None:
-    """A new random future for every environment, from the seed (``seed_lo``, ``seed_hi``) hashed with each one's
-    stream (:mod:`.future`); an entry of its own, compiled at its first use (planning only)."""
+    """A new random future for every environment, from the seed (``seed_lo``, ``seed_hi``), the step and each
+    one's index (:mod:`.future`); an entry of its own, compiled at its first use (planning only)."""
     for n in range(state.env_i.shape[0]):
         resample_future(state, params, n, seed_lo, seed_hi, state.awaiting_i, state.awaiting_f, state.incident_i)

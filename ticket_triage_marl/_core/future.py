@@ -3,7 +3,8 @@
 Every draw of an episode hashes (``HASH_PREFIX``, key, purpose, index), and ``HASH_PREFIX`` is part of the
 state: restoring a checkpoint brings back the true future with it, so a planner rolling forward from it is
 clairvoyant. :func:`resample_future` takes the true future out (as Pgx and Jumanji keep the key out of the
-state): a new prefix, hashed from the old one, the ``future_seed`` and the step, so that everything not yet
+state): a new prefix, hashed from the ``future_seed``, the step and the environment's index in its batch (nothing
+of the true stream: a resampled future depends only on these and on what the agents see), so that everything not yet
 drawn is drawn again (arrivals and the attributes of tickets not yet arrived, regressions, reopens of tickets
 resolved from now on, the start of waits on others and their lengths, info round trips, incidents and their
 sizes, the arrival times of an ongoing incident's tickets not yet arrived), and the same seed at the same
@@ -172,7 +173,7 @@ def resample_future(
     redrawn); ``awaiting_i``, ``awaiting_f``, ``incident_i``: the state's, None where a mechanic is off."""
     env_i = state.env_i
     now = env_i[n, T]
-    prefix = hash_prefix(hash_prefix(env_i[n, HASH_PREFIX], seed_lo, seed_hi), now, RNG_FUTURE)
+    prefix = hash_prefix(hash_prefix(seed_lo, seed_hi, now), RNG_FUTURE, n)  # nothing of the true stream
     env_i[n, HASH_PREFIX] = prefix
     for index in range(params.max_tickets + env_i[n, QUEUE_COUNT]):
         row = live_row(state, params, n, index)

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from .._version import __version__
-from ..baselines import POLICIES
+from ..baselines import PLANNERS, POLICIES
 from ..comparison import compare_policies
 from ..rollout import API_TITLES, EPISODE_APIS, METRICS
 from ._common import (
@@ -40,9 +40,11 @@ def add_arguments(commands: Any) -> None:
     )
     parser.add_argument(
         "--policies",
-        type=name_list(list(POLICIES), "policy"),
+        type=name_list([*POLICIES, *PLANNERS], "policy"),
         default=list(DEFAULT_EVALUATE_POLICIES),
-        help=f"comma-separated policies (default {','.join(DEFAULT_EVALUATE_POLICIES)})",
+        help=f"comma-separated policies (default {','.join(DEFAULT_EVALUATE_POLICIES)}); the coordinator's "
+        "planners: rollout (fair look-ahead on sampled futures) and clairvoyant (an oracle on the true future: "
+        "an upper reference, not a policy)",
     )
     parser.add_argument("--seeds", type=positive_int, default=20, help="number of seeds, 0..N-1 (default 20)")
     parser.add_argument(
@@ -103,6 +105,12 @@ def run(args: argparse.Namespace) -> int:
         "Mean ± 95% CI (t-distribution); time to resolve in steps."
     )
     print(table(headers, rows))
+    for name, cost in result.planning.items():
+        print(
+            f"{name}: {cost['decisions']:,} decisions planned, {cost['simulated_steps']:,} simulated steps, "
+            f"{cost['ms_per_decision']:.1f} ms a decision"
+            + (" (an oracle on the true future: an upper reference, not a policy)" if name == "clairvoyant" else "")
+        )
     if args.json:
         write_json(args.json, {**result.to_dict(), "version": __version__})
     if args.plot:

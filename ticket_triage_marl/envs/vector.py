@@ -107,7 +107,7 @@ class _BatchBase:
     def restore_state(self, state: dict[str, Any], future_seed: int | None = None) -> None:
         """Make the batch's state the checkpoint's; ``ValueError`` if it is of another env type, config or size.
         ``future_seed``: every environment gets a new random future (its own: the seed is hashed with each
-        environment's stream), as the single envs' ``restore_state``."""
+        environment's index), as the single envs' ``restore_state``."""
         if not isinstance(state, dict) or state.get("env") != type(self).__name__:
             got = state.get("env") if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"a checkpoint of {got!r} cannot be restored into a {type(self).__name__}")

@@ -1,0 +1,123 @@
+"""The look-ahead planners (``ticket_triage_marl.planners``): they leave the env as they found it, fall back on
+their base rule, choose by a paired test over futures, the fair one never reads the true future, and they run
+wherever a policy does."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+import ticket_triage_marl as ttm
+from ticket_triage_marl._core import layout as L
+from ticket_triage_marl.baselines import PLANNERS, agent_actions_from, coordinator_action_from, make_policy
+from ticket_triage_marl.comparison import compare_policies
+from ticket_triage_marl.planners import ClairvoyantPlanner, RolloutPlanner
+
+SMALL = {"futures": 3, "depth": 6}
+
+
+@pytest.fixture
+def busy_env():
+    """The coordinator on the default config after 20 steps of the cost-rate rule."""
+    env = ttm.TicketTriageEnv(ttm.EnvConfig(horizon=60))
+    env.reset(seed=4)
+    rule = make_policy("cost_rate")
+    for _ in range(20):
+        env.step(coordinator_action_from(rule, env))
+    return env
+
+
+def test_planning_leaves_the_env_as_it_found_it(busy_env):
+    before = busy_env.clone_state()
+    RolloutPlanner(**SMALL).coordinator_action(busy_env)
+    ClairvoyantPlanner(depth=6).coordinator_action(busy_env)
+    after = busy_env.clone_state()
+    for name, array in before["parallel"]["sim"]["arrays"].items():
+        if array is not None:
+            np.testing.assert_array_equal(array, after["parallel"]["sim"]["arrays"][name], err_msg=name)
+
+
+def test_the_candidates_are_allowed_and_begin_with_the_base_rules_action(busy_env):
+    planner = RolloutPlanner(**SMALL)
+    base_action = coordinator_action_from(make_policy("cost_rate"), busy_env)
+    candidates = planner.candidates(busy_env, base_action)
+    mask = busy_env.action_masks()
+    assert candidates[0] == base_action and len(set(candidates)) == len(candidates) > 2
+    assert all(mask[action] for action in candidates)
+    verbs = {ttm.decode_coordinator_action(action, busy_env.config)[0] for action in candidates}
+    assert {ttm.Verb.ASSIGN, ttm.Verb.NOOP, ttm.Verb.ESCALATE, ttm.Verb.DEFER} <= verbs
+
+
+def test_the_choice_is_a_paired_test_over_the_futures():
+    """Row 0 is the base rule's action. A candidate better on average but within two standard errors stays
+    unchosen; one clearly better is chosen; the margin raises the bar."""
+    planner = RolloutPlanner(**SMALL)
+    noisy = np.array([[0.0, 0.0, 0.0, 0.0], [3.0, -2.0, 3.0, -2.0]])  # mean +0.5, standard error 1.44
+    clear = np.array([[0.0, 0.0, 0.0, 0.0], [1.0, 1.1, 0.9, 1.0], [0.5, 0.5, 0.5, 0.6]])
+    assert planner.choose(noisy) == 0
+    assert planner.choose(clear) == 1
+    assert RolloutPlanner(**SMALL, margin=2.0).choose(clear) == 0
+    assert RolloutPlanner(**SMALL, confidence=0.0).choose(noisy) == 1
+
+
+def test_with_no_candidate_good_enough_the_planner_plays_its_base_rule():
+    """An infinite margin: a whole episode of the planner is the cost-rate rule's, action for action."""
+    config = ttm.EnvConfig(horizon=25)
+    env = ttm.TicketTriageEnv(config)
+    planner, rule = RolloutPlanner(**SMALL, margin=float("inf")), make_policy("cost_rate")
+    env.reset(seed=1)
+    twin = ttm.TicketTriageEnv(config)
+    twin.reset(seed=1)
+    for _ in range(25):
+        action = coordinator_action_from(planner, env)
+        assert action == coordinator_action_from(rule, twin)
+        env.step(action)
+        twin.step(action)
+    assert planner.stats.decisions > 0 and planner.stats.changed == 0
+
+
+def test_the_fair_planner_never_reads_the_true_future(busy_env):
+    """The same visible state with another true stream and other hidden attributes: the same rollouts, so
+    the same decision; the clairvoyant planner's rollouts differ."""
+    checkpoint = busy_env.clone_state()
+    other = copy.deepcopy(checkpoint)
+    arrays = other["parallel"]["sim"]["arrays"]
+    arrays["env_i"][0, L.HASH_PREFIX] += 1
+    rows = arrays["ticket_i"][0]
+    hidden = (rows[:, L.ACTIVE] == 1) & (rows[:, L.INFO_REQUESTS] == 0)
+    rows[hidden, L.AMBIGUOUS] = 1 - rows[hidden, L.AMBIGUOUS]
+    action = coordinator_action_from(make_policy("cost_rate"), busy_env)
+    fair, oracle = RolloutPlanner(futures=4, depth=30), ClairvoyantPlanner(depth=30)
+    results = []
+    for source in (checkpoint, other):
+        busy_env.restore_state(source)
+        seeds = fair.future_seeds(20)
+        fair_returns = [fair.rollout(busy_env, source, action, seed) for seed in seeds]
+        results.append((fair_returns, oracle.rollout(busy_env, source, action, None)))
+    assert results[0][0] == results[1][0]
+    assert results[0][1] != results[1][1]
+
+
+def test_make_policy_builds_the_planners_and_evaluate_runs_them():
+    assert PLANNERS == ("rollout", "clairvoyant")
+    assert isinstance(make_policy("rollout", seed=3), RolloutPlanner) and make_policy("rollout", seed=3).seed == 3
+    assert isinstance(make_policy("clairvoyant"), ClairvoyantPlanner)
+    result = compare_policies(["cost_rate", "clairvoyant"], [0], ttm.EnvConfig(horizon=12))
+    assert set(result.summary) == {"cost_rate", "clairvoyant"}
+    cost = result.planning["clairvoyant"]  # what planning cost, for the planners only
+    assert set(result.planning) == {"clairvoyant"} and cost["decisions"] > 0 and cost["simulated_steps"] > 0
+    assert cost["ms_per_decision"] == pytest.approx(1000 * cost["seconds"] / cost["decisions"])
+
+
+def test_the_planners_refuse_the_multi_agent_env_with_a_clear_message():
+    env = ttm.parallel_env(config=ttm.EnvConfig(horizon=5))
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="plans the coordinator's decisions only"):
+        agent_actions_from(RolloutPlanner(**SMALL), env)
+
+
+def test_bad_planner_settings_are_refused():
+    with pytest.raises(ValueError, match="futures and depth must be >= 1"):
+        RolloutPlanner(futures=0)
