@@ -111,10 +111,32 @@ def test_make_policy_builds_the_planners_and_evaluate_runs_them():
     assert cost["ms_per_decision"] == pytest.approx(1000 * cost["seconds"] / cost["decisions"])
 
 
-def test_the_planners_refuse_the_multi_agent_env_with_a_clear_message():
-    env = ttm.parallel_env(config=ttm.EnvConfig(horizon=5))
+def test_the_joint_planner_plays_allowed_actions_leaves_the_env_and_falls_back_on_its_base_rule():
+    """The parallel env: every engineer's action is allowed, the env is as it was, and with an infinite margin
+    the joint action is the base rule's, step after step."""
+    config = ttm.EnvConfig(horizon=15)
+    env = ttm.parallel_env(config=config)
+    observations, _ = env.reset(seed=2)
+    planner, strict = RolloutPlanner(**SMALL), RolloutPlanner(**SMALL, margin=float("inf"))
+    rule = make_policy("cost_rate")
+    while env.agents:
+        before = env.clone_state()
+        joint = agent_actions_from(planner, env, observations)
+        assert all(observations[agent]["action_mask"][action] for agent, action in joint.items())
+        after = env.clone_state()
+        for name, array in before["sim"]["arrays"].items():
+            # a restore observes both views: the parallel env's unused coordinator view is brought up to date
+            if array is not None and not name.startswith("coordinator_"):
+                np.testing.assert_array_equal(array, after["sim"]["arrays"][name], err_msg=name)
+        assert agent_actions_from(strict, env, observations) == agent_actions_from(rule, env, observations)
+        observations, *_ = env.step(joint)
+    assert planner.stats.decisions > 0 and strict.stats.changed == 0
+
+
+def test_the_planners_refuse_the_aec_env_with_a_clear_message():
+    env = ttm.env(config=ttm.EnvConfig(horizon=5))
     env.reset(seed=0)
-    with pytest.raises(ValueError, match="plans the coordinator's decisions only"):
+    with pytest.raises(ValueError, match="plans for the coordinator or the parallel env"):
         agent_actions_from(RolloutPlanner(**SMALL), env)
 
 

@@ -502,8 +502,6 @@ def agent_actions_from(
     joint = getattr(policy, "agent_actions", None)
     if joint is not None:  # a planner of the team's joint action
         return cast(dict[str, int], joint(env, observations, snapshot))
-    if hasattr(policy, "coordinator_action"):
-        raise ValueError(f"{type(policy).__name__} plans the coordinator's decisions only (TicketTriageEnv)")
     base = env.unwrapped
     agents = list(base.agents)
     if observations is None:

@@ -1,4 +1,4 @@
-"""Look-ahead planners for the coordinator: a fair one, and a clairvoyant one as an upper reference.
+"""Look-ahead planners: a fair one, and a clairvoyant one as an upper reference (coordinator and parallel env).
 
 :class:`RolloutPlanner` is a policy that plans: at each step where there is a decision to make, it takes a
 checkpoint, and for each candidate action (the base rule's, NOOP, and the other verbs on the tickets the
@@ -12,9 +12,13 @@ agents cannot see (README, "Checkpoints and planning").
 knows every arrival, wait and hidden attribute to come. It is an **oracle, an upper reference, not a
 policy**: no agent could act on what it knows.
 
-Both are policies of :mod:`ticket_triage_marl.baselines` for the coordinator (``make_policy("rollout")``,
-``make_policy("clairvoyant")``, and so in ``ticket-triage evaluate``); :attr:`RolloutPlanner.stats` keeps
-their cost (decisions, simulated steps, seconds). Example::
+In the parallel multi-agent env they plan the team's joint action (:meth:`RolloutPlanner.agent_actions`):
+the base rule's joint action, improved by one pass of coordinate ascent (each engineer in turn tries its own
+candidates with the others' actions fixed, on the same futures and the same paired test).
+
+Both are policies of :mod:`ticket_triage_marl.baselines` (``make_policy("rollout")``,
+``make_policy("clairvoyant")``, and so in ``ticket-triage evaluate``, both APIs); :attr:`RolloutPlanner.stats`
+keeps their cost (decisions, simulated steps, seconds). Example::
 
     env = TicketTriageEnv(load_config("uci_desk_teams"))
     planner = RolloutPlanner(base="cost_rate", futures=4, depth=24)
@@ -31,8 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from .actions import Verb, decode_coordinator_action
-from .baselines import Policy, coordinator_action_from, make_policy, shown_component
+from .actions import AgentVerb, Verb, decode_agent_action, decode_coordinator_action
+from .baselines import Policy, agent_actions_from, coordinator_action_from, make_policy, shown_component
+from .rollout import team_reward
 
 __all__ = ["ClairvoyantPlanner", "PlannerStats", "RolloutPlanner"]
 
@@ -185,6 +190,70 @@ class RolloutPlanner:
         self.stats.changed += chosen != base_action
         self.stats.seconds += time.perf_counter() - started
         return chosen
+
+    # -- the multi-agent env: the team's joint action, by coordinate ascent ------------------------------
+    def agent_candidates(self, env: Any, agent: str, base_action: int, ranking: list[int]) -> list[int]:
+        """One engineer's candidates: the base rule's action, NOOP, and every allowed action of its own on the
+        ``tickets`` best-ranked tickets (WORK, ESCALATE, REQUEST_INFO, DEFER, ROUTE, LINK), no repeats."""
+        base = env.unwrapped
+        mask = base.action_masks()[agent]
+        chosen = [base_action] + ([0] if base_action != 0 and mask[0] else [])
+        top = set(ranking[: self.tickets])
+        for action in np.flatnonzero(mask):
+            verb, slot = decode_agent_action(int(action), base.config)
+            if verb != AgentVerb.NOOP and slot in top and int(action) not in chosen:
+                chosen.append(int(action))
+        return chosen
+
+    def joint_rollout(self, env: Any, checkpoint: dict, actions: dict[str, int], future_seed: int | None) -> float:
+        """The team return of the joint ``actions`` then the base rule for ``depth - 1`` steps (parallel env)."""
+        base = env.unwrapped
+        base.restore_state(checkpoint, future_seed=future_seed)
+        policy = copy.deepcopy(self._base_policy)
+        total = 0.0
+        for step in range(self.depth):
+            observations, rewards, _, truncations, _ = base.step(actions)
+            total += team_reward("parallel", base.config, rewards)
+            self.stats.simulated_steps += 1
+            if not base.agents or any(truncations.values()) or step + 1 == self.depth:
+                break
+            actions = agent_actions_from(policy, base, observations, base.snapshot(waiting_lists=False))
+        return total
+
+    def agent_actions(self, env: Any, observations: dict | None = None, snapshot: dict | None = None) -> dict[str, int]:
+        """The team's joint action for the parallel ``env``: the base rule's, improved by one pass of coordinate
+        ascent (each engineer in turn tries its candidates, the others' actions fixed; a change is kept on the
+        same paired test as the coordinator's, against the current joint action). ``env`` is left as it was."""
+        base = env.unwrapped
+        if not hasattr(base, "possible_agents") or hasattr(base, "agent_selection"):
+            raise ValueError(
+                f"{type(self).__name__} plans for the coordinator or the parallel env, not {type(base).__name__}"
+            )
+        snapshot = base.snapshot(waiting_lists=False) if snapshot is None else snapshot
+        current = agent_actions_from(self._base_policy, base, observations, snapshot)
+        ranking = self._base_policy.priority(snapshot)
+        options = {agent: self.agent_candidates(base, agent, current[agent], ranking) for agent in current}
+        if all(len(choices) == 1 for choices in options.values()):
+            self.stats.passed += 1
+            return current
+        started = time.perf_counter()
+        checkpoint = base.clone_state()
+        seeds = self.future_seeds(int(snapshot["t"]))
+        base_actions = dict(current)
+        for agent, choices in options.items():
+            if len(choices) == 1:
+                continue
+            trials = [current] + [{**current, agent: action} for action in choices if action != current[agent]]
+            returns = np.array(
+                [[self.joint_rollout(base, checkpoint, joint, seed) for seed in seeds] for joint in trials]
+            )
+            current = trials[self.choose(returns)]
+            self.stats.candidates += len(trials)
+        base.restore_state(checkpoint)
+        self.stats.decisions += 1
+        self.stats.changed += current != base_actions
+        self.stats.seconds += time.perf_counter() - started
+        return current
 
 
 @dataclass
