@@ -41,6 +41,11 @@ def quiet_config(**overrides) -> ttm.EnvConfig:
     return ttm.EnvConfig(**{**QUIET, **overrides})
 
 
+def secret(snapshot: dict, ticket_id: int) -> dict:
+    """The hidden part of ticket ``ticket_id`` in ``snapshot`` (its true component, ambiguity, incident)."""
+    return next(entry for entry in snapshot["hidden"]["tickets"] if entry["id"] == ticket_id)
+
+
 def work(slot: int, max_tickets: int) -> int:
     return ttm.agent_action(ttm.AgentVerb.WORK, slot, max_tickets)
 

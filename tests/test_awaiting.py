@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import act, noop_all, quiet_config, work
+from conftest import act, noop_all, quiet_config, secret, work
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl import AgentVerb, metrics
@@ -89,13 +89,14 @@ def test_request_info_sends_the_ticket_to_the_customer_and_its_ambiguity_is_gone
     assert rewards["engineer_0"] == pytest.approx(-0.25)
     snapshot = env.snapshot()
     (ticket,) = snapshot["awaiting"]
-    assert snapshot["tickets"] == [] and ticket["ambiguous"] and (ticket["awaiting_for"], ticket["awaited"]) == (1, 1)
+    assert snapshot["tickets"] == [] and secret(snapshot, ticket["id"])["ambiguous"]
+    assert (ticket["awaiting_for"], ticket["awaited"]) == (1, 1)
     env.step(noop_all(env))
     assert env.snapshot()["awaiting"][0]["awaited"] == 2
     env.step(noop_all(env))
     snapshot = env.snapshot()
     (ticket,) = snapshot["tickets"]
-    assert snapshot["awaiting"] == [] and not ticket["ambiguous"] and ticket["awaited"] == 3
+    assert snapshot["awaiting"] == [] and not secret(snapshot, ticket["id"])["ambiguous"] and ticket["awaited"] == 3
     assert ticket["blocked"] == 0 and ticket["work_remaining"] == 4.0
 
 

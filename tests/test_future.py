@@ -49,9 +49,8 @@ def test_without_a_future_seed_the_true_future_comes_back(busy):
 
 
 def visible(snapshot):
-    """The snapshot without the hidden ``ambiguous`` flag (redrawn)."""
-    for ticket in snapshot["tickets"] + snapshot["queue"]:
-        del ticket["ambiguous"]
+    """The part of a snapshot the agents may see (the hidden part is redrawn)."""
+    del snapshot["hidden"]
     return snapshot
 
 
@@ -102,16 +101,17 @@ def test_a_hidden_true_component_is_redrawn_given_the_one_shown_and_a_shown_one_
     state = env.sim.state
     state.ticket_f[0, 0, L.WORK_REMAINING] -= 1.5  # ticket 0: worked past reveal_work, its true component shown
     state.ticket_i[0, 0, L.MISREPORT] = 0
-    shown = [t["reported_component"] for t in env.snapshot()["tickets"]]
+    shown = [t["component"] for t in env.snapshot()["tickets"]]
     true_0 = state.ticket_i[0, 0, L.COMPONENT]
     checkpoint = env.clone_state()
     wrong = []
     for seed in range(100):
         env.restore_state(checkpoint, future_seed=seed)
-        tickets = env.snapshot()["tickets"]
-        assert [t["reported_component"] for t in tickets] == shown
-        assert tickets[0]["component"] == true_0
-        wrong.extend(t["component"] != t["reported_component"] for t in tickets[1:])
+        snapshot = env.snapshot()
+        true = [entry["component"] for entry in snapshot["hidden"]["tickets"]]  # by id: the slots' order here
+        assert [t["component"] for t in snapshot["tickets"]] == shown
+        assert true[0] == true_0
+        wrong.extend(component != seen for component, seen in zip(true[1:], shown[1:], strict=True))
     assert abs(float(np.mean(wrong)) - 0.4) < 0.03  # 3,900 draws: sd 0.008
 
 
@@ -213,3 +213,26 @@ def test_a_resampled_future_depends_on_nothing_of_the_true_one():
     for name, array in states[0].items():
         if array is not None:
             np.testing.assert_array_equal(array, states[1][name], err_msg=name)
+
+
+def test_the_snapshot_keeps_what_the_agents_cannot_see_under_hidden():
+    """A ticket's entry shows the component it shows; its true component, ambiguity, incident and (awaiting)
+    return time are under "hidden", with the reopens due; hidden=False leaves the part out."""
+    config = ttm.EnvConfig(p_incident=0.5, groups=(0, 1, 1), p_misreport=0.5, p_ambiguous=0.5, p_await=0.5,
+                           p_reopen=0.5, horizon=100)  # fmt: skip
+    env = ttm.parallel_env(config=config)
+    env.reset(seed=1)
+    for _ in range(40):
+        env.step({agent: 1 + index for index, agent in enumerate(env.agents)})
+    snapshot = env.snapshot()
+    listed = snapshot["tickets"] + snapshot["queue"] + snapshot["awaiting"]
+    assert snapshot["awaiting"] and snapshot["queue"]
+    hidden = snapshot["hidden"]
+    assert [entry["id"] for entry in hidden["tickets"]] == sorted(ticket["id"] for ticket in listed)
+    for ticket in listed:
+        assert not {"ambiguous", "incident", "root", "reported_component"} & set(ticket)
+    assert {"component", "ambiguous", "incident", "root"} <= set(hidden["tickets"][0])
+    assert all("returns_in" in secret_entry for secret_entry in hidden["tickets"]
+               if secret_entry["id"] in {t["id"] for t in snapshot["awaiting"]})  # fmt: skip
+    assert {"pending_reopens", "incidents"} <= set(hidden) and "pending_reopens" not in snapshot
+    assert "hidden" not in env.snapshot(hidden=False)

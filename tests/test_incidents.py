@@ -22,16 +22,16 @@ def make(**overrides):
 
 def test_an_incident_brings_its_tickets_of_one_component_its_root_first():
     env = make(horizon=2)
-    assert env.snapshot()["incidents"] == 0 and env.snapshot()["tickets"] == []
+    assert env.snapshot()["hidden"]["incidents"] == 0 and env.snapshot()["tickets"] == []
     env.step(noop_all(env))
     snapshot = env.snapshot()
-    tickets = snapshot["tickets"]
-    assert snapshot["incidents"] == 1 and [ticket["id"] for ticket in tickets] == [0, 1, 2]
-    assert [(ticket["root"], ticket["incident"]) for ticket in tickets] == [(True, None), (False, 0), (False, 0)]
-    assert len({ticket["component"] for ticket in tickets}) == 1
+    tickets, hidden = snapshot["tickets"], snapshot["hidden"]["tickets"]  # membership is hidden
+    assert snapshot["hidden"]["incidents"] == 1 and [ticket["id"] for ticket in tickets] == [0, 1, 2]
+    assert [(entry["root"], entry["incident"]) for entry in hidden] == [(True, None), (False, 0), (False, 0)]
+    assert len({entry["component"] for entry in hidden}) == 1
     env.step(noop_all(env))
-    tickets = env.snapshot()["tickets"]
-    assert [ticket["incident"] for ticket in tickets[3:]] == [None, 3, 3] and tickets[3]["root"]
+    hidden = env.snapshot()["hidden"]["tickets"]
+    assert [entry["incident"] for entry in hidden[3:]] == [None, 3, 3] and hidden[3]["root"]
 
 
 def test_resolving_the_root_closes_its_open_tickets_in_the_same_step():
@@ -60,17 +60,16 @@ def test_an_incidents_tickets_arrive_within_its_window_and_never_after():
     counts = []
     for _ in range(12):
         env.step(noop_all(env))
-        snapshot = env.snapshot()
-        every = snapshot["tickets"] + snapshot["queue"]
-        counts.append(sum(ticket["id"] == 0 or ticket["incident"] == 0 for ticket in every))
+        every = env.snapshot()["hidden"]["tickets"]  # slots and queue
+        counts.append(sum(entry["id"] == 0 or entry["incident"] == 0 for entry in every))
     assert counts[4] == 20 and counts[4:] == [20] * 8 and counts[0] < 20
 
 
 def test_off_by_its_zero():
     env = ttm.parallel_env(config=quiet_config(initial_backlog=2))
     env.reset(seed=0)
-    snapshot = env.snapshot()
-    assert "incidents" not in snapshot and "incident" not in snapshot["tickets"][0]
+    hidden = env.snapshot()["hidden"]
+    assert "incidents" not in hidden and "incident" not in hidden["tickets"][0]
     assert ttm.EnvConfig().mechanics() == ()
 
 
@@ -89,7 +88,9 @@ def test_every_slot_ticket_of_a_resolved_root_resolves_in_the_same_step_whatever
     for seed in range(6):
         observations, _ = env.reset(seed=seed)
         while env.agents:
-            before = {ticket["id"]: ticket for ticket in env.snapshot()["tickets"]}
+            snapshot = env.snapshot()
+            slots = {ticket["id"]: ticket["slot"] for ticket in snapshot["tickets"]}
+            before = {e["id"]: {**e, "slot": slots[e["id"]]} for e in snapshot["hidden"]["tickets"] if e["id"] in slots}
             actions = {a: int(rng.choice(np.flatnonzero(observations[a]["action_mask"]))) for a in env.agents}
             observations, *_ = env.step(actions)
             closed = {record["id"] for record in env.closed_tickets()}

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import act, noop_all, quiet_config, work
+from conftest import act, noop_all, quiet_config, secret, work
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl import AgentVerb, metrics
@@ -217,7 +217,8 @@ def test_reopen_comes_back_with_same_id():
     env.step({"engineer_0": work(0, 10)})
     env.step({"engineer_0": 0})
     snapshot = env.snapshot()
-    assert snapshot["counters"]["resolved"] == 1 and snapshot["tickets"] == [] and snapshot["pending_reopens"] == 1
+    assert snapshot["counters"]["resolved"] == 1 and snapshot["tickets"] == []
+    assert snapshot["hidden"]["pending_reopens"] == 1
     env.step({"engineer_0": 0})
     snapshot = env.snapshot()
     assert snapshot["counters"] == {"arrived": 2, "resolved": 1, "breaches": 0, "dropped": 0, "reopened": 1}
@@ -230,7 +231,10 @@ def test_ambiguity_and_request_info():
         n_engineers=1, initial_backlog=2, p_ambiguous=1.0, ambiguous_slowdown=0.5, info_wait_min=2, info_wait_max=2
     )
     env.step({"engineer_0": work(0, 10)})
-    assert by_slot(env)[0]["work_remaining"] == pytest.approx(2.5) and by_slot(env)[0]["ambiguous"]
+    assert (
+        by_slot(env)[0]["work_remaining"] == pytest.approx(2.5)
+        and secret(env.snapshot(), by_slot(env)[0]["id"])["ambiguous"]
+    )
     observations, reward, _, _, _ = env.step({"engineer_0": act(AgentVerb.REQUEST_INFO, 0, 10)})
     assert reward["engineer_0"] == pytest.approx(-0.05)
     assert by_slot(env)[0]["blocked"] == 1 and by_slot(env)[0]["work_remaining"] == pytest.approx(2.5)
@@ -238,7 +242,7 @@ def test_ambiguity_and_request_info():
     assert mask[act(AgentVerb.REQUEST_INFO, 0, 10)] == 0  # already waiting
     assert mask[work(0, 10)] == 1  # it is still the engineer's own ticket
     env.step({"engineer_0": 0})
-    assert by_slot(env)[0]["blocked"] == 0 and not by_slot(env)[0]["ambiguous"]
+    assert by_slot(env)[0]["blocked"] == 0 and not secret(env.snapshot(), by_slot(env)[0]["id"])["ambiguous"]
     env.step({"engineer_0": 0})
     assert by_slot(env)[0]["work_remaining"] == pytest.approx(1.5)  # full speed once clear
 

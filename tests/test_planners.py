@@ -143,3 +143,30 @@ def test_the_planners_refuse_the_aec_env_with_a_clear_message():
 def test_bad_planner_settings_are_refused():
     with pytest.raises(ValueError, match="futures and depth must be >= 1"):
         RolloutPlanner(futures=0)
+
+
+def test_the_heuristics_and_planners_read_only_what_the_agents_may_see(monkeypatch):
+    """Every snapshot a heuristic or a planner takes leaves the hidden part out (``hidden=False``)."""
+    from ticket_triage_marl._core.sim import BatchSim
+
+    calls = []
+    original = BatchSim.snapshot
+
+    def recording(self, n, waiting_lists=True, hidden=True):
+        calls.append(hidden)
+        return original(self, n, waiting_lists, hidden)
+
+    monkeypatch.setattr(BatchSim, "snapshot", recording)
+    config = ttm.EnvConfig(horizon=6, p_incident=0.3, groups=(0, 1, 1), p_await=0.2)
+    coordinator, parallel = ttm.TicketTriageEnv(config), ttm.parallel_env(config=config)
+    for name in ("fifo", "edf", "severity", "cost_rate"):
+        coordinator.reset(seed=0)
+        observations, _ = parallel.reset(seed=0)
+        for _ in range(6):
+            coordinator.step(coordinator_action_from(make_policy(name), coordinator))
+            observations, *_ = parallel.step(agent_actions_from(make_policy(name), parallel, observations))
+    coordinator.reset(seed=0)
+    coordinator.step(coordinator_action_from(RolloutPlanner(**SMALL), coordinator))
+    observations, _ = parallel.reset(seed=0)
+    parallel.step(agent_actions_from(RolloutPlanner(**SMALL), parallel, observations))
+    assert calls and not any(calls)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import noop_all, quiet_config
+from conftest import noop_all, quiet_config, secret
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl._core import features
@@ -103,8 +103,9 @@ def test_a_misreported_component_shows_until_reveal_work_is_done():
     """p_misreport 1 with two components: the reported one is the other one. The desk (skill 1) works it:
     after step 1 one unit is done (< reveal_work 2), after step 2 two: the true component shows."""
     env, config = make(horizon=4, p_misreport=1.0, reveal_work=2.0)
-    (ticket,) = env.snapshot()["tickets"]
-    true, shown = ticket["component"], ticket["reported_component"]
+    snapshot = env.snapshot()
+    (ticket,) = snapshot["tickets"]
+    true, shown = secret(snapshot, ticket["id"])["component"], ticket["component"]
     assert shown == 1 - true
     component = features.offset(features.TICKET_FIELDS, "component") + features.N_GLOBAL
 
@@ -114,9 +115,9 @@ def test_a_misreported_component_shows_until_reveal_work_is_done():
     assert observed() == pytest.approx((shown + 1) / 2)
     work = action(config, ttm.AgentVerb.WORK, 0)
     env.step({**noop_all(env), "engineer_0": work})
-    assert env.snapshot()["tickets"][0]["reported_component"] == shown and observed() == pytest.approx((shown + 1) / 2)
+    assert env.snapshot()["tickets"][0]["component"] == shown and observed() == pytest.approx((shown + 1) / 2)
     env.step({**noop_all(env), "engineer_0": work})
-    assert env.snapshot()["tickets"][0]["reported_component"] == true and observed() == pytest.approx((true + 1) / 2)
+    assert env.snapshot()["tickets"][0]["component"] == true and observed() == pytest.approx((true + 1) / 2)
 
 
 def test_a_ticket_skipping_the_entry_desk_goes_to_the_group_best_at_its_reported_component():
@@ -124,9 +125,10 @@ def test_a_ticket_skipping_the_entry_desk_goes_to_the_group_best_at_its_reported
     ticket lands at the group of the component it does not need."""
     for misreport in (0.0, 1.0):
         env, _ = make(entry_share=0.0, p_misreport=misreport)
-        (ticket,) = env.snapshot()["tickets"]
-        assert ticket["group"] == ticket["first_group"] == 1 + ticket["reported_component"]
-        assert (ticket["reported_component"] != ticket["component"]) == (misreport == 1.0)
+        snapshot = env.snapshot()
+        (ticket,) = snapshot["tickets"]
+        assert ticket["group"] == ticket["first_group"] == 1 + ticket["component"]  # the component it shows
+        assert (ticket["component"] != secret(snapshot, ticket["id"])["component"]) == (misreport == 1.0)
 
 
 def test_the_coordinator_routes_through_an_engineer_of_the_owning_group():
@@ -203,7 +205,7 @@ def test_the_routing_rule_sends_a_desk_ticket_to_the_group_best_at_its_reported_
     """The desk (skill 1) is worse than the specialist at either component (2): every heuristic's idle desk
     engineer routes the ticket first, to group 1 + its reported component; on the coordinator too."""
     env, config = make(horizon=3, p_misreport=1.0)
-    reported = env.snapshot()["tickets"][0]["reported_component"]
+    reported = env.snapshot()["tickets"][0]["component"]
     for name in ("fifo", "edf", "severity", "cost_rate"):
         actions = ttm.baselines.agent_actions_from(ttm.baselines.make_policy(name), env.env)
         assert actions == {**noop_all(env), "engineer_0": action(config, ttm.AgentVerb.ROUTE, 0, group=1 + reported)}

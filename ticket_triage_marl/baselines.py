@@ -260,7 +260,7 @@ def _idle_engineers(snapshot: dict) -> list[int]:
 
 def shown_component(ticket: dict) -> int:
     """The component everyone sees (the reported one with teams, until the true one shows)."""
-    return int(ticket.get("reported_component", ticket["component"]))
+    return int(ticket["component"])
 
 
 LINK_BURST = 2
@@ -448,7 +448,7 @@ def coordinator_action_from(policy: Policy, env: Any, snapshot: dict | None = No
     mask = base.action_masks()
     if getattr(policy, "uniform_actions", False):
         return random_masked_action(cast(_UniformPolicy, policy).rng, mask)
-    snapshot = base.snapshot() if snapshot is None else snapshot
+    snapshot = base.snapshot(hidden=False) if snapshot is None else snapshot
     idle = _idle_engineers(snapshot)
     config = base.config
     if not idle and config.groups is None and config.p_incident <= 0.0:  # teams route, incidents link: go on
@@ -511,7 +511,7 @@ def agent_actions_from(
     if getattr(policy, "uniform_actions", False):
         return _random_agent_actions(cast(_UniformPolicy, policy).rng, agents, masks, base.config.max_tickets)
     actions = dict.fromkeys(agents, 0)
-    snapshot = base.snapshot() if snapshot is None else snapshot
+    snapshot = base.snapshot(hidden=False) if snapshot is None else snapshot
     names = {base.agent_name_mapping[agent]: agent for agent in agents}
     n_slots = base.config.max_tickets
     idle = [engineer for engineer in _idle_engineers(snapshot) if engineer in names]

@@ -117,7 +117,7 @@ class RolloutPlanner:
         base = env.unwrapped
         config = base.config
         mask = base.action_masks()
-        snapshot = base.snapshot(waiting_lists=False)
+        snapshot = base.snapshot(waiting_lists=False, hidden=False)
         chosen = [base_action]
         if mask[0] and 0 not in chosen:
             chosen.append(0)
@@ -154,7 +154,7 @@ class RolloutPlanner:
             self.stats.simulated_steps += 1
             if terminated or truncated or step + 1 == self.depth:
                 break
-            action = coordinator_action_from(policy, base, base.snapshot(waiting_lists=False))
+            action = coordinator_action_from(policy, base, base.snapshot(waiting_lists=False, hidden=False))
         return total
 
     def choose(self, returns: np.ndarray) -> int:
@@ -173,7 +173,7 @@ class RolloutPlanner:
     def coordinator_action(self, env: Any, snapshot: dict | None = None) -> int:
         """The planner's action for the coordinator ``env`` (after ``reset()``); ``env`` is left as it was."""
         base = env.unwrapped
-        snapshot = base.snapshot(waiting_lists=False) if snapshot is None else snapshot
+        snapshot = base.snapshot(waiting_lists=False, hidden=False) if snapshot is None else snapshot
         base_action = coordinator_action_from(self._base_policy, base, snapshot)
         candidates = self.candidates(base, base_action)
         if len(candidates) == 1:
@@ -181,7 +181,7 @@ class RolloutPlanner:
             return base_action
         started = time.perf_counter()
         checkpoint = base.clone_state()
-        seeds = self.future_seeds(int(base.snapshot(waiting_lists=False)["t"]))
+        seeds = self.future_seeds(int(base.snapshot(waiting_lists=False, hidden=False)["t"]))
         returns = np.array([[self.rollout(base, checkpoint, action, seed) for seed in seeds] for action in candidates])
         base.restore_state(checkpoint)
         chosen = candidates[self.choose(returns)]
@@ -217,7 +217,7 @@ class RolloutPlanner:
             self.stats.simulated_steps += 1
             if not base.agents or any(truncations.values()) or step + 1 == self.depth:
                 break
-            actions = agent_actions_from(policy, base, observations, base.snapshot(waiting_lists=False))
+            actions = agent_actions_from(policy, base, observations, base.snapshot(waiting_lists=False, hidden=False))
         return total
 
     def agent_actions(self, env: Any, observations: dict | None = None, snapshot: dict | None = None) -> dict[str, int]:
@@ -229,7 +229,7 @@ class RolloutPlanner:
             raise ValueError(
                 f"{type(self).__name__} plans for the coordinator or the parallel env, not {type(base).__name__}"
             )
-        snapshot = base.snapshot(waiting_lists=False) if snapshot is None else snapshot
+        snapshot = base.snapshot(waiting_lists=False, hidden=False) if snapshot is None else snapshot
         current = agent_actions_from(self._base_policy, base, observations, snapshot)
         ranking = self._base_policy.priority(snapshot)
         options = {agent: self.agent_candidates(base, agent, current[agent], ranking) for agent in current}

@@ -274,7 +274,9 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
     multi_agent = hasattr(base, "possible_agents")
     observations, _ = env.reset(seed=seed)
     config = base.config
-    snapshot = base.snapshot(waiting_lists=False)  # the queue can hold thousands: policies act on the slots
+    snapshot = base.snapshot(
+        waiting_lists=False, hidden=False
+    )  # the queue can hold thousands: policies act on the slots
     resolved = ResolvedTickets()
     arrivals: list[int] = []
 
@@ -294,7 +296,7 @@ def episode_record(env: Any, policy: Policy, seed: int) -> EpisodeRecord:
             _, reward, _, finished, _ = env.step(coordinator_action_from(policy, env, snapshot))
             total += reward
         resolved.add(base.closed_tickets())
-        snapshot = base.snapshot(waiting_lists=False)
+        snapshot = base.snapshot(waiting_lists=False, hidden=False)
         counters = snapshot["counters"]
         arrivals.append(new_tickets(counters) - arrived)
         arrived = new_tickets(counters)

@@ -53,6 +53,24 @@ COUNTER_FIELDS = {
 }
 
 
+def _secret(rec: Any, incidents: bool, in_area: bool) -> dict[str, Any]:
+    """The hidden part of the ticket record ``rec``: its true component (teams: another than the one it shows
+    while misreported), ambiguity, incident (the root's id, and whether it is one) and, waiting on others in the
+    awaiting area, the steps until that wait ends."""
+    secret: dict[str, Any] = {
+        "id": int(rec[L.TICKET_ID]),
+        "component": int(rec[L.COMPONENT]),
+        "ambiguous": bool(rec[L.AMBIGUOUS]),
+    }
+    if in_area:
+        secret["returns_in"] = int(rec[L.AWAIT_LEFT])
+    if incidents:
+        incident = int(rec[L.INCIDENT])
+        secret["incident"] = incident - 1 if incident > 0 else None
+        secret["root"] = incident == L.INCIDENT_ROOT
+    return secret
+
+
 def check_future_seed(future_seed: Any) -> int | None:
     """``future_seed`` as an int in [0, 2**64), or None; ``ValueError`` naming the value otherwise."""
     if future_seed is None:
@@ -438,9 +456,13 @@ class BatchSim:
         vectors: npt.NDArray[np.float32] = self._state_out[:, 0, :]
         return vectors
 
-    def snapshot(self, n: int, waiting_lists: bool = True) -> dict[str, Any]:
-        """The full raw state of environment ``n`` as JSON-able Python (``waiting_lists=False``: without the
-        ``"queue"`` and ``"awaiting"`` lists of tickets outside the slots)."""
+    def snapshot(self, n: int, waiting_lists: bool = True, hidden: bool = True) -> dict[str, Any]:
+        """The full raw state of environment ``n`` as JSON-able Python: what the agents may see at the top level
+        (a ticket's ``"component"`` is the one it shows), and under ``"hidden"`` what only the simulator knows
+        (``hidden=False``: without it; ``waiting_lists=False``: without the ``"queue"`` and ``"awaiting"`` lists
+        of tickets outside the slots). ``"hidden"`` is ``{"tickets": [{"id", "component" (the true one),
+        "ambiguous"} (+ "incident", "root" with incidents; + "returns_in", steps until its wait on others ends,
+        in the awaiting area), by id], "pending_reopens"}`` (+ ``"incidents"``, the incidents begun)."""
         state, params = self.state, self.params
         ticket_i, ticket_f, engineers = state.ticket_i[n], state.ticket_f[n], state.engineer_i[n]
         now = self.t(n)
@@ -455,6 +477,8 @@ class BatchSim:
         teams = "teams" in self.config.mechanics()
         n_components = self.config.n_components
 
+        secrets: list[dict[str, Any]] = []  # the hidden part of each ticket listed
+
         def ticket(
             row: int, slot: int | None, records: Any = ticket_i, floats: Any = ticket_f, in_area: bool = False
         ) -> dict[str, Any]:
@@ -464,7 +488,7 @@ class BatchSim:
                 "id": int(rec[L.TICKET_ID]),
                 "slot": slot,
                 "severity": int(rec[L.SEVERITY]),
-                "component": int(rec[L.COMPONENT]),
+                "component": (int(rec[L.COMPONENT]) + int(rec[L.MISREPORT])) % n_components,  # the one it shows
                 "age": now - int(rec[L.ARRIVAL]),
                 "sla_remaining": int(rec[L.DEADLINE]) - now,
                 "work_remaining": float(floats[row, L.WORK_REMAINING]),
@@ -475,19 +499,15 @@ class BatchSim:
                 "assignees": assignees.get(slot, []) if slot is not None else [],
                 "reopened": bool(rec[L.REOPENED]),
                 "breached": bool(rec[L.BREACHED]),
-                "ambiguous": bool(rec[L.AMBIGUOUS]),
                 "deferrals": int(rec[L.DEFERRALS]),
             }
-            if incidents:  # hidden, as "ambiguous": the root ticket of its incident, and whether it is one
-                incident = int(rec[L.INCIDENT])
-                entry["incident"] = incident - 1 if incident > 0 else None
-                entry["root"] = incident == L.INCIDENT_ROOT
-            if teams:  # its group, hand-offs, transit; the component it shows (the true one is "component")
+            if hidden:
+                secrets.append(_secret(rec, incidents, in_area))
+            if teams:  # its group, hand-offs, transit
                 entry["group"] = int(rec[L.GROUP])
                 entry["first_group"] = int(rec[L.FIRST_GROUP])
                 entry["reassignments"] = int(rec[L.REASSIGNMENTS])
                 entry["in_transit"] = int(rec[L.HANDOFF])
-                entry["reported_component"] = (int(rec[L.COMPONENT]) + int(rec[L.MISREPORT])) % n_components
             if awaiting:  # steps awaited in this life; in the awaiting area, also the current wait so far
                 entry["awaited"] = int(rec[L.AWAITED])
                 if in_area:
@@ -513,10 +533,7 @@ class BatchSim:
                 }
                 for index in range(engineers.shape[0])
             ],
-            "pending_reopens": int(state.reopen_i[n, :, L.ACTIVE].sum()),
         }
-        if incidents:
-            snapshot["incidents"] = int(state.env_i[n, L.INCIDENTS])
         if teams:
             assert state.routing_i is not None
             snapshot["routed"] = int(state.routing_i[n, L.ROUTED])  # hand-offs this episode
@@ -531,6 +548,12 @@ class BatchSim:
             snapshot["awaiting"] = sorted(
                 (ticket(k, None, area_i, area_f, in_area=True) for k in range(waiting)), key=lambda entry: entry["id"]
             )
+        if hidden:
+            snapshot["hidden"] = {
+                "tickets": sorted(secrets, key=lambda secret: secret["id"]),
+                "pending_reopens": int(state.reopen_i[n, :, L.ACTIVE].sum()),  # resolved tickets due to reopen
+                **({"incidents": int(state.env_i[n, L.INCIDENTS])} if incidents else {}),
+            }
         return snapshot
 
     def closed(self, n: int) -> list[dict[str, int]]:

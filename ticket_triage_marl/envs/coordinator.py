@@ -217,12 +217,14 @@ class CoordinatorWrapper(gymnasium.Env):
         self._require_reset("render()")
         return render_snapshot(self.render_mode, self.sim.snapshot(0), self.config.max_tickets, self.config.work_mean)
 
-    def snapshot(self, waiting_lists: bool = True) -> dict:
+    def snapshot(self, waiting_lists: bool = True, hidden: bool = True) -> dict:
         """The full raw state as plain JSON-able Python (its keys: ``ticket_triage_marl/_core/sim.py``
-        ``BatchSim.snapshot``); ``waiting_lists=False`` leaves out the queue and awaiting lists (see
+        ``BatchSim.snapshot``): what the agents may see, and under ``"hidden"`` what only the simulator knows
+        (``hidden=False`` leaves it out, as policies and planners do); ``waiting_lists=False`` leaves out the
+        queue and awaiting lists (see
         :meth:`TicketTriageParallelEnv.snapshot <ticket_triage_marl.envs.multiagent.TicketTriageParallelEnv.snapshot>`)."""
         self._require_reset("snapshot()")
-        return self.sim.snapshot(0, waiting_lists)
+        return self.sim.snapshot(0, waiting_lists, hidden)
 
     def closed_tickets(self) -> list[dict[str, int]]:
         """The lifecycle of each ticket the last step resolved (see :meth:`TicketTriageParallelEnv.closed_tickets

@@ -150,13 +150,15 @@ class _SimulationView:
         if not self._has_reset:
             raise RuntimeError("step() called before reset(); call reset() first")
 
-    def snapshot(self, waiting_lists: bool = True) -> dict:
-        """The full raw state as plain JSON-able Python (its keys: ``BatchSim.snapshot`` in ``_core/sim.py``).
+    def snapshot(self, waiting_lists: bool = True, hidden: bool = True) -> dict:
+        """The full raw state as plain JSON-able Python (its keys: ``BatchSim.snapshot`` in ``_core/sim.py``):
+        what the agents may see, and under ``"hidden"`` what only the simulator knows (a ticket's true component,
+        ambiguity, incident; reopens due). ``hidden=False`` leaves that out: what policies and planners read.
         ``waiting_lists=False`` leaves out the lists of tickets outside the slots (``"queue"``, and
         ``"awaiting"`` where that mechanic is on), which can hold thousands: for drivers that look at every
         step and act on the slots (the baselines), at a fraction of the cost."""
         self._require_reset()
-        return self.sim.snapshot(0, waiting_lists)
+        return self.sim.snapshot(0, waiting_lists, hidden)
 
     def closed_tickets(self) -> list[dict[str, int]]:
         """The lifecycle of each ticket the last step resolved (``[]`` after a reset): ``{"id", "severity",

@@ -114,10 +114,10 @@ class _BatchBase:
         self.sim.restore_state(state["sim"], future_seed)
         self._has_reset = True
 
-    def snapshot(self, index: int) -> dict:
+    def snapshot(self, index: int, hidden: bool = True) -> dict:
         """The full raw state of environment ``index`` (its keys: ``BatchSim.snapshot`` in ``_core/sim.py``)."""
         self._require_reset()
-        return self.sim.snapshot(index)
+        return self.sim.snapshot(index, hidden=hidden)
 
 
 class VectorTicketTriage(_BatchBase):
