@@ -483,3 +483,18 @@ def test_missing_ray_gives_a_one_line_hint_and_the_core_never_imports_ray():
     assert last_line.startswith("ticket_triage_marl.extras.MissingExtraError: ")
     assert "needs 'ray'" in last_line and 'pip install "ticket_triage_marl[rllib]"' in last_line
     assert issubclass(MissingExtraError, ImportError)
+
+
+def test_the_benchmark_runs_its_episodes_as_ray_tasks_with_the_local_results(ray_session, tmp_path):
+    """``run_benchmark(..., ray_address=...)`` on the running Ray: every episode a task, the same results (the
+    episodes are deterministic) as a local run, appended to results.jsonl as they finish."""
+    from ticket_triage_marl import benchmark
+
+    config = tmp_path / "short.toml"
+    config.write_text('horizon = 15\nname = "short"\n')
+    args = (["random", "cost_rate"], [str(config)], [7, 8])
+    on_ray = benchmark.run_benchmark(tmp_path / "ray", *args, ray_address="auto")
+    here = benchmark.run_benchmark(tmp_path / "here", *args)
+    strip = [{key: value for key, value in result.items() if key != "seconds"} for result in on_ray]
+    assert strip == [{key: value for key, value in result.items() if key != "seconds"} for result in here]
+    assert len(benchmark.load_results(tmp_path / "ray")) == 4

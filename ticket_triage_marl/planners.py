@@ -21,7 +21,7 @@ Both are policies of :mod:`ticket_triage_marl.baselines` (``make_policy("rollout
 keeps their cost (decisions, simulated steps, seconds). Example::
 
     env = TicketTriageEnv(load_config("uci_desk_teams"))
-    planner = RolloutPlanner(base="cost_rate", futures=4, depth=24)
+    planner = RolloutPlanner(base="cost_rate", futures=4, depth=48)
     obs, info = env.reset(seed=0)
     obs, reward, terminated, truncated, info = env.step(planner.coordinator_action(env))
 """
@@ -83,7 +83,7 @@ class RolloutPlanner:
 
     base: str = "cost_rate"
     futures: int = 8
-    depth: int = 24
+    depth: int = 96
     tickets: int = 3
     margin: float = 0.0
     confidence: float = 2.0

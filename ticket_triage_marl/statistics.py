@@ -1,4 +1,9 @@
-"""Confidence intervals: Student's t quantile (exact, no scipy), the mean with its 95% CI, :class:`Estimate`.
+"""Confidence intervals: Student's t quantile (exact, no scipy), the mean with its 95% CI, :class:`Estimate`;
+and the aggregate statistics of a benchmark over tasks, as rliable (Agarwal et al., 2021) computes them
+(rliable itself does not import here: its ``arch`` dependency fails with this pandas): the interquartile mean
+(:func:`iqm`), stratified bootstrap confidence intervals (:func:`stratified_bootstrap_ci`), the probability of
+improvement (:func:`probability_of_improvement`) and performance profiles (:func:`performance_profile`).
+Scores are (runs x tasks) arrays, as rliable's.
 
 Re-exported by :mod:`ticket_triage_marl.evaluation`::
 
@@ -11,10 +16,19 @@ import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Estimate", "mean_ci95", "t_quantile_95"]
+__all__ = [
+    "Estimate",
+    "iqm",
+    "mean_ci95",
+    "performance_profile",
+    "probability_of_improvement",
+    "stratified_bootstrap_ci",
+    "t_quantile_95",
+]
 
 _Z_975 = 1.959963984540054  # the standard normal's 0.975 quantile
 _SERIES_MAX_DF = 200  # up to here the exact finite series; beyond, Cornish-Fisher (error < 1e-12)
@@ -110,3 +124,61 @@ class Estimate:
     def to_dict(self) -> dict[str, float]:
         """``{"mean", "ci95"}`` (NaN stays NaN; JSON writers turn it into null)."""
         return {"mean": self.mean, "ci95": self.ci95}
+
+
+# -- aggregates over tasks (rliable's methods) --------------------------------------------------------------------
+
+
+def iqm(scores: np.ndarray) -> float:
+    """The interquartile mean of every score (runs x tasks, flattened): the mean of the middle half, a quarter
+    cut at each end (``scipy.stats.trim_mean(scores, 0.25, axis=None)``, rliable's ``aggregate_iqm``)."""
+    values = np.sort(np.asarray(scores, dtype=np.float64).ravel())
+    cut = int(0.25 * values.size)  # scipy's trim_mean cuts int(proportion * n) from each end
+    return float(values[cut : values.size - cut].mean())
+
+
+def probability_of_improvement(x: np.ndarray, y: np.ndarray) -> float:
+    """P(X > Y) averaged over tasks: for each task (column), the share of (run of x, run of y) pairs where x
+    scores higher, ties counting half (the Mann-Whitney U statistic over ``runs_x * runs_y``), as rliable's
+    ``probability_of_improvement`` (0.5 for a task whose two columns are equal)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
+        raise ValueError(f"scores must be (runs x tasks) arrays with the same tasks, got {x.shape} and {y.shape}")
+    per_task = []
+    for task in range(x.shape[1]):
+        a, b = x[:, task], y[:, task]
+        if np.array_equal(a, b):
+            per_task.append(0.5)
+            continue
+        greater = (a[:, None] > b[None, :]).sum() + 0.5 * (a[:, None] == b[None, :]).sum()
+        per_task.append(float(greater) / (a.size * b.size))
+    return float(np.mean(per_task))
+
+
+def stratified_bootstrap_ci(
+    statistic: Any, *scores: np.ndarray, repetitions: int = 2000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float, float]:
+    """``statistic(*scores)`` and its percentile confidence interval by the stratified bootstrap: each
+    repetition resamples the runs of every task (column) with replacement, independently per task and per
+    score array (rliable's ``StratifiedBootstrap``). Returns (point estimate, low, high)."""
+    arrays = [np.asarray(array, dtype=np.float64) for array in scores]
+    rng = np.random.default_rng(seed)
+    point = float(statistic(*arrays))
+    drawn = np.empty(repetitions)
+    for k in range(repetitions):
+        resampled = []
+        for array in arrays:
+            runs, tasks = array.shape
+            rows = rng.integers(0, runs, size=(runs, tasks))
+            resampled.append(np.take_along_axis(array, rows, axis=0))
+        drawn[k] = statistic(*resampled)
+    tail = 100 * (1 - level) / 2
+    low, high = np.percentile(drawn, [tail, 100 - tail])
+    return point, float(low), float(high)
+
+
+def performance_profile(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """The score distribution's performance profile: for each threshold, the share of every (run, task)
+    score above it (rliable's ``create_performance_profile`` with ``use_score_distribution=True``)."""
+    values = np.asarray(scores, dtype=np.float64).ravel()
+    return np.array([(values > threshold).mean() for threshold in np.asarray(thresholds, dtype=np.float64)])

@@ -55,7 +55,7 @@ from collections.abc import Callable, Sequence
 
 from .._version import __version__
 from ..extras import MissingExtraError
-from . import bench, evaluate, fit, replay, report, rollout, validate
+from . import bench, benchmark, evaluate, fit, replay, report, rollout, validate
 from ._common import PROG, CheckFailed, Parser, UsageError
 from ._common import PROGRESS_BAR_MIN_BYTES as PROGRESS_BAR_MIN_BYTES
 from ._common import PROGRESS_BAR_MIN_STEPS as PROGRESS_BAR_MIN_STEPS
@@ -64,7 +64,7 @@ from .evaluate import DEFAULT_EVALUATE_POLICIES as DEFAULT_EVALUATE_POLICIES
 
 __all__ = ["CheckFailed", "UsageError", "build_parser", "main"]
 
-COMMANDS = (rollout, validate, evaluate, replay, report, fit, bench)
+COMMANDS = (rollout, validate, evaluate, benchmark, replay, report, fit, bench)
 """The command modules, in the order ``--help`` lists them."""
 
 

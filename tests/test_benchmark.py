@@ -1,0 +1,152 @@
+"""The benchmark: rliable's aggregate statistics, resumable runs, the normalised score and the outputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ticket_triage_marl import benchmark
+from ticket_triage_marl.cli import main
+from ticket_triage_marl.statistics import (
+    iqm,
+    performance_profile,
+    probability_of_improvement,
+    stratified_bootstrap_ci,
+)
+
+
+def test_iqm_is_the_mean_of_the_middle_half():
+    """Eight scores: the two lowest and two highest cut (scipy's trim_mean at 0.25, rliable's aggregate_iqm)."""
+    scores = np.array([[10.0, 1.0], [2.0, 3.0], [4.0, -5.0], [6.0, 100.0]])
+    assert iqm(scores) == pytest.approx((2 + 3 + 4 + 6) / 4)
+
+
+def test_the_aggregates_match_rliables_reference_computations():
+    """rliable computes the IQM with scipy.stats.trim_mean and P(X > Y) per task with scipy's Mann-Whitney U
+    over runs_x * runs_y (0.5 for equal columns); the same values here, on uneven runs with ties."""
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(3)
+    x = np.round(rng.normal(size=(7, 4)), 1)
+    y = np.round(rng.normal(0.3, 1.0, size=(9, 4)), 1)
+    assert iqm(x) == pytest.approx(stats.trim_mean(x, 0.25, axis=None))
+    per_task = [stats.mannwhitneyu(x[:, k], y[:, k], alternative="greater")[0] / (7 * 9) for k in range(4)]
+    assert probability_of_improvement(x, y) == pytest.approx(np.mean(per_task))
+    assert probability_of_improvement(x, x) == 0.5
+
+
+def test_probability_of_improvement_by_hand():
+    """Task 0: x = (1, 3) against y = (2, 2): two of four pairs higher -> 0.5; task 1: x wins every pair -> 1.0;
+    the mean 0.75. Ties count half: (2, 2) against (2, 1) is 2 wins and 2 ties of 4 -> 0.75."""
+    x = np.array([[1.0, 5.0], [3.0, 6.0]])
+    y = np.array([[2.0, 0.0], [2.0, 1.0]])
+    assert probability_of_improvement(x, y) == pytest.approx((0.5 + 1.0) / 2)
+    assert probability_of_improvement(np.array([[2.0], [2.0]]), np.array([[2.0], [1.0]])) == pytest.approx(0.75)
+
+
+def test_the_stratified_bootstrap_resamples_runs_within_each_task():
+    """A task whose runs are all equal contributes no spread; the interval of a mean covers it, is about
+    +-1.96 standard errors wide, and the same seed gives the same interval."""
+    constant = np.full((10, 3), 2.0)
+    assert stratified_bootstrap_ci(np.mean, constant) == (2.0, 2.0, 2.0)
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(400, 1))
+    point, low, high = stratified_bootstrap_ci(np.mean, data, repetitions=3000)
+    assert low < point < high
+    assert (high - low) / 2 == pytest.approx(1.96 * data.std() / np.sqrt(400), rel=0.1)
+    assert stratified_bootstrap_ci(np.mean, data, repetitions=300, seed=5) == stratified_bootstrap_ci(
+        np.mean, data, repetitions=300, seed=5
+    )
+
+
+def test_the_performance_profile_is_the_share_above_each_threshold():
+    scores = np.array([[0.0, 0.5], [1.0, 1.5]])
+    np.testing.assert_allclose(performance_profile(scores, np.array([-1.0, 0.5, 1.2, 2.0])), [1.0, 0.5, 0.25, 0.0])
+
+
+def fake_results(returns: dict[str, dict[str, list[float]]]) -> list[dict]:
+    return [
+        {
+            "entry": entry,
+            "scenario": scenario,
+            "seed": seed,
+            "return": value,
+            "breaches": 0.0,
+            "time_to_resolve": 1.0,
+            "reassignments": 0.0,
+            "seconds": 0.1,
+        }
+        for entry, per_scenario in returns.items()
+        for scenario, values in per_scenario.items()
+        for seed, value in enumerate(values)
+    ]
+
+
+def test_the_normalised_score_is_zero_at_random_and_one_at_the_best_heuristic():
+    """Scenario a: random 0, fifo 10, cost_rate 20 (best); scenario b: random 10, fifo 30 (best), cost_rate 20."""
+    board = benchmark.summarize(
+        fake_results({
+            "random": {"a": [0.0, 0.0], "b": [10.0, 10.0]},
+            "fifo": {"a": [10.0, 10.0], "b": [30.0, 30.0]},
+            "cost_rate": {"a": [20.0, 20.0], "b": [20.0, 20.0]},
+        }),
+        repetitions=50,
+    )  # fmt: skip
+    assert board.best == {"a": "cost_rate", "b": "fifo"}
+    np.testing.assert_allclose(board.scores["cost_rate"], [[1.0, 0.5], [1.0, 0.5]])
+    np.testing.assert_allclose(board.scores["fifo"], [[0.5, 1.0], [0.5, 1.0]])
+    np.testing.assert_allclose(board.scores["random"], 0.0)
+    # against the best heuristic: on a it is cost_rate itself (equal: 0.5), on b fifo beats it everywhere (0)
+    assert board.aggregate["cost_rate"]["improvement"][0] == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="results missing"):
+        benchmark.summarize(fake_results({"random": {"a": [0.0]}, "fifo": {"a": [1.0], "b": [2.0]}}))
+
+
+def test_a_run_resumes_where_it_stopped(tmp_path, monkeypatch):
+    """The first run stops after three episodes; the second runs only the rest, and the file holds each once."""
+    calls = []
+
+    def fake_episode(entry, scenario, seed):
+        calls.append((entry, scenario, seed))
+        if len(calls) == 4 and not resumed:
+            raise KeyboardInterrupt
+        return {"entry": entry, "scenario": scenario, "seed": seed, "return": float(seed), "breaches": 0.0,
+                "time_to_resolve": 0.0, "reassignments": 0.0, "seconds": 0.0}  # fmt: skip
+
+    monkeypatch.setattr(benchmark, "run_episode_result", fake_episode)
+    resumed = False
+    with pytest.raises(KeyboardInterrupt):
+        benchmark.run_benchmark(tmp_path, ["random", "fifo"], ["default"], seeds=[1, 2, 3])
+    assert len(benchmark.load_results(tmp_path)) == 3
+    resumed, calls[:] = True, []
+    results = benchmark.run_benchmark(tmp_path, ["random", "fifo"], ["default"], seeds=[1, 2, 3])
+    assert calls == [("fifo", "default", 1), ("fifo", "default", 2), ("fifo", "default", 3)]
+    assert len(results) == 6 and len(benchmark.load_results(tmp_path)) == 6
+
+
+def test_a_broken_results_line_is_named(tmp_path):
+    (tmp_path / "results.jsonl").write_text('{"entry": "random", "scenario": "default", "seed": 1}\nnot json\n')
+    with pytest.raises(ValueError, match=r"results.jsonl, line 2: not a benchmark result"):
+        benchmark.load_results(tmp_path)
+
+
+def test_the_command_writes_a_leaderboard_and_marl_eval_json(tmp_path, capsys):
+    """Three heuristics and the clairvoyant planner on a short default scenario, two seeds."""
+    config = tmp_path / "short.toml"
+    config.write_text('horizon = 20\nname = "short"\n')
+    out = tmp_path / "run"
+    status = main(["benchmark", "--out", str(out), "--entries", "random,fifo,cost_rate,clairvoyant",
+                   "--scenarios", str(config), "--seeds", "2", "--no-figure"])  # fmt: skip
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "IQM normalised score" in printed and "clairvoyant (oracle: sees the true future)" in printed
+    document = json.loads((out / "marl_eval.json").read_text())
+    runs = document["ticket_triage_marl"][str(config)]["cost_rate"]
+    assert set(runs) == {"run_0", "run_1"}
+    assert set(runs["run_0"]["absolute_metrics"]) == {"return", "normalised_score"}
+    assert runs["run_0"]["step_0"]["step_count"] == 0
+    assert (out / "leaderboard.md").exists() and (out / "leaderboard.html").exists()
+    lines = (out / "results.jsonl").read_text().splitlines()
+    assert len(lines) == 8 and {json.loads(line)["seed"] for line in lines} == set(benchmark.eval_seeds(2))
+    assert "decisions" in json.loads(lines[-1])

@@ -1,0 +1,83 @@
+"""``ticket-triage benchmark``: every entry on the scenario suite, resumable, with a leaderboard."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from ..benchmark import ENTRIES, EVAL_SEED_BASE, SUITE, eval_seeds, run_benchmark, summarize, write_outputs
+from ..extras import MissingExtraError
+from ._common import UsageError, add_command, name_list, positive_int, progress
+
+
+def add_arguments(commands: Any) -> None:
+    """Add the command, its help and its arguments to ``commands`` (the parser's subparsers)."""
+    parser = add_command(
+        commands,
+        "benchmark",
+        run,
+        help="run every entry on the scenario suite and write a leaderboard (resumable)",
+        description="Run each entry (heuristics and planners) for one coordinator episode per evaluation seed "
+        f"({EVAL_SEED_BASE} + 0..N-1; train on seeds below {EVAL_SEED_BASE}) on each scenario of the suite, then "
+        "write a leaderboard: per scenario, mean return with its 95%% CI and the normalised score (0 = random, "
+        "1 = the best heuristic); over the suite, the IQM of the normalised scores and the probability of "
+        "improvement over the best heuristic with stratified-bootstrap 95%% CIs (rliable's methods), and "
+        "performance profiles. Results are appended to OUT/results.jsonl as they finish: run the same command "
+        "again to resume.",
+    )
+    parser.add_argument("--out", required=True, metavar="DIR", help="results directory (made if missing)")
+    parser.add_argument(
+        "--entries",
+        type=name_list(list(ENTRIES), "entry"),
+        default=list(ENTRIES),
+        help=f"comma-separated entries (default {','.join(ENTRIES)}); random is needed for the normalised score",
+    )
+    parser.add_argument(
+        "--scenarios",
+        type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+        default=list(SUITE),
+        help=f"comma-separated scenarios or config files (default the suite: {','.join(SUITE)})",
+    )
+    parser.add_argument("--seeds", type=positive_int, default=20, help="evaluation seeds per scenario (default 20)")
+    parser.add_argument(
+        "--ray-address",
+        metavar="ADDRESS",
+        help="run the episodes as Ray tasks on this cluster ('auto', 'ray://HOST:10001', or 'local' for a new "
+        "local one; needs the rllib extra); without it they run here, one after another",
+    )
+    parser.add_argument("--no-figure", action="store_true", help="skip the performance-profile figure")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``ticket-triage benchmark``; returns the exit status."""
+    if "random" not in args.entries:
+        raise UsageError("--entries must include random: the normalised score's 0")
+    seeds = eval_seeds(args.seeds)
+    total = len(args.entries) * len(args.scenarios) * len(seeds)
+    bar = progress(total)
+    try:
+        results = run_benchmark(
+            args.out,
+            args.entries,
+            args.scenarios,
+            seeds,
+            ray_address=args.ray_address,
+            on_result=None if bar is None else lambda result: bar.update(1),
+        )
+    except (ValueError, FileNotFoundError) as error:
+        raise UsageError(str(error)) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    board = summarize(results)
+    figure = not args.no_figure
+    try:
+        paths = write_outputs(board, args.out, figure=figure)
+    except MissingExtraError as error:
+        paths = write_outputs(board, args.out, figure=False)
+        print(f"no performance-profile figure: {error}")
+    with open(os.path.join(args.out, "leaderboard.md"), encoding="utf-8") as handle:
+        print(handle.read())
+    print("written: " + ", ".join(paths))
+    return 0
