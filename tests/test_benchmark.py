@@ -103,6 +103,18 @@ def test_the_normalised_score_is_zero_at_random_and_one_at_the_best_heuristic():
         benchmark.summarize(fake_results({"random": {"a": [0.0]}, "fifo": {"a": [1.0], "b": [2.0]}}))
 
 
+def test_entries_other_than_heuristics_are_paired_with_the_best_heuristic_of_each_scenario():
+    """random 0, fifo 10 (the best), a planner 11 and 13 on two seeds: +2.0 ± t(1) * 1.414 / sqrt(2) = 12.7,
+    20% of the random-to-best range."""
+    board = benchmark.summarize(
+        fake_results({"random": {"a": [0.0, 0.0]}, "fifo": {"a": [10.0, 10.0]}, "rollout": {"a": [11.0, 13.0]}}),
+        repetitions=20,
+    )
+    headers, rows = benchmark.paired_rows(board)
+    assert headers == ["scenario", "rollout - best heuristic"]
+    assert rows == [["a", "+2.0 ± 12.7 (+20% of range)"]]
+
+
 def test_a_run_resumes_where_it_stopped(tmp_path, monkeypatch):
     """The first run stops after three episodes; the second runs only the rest, and the file holds each once."""
     calls = []

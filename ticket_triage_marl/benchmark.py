@@ -324,11 +324,35 @@ def _json_number(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
+def _number(value: float, digits: int = 2) -> str:
+    """``value`` with ``digits`` decimals, "n/a" for NaN, never "-0.00"."""
+    return "n/a" if math.isnan(value) else f"{value + 0.0:.{digits}f}".replace("-0.00", "0.00")
+
+
 def _interval(triple: tuple[float, float, float], digits: int = 2) -> str:
     point, low, high = triple
     if math.isnan(point):
         return "n/a"
-    return f"{point:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+    return f"{_number(point, digits)} [{_number(low, digits)}, {_number(high, digits)}]"
+
+
+def paired_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
+    """Each entry that is not a heuristic against the best heuristic of each scenario, paired by seed: the mean
+    difference in return with its 95% CI, and as a share of that scenario's random-to-best-heuristic range."""
+    others = [entry for entry in board.entries if entry not in HEURISTICS]
+    headers = ["scenario", *(f"{entry} - best heuristic" for entry in others)]
+    rows = []
+    for k, scenario in enumerate(board.scenarios):
+        best = board.returns[board.best[scenario]][:, k]
+        span = best.mean() - board.returns["random"][:, k].mean()
+        row = [scenario]
+        for entry in others:
+            difference = Estimate.of(board.returns[entry][:, k] - best)
+            share = difference.mean / span if abs(span) > 1e-9 else math.nan
+            percent = "n/a" if math.isnan(share) else f"{100 * share + 0.0:+.0f}%".replace("-0%", "+0%")
+            row.append(f"{difference.mean:+.1f} ± {difference.ci95:.1f} ({percent} of range)")
+        rows.append(row)
+    return headers, rows
 
 
 def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]], list[str], list[list[str]]]:
@@ -354,8 +378,7 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]], li
         row = [scenario, board.best[scenario]]
         for entry in board.entries:
             estimate = board.metrics[entry][scenario]["return"]
-            score = float(np.mean(board.scores[entry][:, k]))
-            score_text = "n/a" if math.isnan(score) else f"{score:.2f}"
+            score_text = _number(float(np.mean(board.scores[entry][:, k])))
             row.append(f"{estimate.mean:.1f} ± {estimate.ci95:.1f} ({score_text})")
         scenario_rows.append(row)
     return aggregate_headers, aggregate_rows, scenario_headers, scenario_rows
@@ -407,11 +430,15 @@ def write_outputs(board: Leaderboard, out_dir: str | os.PathLike[str], figure: b
         "over the seeds). IQM and probability of improvement: rliable's methods, stratified-bootstrap 95% CIs. "
         "The clairvoyant planner sees the true future: an oracle upper reference, not a policy."
     )
+    paired_headers, paired = paired_rows(board)
+    paired_title = "Against the best heuristic, paired by seed: mean difference in return ± 95% CI"
     markdown = (
         f"# Benchmark leaderboard\n\n{intro}\n\n## Over the suite\n\n{_markdown_table(aggregate_headers, aggregate_rows)}"
         f"\n\n## Per scenario: mean return ± 95% CI (normalised score)\n\n"
         f"{_markdown_table(scenario_headers, scenario_rows)}\n"
     )
+    if len(paired_headers) > 1:
+        markdown += f"\n## {paired_title}\n\n{_markdown_table(paired_headers, paired)}\n"
     with atomic_writer(os.path.join(out, "leaderboard.md")) as handle:
         handle.write(markdown)
     paths.append(os.path.join(out, "leaderboard.md"))
@@ -421,6 +448,9 @@ def write_outputs(board: Leaderboard, out_dir: str | os.PathLike[str], figure: b
     page.table(aggregate_headers, aggregate_rows)
     page.heading("Per scenario: mean return ± 95% CI (normalised score)")
     page.table(scenario_headers, scenario_rows)
+    if len(paired_headers) > 1:
+        page.heading(paired_title)
+        page.table(paired_headers, paired)
     if figure:
         png = figure_png(profile_figure(board))
         page.figure("performance_profile", png, "Performance profiles of the normalised scores", "performance profiles")
