@@ -482,7 +482,8 @@ class BatchSim:
         def ticket(
             row: int, slot: int | None, records: Any = ticket_i, floats: Any = ticket_f, in_area: bool = False
         ) -> dict[str, Any]:
-            rec = records[row]
+            rec = records[row].tolist()  # plain ints: indexing a list is faster than numpy scalars
+            amounts = floats[row].tolist()
             waiting_on = int(rec[L.WAITING_ON])
             entry = {
                 "id": int(rec[L.TICKET_ID]),
@@ -491,8 +492,8 @@ class BatchSim:
                 "component": (int(rec[L.COMPONENT]) + int(rec[L.MISREPORT])) % n_components,  # the one it shows
                 "age": now - int(rec[L.ARRIVAL]),
                 "sla_remaining": int(rec[L.DEADLINE]) - now,
-                "work_remaining": float(floats[row, L.WORK_REMAINING]),
-                "work_total": float(floats[row, L.WORK_TOTAL]),
+                "work_remaining": amounts[L.WORK_REMAINING],
+                "work_total": amounts[L.WORK_TOTAL],
                 "blocked": int(rec[L.BLOCKED]),
                 "waiting_on": waiting_on if waiting_on >= 0 else None,
                 "escalated": bool(rec[L.ESCALATED]),
@@ -519,19 +520,21 @@ class BatchSim:
             "t": now,
             "horizon": self.config.horizon,
             "counters": self.counters(n),
-            "tickets": [ticket(slot, slot) for slot in range(self.n_slots) if ticket_i[slot, L.ACTIVE]],
+            "tickets": [
+                ticket(slot, slot) for slot, active in enumerate(ticket_i[: self.n_slots, L.ACTIVE].tolist()) if active
+            ],
             "queue": [
                 ticket(int(_queue_row(state, params, n, k)), None) for k in range(queued if waiting_lists else 0)
             ],
             "engineers": [
                 {
                     "index": index,
-                    "ticket": int(engineers[index, L.CURRENT_SLOT]) if engineers[index, L.CURRENT_SLOT] >= 0 else None,
-                    "time_on_ticket": int(engineers[index, L.TIME_ON_TICKET]),
-                    "on_shift": bool(engineers[index, L.ON_SHIFT]),
-                    "ramp_left": int(engineers[index, L.RAMP_LEFT]),
+                    "ticket": row[L.CURRENT_SLOT] if row[L.CURRENT_SLOT] >= 0 else None,
+                    "time_on_ticket": row[L.TIME_ON_TICKET],
+                    "on_shift": bool(row[L.ON_SHIFT]),
+                    "ramp_left": row[L.RAMP_LEFT],
                 }
-                for index in range(engineers.shape[0])
+                for index, row in enumerate(engineers.tolist())
             ],
         }
         if teams:
