@@ -279,3 +279,26 @@ def test_missing_stable_baselines3_gives_a_one_line_hint_and_the_core_never_impo
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("ticket_triage_marl.extras.MissingExtraError: ")
     assert 'pip install "ticket_triage_marl[sb3]"' in last_line
+
+
+def test_the_benchmark_trains_its_learned_entry_once_per_scenario_and_budget(tmp_path, monkeypatch):
+    """maskable_ppo on a short scenario with a tiny budget: the model is trained and kept, its episodes are
+    results named maskable_ppo@BUDGET, and a resumed run with more seeds plays the kept model without training."""
+    from ticket_triage_marl import benchmark
+
+    config = tmp_path / "short.toml"
+    config.write_text('horizon = 20\nname = "short"\n')
+    entries, scenarios = ["random", "cost_rate", "maskable_ppo"], [str(config)]
+    results = benchmark.run_benchmark(tmp_path / "run", entries, scenarios, seeds=[1_000_000], budget=512)
+    assert {result["entry"] for result in results} == {"random", "cost_rate", "maskable_ppo@512"}
+    model = benchmark.model_path(tmp_path / "run", "maskable_ppo", str(config), 512)
+    assert (tmp_path / "run" / "models" / "maskable_ppo" / "short-512.zip").exists() and model.endswith("short-512.zip")
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the kept model must be reused")
+
+    monkeypatch.setattr(sb3_contrib.MaskablePPO, "learn", no_training)
+    more = benchmark.run_benchmark(tmp_path / "run", entries, scenarios, seeds=[1_000_000, 1_000_001], budget=512)
+    assert len(more) == 6 and len(benchmark.load_results(tmp_path / "run")) == 6
+    board = benchmark.summarize(more, repetitions=20)
+    assert "maskable_ppo@512" in board.entries

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -34,11 +35,16 @@ from typing import Any
 import numpy as np
 
 from .baselines import PLANNERS, make_policy
-from .config import load_config
+from .config import SCENARIO_DIR, load_config
 from .envs.coordinator import TicketTriageEnv
 from .files import atomic_writer
 from .rollout import episode_record
 from .statistics import Estimate, iqm, performance_profile, probability_of_improvement, stratified_bootstrap_ci
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
 
 __all__ = [
     "EVAL_SEED_BASE",
@@ -71,7 +77,13 @@ export's and the same for every seed)."""
 HEURISTICS = ("random", "fifo", "edf", "severity", "cost_rate")
 """The heuristic entries; the best of them (by mean return, ``random`` aside) on a scenario scores 1."""
 
-ENTRIES = (*HEURISTICS, *PLANNERS)
+LEARNED = ("maskable_ppo",)
+"""Learned entries, each with its settings file ``configs/benchmark/<entry>.toml``: trained once per scenario
+(and budget) on training seeds, then played deterministically on the evaluation seeds."""
+
+ENTRIES = (*HEURISTICS, *PLANNERS, *LEARNED)
+DEFAULT_ENTRIES = (*HEURISTICS, *PLANNERS)
+"""What runs without ``--entries``: learned entries train first (minutes to hours), so they are asked for."""
 EVAL_SEED_BASE = 1_000_000
 """Evaluation seeds are ``EVAL_SEED_BASE + k``; training seeds stay below it."""
 
@@ -84,13 +96,73 @@ def eval_seeds(count: int) -> list[int]:
     return [EVAL_SEED_BASE + k for k in range(count)]
 
 
-def run_episode_result(entry: str, scenario: str, seed: int) -> dict[str, Any]:
+def learned_settings(entry: str) -> dict[str, Any]:
+    """The settings of a learned entry (its ``configs/benchmark/<entry>.toml``)."""
+    path = SCENARIO_DIR / "benchmark" / f"{entry}.toml"
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def model_path(out_dir: str | os.PathLike[str], entry: str, scenario: str, timesteps: int) -> str:
+    """Where a learned entry's policy for ``scenario`` and budget ``timesteps`` is kept."""
+    name = os.path.splitext(os.path.basename(os.fspath(scenario)))[0]
+    return os.path.join(os.fspath(out_dir), "models", entry, f"{name}-{timesteps}.zip")
+
+
+def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
+    """Train ``entry`` (MaskablePPO on the batched coordinator) on ``scenario`` for ``timesteps`` (default: its
+    settings file's) and save it to ``path``, unless it is there already (a resumed run). Returns ``path``."""
+    if os.path.exists(path):
+        return path
+    from .extras import require
+    from .integrations.sb3 import make_sb3_vec_env
+
+    sb3_contrib = require("sb3_contrib", "sb3", f"the benchmark's {entry} entry")
+    settings = learned_settings(entry)
+    budget = int(settings["timesteps"] if timesteps is None else timesteps)
+    vec_env = make_sb3_vec_env(int(settings["num_envs"]), config=load_config(scenario), seed=int(settings["seed"]))
+    model = sb3_contrib.MaskablePPO(
+        "MlpPolicy", vec_env, n_steps=int(settings["n_steps"]), batch_size=int(settings["batch_size"]),
+        gamma=float(settings["gamma"]), learning_rate=float(settings["learning_rate"]),
+        ent_coef=float(settings["ent_coef"]), seed=int(settings["seed"]), device="cpu", verbose=0,
+    )  # fmt: skip
+    model.learn(total_timesteps=budget)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    partial = path[: -len(".zip")] + ".partial.zip"
+    model.save(partial)
+    os.replace(partial, path)  # a model file is whole or absent
+    return path
+
+
+class LearnedPolicy:
+    """A trained model as a coordinator policy: its deterministic, masked action on the env's observation."""
+
+    def __init__(self, entry: str, path: str) -> None:
+        from .extras import require
+
+        sb3_contrib = require("sb3_contrib", "sb3", f"the benchmark's {entry} entry")
+        self.name = entry
+        self.model = sb3_contrib.MaskablePPO.load(path, device="cpu")
+
+    def priority(self, snapshot: dict) -> list[int]:  # a Policy; unused: the model chooses actions itself
+        return []
+
+    def coordinator_action(self, env: Any, snapshot: dict | None = None) -> int:
+        observation = env.unwrapped.sim.coordinator_observations[0]
+        action, _ = self.model.predict(observation, deterministic=True, action_masks=env.unwrapped.action_masks())
+        return int(action)
+
+
+def run_episode_result(entry: str, scenario: str, seed: int, model: str | None = None) -> dict[str, Any]:
     """One coordinator episode of ``entry`` on ``scenario`` from ``seed``: its metrics (return, SLA breaches,
     mean time to resolve in steps, mean reassignments per resolved ticket), wall seconds and, for a planner,
-    its planning cost. A plain function of its arguments, so that it can run anywhere (a Ray task)."""
+    its planning cost; ``model``: a learned entry's trained policy file. A plain function of its arguments, so
+    that it can run anywhere (a Ray task)."""
     config = load_config(scenario)
     env = TicketTriageEnv(config)
-    policy = make_policy(entry, seed=seed)
+    if entry in LEARNED and model is None:
+        raise ValueError(f"the learned entry {entry!r} needs its trained model file")
+    policy: Any = LearnedPolicy(entry, model) if entry in LEARNED and model else make_policy(entry, seed=seed)
     started = time.perf_counter()
     record = episode_record(env, policy, seed)
     seconds = time.perf_counter() - started
@@ -142,23 +214,28 @@ def load_results(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 def run_benchmark(
     out_dir: str | os.PathLike[str],
-    entries: Sequence[str] = ENTRIES,
+    entries: Sequence[str] = DEFAULT_ENTRIES,
     scenarios: Sequence[str] = SUITE,
     seeds: Sequence[int] | None = None,
     ray_address: str | None = None,
     on_result: Callable[[dict[str, Any]], None] | None = None,
+    budget: int | None = None,
 ) -> list[dict[str, Any]]:
     """Run every (entry, scenario, seed) not yet in ``out_dir/results.jsonl``, appending each result as it
     finishes; return every result of the requested ones (those found and those run).
 
     Args:
         out_dir: the results directory (made if missing).
-        entries: heuristic and planner names (:data:`ENTRIES`); ``random`` is needed for the normalised score.
+        entries: heuristic, planner and learned entry names (:data:`ENTRIES`); ``random`` is needed for the
+            normalised score. A learned entry is trained first on each scenario (here, not on Ray), its model kept
+            under ``out_dir/models`` for a resumed run.
         scenarios: scenario names (:data:`SUITE` by default) or config files.
         seeds: evaluation seeds (default: :func:`eval_seeds` (20)).
         ray_address: a Ray cluster's address (``"auto"``, ``"ray://host:10001"``, ``"local"`` for a new local
             one): each episode is a Ray task there; None: locally, one after another.
         on_result: called with each new result (progress).
+        budget: a learned entry's training steps (default: its settings file's, 1 M); results are kept per
+            budget, as the entry ``<entry>@<budget>`` when one is given.
 
     Raises:
         ValueError: an unknown entry, or a results file that cannot be read.
@@ -171,8 +248,16 @@ def run_benchmark(
     seeds = eval_seeds(20) if seeds is None else [int(seed) for seed in seeds]
     os.makedirs(out_dir, exist_ok=True)
     done = {_key(result): result for result in load_results(out_dir)}
-    wanted = [(entry, scenario, seed) for scenario in scenarios for entry in entries for seed in seeds]
+    names = {entry: f"{entry}@{budget}" if entry in LEARNED and budget is not None else entry for entry in entries}
+    wanted = [(names[entry], scenario, seed) for scenario in scenarios for entry in entries for seed in seeds]
     todo = [key for key in wanted if key not in done]
+    models = {}
+    for name, scenario, _ in todo:
+        entry = name.split("@")[0]
+        if entry in LEARNED and (name, scenario) not in models:
+            budget_steps = budget if budget is not None else int(learned_settings(entry)["timesteps"])
+            path = model_path(out_dir, entry, scenario, budget_steps)
+            models[name, scenario] = train_learned(entry, scenario, path, budget_steps)
     path = os.path.join(os.fspath(out_dir), RESULTS_FILE)
     with open(path, "a", encoding="utf-8") as handle:
 
@@ -183,16 +268,31 @@ def run_benchmark(
             if on_result is not None:
                 on_result(result)
 
+        def result_of(name: str, scenario: str, seed: int, result: dict[str, Any]) -> dict[str, Any]:
+            return {**result, "entry": name}
+
         if ray_address is None:
-            for entry, scenario, seed in todo:
-                keep(run_episode_result(entry, scenario, seed))
+            for name, scenario, seed in todo:
+                entry = name.split("@")[0]
+                keep(
+                    result_of(
+                        name, scenario, seed, run_episode_result(entry, scenario, seed, models.get((name, scenario)))
+                    )
+                )
         else:
-            _run_on_ray(ray_address, todo, keep)
+            _run_on_ray(
+                ray_address,
+                [(name, scenario, seed, models.get((name, scenario))) for name, scenario, seed in todo],
+                keep,
+            )
     return [done[key] for key in wanted]
 
 
-def _run_on_ray(address: str, todo: list[tuple[str, str, int]], keep: Callable[[dict[str, Any]], None]) -> None:
-    """Each episode of ``todo`` as a Ray task on the cluster at ``address``, kept as it finishes."""
+def _run_on_ray(
+    address: str, todo: list[tuple[str, str, int, str | None]], keep: Callable[[dict[str, Any]], None]
+) -> None:
+    """Each episode of ``todo`` (name, scenario, seed, model) as a Ray task on the cluster at ``address``, kept as
+    it finishes (a model file must be readable where the task runs: a shared directory on a cluster)."""
     from .extras import require
 
     ray = require("ray", "rllib", "running the benchmark on a Ray cluster")
@@ -201,10 +301,11 @@ def _run_on_ray(address: str, todo: list[tuple[str, str, int]], keep: Callable[[
         ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False)
     try:
         task = ray.remote(run_episode_result)
-        pending = [task.remote(entry, scenario, seed) for entry, scenario, seed in todo]
+        pending = {task.remote(name.split("@")[0], scenario, seed, model): name for name, scenario, seed, model in todo}
         while pending:
-            finished, pending = ray.wait(pending, num_returns=1)
-            keep(ray.get(finished[0]))
+            finished, _ = ray.wait(list(pending), num_returns=1)
+            name = pending.pop(finished[0])
+            keep({**ray.get(finished[0]), "entry": name})
     finally:
         if started_here:
             ray.shutdown()

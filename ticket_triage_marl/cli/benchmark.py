@@ -6,7 +6,17 @@ import argparse
 import os
 from typing import Any
 
-from ..benchmark import ENTRIES, EVAL_SEED_BASE, SUITE, eval_seeds, run_benchmark, summarize, write_outputs
+from ..benchmark import (
+    DEFAULT_ENTRIES,
+    ENTRIES,
+    EVAL_SEED_BASE,
+    LEARNED,
+    SUITE,
+    eval_seeds,
+    run_benchmark,
+    summarize,
+    write_outputs,
+)
 from ..extras import MissingExtraError
 from ._common import UsageError, add_command, name_list, positive_int, progress
 
@@ -30,8 +40,16 @@ def add_arguments(commands: Any) -> None:
     parser.add_argument(
         "--entries",
         type=name_list(list(ENTRIES), "entry"),
-        default=list(ENTRIES),
-        help=f"comma-separated entries (default {','.join(ENTRIES)}); random is needed for the normalised score",
+        default=list(DEFAULT_ENTRIES),
+        help=f"comma-separated entries (default {','.join(DEFAULT_ENTRIES)}); random is needed for the normalised "
+        f"score; learned entries ({','.join(LEARNED)}: the sb3 extra) train first on each scenario",
+    )
+    parser.add_argument(
+        "--budget",
+        type=positive_int,
+        metavar="STEPS",
+        help="training steps of the learned entries (default their settings file's: 1000000; the results are kept "
+        "as ENTRY@STEPS)",
     )
     parser.add_argument(
         "--scenarios",
@@ -64,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
             seeds,
             ray_address=args.ray_address,
             on_result=None if bar is None else lambda result: bar.update(1),
+            budget=args.budget,
         )
     except (ValueError, FileNotFoundError) as error:
         raise UsageError(str(error)) from None
