@@ -119,7 +119,7 @@ def test_a_run_resumes_where_it_stopped(tmp_path, monkeypatch):
     """The first run stops after three episodes; the second runs only the rest, and the file holds each once."""
     calls = []
 
-    def fake_episode(entry, scenario, seed):
+    def fake_episode(entry, scenario, seed, model=None):
         calls.append((entry, scenario, seed))
         if len(calls) == 4 and not resumed:
             raise KeyboardInterrupt
