@@ -170,3 +170,23 @@ def test_the_heuristics_and_planners_read_only_what_the_agents_may_see(monkeypat
     observations, _ = parallel.reset(seed=0)
     parallel.step(agent_actions_from(RolloutPlanner(**SMALL), parallel, observations))
     assert calls and not any(calls)
+
+
+def test_the_fair_planner_proposes_no_link_of_its_own_the_clairvoyant_does():
+    """Incidents' membership is not redrawn in sampled futures: a LINK would be judged on the truth."""
+    config = ttm.EnvConfig(horizon=30, p_incident=0.5, incident_size_mean=4.0)
+    env = ttm.TicketTriageEnv(config)
+    env.reset(seed=0)
+    for _ in range(5):
+        env.step(0)
+    linkable = [
+        a
+        for a in np.flatnonzero(env.action_masks())
+        if ttm.decode_coordinator_action(int(a), config)[0] == ttm.Verb.LINK
+    ]
+    assert linkable
+    fair, oracle = (
+        {ttm.decode_coordinator_action(a, config)[0] for a in planner.candidates(env, 0)}
+        for planner in (RolloutPlanner(**SMALL), ClairvoyantPlanner(depth=6))
+    )
+    assert ttm.Verb.LINK not in fair and ttm.Verb.LINK in oracle

@@ -113,7 +113,9 @@ class RolloutPlanner:
 
     def candidates(self, env: Any, base_action: int) -> list[int]:
         """The base rule's action, NOOP, and every allowed action on the ``tickets`` best-ranked open tickets
-        (ASSIGN to the idle engineer most skilled at it only, SWARM likewise), in that order, no repeats."""
+        (ASSIGN to the idle engineer most skilled at it only, SWARM likewise), in that order, no repeats.
+        The fair planner proposes no LINK of its own: which tickets belong to an incident is not redrawn in a
+        sampled future, so a LINK would be judged on the true membership (the base rule's LINK stays)."""
         base = env.unwrapped
         config = base.config
         mask = base.action_masks()
@@ -134,7 +136,7 @@ class RolloutPlanner:
                     skill = float(skills[argument, component])
                     if verb not in best or skill > best[verb][0]:
                         best[verb] = (skill, int(action))
-                elif int(action) not in chosen:
+                elif int(action) not in chosen and (verb != Verb.LINK or self.clairvoyant):
                     chosen.append(int(action))
             for _, assignment in best.values():
                 if assignment not in chosen:
@@ -194,14 +196,16 @@ class RolloutPlanner:
     # -- the multi-agent env: the team's joint action, by coordinate ascent ------------------------------
     def agent_candidates(self, env: Any, agent: str, base_action: int, ranking: list[int]) -> list[int]:
         """One engineer's candidates: the base rule's action, NOOP, and every allowed action of its own on the
-        ``tickets`` best-ranked tickets (WORK, ESCALATE, REQUEST_INFO, DEFER, ROUTE, LINK), no repeats."""
+        ``tickets`` best-ranked tickets (WORK, ESCALATE, REQUEST_INFO, DEFER, ROUTE; LINK for the clairvoyant
+        only, as in :meth:`candidates`), no repeats."""
         base = env.unwrapped
         mask = base.action_masks()[agent]
         chosen = [base_action] + ([0] if base_action != 0 and mask[0] else [])
         top = set(ranking[: self.tickets])
         for action in np.flatnonzero(mask):
             verb, slot = decode_agent_action(int(action), base.config)
-            if verb != AgentVerb.NOOP and slot in top and int(action) not in chosen:
+            fair_link = verb != AgentVerb.LINK or self.clairvoyant
+            if verb != AgentVerb.NOOP and slot in top and int(action) not in chosen and fair_link:
                 chosen.append(int(action))
         return chosen
 
