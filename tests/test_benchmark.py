@@ -137,6 +137,18 @@ def test_a_run_resumes_where_it_stopped(tmp_path, monkeypatch):
     assert len(results) == 6 and len(benchmark.load_results(tmp_path)) == 6
 
 
+def test_planner_settings_name_their_results_and_build_those_planners():
+    assert benchmark.planner_name("rollout", None, None) == "rollout"
+    assert benchmark.planner_name("rollout", 4, 48) == "rollout@k4d48"
+    assert benchmark.planner_name("rollout", None, 48) == "rollout@k8d48"
+    assert benchmark.planner_name("clairvoyant", 4, 48) == "clairvoyant@d48"
+    assert benchmark.planner_name("cost_rate", 4, 48) == "cost_rate"
+    planner = benchmark.planner_or_policy("rollout@k4d48", seed=3)
+    assert (planner.futures, planner.depth, planner.seed) == (4, 48, 3)
+    assert benchmark.planner_or_policy("clairvoyant@d12", seed=0).depth == 12
+    assert benchmark.planner_or_policy("edf", seed=0).name == "edf"
+
+
 def test_a_broken_results_line_is_named(tmp_path):
     (tmp_path / "results.jsonl").write_text('{"entry": "random", "scenario": "default", "seed": 1}\nnot json\n')
     with pytest.raises(ValueError, match=r"results.jsonl, line 2: not a benchmark result"):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +39,7 @@ from .baselines import PLANNERS, make_policy
 from .config import SCENARIO_DIR, load_config
 from .envs.coordinator import TicketTriageEnv
 from .files import atomic_writer
+from .planners import ClairvoyantPlanner, RolloutPlanner
 from .rollout import episode_record
 from .statistics import Estimate, iqm, performance_profile, probability_of_improvement, stratified_bootstrap_ci
 
@@ -153,6 +155,32 @@ class LearnedPolicy:
         return int(action)
 
 
+def planner_name(entry: str, futures: int | None, depth: int | None) -> str:
+    """The name of a planner entry with its settings (``rollout@k4d48``, ``clairvoyant@d48``), or ``entry``
+    itself with the defaults (or for another entry)."""
+    if entry not in PLANNERS or (futures is None and depth is None):
+        return entry
+    settings = RolloutPlanner(futures=futures or RolloutPlanner.futures, depth=depth or RolloutPlanner.depth)
+    return f"rollout@k{settings.futures}d{settings.depth}" if entry == "rollout" else f"clairvoyant@d{settings.depth}"
+
+
+def _runnable(name: str) -> str:
+    """What :func:`run_episode_result` takes for a result name: a planner's name with its settings, a learned
+    entry's without its budget (the model file carries it)."""
+    entry = name.split("@")[0]
+    return name if entry in PLANNERS else entry
+
+
+def planner_or_policy(name: str, seed: int) -> Any:
+    """The policy of an entry name: a planner with the settings its name carries, else :func:`make_policy`."""
+    match = re.fullmatch(r"(rollout)@k(\d+)d(\d+)|(clairvoyant)@d(\d+)", name)
+    if match is None:
+        return make_policy(name, seed=seed)
+    if match.group(1):
+        return RolloutPlanner(futures=int(match.group(2)), depth=int(match.group(3)), seed=seed)
+    return ClairvoyantPlanner(depth=int(match.group(5)))
+
+
 def run_episode_result(entry: str, scenario: str, seed: int, model: str | None = None) -> dict[str, Any]:
     """One coordinator episode of ``entry`` on ``scenario`` from ``seed``: its metrics (return, SLA breaches,
     mean time to resolve in steps, mean reassignments per resolved ticket), wall seconds and, for a planner,
@@ -162,7 +190,7 @@ def run_episode_result(entry: str, scenario: str, seed: int, model: str | None =
     env = TicketTriageEnv(config)
     if entry in LEARNED and model is None:
         raise ValueError(f"the learned entry {entry!r} needs its trained model file")
-    policy: Any = LearnedPolicy(entry, model) if entry in LEARNED and model else make_policy(entry, seed=seed)
+    policy: Any = LearnedPolicy(entry, model) if entry in LEARNED and model else planner_or_policy(entry, seed)
     started = time.perf_counter()
     record = episode_record(env, policy, seed)
     seconds = time.perf_counter() - started
@@ -220,6 +248,8 @@ def run_benchmark(
     ray_address: str | None = None,
     on_result: Callable[[dict[str, Any]], None] | None = None,
     budget: int | None = None,
+    planner_futures: int | None = None,
+    planner_depth: int | None = None,
 ) -> list[dict[str, Any]]:
     """Run every (entry, scenario, seed) not yet in ``out_dir/results.jsonl``, appending each result as it
     finishes; return every result of the requested ones (those found and those run).
@@ -236,6 +266,8 @@ def run_benchmark(
         on_result: called with each new result (progress).
         budget: a learned entry's training steps (default: its settings file's, 1 M); results are kept per
             budget, as the entry ``<entry>@<budget>`` when one is given.
+        planner_futures, planner_depth: the planners' sampled futures and look-ahead (default 8 and 96); results
+            are kept per setting, as ``rollout@k<futures>d<depth>`` / ``clairvoyant@d<depth>`` when one is given.
 
     Raises:
         ValueError: an unknown entry, or a results file that cannot be read.
@@ -249,6 +281,7 @@ def run_benchmark(
     os.makedirs(out_dir, exist_ok=True)
     done = {_key(result): result for result in load_results(out_dir)}
     names = {entry: f"{entry}@{budget}" if entry in LEARNED and budget is not None else entry for entry in entries}
+    names = {entry: planner_name(name, planner_futures, planner_depth) for entry, name in names.items()}
     wanted = [(names[entry], scenario, seed) for scenario in scenarios for entry in entries for seed in seeds]
     todo = [key for key in wanted if key not in done]
     models = {}
@@ -273,7 +306,7 @@ def run_benchmark(
 
         if ray_address is None:
             for name, scenario, seed in todo:
-                entry = name.split("@")[0]
+                entry = _runnable(name)
                 keep(
                     result_of(
                         name, scenario, seed, run_episode_result(entry, scenario, seed, models.get((name, scenario)))
@@ -301,7 +334,7 @@ def _run_on_ray(
         ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False)
     try:
         task = ray.remote(run_episode_result)
-        pending = {task.remote(name.split("@")[0], scenario, seed, model): name for name, scenario, seed, model in todo}
+        pending = {task.remote(_runnable(name), scenario, seed, model): name for name, scenario, seed, model in todo}
         while pending:
             finished, _ = ray.wait(list(pending), num_returns=1)
             name = pending.pop(finished[0])

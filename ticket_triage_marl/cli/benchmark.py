@@ -59,6 +59,19 @@ def add_arguments(commands: Any) -> None:
     )
     parser.add_argument("--seeds", type=positive_int, default=20, help="evaluation seeds per scenario (default 20)")
     parser.add_argument(
+        "--planner-futures",
+        type=positive_int,
+        metavar="K",
+        help="the fair planner's sampled futures per decision (default 8; results kept as rollout@kKdD)",
+    )
+    parser.add_argument(
+        "--planner-depth",
+        type=positive_int,
+        metavar="D",
+        help="the planners' look-ahead in steps (default 96; results kept as rollout@kKdD, clairvoyant@dD): the "
+        "planners' cost grows with both, and with the horizon",
+    )
+    parser.add_argument(
         "--ray-address",
         metavar="ADDRESS",
         help="run the episodes as Ray tasks on this cluster ('auto', 'ray://HOST:10001', or 'local' for a new "
@@ -83,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
             ray_address=args.ray_address,
             on_result=None if bar is None else lambda result: bar.update(1),
             budget=args.budget,
+            planner_futures=args.planner_futures,
+            planner_depth=args.planner_depth,
         )
     except (ValueError, FileNotFoundError) as error:
         raise UsageError(str(error)) from None
