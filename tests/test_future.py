@@ -236,3 +236,46 @@ def test_the_snapshot_keeps_what_the_agents_cannot_see_under_hidden():
                if secret_entry["id"] in {t["id"] for t in snapshot["awaiting"]})  # fmt: skip
     assert {"pending_reopens", "incidents"} <= set(hidden) and "pending_reopens" not in snapshot
     assert "hidden" not in env.snapshot(hidden=False)
+
+
+@pytest.mark.parametrize("api", ["parallel", "aec"])
+def test_a_resampled_future_keeps_every_invariant(api):
+    """Every mechanic on; restored with a future seed at step 30 (for the AEC env in the middle of a tick),
+    then random allowed actions to the horizon: the conservation and bookkeeping checks of the property tests
+    hold at every step."""
+    from test_properties import check_bookkeeping, check_snapshot
+
+    config = ttm.EnvConfig(horizon=80, p_await=0.3, await_mean=10.0, p_incident=0.2, groups=(0, 1, 1),
+                           p_misreport=0.3, p_ambiguous=0.3, p_dependency=0.2, p_reopen=0.3, max_queue=20)  # fmt: skip
+    rng = np.random.default_rng(0)
+    if api == "parallel":
+        env = ttm.parallel_env(config=config)
+        observations, _ = env.reset(seed=2)
+        for _ in range(30):
+            observations, *_ = env.step(
+                {a: int(rng.choice(np.flatnonzero(o["action_mask"]))) for a, o in observations.items()}
+            )
+        env.restore_state(env.clone_state(), future_seed=5)
+        previous = env.snapshot()
+        while env.agents:
+            observations, *_ = env.step(
+                {a: int(rng.choice(np.flatnonzero(o["action_mask"]))) for a, o in observations.items()}
+            )
+            snapshot = env.snapshot()
+            check_snapshot(config, snapshot, previous)
+            check_bookkeeping(env, snapshot)
+            previous = snapshot
+        return
+    env = ttm.env(config=config)
+    env.reset(seed=2)
+    turns = 0
+    for _agent in env.agent_iter():
+        observation, _, termination, truncation, _ = env.last()
+        action = None if termination or truncation else int(rng.choice(np.flatnonzero(observation["action_mask"])))
+        env.step(action)
+        turns += 1
+        if turns == 30 * config.n_engineers + 1:  # engineer 0 has acted in tick 31: mid-tick
+            env.unwrapped.restore_state(env.unwrapped.clone_state(), future_seed=5)
+        if env.agent_selection == "engineer_0" and env.agents:
+            check_bookkeeping(env.unwrapped, env.unwrapped.snapshot())
+    assert turns > 30 * config.n_engineers

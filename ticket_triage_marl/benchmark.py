@@ -484,7 +484,7 @@ def paired_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
             difference = Estimate.of(board.returns[entry][:, k] - best)
             share = difference.mean / span if abs(span) > 1e-9 else math.nan
             percent = "n/a" if math.isnan(share) else f"{100 * share + 0.0:+.0f}%".replace("-0%", "+0%")
-            row.append(f"{difference.mean:+.1f} ± {difference.ci95:.1f} ({percent} of range)")
+            row.append(f"{difference.mean + 0.0:+.1f} ± {difference.ci95:.1f} ({percent} of range)")
         rows.append(row)
     return headers, rows
 
