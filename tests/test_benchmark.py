@@ -174,3 +174,13 @@ def test_the_command_writes_a_leaderboard_and_marl_eval_json(tmp_path, capsys):
     lines = (out / "results.jsonl").read_text().splitlines()
     assert len(lines) == 8 and {json.loads(line)["seed"] for line in lines} == set(benchmark.eval_seeds(2))
     assert "decisions" in json.loads(lines[-1])
+
+
+def test_the_t_quantile_matches_scipy():
+    stats = pytest.importorskip("scipy.stats")
+    from ticket_triage_marl.statistics import t_quantile
+
+    for p, df in [(0.95, 3), (0.975, 7), (0.999, 3), (0.99999, 2), (0.9, 150)]:
+        assert t_quantile(p, df) == pytest.approx(stats.t.ppf(p, df), rel=1e-9)
+    with pytest.raises(ValueError, match="t_quantile needs"):
+        t_quantile(0.4, 3)

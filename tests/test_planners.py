@@ -50,16 +50,23 @@ def test_the_candidates_are_allowed_and_begin_with_the_base_rules_action(busy_en
     assert {ttm.Verb.ASSIGN, ttm.Verb.NOOP, ttm.Verb.ESCALATE, ttm.Verb.DEFER} <= verbs
 
 
-def test_the_choice_is_a_paired_test_over_the_futures():
-    """Row 0 is the base rule's action. A candidate better on average but within two standard errors stays
-    unchosen; one clearly better is chosen; the margin raises the bar."""
+def test_the_choice_is_a_bonferroni_corrected_paired_t_test_over_the_futures():
+    """Row 0 is the base rule's action; four futures (3 degrees of freedom), level 0.05 one-sided. Candidate 1:
+    mean +1.0, standard error 0.0408: t = 24.5, above t(1 - 0.05 / 2, 3) = 3.18 (two candidates): chosen. A
+    noisy one (mean +0.5, standard error 1.44) never is; the margin raises the bar; a candidate with t = 2.8
+    passes alone (above t(0.95, 3) = 2.35) but not among two (below 3.18)."""
     planner = RolloutPlanner(**SMALL)
-    noisy = np.array([[0.0, 0.0, 0.0, 0.0], [3.0, -2.0, 3.0, -2.0]])  # mean +0.5, standard error 1.44
+    noisy = np.array([[0.0, 0.0, 0.0, 0.0], [3.0, -2.0, 3.0, -2.0]])
     clear = np.array([[0.0, 0.0, 0.0, 0.0], [1.0, 1.1, 0.9, 1.0], [0.5, 0.5, 0.5, 0.6]])
     assert planner.choose(noisy) == 0
     assert planner.choose(clear) == 1
     assert RolloutPlanner(**SMALL, margin=2.0).choose(clear) == 0
-    assert RolloutPlanner(**SMALL, confidence=0.0).choose(noisy) == 1
+    spread = np.array([1.0, -1.0, 1.0, -1.0]) * 0.5
+    errors = spread.std(ddof=1) / 2  # 0.2887
+    borderline = 2.8 * errors + spread  # mean 2.8 standard errors
+    assert planner.choose(np.array([np.zeros(4), borderline])) == 1
+    assert planner.choose(np.array([np.zeros(4), borderline, np.zeros(4) - 1])) == 0
+    assert ClairvoyantPlanner(depth=3).choose(np.array([[0.0], [0.1]])) == 1  # one future: the plain difference
 
 
 def test_with_no_candidate_good_enough_the_planner_plays_its_base_rule():
@@ -143,6 +150,8 @@ def test_the_planners_refuse_the_aec_env_with_a_clear_message():
 def test_bad_planner_settings_are_refused():
     with pytest.raises(ValueError, match="futures and depth must be >= 1"):
         RolloutPlanner(futures=0)
+    with pytest.raises(ValueError, match="alpha must be in"):
+        RolloutPlanner(alpha=1.0)
 
 
 def test_the_heuristics_and_planners_read_only_what_the_agents_may_see(monkeypatch):

@@ -5,7 +5,8 @@ checkpoint, and for each candidate action (the base rule's, NOOP, and the other 
 base rule ranks first) it plays the action and then the base rule for ``depth`` steps on ``futures``
 sampled futures (``restore_state(checkpoint, future_seed=...)``: the same futures for every candidate, so
 candidates are compared on common random numbers). It keeps the base rule's action unless a candidate's mean
-return is better by more than ``margin`` plus ``confidence`` standard errors (paired over the futures). It sees what an agent could: the sampled futures redraw what the
+return is better by more than ``margin``, significantly (a paired t test over the futures at level ``alpha``,
+Bonferroni-corrected over the candidates). It sees what an agent could: the sampled futures redraw what the
 agents cannot see (README, "Checkpoints and planning").
 
 :class:`ClairvoyantPlanner` is the same search on the true future (the checkpoint restored as it is): it
@@ -38,6 +39,7 @@ import numpy as np
 from .actions import AgentVerb, Verb, decode_agent_action, decode_coordinator_action
 from .baselines import Policy, agent_actions_from, coordinator_action_from, make_policy, shown_component
 from .rollout import team_reward
+from .statistics import t_quantile
 
 __all__ = ["ClairvoyantPlanner", "PlannerStats", "RolloutPlanner"]
 
@@ -76,8 +78,9 @@ class RolloutPlanner:
         depth: steps each rollout looks ahead (the candidate's step included), cut at the horizon.
         tickets: how many of the base rule's best-ranked tickets get candidates of every verb.
         margin: how much better (in mean return over the futures) a candidate must be to replace the base
-            rule's action, beyond ``confidence`` standard errors of the difference (paired over the futures: on
-            few futures a noisy candidate would otherwise win by chance, and the base rule is good).
+            rule's action.
+        alpha: the level of the test that it is better (one-sided, paired over the futures, Bonferroni over the
+            candidates): on few futures a noisy candidate would otherwise win by chance, and the base rule is good.
         seed: the seed of the futures (each decision's are drawn from it and the step).
     """
 
@@ -86,7 +89,7 @@ class RolloutPlanner:
     depth: int = 96
     tickets: int = 3
     margin: float = 0.0
-    confidence: float = 2.0
+    alpha: float = 0.05
     seed: int = 0
     stats: PlannerStats = field(default_factory=PlannerStats)
 
@@ -94,6 +97,8 @@ class RolloutPlanner:
     name = "rollout"
 
     def __post_init__(self) -> None:
+        if not 0.0 < self.alpha < 1.0:
+            raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
         if self.futures < 1 or self.depth < 1 or self.tickets < 0:
             raise ValueError(
                 f"futures and depth must be >= 1 and tickets >= 0, got {self.futures}, {self.depth}, {self.tickets}"
@@ -161,13 +166,20 @@ class RolloutPlanner:
 
     def choose(self, returns: np.ndarray) -> int:
         """The index of the candidate to play, from ``returns`` (candidates x futures; row 0 the base rule's
-        action): the one with the best mean difference to the base rule's action among those better by more
-        than ``margin`` plus ``confidence`` standard errors of that difference (paired over the futures), else 0."""
+        action): among the candidates whose mean difference to the base rule's action exceeds ``margin``
+        significantly (a one-sided paired t test over the futures at level ``alpha``, Bonferroni-corrected for
+        the number of candidates: the best of many noisy estimates is otherwise often a false winner), the one
+        with the best mean difference; else 0. With one future (the clairvoyant's) the plain difference."""
         differences = returns - returns[0]
         means = differences.mean(axis=1)
-        futures = returns.shape[1]
-        errors = differences.std(axis=1, ddof=1) / np.sqrt(futures) if futures > 1 else np.zeros(len(returns))
-        better = means - self.confidence * errors > self.margin
+        futures, candidates = returns.shape[1], returns.shape[0] - 1
+        if futures > 1 and candidates > 0:
+            errors = differences.std(axis=1, ddof=1) / np.sqrt(futures)
+            threshold = t_quantile(1.0 - self.alpha / candidates, min(futures - 1, 200))
+            better = means - threshold * errors > self.margin
+        else:
+            better = means > self.margin
+        better[0] = False
         if not better.any():
             return 0
         return int(np.argmax(np.where(better, means, -np.inf)))

@@ -27,6 +27,7 @@ __all__ = [
     "performance_profile",
     "probability_of_improvement",
     "stratified_bootstrap_ci",
+    "t_quantile",
     "t_quantile_95",
 ]
 
@@ -86,6 +87,31 @@ def t_quantile_95(df: int | float) -> float:
         if middle in (low, high):
             break
         if _t_central_probability(middle, df) < 0.95:
+            low = middle
+        else:
+            high = middle
+    return 0.5 * (low + high)
+
+
+@functools.lru_cache(maxsize=512)
+def t_quantile(p: float, df: int) -> float:
+    """The one-sided quantile ``t(p, df)`` of Student's t for ``0.5 <= p < 1`` and integer ``df`` from 1 to 200
+    (the distribution function of :func:`t_quantile_95`, inverted by bisection).
+
+    Raises:
+        ValueError: ``p`` or ``df`` out of range.
+    """
+    if not 0.5 <= p < 1.0 or not 1 <= int(df) <= _SERIES_MAX_DF:
+        raise ValueError(f"t_quantile needs 0.5 <= p < 1 and 1 <= df <= {_SERIES_MAX_DF}, got {p}, {df}")
+    target = 2.0 * p - 1.0  # P(|T| <= q)
+    low, high = 0.0, 1.0
+    while _t_central_probability(high, int(df)) < target:
+        high *= 2.0
+    for _ in range(200):
+        middle = 0.5 * (low + high)
+        if middle in (low, high):
+            break
+        if _t_central_probability(middle, int(df)) < target:
             low = middle
         else:
             high = middle
