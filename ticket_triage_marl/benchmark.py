@@ -208,6 +208,7 @@ def run_episode_result(entry: str, scenario: str, seed: int, model: str | None =
     stats = getattr(policy, "stats", None)
     if stats is not None:
         result["decisions"] = stats.decisions
+        result["changed"] = stats.changed  # decisions away from the base rule's action
         result["ms_per_decision"] = 1000 * stats.seconds_per_decision
     env.close()
     return result
