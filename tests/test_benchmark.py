@@ -147,6 +147,12 @@ def test_planner_settings_name_their_results_and_build_those_planners():
     assert (planner.futures, planner.depth, planner.seed) == (4, 48, 3)
     assert benchmark.planner_or_policy("clairvoyant@d12", seed=0).depth == 12
     assert benchmark.planner_or_policy("edf", seed=0).name == "edf"
+    assert benchmark.planner_name("rollout", 4, 48, "fifo") == "rollout@k4d48-fifo"
+    assert benchmark.planner_name("clairvoyant", None, None, "edf") == "clairvoyant@d96-edf"
+    assert benchmark.planner_name("rollout", None, None, "cost_rate") == "rollout"
+    planner = benchmark.planner_or_policy("rollout@k4d48-fifo", seed=1)
+    assert (planner.base, planner.futures, planner.depth) == ("fifo", 4, 48)
+    assert benchmark.planner_or_policy("clairvoyant@d12-edf", seed=0).base == "edf"
 
 
 def test_a_broken_results_line_is_named(tmp_path):

@@ -155,13 +155,17 @@ class LearnedPolicy:
         return int(action)
 
 
-def planner_name(entry: str, futures: int | None, depth: int | None) -> str:
-    """The name of a planner entry with its settings (``rollout@k4d48``, ``clairvoyant@d48``), or ``entry``
-    itself with the defaults (or for another entry)."""
-    if entry not in PLANNERS or (futures is None and depth is None):
+def planner_name(entry: str, futures: int | None, depth: int | None, base: str | None = None) -> str:
+    """The name of a planner entry with its settings (``rollout@k4d48``, ``clairvoyant@d48``, with another base
+    rule than cost_rate ``rollout@k4d48-fifo``), or ``entry`` itself with the defaults (or for another entry)."""
+    base = None if base == RolloutPlanner.base else base
+    if entry not in PLANNERS or (futures is None and depth is None and base is None):
         return entry
     settings = RolloutPlanner(futures=futures or RolloutPlanner.futures, depth=depth or RolloutPlanner.depth)
-    return f"rollout@k{settings.futures}d{settings.depth}" if entry == "rollout" else f"clairvoyant@d{settings.depth}"
+    suffix = f"-{base}" if base is not None else ""
+    if entry == "rollout":
+        return f"rollout@k{settings.futures}d{settings.depth}{suffix}"
+    return f"clairvoyant@d{settings.depth}{suffix}"
 
 
 def _runnable(name: str) -> str:
@@ -173,12 +177,13 @@ def _runnable(name: str) -> str:
 
 def planner_or_policy(name: str, seed: int) -> Any:
     """The policy of an entry name: a planner with the settings its name carries, else :func:`make_policy`."""
-    match = re.fullmatch(r"(rollout)@k(\d+)d(\d+)|(clairvoyant)@d(\d+)", name)
+    match = re.fullmatch(r"(?:rollout@k(\d+)d(\d+)|clairvoyant@d(\d+))(?:-(\w+))?", name)
     if match is None:
         return make_policy(name, seed=seed)
+    base = match.group(4) or RolloutPlanner.base
     if match.group(1):
-        return RolloutPlanner(futures=int(match.group(2)), depth=int(match.group(3)), seed=seed)
-    return ClairvoyantPlanner(depth=int(match.group(5)))
+        return RolloutPlanner(base=base, futures=int(match.group(1)), depth=int(match.group(2)), seed=seed)
+    return ClairvoyantPlanner(base=base, depth=int(match.group(3)))
 
 
 def run_episode_result(entry: str, scenario: str, seed: int, model: str | None = None) -> dict[str, Any]:
@@ -251,6 +256,7 @@ def run_benchmark(
     budget: int | None = None,
     planner_futures: int | None = None,
     planner_depth: int | None = None,
+    planner_base: str | None = None,
 ) -> list[dict[str, Any]]:
     """Run every (entry, scenario, seed) not yet in ``out_dir/results.jsonl``, appending each result as it
     finishes; return every result of the requested ones (those found and those run).
@@ -267,8 +273,9 @@ def run_benchmark(
         on_result: called with each new result (progress).
         budget: a learned entry's training steps (default: its settings file's, 1 M); results are kept per
             budget, as the entry ``<entry>@<budget>`` when one is given.
-        planner_futures, planner_depth: the planners' sampled futures and look-ahead (default 8 and 96); results
-            are kept per setting, as ``rollout@k<futures>d<depth>`` / ``clairvoyant@d<depth>`` when one is given.
+        planner_futures, planner_depth, planner_base: the planners' sampled futures, look-ahead and base rule
+            (default 8, 96 and cost_rate); results are kept per setting, as ``rollout@k<futures>d<depth>[-<base>]``
+            / ``clairvoyant@d<depth>[-<base>]`` when one is given.
 
     Raises:
         ValueError: an unknown entry, or a results file that cannot be read.
@@ -282,7 +289,7 @@ def run_benchmark(
     os.makedirs(out_dir, exist_ok=True)
     done = {_key(result): result for result in load_results(out_dir)}
     names = {entry: f"{entry}@{budget}" if entry in LEARNED and budget is not None else entry for entry in entries}
-    names = {entry: planner_name(name, planner_futures, planner_depth) for entry, name in names.items()}
+    names = {entry: planner_name(name, planner_futures, planner_depth, planner_base) for entry, name in names.items()}
     wanted = [(names[entry], scenario, seed) for scenario in scenarios for entry in entries for seed in seeds]
     todo = [key for key in wanted if key not in done]
     models = {}

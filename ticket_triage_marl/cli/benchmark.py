@@ -10,6 +10,7 @@ from ..benchmark import (
     DEFAULT_ENTRIES,
     ENTRIES,
     EVAL_SEED_BASE,
+    HEURISTICS,
     LEARNED,
     SUITE,
     eval_seeds,
@@ -72,6 +73,12 @@ def add_arguments(commands: Any) -> None:
         "planners' cost grows with both, and with the horizon",
     )
     parser.add_argument(
+        "--planner-base",
+        choices=[name for name in HEURISTICS if name != "random"],
+        help="the rule the planners roll forward and fall back on (default cost_rate; results kept as "
+        "rollout@kKdD-BASE)",
+    )
+    parser.add_argument(
         "--ray-address",
         metavar="ADDRESS",
         help="run the episodes as Ray tasks on this cluster ('auto', 'ray://HOST:10001', or 'local' for a new "
@@ -98,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
             budget=args.budget,
             planner_futures=args.planner_futures,
             planner_depth=args.planner_depth,
+            planner_base=args.planner_base,
         )
     except (ValueError, FileNotFoundError) as error:
         raise UsageError(str(error)) from None
