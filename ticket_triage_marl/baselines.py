@@ -258,11 +258,6 @@ def _idle_engineers(snapshot: dict) -> list[int]:
     return [e["index"] for e in snapshot["engineers"] if e["on_shift"] and e["ticket"] is None]
 
 
-def shown_component(ticket: dict) -> int:
-    """The component everyone sees (the reported one with teams, until the true one shows)."""
-    return int(ticket["component"])
-
-
 LINK_BURST = 2
 """Earlier open tickets of the same reported component within the window, beyond those chance brings, that
 make a ticket look like a duplicate (the linking rule)."""
@@ -314,11 +309,10 @@ def _links(snapshot: dict, idle: list[int], config: Any, tried: set[int]) -> lis
         earlier = [
             other
             for other in tickets[:position]
-            if shown_component(other) == shown_component(ticket)
-            and arrival - (now - other["age"]) <= config.incident_window
+            if other["component"] == ticket["component"] and arrival - (now - other["age"]) <= config.incident_window
         ]
         movers = [engineer for engineer in idle if config.groups is None or config.groups[engineer] == ticket["group"]]
-        if len(earlier) >= LINK_BURST + _chance_count(config, now, shown_component(ticket)) and movers:
+        if len(earlier) >= LINK_BURST + _chance_count(config, now, ticket["component"]) and movers:
             out.append((movers[0], ticket["slot"]))
             idle.remove(movers[0])
     return out
@@ -340,7 +334,7 @@ def _routes(ranking: list[int], snapshot: dict, idle: list[int], config: Any, li
         ticket = tickets[slot]
         if ticket["in_transit"]:
             continue
-        owner, component = ticket["group"], shown_component(ticket)
+        owner, component = ticket["group"], ticket["component"]
         best = max(range(config.n_groups), key=lambda g: (group_skills[g][component], g == owner, -g))
         if best == owner:
             continue
@@ -374,7 +368,7 @@ def _assignments(
     ``k * efficiency**(k - 1)`` (``swarm_efficiency``; 3 at most at 0.7), so a
     helper joins a ticket of ``k`` only if ``efficiency * (k + 1) > k``.
     """
-    components = {ticket["slot"]: shown_component(ticket) for ticket in snapshot["tickets"]}
+    components = {ticket["slot"]: ticket["component"] for ticket in snapshot["tickets"]}
     load = {ticket["slot"]: len(ticket["assignees"]) for ticket in snapshot["tickets"]}
     idle = list(idle)
     pairs: list[tuple[int, int]] = []

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .actions import AgentVerb, Verb, decode_agent_action, decode_coordinator_action
-from .baselines import Policy, agent_actions_from, coordinator_action_from, make_policy, shown_component
+from .baselines import Policy, agent_actions_from, coordinator_action_from, make_policy
 from .rollout import team_reward
 from .statistics import t_quantile
 
@@ -116,33 +116,34 @@ class RolloutPlanner:
         root = np.random.SeedSequence([self.seed, t])
         return [int(s) for s in root.generate_state(self.futures, dtype=np.uint64)]
 
-    def candidates(self, env: Any, base_action: int) -> list[int]:
+    def candidates(self, env: Any, base_action: int, snapshot: dict | None = None) -> list[int]:
         """The base rule's action, NOOP, and every allowed action on the ``tickets`` best-ranked open tickets
         (ASSIGN to the idle engineer most skilled at it only, SWARM likewise), in that order, no repeats.
         The fair planner proposes no LINK of its own: which tickets belong to an incident is not redrawn in a
-        sampled future, so a LINK would be judged on the true membership (the base rule's LINK stays)."""
+        sampled future, so a LINK would be judged on the true membership (the base rule's LINK stays).
+        ``snapshot``: the env's visible snapshot if the caller has it."""
         base = env.unwrapped
         config = base.config
         mask = base.action_masks()
-        snapshot = base.snapshot(waiting_lists=False, hidden=False)
+        snapshot = base.snapshot(waiting_lists=False, hidden=False) if snapshot is None else snapshot
         chosen = [base_action]
         if mask[0] and 0 not in chosen:
             chosen.append(0)
         ranking = self._base_policy.priority(snapshot)[: self.tickets]
         skills = np.asarray(config.skill_matrix())
+        components = {ticket["slot"]: ticket["component"] for ticket in snapshot["tickets"]}  # the shown ones
+        allowed = [(int(action), *decode_coordinator_action(int(action), config)) for action in np.flatnonzero(mask)]
         for slot in ranking:
             best: dict[int, tuple[float, int]] = {}  # verb -> (skill, action) for ASSIGN and SWARM
-            for action in np.flatnonzero(mask):
-                verb, ticket, argument = decode_coordinator_action(int(action), config)
+            for action, verb, ticket, argument in allowed:
                 if ticket != slot:
                     continue
                 if verb in (Verb.ASSIGN, Verb.SWARM) and argument is not None:
-                    component = next(shown_component(t) for t in snapshot["tickets"] if t["slot"] == slot)
-                    skill = float(skills[argument, component])
+                    skill = float(skills[argument, components[slot]])
                     if verb not in best or skill > best[verb][0]:
-                        best[verb] = (skill, int(action))
-                elif int(action) not in chosen and (verb != Verb.LINK or self.clairvoyant):
-                    chosen.append(int(action))
+                        best[verb] = (skill, action)
+                elif action not in chosen and (verb != Verb.LINK or self.clairvoyant):
+                    chosen.append(action)
             for _, assignment in best.values():
                 if assignment not in chosen:
                     chosen.append(assignment)
@@ -189,13 +190,13 @@ class RolloutPlanner:
         base = env.unwrapped
         snapshot = base.snapshot(waiting_lists=False, hidden=False) if snapshot is None else snapshot
         base_action = coordinator_action_from(self._base_policy, base, snapshot)
-        candidates = self.candidates(base, base_action)
+        candidates = self.candidates(base, base_action, snapshot)
         if len(candidates) == 1:
             self.stats.passed += 1
             return base_action
         started = time.perf_counter()
         checkpoint = base.clone_state()
-        seeds = self.future_seeds(int(base.snapshot(waiting_lists=False, hidden=False)["t"]))
+        seeds = self.future_seeds(int(snapshot["t"]))
         returns = np.array([[self.rollout(base, checkpoint, action, seed) for seed in seeds] for action in candidates])
         base.restore_state(checkpoint)
         chosen = candidates[self.choose(returns)]

@@ -116,27 +116,33 @@ def remaining_wait(params: Params, waited: Int, u: float) -> int:
 
 
 @njit(**JIT)
+def posterior_weight(params: Params, component: Int, shown: Int) -> float:
+    """P(true = ``component``) * P(showing ``shown`` | true = ``component``), unnormalised: the component mix
+    (uniform without one) times 1 - ``p_misreport`` (the shown one) or ``p_misreport`` spread over the others."""
+    cdf = params.component_cdf
+    prior = 1.0 / params.n_components
+    if cdf.shape[0] > 0:
+        prior = cdf[component] - (cdf[component - 1] if component > 0 else 0.0)
+    if component == shown:
+        weight: float = prior * (1.0 - params.p_misreport)
+        return weight
+    return prior * params.p_misreport / (params.n_components - 1)
+
+
+@njit(**JIT)
 def true_component(params: Params, shown: Int, u: float) -> tuple[int, int]:
     """A true component given the ``shown`` one, at the uniform ``u``: the component mix (uniform without one)
     times the chance of showing ``shown`` (``1 - p_misreport`` if it is the true one, else ``p_misreport``
     spread over the others). Returns (component, its shift to ``shown``)."""
     n_components = params.n_components
-    cdf = params.component_cdf
-    p_wrong = params.p_misreport / (n_components - 1)
     total = 0.0
     for component in range(n_components):
-        prior = 1.0 / n_components
-        if cdf.shape[0] > 0:
-            prior = cdf[component] - (cdf[component - 1] if component > 0 else 0.0)
-        total += prior * ((1.0 - params.p_misreport) if component == shown else p_wrong)
+        total += posterior_weight(params, component, shown)
     target = u * total
     running = 0.0
     chosen = shown
     for component in range(n_components):
-        prior = 1.0 / n_components
-        if cdf.shape[0] > 0:
-            prior = cdf[component] - (cdf[component - 1] if component > 0 else 0.0)
-        running += prior * ((1.0 - params.p_misreport) if component == shown else p_wrong)
+        running += posterior_weight(params, component, shown)
         if target < running:
             chosen = component
             break
