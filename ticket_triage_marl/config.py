@@ -195,7 +195,21 @@ class EnvConfig:
         reveal_work (1.0, [0, 1e4]): work units done on a ticket before its true
             component shows.
         handoff_steps (1, [0, 1e4]): steps a routed ticket is in transit: nobody
-            may work it meanwhile.
+            may work it meanwhile (with ``handoff_sigma`` > 0: the mean of the
+            drawn time).
+        handoff_sigma (0.0, [0, 4]): 0: every hand-off takes ``handoff_steps``
+            and the ticket keeps its slot meanwhile. Above 0: each hand-off's
+            time is drawn lognormal (mean ``handoff_steps``, this log-sd,
+            rounded, at least 1: heavy-tailed, the time until someone of the
+            new group picks it up) and the ticket waits it out off the board,
+            in the awaiting area (not counted as awaiting), coming back as an
+            arrival of its new group.
+        p_reassign (0.0, [0, 1]): reassignments within a group: in the step a
+            ticket's work first progresses after it reached its group (it
+            arrived, or a hand-off ended), it is handed to another engineer of
+            the same group with this probability (the first one to read it was
+            not the one to fix it): a hand-off like ROUTE's (its time, its
+            ``handoff_work``, one reassignment more) to its own group.
         handoff_work (0.0, [0, 1e3]): work units a hand-off adds (the new
             owner reads into it: the ramp-up of a hand-off).
 
@@ -291,6 +305,8 @@ class EnvConfig:
     reveal_work: float = setting(1.0, low=0.0, high=10_000.0)
     handoff_steps: int = setting(1, low=0, high=10_000)
     handoff_work: float = setting(0.0, low=0.0, high=1000.0)
+    handoff_sigma: float = setting(0.0, low=0.0, high=4.0)
+    p_reassign: float = setting(0.0, low=0.0, high=1.0)
     # rewards
     r_resolve: float = 1.0
     r_sla_breach: float = -0.2
@@ -349,6 +365,9 @@ class EnvConfig:
             raise ValueError(f"sla_steps must be four ints >= 1, got {self.sla_steps}")
         if self.shift_period > 0 and self.shift_length == 0:
             raise ValueError("shift_length must be >= 1 when shift_period > 0 (nobody would ever work)")
+        if self.groups is None and (self.p_reassign > 0.0 or self.handoff_sigma > 0.0):
+            raise ValueError(f"p_reassign={self.p_reassign:g} and handoff_sigma={self.handoff_sigma:g} are hand-offs "
+                             "between engineers of groups: set groups (teams) too, or leave them at 0")  # fmt: skip
 
     def _normalise(self) -> None:
         """Sequences (TOML gives lists) and paths into their stored, hashable form."""

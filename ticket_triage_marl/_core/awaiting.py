@@ -43,16 +43,19 @@ from .layout import (
     DEADLINE,
     FIRST_WORK,
     HASH_PREFIX,
+    IN_TRANSIT,
+    OFF_BOARD,
     RAMP_LEFT,
     RNG_AWAIT,
     RNG_AWAIT_TIME,
     RNG_AWAIT_TIME_2,
     TICKET_ID,
     TIME_ON_TICKET,
+    VISIT_WORK,
 )
 from .rng import standard_normal, uniform
 from .tickets import claim_incoming_row, clear_row
-from .types import Int, Params, State
+from .types import Int, Params, RoutingI, State
 
 # The awaiting area as the kernels take it: the state's arrays, or None where the mechanic is off. A kernel that
 # starts with ``if awaiting_i is None: return`` is compiled, for a config without the mechanic, as that return
@@ -62,6 +65,7 @@ AreaI: TypeAlias = "npt.NDArray[np.int32] | None"
 AreaF: TypeAlias = "npt.NDArray[np.float64] | None"
 
 INFO_REQUESTED = 1  # BLOCKED in an awaiting record: it waits for the information a REQUEST_INFO asked for
+HANDED_OFF = 2  # BLOCKED in an area record: not awaiting, in transit to its group (a drawn hand-off, teams.py)
 
 
 @njit(**JIT)
@@ -94,7 +98,8 @@ def park(
     awaiting_i[n, k, AWAIT_SINCE] = since
     awaiting_i[n, k, BLOCKED] = info_requested
     env_i[n, AWAITING_OPEN] = k + 1
-    env_i[n, AWAIT_SINCE_SUM] += since
+    if info_requested != HANDED_OFF:  # the mean wait so far is the awaiting tickets' (agents see it)
+        env_i[n, AWAIT_SINCE_SUM] += since
     for engineer in range(engineer_i.shape[1]):
         if engineer_i[n, engineer, CURRENT_SLOT] == slot:
             engineer_i[n, engineer, CURRENT_SLOT] = -1
@@ -105,18 +110,27 @@ def park(
 
 
 @njit(**JIT)
+def goes_awaiting(state: State, params: Params, n: Int, slot: Int, step: Int) -> bool:
+    """Whether the ticket in ``slot``, first worked in ``step``, goes awaiting at its end (``p_await``, keyed by
+    its id and the step): asked in the work phase too, since such a ticket cannot close before its wait."""
+    if params.p_await <= 0.0:
+        return False
+    draw = uniform(state.env_i[n, HASH_PREFIX], state.ticket_i[n, slot, TICKET_ID], RNG_AWAIT, step)
+    awaits: bool = draw < params.p_await
+    return awaits
+
+
+@njit(**JIT)
 def start_awaiting(state: State, params: Params, n: Int, step: Int, awaiting_i: AreaI, awaiting_f: AreaF) -> None:
     """Tickets whose work first progressed in ``step`` go awaiting with probability ``p_await``."""
     if awaiting_i is None or awaiting_f is None or params.p_await <= 0.0:
         return
     ticket_i = state.ticket_i
-    prefix = state.env_i[n, HASH_PREFIX]
     for slot in range(params.max_tickets):
         if ticket_i[n, slot, ACTIVE] == 0 or ticket_i[n, slot, FIRST_WORK] != step:
             continue
-        ticket_id = ticket_i[n, slot, TICKET_ID]
-        if uniform(prefix, ticket_id, RNG_AWAIT, step) < params.p_await:
-            wait = draw_wait(state, params, n, ticket_id, step)
+        if goes_awaiting(state, params, n, slot, step):
+            wait = draw_wait(state, params, n, ticket_i[n, slot, TICKET_ID], step)
             park(state, n, slot, wait, step, 0, awaiting_i, awaiting_f)  # waits from step + 1
 
 
@@ -127,7 +141,8 @@ def remove_awaiting(
     """Free row ``k`` of the awaiting area (the last row moves into it: the area stays compact)."""
     env_i = state.env_i
     last = env_i[n, AWAITING_OPEN] - 1
-    env_i[n, AWAIT_SINCE_SUM] -= awaiting_i[n, k, AWAIT_SINCE]
+    if awaiting_i[n, k, BLOCKED] != HANDED_OFF:
+        env_i[n, AWAIT_SINCE_SUM] -= awaiting_i[n, k, AWAIT_SINCE]
     for field in range(awaiting_i.shape[2]):
         awaiting_i[n, k, field] = awaiting_i[n, last, field]
         awaiting_i[n, last, field] = 0
@@ -149,18 +164,23 @@ def open_in_area(n: Int, ticket_id: Int, open_count: Int, awaiting_i: AreaI) -> 
 
 
 @njit(**JIT)
-def tick_awaiting(state: State, params: Params, n: Int, awaiting_i: AreaI, awaiting_f: AreaF) -> int:
+def tick_awaiting(
+    state: State, params: Params, n: Int, awaiting_i: AreaI, awaiting_f: AreaF, routing_i: RoutingI
+) -> int:
     """One step of every wait: its ``AWAITED`` steps (and, paused, its deadline) grow by one; a wait that ends
-    brings its ticket back as an arrival (the queue full: one more step). Returns how many came back."""
+    brings its ticket back as an arrival (the queue full: one more step). A hand-off waited out here
+    (``HANDED_OFF``) only counts down: it is not awaiting, and its SLA runs. Returns how many came back."""
     if awaiting_i is None or awaiting_f is None:
         return 0
     env_i = state.env_i
     returned = 0
     k = 0
     while k < env_i[n, AWAITING_OPEN]:
-        awaiting_i[n, k, AWAITED] += 1
-        if params.await_sla_paused:
-            awaiting_i[n, k, DEADLINE] += 1
+        handed_off = awaiting_i[n, k, BLOCKED] == HANDED_OFF
+        if not handed_off:
+            awaiting_i[n, k, AWAITED] += 1
+            if params.await_sla_paused:
+                awaiting_i[n, k, DEADLINE] += 1
         if awaiting_i[n, k, AWAIT_LEFT] > 1:
             awaiting_i[n, k, AWAIT_LEFT] -= 1
             k += 1
@@ -176,12 +196,24 @@ def tick_awaiting(state: State, params: Params, n: Int, awaiting_i: AreaI, await
         if awaiting_i[n, k, BLOCKED] == INFO_REQUESTED:
             state.ticket_i[n, row, AMBIGUOUS] = 0
         state.ticket_i[n, row, BLOCKED] = 0
+        state.ticket_i[n, row, VISIT_WORK] = 0  # back at its group as an arrival: a new visit of it
+        if handed_off:  # it reached its group: in transit no more
+            end_off_board(n, routing_i)
         if row < params.max_tickets:
             for engineer in range(state.contributed.shape[2]):
                 state.contributed[n, row, engineer] = 0.0
         remove_awaiting(state, n, k, awaiting_i, awaiting_f)  # row k now holds the last record: look at it next
         returned += 1
     return returned
+
+
+@njit(**JIT)
+def end_off_board(n: Int, routing_i: RoutingI) -> None:
+    """A hand-off waited out off the board ended (it came back, or it closed): one fewer in transit."""
+    if routing_i is None:
+        return
+    routing_i[n, IN_TRANSIT] -= 1
+    routing_i[n, OFF_BOARD] -= 1
 
 
 @njit(**JIT)

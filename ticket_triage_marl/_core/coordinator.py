@@ -35,8 +35,8 @@ from .layout import (
 from .observe import write_team_features
 from .rewards import charge
 from .rules import WORK, action_is_valid, begin_tick, expert_pool_open, ticket_allows, ticket_is_workable
-from .teams import RoutingI, group_actor, in_group
-from .types import Int, Params, State
+from .teams import group_actor, in_group
+from .types import Int, Params, RoutingI, State
 
 
 @njit(**SEQUENCE_JIT)

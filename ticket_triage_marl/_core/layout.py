@@ -38,7 +38,8 @@ FIRST_GROUP = 19  # teams: the group it arrived at
 REASSIGNMENTS = 20  # teams: hand-offs to another group so far (ROUTE)
 MISREPORT = 21  # teams, hidden: its reported component is (COMPONENT + MISREPORT) % C; 0 once the true one shows
 HANDOFF = 22  # teams: steps of hand-off (in transit to its group) left; nobody may work it meanwhile
-N_TICKET_INT = 23
+VISIT_WORK = 23  # step its work first progressed since it reached the group that owns it (0 = not yet)
+N_TICKET_INT = 24
 INCIDENT_ROOT = -1
 # The awaiting area's rows are ticket records with two columns more (a ticket's record is its first N_TICKET_INT).
 AWAIT_LEFT = N_TICKET_INT  # hidden: steps of its current wait left
@@ -47,7 +48,7 @@ N_AREA_INT = N_TICKET_INT + 2
 # The fields of one life of a ticket, cleared when it opens (a reopened ticket starts a new life); every other
 # field is an attribute the record keeps, a reopen included (a new attribute is a column, nothing more).
 LIFE_FIELDS = (ACTIVE, ARRIVAL, DEADLINE, BLOCKED, WAITING_ON, ESCALATED, AMBIGUOUS, REOPENED, BREACHED, DEFERRALS,
-               INFO_REQUESTS, REOPEN_DUE, FIRST_WORK, AWAITED, HANDOFF)  # fmt: skip
+               INFO_REQUESTS, REOPEN_DUE, FIRST_WORK, AWAITED, HANDOFF, VISIT_WORK)  # fmt: skip
 
 # --- ticket float fields: ticket_f[n, row, field] (float64) ------------------
 WORK_REMAINING = 0
@@ -99,8 +100,9 @@ N_INCIDENT = 5
 
 # --- teams' running counters: routing_i[n, field] (int64; the array exists only with teams) ----------------
 ROUTED = 0  # hand-offs (ROUTE) this episode
-IN_TRANSIT = 1  # tickets in transit now (the hand-off countdown scans the slots only while some are)
-N_ROUTING = 2
+IN_TRANSIT = 1  # tickets in transit now, in slots or off the board (the countdown scans only while some are)
+OFF_BOARD = 2  # of them, those waiting out a drawn hand-off in the awaiting area (handoff_sigma > 0)
+N_ROUTING = 3
 
 # --- lifecycle of a resolved ticket: closed_i[n, k, field] (int64) -------------
 # The record of each ticket the last step resolved: the one source of time to
@@ -175,6 +177,9 @@ RNG_MISREPORT_SHIFT = 25
 RNG_ENTRY = 26
 RNG_LINK = 27
 RNG_FUTURE = 28  # a resampled future's prefix (restore_state's future_seed)
+RNG_REASSIGN = 29  # a reassignment within the group (p_reassign)
+RNG_HANDOFF_TIME = 30  # a drawn hand-off's time (handoff_sigma > 0): Box-Muller's two uniforms
+RNG_HANDOFF_TIME_2 = 31
 
 # --- agent verbs (per-engineer action encoding) -------------------------------
 VERB_NOOP = 0

@@ -50,6 +50,7 @@ from .layout import (
     DEFERRALS,
     GROUP,
     HANDOFF,
+    OFF_BOARD,
     ON_SHIFT,
     QUEUE_COUNT,
     RAMP_LEFT,
@@ -64,8 +65,8 @@ from .layout import (
     T,
 )
 from .rules import escalated_count, expert_pool_open, ticket_allows
-from .teams import RoutingI, in_group, shown_component
-from .types import Int, Params, State
+from .teams import in_group, shown_component
+from .types import Int, Params, RoutingI, State
 
 # Each field's offset in its group (features.py owns the layout; numba reads these ints as constants).
 G_TIME = offset(GLOBAL_FIELDS, "time")
@@ -158,12 +159,12 @@ def write_team_features(state: State, params: Params, n: Int, out: npt.NDArray[n
         out[n, 0, o + E_BUSY] = 1.0 if current >= 0 else 0.0
         out[n, 0, o + E_CURRENT_SLOT] = (current + 1.0) / n_slots
         out[n, 0, o + E_TIME_ON_TICKET] = time_on / (time_on + work_mean)
-    write_mechanic_features(state, params, n, out, state.awaiting_i)
+    write_mechanic_features(state, params, n, out, state.awaiting_i, state.routing_i)
 
 
 @njit(**JIT)
 def write_mechanic_features(
-    state: State, params: Params, n: Int, out: npt.NDArray[np.float32], awaiting_i: AreaI
+    state: State, params: Params, n: Int, out: npt.NDArray[np.float32], awaiting_i: AreaI, routing_i: RoutingI
 ) -> None:
     """The fields of the mechanics on (features.MECHANIC_*_FIELDS) at their offsets (params.mechanic_offsets):
     waiting on others (without it, ``awaiting_i`` None, that part compiles to nothing) and teams."""
@@ -175,7 +176,7 @@ def write_mechanic_features(
     per_age = 1.0 / params.age_scale
     now = env_i[n, T]
     if offsets[M_AWAITING_LOAD] >= 0:
-        waiting = env_i[n, AWAITING_OPEN]
+        waiting = env_i[n, AWAITING_OPEN] - off_board(n, routing_i)  # the area's hand-offs are not awaiting
         out[n, 0, offsets[M_AWAITING_LOAD]] = waiting / (waiting + params.max_tickets)
         so_far = (waiting * now - env_i[n, AWAIT_SINCE_SUM]) / waiting if waiting > 0 else 0.0
         out[n, 0, offsets[M_AWAITING_TIME]] = min(so_far * per_age, 1.0)
@@ -188,6 +189,15 @@ def write_mechanic_features(
             continue
         if offsets[M_AWAITED] >= 0:
             out[n, 0, o + offsets[M_AWAITED]] = min(ticket_i[n, slot, AWAITED] * per_age, 1.0)
+
+
+@njit(**JIT)
+def off_board(n: Int, routing_i: RoutingI) -> int:
+    """Hand-offs waited out in the awaiting area (0 without teams)."""
+    if routing_i is None:
+        return 0
+    count: int = routing_i[n, OFF_BOARD]
+    return count
 
 
 @njit(**JIT)

@@ -19,6 +19,7 @@ from numba import njit
 
 from .awaiting import INFO_REQUESTED, draw_wait, park
 from .encoding import decode_agent_jit
+from .handoffs import route_ticket
 from .incidents import link_ticket, may_link
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
@@ -57,7 +58,7 @@ from .layout import (
 )
 from .rewards import charge
 from .rng import uniform
-from .teams import in_group, may_route, route_ticket
+from .teams import in_group, may_route
 from .tickets import info_wait
 from .types import Int, Params, State
 
@@ -219,4 +220,14 @@ def apply_action(state: State, params: Params, n: Int, engineer: Int, action: in
     elif verb == params.link_verb:
         link_ticket(state, params, n, slot, engineer, state.incident_i)
     elif verb >= VERB_ROUTE:
-        route_ticket(state, params, n, slot, verb - VERB_ROUTE, state.routing_i)
+        route_ticket(
+            state,
+            params,
+            n,
+            slot,
+            verb - VERB_ROUTE,
+            state.env_i[n, T],
+            state.routing_i,
+            state.awaiting_i,
+            state.awaiting_f,
+        )

@@ -22,7 +22,8 @@ import numpy.typing as npt
 from numba import njit
 
 from . import layout as L
-from .awaiting import AreaI, clear_awaiting, start_awaiting, tick_awaiting
+from .awaiting import AreaI, clear_awaiting, goes_awaiting, start_awaiting, tick_awaiting
+from .handoffs import goes_to_colleague, start_reassigning
 from .incidents import arrive_incidents, clear_incidents, close_incident, ticket_is_open
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
@@ -93,6 +94,7 @@ from .tickets import NO_TRACE_ROW, admit_arrivals, arrive_new, clear_row, live_r
 from .types import Int, Params, State
 
 WORK_EPSILON = 1e-9  # work at or below this is done
+WORK_CLOSE = 0.01  # work left to a ticket done in the step it goes awaiting or is handed on: closing it after
 NO_DEADLINE = 2**62  # NEXT_DEADLINE when no open ticket can breach
 
 
@@ -175,8 +177,16 @@ def progress_slot(state: State, params: Params, n: Int, slot: Int, step: Int) ->
                 speed = ramp(state, params, n, engineer)
                 contributed[n, slot, engineer] += skills[n, engineer, component] * speed * factor * share
     ticket_f[n, slot, WORK_REMAINING] = remaining - removed
-    if removed > 0.0 and ticket_i[n, slot, FIRST_WORK] == 0:
+    first_work = removed > 0.0 and ticket_i[n, slot, FIRST_WORK] == 0
+    first_in_group = removed > 0.0 and ticket_i[n, slot, L.VISIT_WORK] == 0
+    if first_work:
         ticket_i[n, slot, FIRST_WORK] = step
+    if first_in_group:
+        ticket_i[n, slot, L.VISIT_WORK] = step
+    if (first_work and goes_awaiting(state, params, n, slot, step)) or (
+        first_in_group and goes_to_colleague(state, params, n, slot)
+    ):  # it awaits or is handed on at the end of this step, so it cannot close in it
+        ticket_f[n, slot, WORK_REMAINING] = max(remaining - removed, WORK_CLOSE)
     reveal_component(state, params, n, slot)
     maybe_regress(state, params, n, slot, step)
 
@@ -412,12 +422,13 @@ def advance(state: State, params: Params, n: Int) -> None:
     release_info_blocks(state, params, n)
     resolved = resolve(state, params, n, step)
     tick_handoffs(state, params, n, state.routing_i)  # after resolve: a ticket in transit may close with its incident
-    returned = tick_awaiting(state, params, n, state.awaiting_i, state.awaiting_f)
+    returned = tick_awaiting(state, params, n, state.awaiting_i, state.awaiting_f, state.routing_i)
     if (resolved > 0 or returned > 0) and env_i[
         n, WAITING_OPEN
     ] > 0:  # a return may wait on a ticket resolved meanwhile
         release_dependencies(state, params, n)
     start_awaiting(state, params, n, step, state.awaiting_i, state.awaiting_f)
+    start_reassigning(state, params, n, step, state.routing_i, state.awaiting_i, state.awaiting_f)
     admit_arrivals(state, params, n, step)
     arrive_incidents(state, params, n, step, state.incident_i)
     check_deadlines(state, params, n, step)

@@ -21,39 +21,29 @@ other optional mechanics, docs/ARCHITECTURE.md).
 
 from __future__ import annotations
 
-from typing import TypeAlias
-
-import numpy as np
-import numpy.typing as npt
 from numba import njit
 
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
     ACTIVE,
     COMPONENT,
-    CURRENT_SLOT,
     FIRST_GROUP,
     GROUP,
     HANDOFF,
     HASH_PREFIX,
     IN_TRANSIT,
     MISREPORT,
+    OFF_BOARD,
     ON_SHIFT,
-    REASSIGNMENTS,
     RNG_ENTRY,
     RNG_MISREPORT,
     RNG_MISREPORT_SHIFT,
-    ROUTED,
     TICKET_ID,
-    TIME_ON_TICKET,
     WORK_REMAINING,
     WORK_TOTAL,
 )
 from .rng import uniform
-from .types import Int, Params, State
-
-RoutingI: TypeAlias = "npt.NDArray[np.int64] | None"
-"""``state.routing_i``, passed as an argument: None without teams (numba prunes on an argument only)."""
+from .types import Int, Params, RoutingI, State
 
 
 @njit(**SEQUENCE_JIT)
@@ -115,34 +105,14 @@ def may_route(state: State, params: Params, n: Int, slot: Int, group: Int) -> bo
 
 
 @njit(**JIT)
-def route_ticket(state: State, params: Params, n: Int, slot: Int, group: Int, routing_i: RoutingI) -> None:
-    """Hand the ticket in ``slot`` to ``group``: in transit for the rest of this step and ``handoff_steps``
-    more (so no one acts on it again in the step it moved), ``handoff_work`` more work, one reassignment more;
-    whoever worked it lets go (the new group picks it up)."""
-    if routing_i is None:
-        return
-    ticket_i, ticket_f, engineer_i = state.ticket_i, state.ticket_f, state.engineer_i
-    routing_i[n, ROUTED] += 1
-    routing_i[n, IN_TRANSIT] += 1
-    ticket_i[n, slot, GROUP] = group
-    ticket_i[n, slot, REASSIGNMENTS] += 1
-    ticket_i[n, slot, HANDOFF] = params.handoff_steps + 1
-    ticket_f[n, slot, WORK_REMAINING] += params.handoff_work
-    ticket_f[n, slot, WORK_TOTAL] += params.handoff_work
-    for engineer in range(engineer_i.shape[1]):
-        if engineer_i[n, engineer, CURRENT_SLOT] == slot:
-            engineer_i[n, engineer, CURRENT_SLOT] = -1
-            engineer_i[n, engineer, TIME_ON_TICKET] = 0
-
-
-@njit(**JIT)
 def tick_handoffs(state: State, params: Params, n: Int, routing_i: RoutingI) -> None:
-    """Hand-offs in transit count down (only slots: ROUTE needs a slot, and the ticket keeps it), and the
-    count of tickets in transit is taken again (a ticket of an incident may close while in transit)."""
+    """Hand-offs in transit in slots count down (ROUTE needs a slot, and the ticket keeps it; those waited out
+    off the board count down in the awaiting area), and the count of tickets in transit is taken again (a
+    ticket of an incident may close while in transit in its slot)."""
     if routing_i is None or routing_i[n, IN_TRANSIT] == 0:
         return
     ticket_i = state.ticket_i
-    in_transit = 0
+    in_transit = routing_i[n, OFF_BOARD]
     for slot in range(params.max_tickets):
         if ticket_i[n, slot, HANDOFF] > 0:
             ticket_i[n, slot, HANDOFF] -= 1

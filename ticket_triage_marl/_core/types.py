@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 # scalar from the kernels (they pass ``np.int64`` values, not literals, so
 # numba compiles one specialization per function instead of one per value).
 Int: TypeAlias = int | np.int64
+RoutingI: TypeAlias = "npt.NDArray[np.int64] | None"
+"""``state.routing_i``, passed as an argument: None without teams (numba prunes on an argument only)."""
 
 # autoreset modes of the batch entry points
 AUTORESET_OFF = 0  # finished environments stay finished until reset
@@ -151,6 +153,8 @@ class Params(NamedTuple):
     reveal_work: float
     handoff_steps: int
     handoff_work: float
+    handoff_sigma: float
+    p_reassign: float
     shift_period: int
     shift_length: int
     skill_noise: float
@@ -321,8 +325,10 @@ def team_observation_size(config: EnvConfig) -> int:
 
 
 def awaiting_capacity(config: EnvConfig) -> int:
-    """Rows of the awaiting area: every open place (``T + Q``) with the awaiting mechanic on, else 0."""
-    return config.max_tickets + config.max_queue if "awaiting" in config.mechanics() else 0
+    """Rows of the awaiting area: every open place (``T + Q``) with the awaiting mechanic on or hand-offs waited
+    out off the board (``handoff_sigma > 0``), else 0."""
+    off_board = config.groups is not None and config.handoff_sigma > 0.0
+    return config.max_tickets + config.max_queue if "awaiting" in config.mechanics() or off_board else 0
 
 
 def observation_size(config: EnvConfig) -> int:

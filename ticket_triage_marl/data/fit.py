@@ -162,7 +162,7 @@ def mechanic_notes(
             notes.append(_incident_note(log, hours_per_step))
             continue
         if mechanic == "teams":
-            notes.append(teams_note(log, n_engineers or EnvConfig().n_engineers))
+            notes.append(teams_note(log, n_engineers or EnvConfig().n_engineers, hours_per_step))
             continue
         hours = _known_waits(log)
         fitted = fit_awaiting(log, hours_per_step)
@@ -414,7 +414,7 @@ def _fit_mechanics(
         share = incidents["p_incident"] * incidents["incident_size_mean"] / float(np.mean(profile))
         fields["arrival_profile"] = [round(float(rate) * (1.0 - share), 6) for rate in profile]
         fields.update(incidents)
-    teams = fit_teams(log, n_engineers) if "teams" in wanted else None
+    teams = fit_teams(log, n_engineers, hours_per_step) if "teams" in wanted else None
     if teams is not None:
         fields.update({key: value for key, value in teams.items() if not key.startswith("_")})
     return teams

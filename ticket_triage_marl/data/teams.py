@@ -18,11 +18,17 @@ An export that records the group a ticket was first assigned to (``group``) and 
   assigned to the entry group when its reported component is the entry group's, else with probability
   ``entry_share``, else to its reported component's group; its reported component is right with
   probability ``1 - p_misreport``, else uniform among the others.
-- **Not in any export**: how long a hand-off takes and how much reading in it costs (``handoff_steps``,
-  ``handoff_work`` keep their defaults: a step in transit, no extra work), and how much work shows the
-  true component (``reveal_work``, one unit). The export's ``reassignments`` also count reassignments
-  between people of one group, which the model does not have: fidelity compares them, the fit does not
-  use them.
+- **Reassignments within a group** (where the export has ``reassignments``): ``p_reassign`` is the share of
+  the tickets finishing in their first group that were reassigned at least once (each visit of a group
+  passes a ticket on with that probability, so a ticket that never leaves its group is reassigned 0 times
+  with probability ``1 - p_reassign``).
+- **Hand-off time** (where it also has ``resolution_hours``): drawn lognormal (``handoff_sigma`` > 0, waited
+  out off the board). Its median and log-sd are the grid point at which the sum of k lognormal hand-offs
+  best matches (two-sample KS, weighted by tickets) the time to resolve net of awaiting of the tickets
+  reassigned k = 1, 2 and 3 times (:func:`fit_handoff`). It attributes all of that time to the hand-offs:
+  in the model a ticket's own queueing and work take hours, next to days for a hand-off.
+- **Not in any export**: how much reading in a hand-off costs (``handoff_work`` keeps its default: none),
+  and how much work shows the true component (``reveal_work``, one unit).
 """
 
 from __future__ import annotations
@@ -81,10 +87,10 @@ def routing_shares(mix: np.ndarray, entry_share: float, p_misreport: float) -> t
     return at_entry, outside
 
 
-def fit_teams(log: TicketLog, n_engineers: int) -> dict[str, Any] | None:
-    """The teams mechanic's settings fitted to ``log`` for a team of ``n_engineers`` (see the module
-    docstring), or None where the log cannot fit it (no ``group`` and ``final_group``, fewer than
-    :data:`MIN_ROUTED` tickets with both, fewer engineers than groups)."""
+def fit_teams(log: TicketLog, n_engineers: int, hours_per_step: float = 1.0) -> dict[str, Any] | None:
+    """The teams mechanic's settings fitted to ``log`` for a team of ``n_engineers`` at ``hours_per_step``
+    (see the module docstring), or None where the log cannot fit it (no ``group`` and ``final_group``, fewer
+    than :data:`MIN_ROUTED` tickets with both, fewer engineers than groups)."""
     groups = _groups(log)
     if groups is None:
         return None
@@ -106,7 +112,17 @@ def fit_teams(log: TicketLog, n_engineers: int) -> dict[str, Any] | None:
         ),
     )
     group_of = [g for g in range(n_groups) for _ in range(seats[g])]
+    extra: dict[str, Any] = {}
+    p_reassign = _within_group_share(log)
+    if p_reassign is not None:
+        extra["p_reassign"] = round(p_reassign, 6)
+    handoff = fit_handoff(log)
+    if handoff is not None:
+        median_hours, sigma = handoff
+        mean_steps = median_hours * float(np.exp(0.5 * sigma * sigma)) / hours_per_step
+        extra.update(handoff_steps=max(1, round(mean_steps)), handoff_sigma=round(sigma, 6))
     return {
+        **extra,
         "n_components": n_groups,
         "component_mix": [round(float(x), 6) for x in _exact_sum(mix)],
         "groups": group_of,
@@ -116,6 +132,68 @@ def fit_teams(log: TicketLog, n_engineers: int) -> dict[str, Any] | None:
         "_names": [str(name) for name in names] + (["(other groups)"] if n_groups > len(names) else []),
         "_real": (real_entry, real_outside),
     }
+
+
+def _reassignments(log: TicketLog) -> np.ndarray | None:
+    """Each ticket's reassignment count (NaN: unknown), or None where the export has none."""
+    if log.reassignments is None:
+        return None
+    counts = np.asarray(log.reassignments, dtype=np.float64)
+    return counts if np.any(~np.isnan(counts)) else None
+
+
+def _within_group_share(log: TicketLog) -> float | None:
+    """Share of the tickets finishing in their first group that were reassigned (None: not in the export,
+    or fewer than :data:`MIN_ROUTED` such tickets)."""
+    counts = _reassignments(log)
+    if counts is None or log.group is None or log.final_group is None:
+        return None
+    first, final = np.asarray(log.group, dtype=object), np.asarray(log.final_group, dtype=object)
+    stayed = np.array([bool(a) and a == b for a, b in zip(first, final, strict=True)]) & ~np.isnan(counts)
+    if stayed.sum() < MIN_ROUTED:
+        return None
+    return float((counts[stayed] > 0).mean())
+
+
+HANDOFF_MEDIANS = np.geomspace(0.25, 500.0, 56)  # hours: the grid of :func:`fit_handoff`
+HANDOFF_SIGMAS = np.linspace(0.25, 3.0, 12)
+HANDOFF_DRAWS = 4000  # Monte Carlo draws per reassignment count
+
+
+def fit_handoff(log: TicketLog) -> tuple[float, float] | None:
+    """The hand-off time (median hours, log-sd) whose sums of k draws best match the time to resolve net of
+    awaiting of the tickets reassigned k = 1..3 times (gross where the export has no ``awaiting_hours``):
+    the grid point of least two-sample KS distance, averaged weighted by tickets; fixed draws (seed 0), so the
+    fit is reproducible. None without reassignments or resolution times, or under :data:`MIN_ROUTED` such
+    tickets."""
+    counts = _reassignments(log)
+    if counts is None or log.resolution_hours is None:
+        return None
+    hours = np.asarray(log.resolution_hours, dtype=np.float64)
+    if log.awaiting_hours is not None:
+        hours = hours - np.nan_to_num(np.asarray(log.awaiting_hours, dtype=np.float64))
+    known = ~np.isnan(hours) & ~np.isnan(counts)
+    real = {k: np.sort(np.maximum(hours[known & (counts == k)], 0.0)) for k in (1, 2, 3)}
+    total = sum(r.size for r in real.values())
+    if total < MIN_ROUTED:
+        return None
+    normals = np.random.default_rng(0).standard_normal((HANDOFF_DRAWS, 3))
+    best = (np.inf, 0.0, 0.0)
+    for median in HANDOFF_MEDIANS:
+        for sigma in HANDOFF_SIGMAS:
+            draws = np.exp(np.log(median) + sigma * normals)
+            score = sum(_ks(r, np.sort(draws[:, :k].sum(axis=1))) * r.size for k, r in real.items() if r.size)
+            if score / total < best[0]:
+                best = (score / total, float(median), float(sigma))
+    return best[1], best[2]
+
+
+def _ks(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sample Kolmogorov-Smirnov distance of two sorted samples."""
+    points = np.concatenate([a, b])
+    cdf_a = np.searchsorted(a, points, side="right") / a.size
+    cdf_b = np.searchsorted(b, points, side="right") / b.size
+    return float(np.max(np.abs(cdf_a - cdf_b)))
 
 
 def _split(shares: np.ndarray, total: int) -> list[int]:
@@ -137,12 +215,12 @@ def _exact_sum(mix: np.ndarray) -> list[float]:
     return rounded
 
 
-def teams_note(log: TicketLog, n_engineers: int) -> str:
+def teams_note(log: TicketLog, n_engineers: int, hours_per_step: float = 1.0) -> str:
     """What :func:`fit_teams` fitted, or why not (one sentence for the scenario's comments and the fidelity
     page)."""
     if log.group is None or log.final_group is None:
         return "teams: off, the export has no group and final_group columns"
-    fitted = fit_teams(log, n_engineers)
+    fitted = fit_teams(log, n_engineers, hours_per_step)
     if fitted is None:
         return (
             f"teams: off, fewer than {MIN_ROUTED} tickets with a first and a final group, or fewer than "
@@ -159,6 +237,27 @@ def teams_note(log: TicketLog, n_engineers: int) -> str:
         f"a ticket's component is the group that can resolve it (shares {fitted['component_mix']}); first at the "
         f"entry group {real_entry:.1%} and finishing outside the first group {real_outside:.1%} in the export, "
         f"{model_entry:.1%} and {model_outside:.1%} in the model (entry_share {fitted['entry_share']:g}, p_misreport "
-        f"{fitted['p_misreport']:g}); hand-off time and cost not in the export (defaults kept); reassignments within "
-        "a group not modelled"
+        f"{fitted['p_misreport']:g}); {_handoff_note(fitted)}"
     )
+
+
+def _handoff_note(fitted: dict[str, Any]) -> str:
+    """What the teams fit says of reassignments within a group and of hand-off times."""
+    parts = []
+    if "p_reassign" in fitted:
+        parts.append(
+            f"reassigned within its group: p_reassign {fitted['p_reassign']:g} (the share of tickets finishing in "
+            "their first group that were reassigned)"
+        )
+    else:
+        parts.append("reassignments within a group not fitted (the export has no reassignments)")
+    if "handoff_sigma" in fitted:
+        parts.append(
+            f"hand-off time lognormal, mean {fitted['handoff_steps']} steps, log-sd {fitted['handoff_sigma']:g}, waited "
+            "out off the board (fitted so that sums of hand-offs match the net time to resolve of tickets "
+            "reassigned 1-3 times)"
+        )
+    else:
+        parts.append("hand-off time not fitted (no reassignments and resolution times): the default kept")
+    parts.append("hand-off work not in the export (none)")
+    return "; ".join(parts)

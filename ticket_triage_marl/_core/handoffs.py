@@ -1,0 +1,126 @@
+"""Hand-offs: ROUTE to another group, and reassignments within a group (``p_reassign``).
+
+A hand-off (:func:`route_ticket`) gives the ticket a new owner (its group, or the same one), one reassignment
+more and ``handoff_work`` more work, and lets go of whoever worked it. It is in transit for its hand-off time
+(:func:`draw_handoff`): ``handoff_steps`` in its slot (``handoff_sigma`` 0, the countdown of
+:func:`.teams.tick_handoffs`), or drawn heavy-tailed and waited out off the board, in the awaiting area as a
+``HANDED_OFF`` record (not awaiting: its SLA runs and it adds no awaited steps), coming back as an arrival of
+its new group (:func:`.awaiting.tick_awaiting`). A reassignment within the group (:func:`start_reassigning`)
+happens in the step a ticket's work first progresses after it reached its group (``VISIT_WORK``).
+
+Like every kernel of an optional mechanic, each begins with ``if routing_i is None: return``: a config without
+teams compiles none of it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from .awaiting import HANDED_OFF, AreaF, AreaI, park
+from .jit import JIT
+from .layout import (
+    ACTIVE,
+    CURRENT_SLOT,
+    GROUP,
+    HANDOFF,
+    HASH_PREFIX,
+    IN_TRANSIT,
+    OFF_BOARD,
+    REASSIGNMENTS,
+    RNG_HANDOFF_TIME,
+    RNG_HANDOFF_TIME_2,
+    RNG_REASSIGN,
+    ROUTED,
+    TICKET_ID,
+    TIME_ON_TICKET,
+    VISIT_WORK,
+    WORK_REMAINING,
+    WORK_TOTAL,
+    T,
+)
+from .rng import standard_normal, uniform
+from .types import Int, Params, RoutingI, State
+
+
+@njit(**JIT)
+def draw_handoff(state: State, params: Params, n: Int, ticket_id: Int, key: Int) -> int:
+    """Steps of one hand-off: ``handoff_steps``, or with ``handoff_sigma > 0`` lognormal with that mean and
+    log-sd, rounded, >= 1 (keyed by ticket and ``key``, its reassignments so far: each hand-off its own)."""
+    if params.handoff_sigma <= 0.0:
+        return params.handoff_steps
+    sigma = params.handoff_sigma
+    z = standard_normal(state.env_i[n, HASH_PREFIX], ticket_id, RNG_HANDOFF_TIME, RNG_HANDOFF_TIME_2, key)
+    steps = math.exp(math.log(max(params.handoff_steps, 1)) - 0.5 * sigma * sigma + sigma * z)
+    return max(1, int(steps + 0.5))
+
+
+@njit(**JIT)
+def route_ticket(
+    state: State,
+    params: Params,
+    n: Int,
+    slot: Int,
+    group: Int,
+    now: Int,
+    routing_i: RoutingI,
+    awaiting_i: AreaI,
+    awaiting_f: AreaF,
+) -> None:
+    """Hand the ticket in ``slot`` to ``group`` (ROUTE; or its own group, a reassignment within it) at env T
+    ``now`` (the step being decided, or the one just advanced): in transit for the rest of that step and its
+    hand-off time (:func:`draw_handoff`) more (so no one acts on it again in the step it moved),
+    ``handoff_work`` more work, one reassignment more; whoever worked it lets go (the new group picks it up).
+    A drawn hand-off (``handoff_sigma > 0``) is waited out off the board, in the awaiting area."""
+    if routing_i is None:
+        return
+    ticket_i, ticket_f, engineer_i = state.ticket_i, state.ticket_f, state.engineer_i
+    steps = draw_handoff(state, params, n, ticket_i[n, slot, TICKET_ID], ticket_i[n, slot, REASSIGNMENTS])
+    steps += 1 if now == state.env_i[n, T] else 0  # decided now: the rest of this step too
+    routing_i[n, ROUTED] += 1
+    routing_i[n, IN_TRANSIT] += 1
+    ticket_i[n, slot, GROUP] = group
+    ticket_i[n, slot, REASSIGNMENTS] += 1
+    ticket_i[n, slot, VISIT_WORK] = 0
+    ticket_f[n, slot, WORK_REMAINING] += params.handoff_work
+    ticket_f[n, slot, WORK_TOTAL] += params.handoff_work
+    if params.handoff_sigma > 0.0 and park(state, n, slot, steps, now, HANDED_OFF, awaiting_i, awaiting_f):
+        routing_i[n, OFF_BOARD] += 1
+        return
+    ticket_i[n, slot, HANDOFF] = steps
+    for engineer in range(engineer_i.shape[1]):
+        if engineer_i[n, engineer, CURRENT_SLOT] == slot:
+            engineer_i[n, engineer, CURRENT_SLOT] = -1
+            engineer_i[n, engineer, TIME_ON_TICKET] = 0
+
+
+@njit(**JIT)
+def goes_to_colleague(state: State, params: Params, n: Int, slot: Int) -> bool:
+    """Whether the ticket in ``slot``, first worked in this visit of its group, is handed to another engineer
+    of it (``p_reassign``, keyed by its id and reassignments so far): asked in the work phase too, since such
+    a ticket cannot close before it."""
+    if params.p_reassign <= 0.0:
+        return False
+    ticket_i = state.ticket_i
+    draw = uniform(
+        state.env_i[n, HASH_PREFIX], ticket_i[n, slot, TICKET_ID], RNG_REASSIGN, ticket_i[n, slot, REASSIGNMENTS]
+    )
+    passes: bool = draw < params.p_reassign
+    return passes
+
+
+@njit(**JIT)
+def start_reassigning(
+    state: State, params: Params, n: Int, step: Int, routing_i: RoutingI, awaiting_i: AreaI, awaiting_f: AreaF
+) -> None:
+    """Tickets whose work first progressed in ``step`` since they reached their group are handed to another
+    engineer of it with probability ``p_reassign`` (a hand-off to their own group, from ``step``)."""
+    if routing_i is None or params.p_reassign <= 0.0:
+        return
+    ticket_i = state.ticket_i
+    for slot in range(params.max_tickets):
+        if ticket_i[n, slot, ACTIVE] == 0 or ticket_i[n, slot, VISIT_WORK] != step or ticket_i[n, slot, HANDOFF] > 0:
+            continue
+        if goes_to_colleague(state, params, n, slot):
+            route_ticket(state, params, n, slot, ticket_i[n, slot, GROUP], step, routing_i, awaiting_i, awaiting_f)
