@@ -114,6 +114,8 @@ def env_configs(draw: st.DrawFn, **fixed) -> ttm.EnvConfig:
         "reveal_work": draw(_floats(0.0, 4.0)),
         "handoff_steps": draw(st.integers(0, 3)),
         "handoff_work": draw(_floats(0.0, 2.0)),
+        "handoff_sigma": draw(st.sampled_from([0.0, 0.0, 1.0, 2.0])),
+        "p_reassign": draw(st.one_of(st.just(0.0), probabilities())),
         "r_resolve": draw(_floats(0.0, 2.0)),
         "r_sla_breach": draw(_floats(-1.0, 0.0)),
         "r_overdue": draw(st.sampled_from([0.0, -0.01])),
@@ -127,4 +129,6 @@ def env_configs(draw: st.DrawFn, **fixed) -> ttm.EnvConfig:
         "observation_mode": draw(st.sampled_from(["global", "local"])),
     }
     values.update(fixed)
+    if values["groups"] is None:  # hand-offs between engineers of groups: only with teams
+        values["handoff_sigma"], values["p_reassign"] = 0.0, 0.0
     return ttm.EnvConfig(**values)

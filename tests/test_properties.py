@@ -57,7 +57,7 @@ def check_snapshot(config: ttm.EnvConfig, snapshot: dict, previous: dict | None)
     """Conservation, bounds, and nothing that only grows ever shrinking."""
     counters = snapshot["counters"]
     assert ("awaiting" in snapshot) == ("awaiting" in config.mechanics())
-    awaiting = snapshot.get("awaiting", [])
+    awaiting = snapshot.get("awaiting", []) + snapshot.get("handed_off", [])
     open_and_queued = len(snapshot["tickets"]) + len(snapshot["queue"]) + len(awaiting)
     assert counters["arrived"] == counters["resolved"] + open_and_queued + counters["dropped"], counters
     assert len(snapshot["tickets"]) <= config.max_tickets and len(snapshot["queue"]) <= config.max_queue
@@ -73,7 +73,11 @@ def check_snapshot(config: ttm.EnvConfig, snapshot: dict, previous: dict | None)
     for name in COUNTERS:
         assert counters[name] >= previous["counters"][name], f"counter {name} decreased"
     previous_ages = {
-        ticket["id"]: ticket["age"] for ticket in previous["tickets"] + previous["queue"] + previous.get("awaiting", [])
+        ticket["id"]: ticket["age"]
+        for ticket in previous["tickets"]
+        + previous["queue"]
+        + previous.get("awaiting", [])
+        + previous.get("handed_off", [])
     }
     for ticket in tickets:
         if ticket["id"] in previous_ages:
@@ -86,17 +90,19 @@ def check_bookkeeping(env, snapshot: dict) -> None:
 
     env_i = env.sim.state.env_i[0]
     t = snapshot["t"]
-    awaiting = snapshot.get("awaiting", [])
-    tickets = snapshot["tickets"] + snapshot["queue"] + awaiting
+    awaiting, handed_off = snapshot.get("awaiting", []), snapshot.get("handed_off", [])
+    tickets = snapshot["tickets"] + snapshot["queue"] + awaiting + handed_off
     assert env_i[L.ARRIVAL_SUM] == sum(t - ticket["age"] for ticket in tickets)
-    assert env_i[L.AWAITING_OPEN] == len(awaiting)
+    assert env_i[L.AWAITING_OPEN] == len(awaiting) + len(handed_off)
     assert env_i[L.ESCALATED_OPEN] == sum(ticket["escalated"] for ticket in tickets)
     assert env_i[L.AWAIT_SINCE_SUM] == sum(t - ticket["awaiting_for"] for ticket in awaiting)
     assert env_i[L.OVERDUE_OPEN] == sum(ticket["breached"] for ticket in tickets)
     assert env_i[L.WAITING_OPEN] == sum(ticket["waiting_on"] is not None for ticket in tickets)
     routing_i = env.sim.state.routing_i
     if routing_i is not None:  # teams: tickets in transit, and every hand-off counted
-        assert routing_i[0, L.IN_TRANSIT] == sum(ticket["in_transit"] > 0 for ticket in tickets)
+        in_slots = sum(ticket["in_transit"] > 0 for ticket in tickets)
+        assert routing_i[0, L.IN_TRANSIT] == in_slots + len(handed_off)
+        assert routing_i[0, L.OFF_BOARD] == len(handed_off)
         assert snapshot["routed"] == routing_i[0, L.ROUTED]
     for ticket in tickets:
         assert ticket["breached"] == (ticket["sla_remaining"] < 0), ticket

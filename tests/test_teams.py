@@ -10,6 +10,7 @@ from conftest import noop_all, quiet_config, secret
 
 import ticket_triage_marl as ttm
 from ticket_triage_marl._core import features
+from ticket_triage_marl._core import layout as L
 from ticket_triage_marl._core.types import build_params
 
 # Three engineers, one per group: the entry desk (0, skill 1 in both components) and two specialists (group 1
@@ -292,3 +293,75 @@ def test_every_engineers_mask_is_exact_with_teams_and_links():
         actions = {a: int(rng.choice(np.flatnonzero(observations[a]["action_mask"]))) for a in env.agents}
         observations, *_ = env.step(actions)
     assert checked[True] > 50 and checked[False] > 200
+
+
+def test_a_drawn_hand_off_is_waited_out_off_the_board_and_comes_back_to_its_new_group():
+    """handoff_sigma > 0: routed in step 1, the ticket leaves the board for the awaiting area (not awaiting:
+    listed under "handed_off", no awaiting mechanic needed) for its drawn time d + 1 (the rest of step 1
+    counted), in transit all along; it is back in a slot of its new group after step d + 1, its SLA having
+    run meanwhile (SLA 100 steps)."""
+    env, config = make(horizon=400, handoff_steps=20, handoff_sigma=1.0, sla_steps=(100, 100, 100, 100))
+    env.step({**noop_all(env), "engineer_0": action(config, ttm.AgentVerb.ROUTE, 0, group=2)})
+    snapshot = env.snapshot()
+    assert snapshot["tickets"] == [] and "awaiting" not in snapshot
+    (moved,) = snapshot["handed_off"]
+    assert (moved["group"], moved["reassignments"], moved["handed_off_for"], moved["blocked"]) == (2, 1, 1, 0)
+    left = secret(snapshot, moved["id"])["returns_in"]
+    assert left >= 1 and env.sim.state.routing_i[0, L.IN_TRANSIT] == env.sim.state.routing_i[0, L.OFF_BOARD] == 1
+    for _ in range(left - 1):
+        env.step(noop_all(env))
+        assert env.snapshot()["tickets"] == []
+    env.step(noop_all(env))
+    snapshot = env.snapshot()
+    (back,) = snapshot["tickets"]
+    assert (back["id"], back["group"], back["in_transit"], snapshot["handed_off"]) == (moved["id"], 2, 0, [])
+    assert back["sla_remaining"] == 100 - (left + 1) and env.sim.state.routing_i[0, L.IN_TRANSIT] == 0
+    assert env.action_masks()["engineer_2"][action(config, ttm.AgentVerb.WORK, 0)] == 1
+
+
+def test_a_ticket_first_worked_in_its_group_is_handed_to_a_colleague_with_p_reassign():
+    """Groups (0, 0, 1): p_reassign 1 passes the ticket on at the end of the step its work first progresses
+    in its group, even if that work finished it (work 1: 0.01 is left to close it after), to its own group,
+    in transit 2 steps in its slot; p_reassign 0 resolves it in step 1."""
+    for p_reassign, work_mean in ((1.0, 3.0), (1.0, 1.0)):
+        env, config = make(groups=(0, 0, 1), horizon=5, handoff_steps=2, p_reassign=p_reassign, work_mean=work_mean)
+        env.step({**noop_all(env), "engineer_0": action(config, ttm.AgentVerb.WORK, 0)})
+        snapshot = env.snapshot()
+        (ticket,) = snapshot["tickets"]
+        assert (ticket["group"], ticket["reassignments"], ticket["in_transit"]) == (0, 1, 2)
+        assert ticket["work_remaining"] == pytest.approx(max(work_mean - 1.0, 0.01))
+        assert snapshot["engineers"][0]["ticket"] is None and env.closed_tickets() == []
+    env, config = make(groups=(0, 0, 1), horizon=5, handoff_steps=2, p_reassign=0.0, work_mean=1.0)
+    env.step({**noop_all(env), "engineer_0": action(config, ttm.AgentVerb.WORK, 0)})
+    assert env.snapshot()["tickets"] == [] and env.closed_tickets()[0]["reassignments"] == 0
+
+
+def test_hand_offs_between_engineers_need_groups():
+    with pytest.raises(ValueError, match="set groups"):
+        ttm.EnvConfig(p_reassign=0.5)
+    with pytest.raises(ValueError, match="set groups"):
+        ttm.EnvConfig(handoff_sigma=1.0)
+
+
+def test_the_fit_recovers_a_known_hand_off_time_and_the_within_group_share():
+    """Synthetic tickets reassigned 1-3 times whose net times are sums of lognormal hand-offs (median 20 h,
+    log-sd 1): the fit finds them within its grid's resolution. And on the UCI desk, p_reassign is the share of
+    the tickets finishing in their first group that were reassigned."""
+    from types import SimpleNamespace
+
+    from ticket_triage_marl.data import SHIPPED_DATA
+    from ticket_triage_marl.data.teams import HANDOFF_MEDIANS, fit_handoff, fit_teams
+
+    log = ttm.read_tickets(SHIPPED_DATA / "tickets_uci_itsm_incidents.csv")
+    rng = np.random.default_rng(1)
+    counts = rng.integers(1, 4, size=log.resolution_hours.size).astype(np.float64)
+    hours = np.array([np.exp(np.log(20.0) + rng.standard_normal(int(k))).sum() for k in counts])
+    synthetic = SimpleNamespace(resolution_hours=hours, reassignments=counts, awaiting_hours=None)  # what it reads
+    median, sigma = fit_handoff(synthetic)
+    step = HANDOFF_MEDIANS[1] / HANDOFF_MEDIANS[0]
+    assert 20.0 / step**1.5 <= median <= 20.0 * step**1.5 and abs(sigma - 1.0) <= 0.3
+    first, final = np.asarray(log.group, dtype=object), np.asarray(log.final_group, dtype=object)
+    stayed = np.array([bool(a) and a == b for a, b in zip(first, final, strict=True)])
+    stayed &= ~np.isnan(np.asarray(log.reassignments, dtype=np.float64))
+    expected = float((np.asarray(log.reassignments, dtype=np.float64)[stayed] > 0).mean())
+    assert fit_teams(log, 12, 1 / 12)["p_reassign"] == pytest.approx(expected, abs=1e-6)

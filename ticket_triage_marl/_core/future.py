@@ -17,7 +17,8 @@ seen (README, "Checkpoints and planning"):
   seen so far);
 - the true component of a ticket whose true component has not shown yet (teams): from the component mix and
   ``p_misreport`` given the component it shows;
-- when a ticket waiting on others comes back: the wait distribution given the steps it has waited so far;
+- when a ticket waiting on others comes back: the wait distribution given the steps it has waited so far
+  (a hand-off waited out off the board: the hand-off time's, given its time so far);
 - an ongoing incident's size (the tickets still to come; the prior, not conditioned on how many came).
 
 Kept as they are (the simulator's world, or not conditioned yet): engineers' skills, which tickets belong to
@@ -33,7 +34,7 @@ from typing import Any
 import numpy.typing as npt
 from numba import njit
 
-from .awaiting import AreaF, AreaI
+from .awaiting import HANDED_OFF, AreaF, AreaI
 from .incidents import Table, incident_size
 from .jit import ENTRY_JIT, JIT
 from .layout import (
@@ -42,6 +43,7 @@ from .layout import (
     AWAIT_LEFT,
     AWAIT_SINCE,
     AWAITING_OPEN,
+    BLOCKED,
     COMPONENT,
     HASH_PREFIX,
     INCIDENT_KEY,
@@ -102,8 +104,14 @@ def remaining_wait(params: Params, waited: Int, u: float) -> int:
     """Steps left of a wait on others that has lasted ``waited`` steps, at the uniform ``u``: the wait's
     lognormal (as :func:`~.awaiting.draw_wait` draws it, rounded, at least 1) given that it is longer than
     ``waited``, by the inverse of its survival function."""
-    sigma = params.await_sigma
-    mu = math.log(params.await_mean) - 0.5 * sigma * sigma
+    return remaining_time(params.await_mean, params.await_sigma, waited, u)
+
+
+@njit(**ENTRY_JIT)
+def remaining_time(mean: float, sigma: float, waited: Int, u: float) -> int:
+    """Steps left of a lognormal time (mean ``mean``, log-sd ``sigma``, rounded, at least 1) that has lasted
+    ``waited`` steps, at the uniform ``u`` (:func:`remaining_wait`; a hand-off waited out off the board)."""
+    mu = math.log(max(mean, 1e-300)) - 0.5 * sigma * sigma
     if sigma <= 0.0:
         return max(1, max(1, int(math.exp(mu) + 0.5)) - waited)
     tail = 1.0  # P(Z >= a): a rounded wait longer than ``waited`` needs exp(mu + sigma Z) >= waited + 0.5
@@ -190,7 +198,10 @@ def resample_future(
             redraw_hidden(state, params, n, k, awaiting_i, awaiting_f)
             waited = now - awaiting_i[n, k, AWAIT_SINCE]
             u = uniform(prefix, awaiting_i[n, k, TICKET_ID], RNG_AWAIT_TIME, -1)
-            awaiting_i[n, k, AWAIT_LEFT] = remaining_wait(params, waited, u)
+            if awaiting_i[n, k, BLOCKED] == HANDED_OFF:  # a hand-off: its own time's law
+                awaiting_i[n, k, AWAIT_LEFT] = remaining_time(params.handoff_steps, params.handoff_sigma, waited, u)
+            else:
+                awaiting_i[n, k, AWAIT_LEFT] = remaining_wait(params, waited, u)
     if incident_i is not None:
         for k in range(incident_i.shape[1]):
             start = incident_i[n, k, INCIDENT_START]

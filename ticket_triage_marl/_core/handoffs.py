@@ -79,16 +79,17 @@ def route_ticket(
     steps = draw_handoff(state, params, n, ticket_i[n, slot, TICKET_ID], ticket_i[n, slot, REASSIGNMENTS])
     steps += 1 if now == state.env_i[n, T] else 0  # decided now: the rest of this step too
     routing_i[n, ROUTED] += 1
-    routing_i[n, IN_TRANSIT] += 1
     ticket_i[n, slot, GROUP] = group
     ticket_i[n, slot, REASSIGNMENTS] += 1
     ticket_i[n, slot, VISIT_WORK] = 0
     ticket_f[n, slot, WORK_REMAINING] += params.handoff_work
     ticket_f[n, slot, WORK_TOTAL] += params.handoff_work
     if params.handoff_sigma > 0.0 and park(state, n, slot, steps, now, HANDED_OFF, awaiting_i, awaiting_f):
+        routing_i[n, IN_TRANSIT] += 1
         routing_i[n, OFF_BOARD] += 1
         return
     ticket_i[n, slot, HANDOFF] = steps
+    routing_i[n, IN_TRANSIT] += 1 if steps > 0 else 0  # handoff_steps 0 within a group: no transit at all
     for engineer in range(engineer_i.shape[1]):
         if engineer_i[n, engineer, CURRENT_SLOT] == slot:
             engineer_i[n, engineer, CURRENT_SLOT] = -1

@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from . import batch as B
 from . import layout as L
+from .awaiting import HANDED_OFF
 from .jit import announce_compile, kernel_codegen
 from .native import python_address
 from .tickets import queue_row
@@ -51,6 +52,16 @@ COUNTER_FIELDS = {
     "dropped": L.DROPPED,
     "reopened": L.REOPENS,
 }
+
+
+def _area_fields(entry: dict[str, Any], rec: list[int], now: int) -> None:
+    """A ticket of the awaiting area: its current wait so far (``awaiting_for``), or for a hand-off waited out
+    off the board, its time in transit so far (``handed_off_for``; it is not awaiting, nor blocked)."""
+    if rec[L.BLOCKED] == HANDED_OFF:
+        entry["blocked"] = 0
+        entry["handed_off_for"] = now - int(rec[L.AWAIT_SINCE])
+    else:
+        entry["awaiting_for"] = now - int(rec[L.AWAIT_SINCE])
 
 
 def _secret(rec: Any, incidents: bool, in_area: bool) -> dict[str, Any]:
@@ -511,8 +522,8 @@ class BatchSim:
                 entry["in_transit"] = int(rec[L.HANDOFF])
             if awaiting:  # steps awaited in this life; in the awaiting area, also the current wait so far
                 entry["awaited"] = int(rec[L.AWAITED])
-                if in_area:
-                    entry["awaiting_for"] = now - int(rec[L.AWAIT_SINCE])
+            if in_area:
+                _area_fields(entry, rec, now)
             return entry
 
         queued = int(state.env_i[n, L.QUEUE_COUNT])
@@ -544,13 +555,19 @@ class BatchSim:
                 entry["group"] = int(params.engineer_group[entry["index"]])
         if not waiting_lists:
             del snapshot["queue"]
-        elif awaiting:  # the awaiting area (when each wait ends is hidden, as from the agents)
-            waiting = int(state.env_i[n, L.AWAITING_OPEN])
-            assert state.awaiting_i is not None and state.awaiting_f is not None
+        elif state.awaiting_i is not None and state.awaiting_f is not None:
+            # the awaiting area (when each wait ends is hidden, as from the agents): tickets awaiting others, and
+            # (handoff_sigma > 0) tickets waiting out a hand-off off the board
             area_i, area_f = state.awaiting_i[n], state.awaiting_f[n]
-            snapshot["awaiting"] = sorted(
-                (ticket(k, None, area_i, area_f, in_area=True) for k in range(waiting)), key=lambda entry: entry["id"]
-            )
+            rows = range(int(state.env_i[n, L.AWAITING_OPEN]))
+            handed_off = {k for k in rows if area_i[k, L.BLOCKED] == HANDED_OFF}
+            by_id = lambda entry: entry["id"]  # noqa: E731
+            if awaiting:
+                listed = (ticket(k, None, area_i, area_f, in_area=True) for k in rows if k not in handed_off)
+                snapshot["awaiting"] = sorted(listed, key=by_id)
+            if teams and self.config.handoff_sigma > 0.0:
+                listed = (ticket(k, None, area_i, area_f, in_area=True) for k in sorted(handed_off))
+                snapshot["handed_off"] = sorted(listed, key=by_id)
         if hidden:
             snapshot["hidden"] = {
                 "tickets": sorted(secrets, key=lambda secret: secret["id"]),
