@@ -11,7 +11,9 @@ An export that records the group a ticket was first assigned to (``group``) and 
   and ``component_mix`` is the final groups' shares: the export's category is not the skill that decides
   who resolves a ticket (on the UCI desk the first-line group resolves 70% of its largest category and
   16-70% of every other one). Each group's engineers have skill 1 in their own component and
-  ``cross_skill`` in the others, so every ticket has one home group (``EnvConfig.group_skills``).
+  :data:`CROSS_SKILL` (0) in the others, so every ticket has one home group (``EnvConfig.group_skills``), the
+  only one able to resolve it; its true component shows at the first touch (``reveal_work`` 0: whoever opens
+  it sees whether it is theirs), and a ticket at another group must be routed home.
 - **Routing**: ``entry_share`` and ``p_misreport`` are solved (a grid search over the closed form below) so
   that the share of tickets first assigned to the entry group and the share finishing in another group
   than the first are the export's, assuming every ticket ends in its home group. A ticket is first
@@ -27,8 +29,7 @@ An export that records the group a ticket was first assigned to (``group``) and 
   best matches (two-sample KS, weighted by tickets) the time to resolve net of awaiting of the tickets
   reassigned k = 1, 2 and 3 times (:func:`fit_handoff`). It attributes all of that time to the hand-offs:
   in the model a ticket's own queueing and work take hours, next to days for a hand-off.
-- **Not in any export**: how much reading in a hand-off costs (``handoff_work`` keeps its default: none),
-  and how much work shows the true component (``reveal_work``, one unit).
+- **Not in any export**: how much reading in a hand-off costs (``handoff_work`` keeps its default: none).
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ __all__ = ["CROSS_SKILL", "SPECIALISTS", "fit_teams", "known_groups", "routing_s
 
 SPECIALISTS = 3
 """Groups modelled besides the entry group and the pooled rest: the ones resolving most tickets."""
-CROSS_SKILL = 0.5
-"""A group's skill outside its own component (its own: 1)."""
+CROSS_SKILL = 0.0
+"""A group's skill outside its own component (its own: 1): none, since a ticket's component is the group able to
+resolve it; the true component shows at the first touch (``reveal_work`` 0), and the ticket must be routed."""
 MIN_ROUTED = 50  # tickets with a first and a final group needed to fit
 GRID = np.linspace(0.0, 1.0, 101)
 
@@ -127,6 +129,7 @@ def fit_teams(log: TicketLog, n_engineers: int, hours_per_step: float = 1.0) -> 
         "component_mix": [round(float(x), 6) for x in _exact_sum(mix)],
         "groups": group_of,
         "skills": [[1.0 if c == g else CROSS_SKILL for c in range(n_groups)] for g in group_of],
+        "reveal_work": 0.0,
         "entry_share": round(float(best[0]), 6),
         "p_misreport": round(float(best[1]), 6),
         "_names": [str(name) for name in names] + (["(other groups)"] if n_groups > len(names) else []),
