@@ -177,16 +177,14 @@ def progress_slot(state: State, params: Params, n: Int, slot: Int, step: Int) ->
                 speed = ramp(state, params, n, engineer)
                 contributed[n, slot, engineer] += skills[n, engineer, component] * speed * factor * share
     ticket_f[n, slot, WORK_REMAINING] = remaining - removed
-    first_work = removed > 0.0 and ticket_i[n, slot, FIRST_WORK] == 0
-    first_in_group = removed > 0.0 and ticket_i[n, slot, L.VISIT_WORK] == 0
-    if first_work:
+    if removed > 0.0 and ticket_i[n, slot, FIRST_WORK] == 0:
         ticket_i[n, slot, FIRST_WORK] = step
-    if first_in_group:
+        if goes_awaiting(state, params, n, slot, step):  # it awaits at the end of this step: it cannot close in it
+            ticket_f[n, slot, WORK_REMAINING] = max(remaining - removed, WORK_CLOSE)
+    if removed > 0.0 and params.p_reassign > 0.0 and ticket_i[n, slot, L.VISIT_WORK] == 0:  # (only it reads it)
         ticket_i[n, slot, L.VISIT_WORK] = step
-    if (first_work and goes_awaiting(state, params, n, slot, step)) or (
-        first_in_group and goes_to_colleague(state, params, n, slot)
-    ):  # it awaits or is handed on at the end of this step, so it cannot close in it
-        ticket_f[n, slot, WORK_REMAINING] = max(remaining - removed, WORK_CLOSE)
+        if goes_to_colleague(state, params, n, slot):  # handed on at the end of this step: it cannot close in it
+            ticket_f[n, slot, WORK_REMAINING] = max(remaining - removed, WORK_CLOSE)
     reveal_component(state, params, n, slot)
     maybe_regress(state, params, n, slot, step)
 
