@@ -71,9 +71,15 @@ HANDED_OFF = 2  # BLOCKED in an area record: not awaiting, in transit to its gro
 @njit(**JIT)
 def draw_wait(state: State, params: Params, n: Int, ticket_id: Int, key: Int) -> int:
     """Steps of one wait: lognormal with mean ``await_mean`` and log-sd ``await_sigma``, rounded, >= 1."""
-    sigma = params.await_sigma
     z = standard_normal(state.env_i[n, HASH_PREFIX], ticket_id, RNG_AWAIT_TIME, RNG_AWAIT_TIME_2, key)
-    steps = math.exp(math.log(params.await_mean) - 0.5 * sigma * sigma + sigma * z)
+    return lognormal_steps(params.await_mean, params.await_sigma, z)
+
+
+@njit(**JIT)
+def lognormal_steps(mean: float, sigma: float, z: float) -> int:
+    """Steps of a lognormal time with mean ``mean`` and log-sd ``sigma`` at the standard normal ``z``, rounded,
+    at least 1 (a wait on others; a drawn hand-off)."""
+    steps = math.exp(math.log(mean) - 0.5 * sigma * sigma + sigma * z)
     return max(1, int(steps + 0.5))
 
 

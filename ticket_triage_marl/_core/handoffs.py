@@ -14,11 +14,9 @@ teams compiles none of it.
 
 from __future__ import annotations
 
-import math
-
 from numba import njit
 
-from .awaiting import HANDED_OFF, AreaF, AreaI, park
+from .awaiting import HANDED_OFF, AreaF, AreaI, lognormal_steps, park
 from .jit import JIT
 from .layout import (
     ACTIVE,
@@ -50,10 +48,8 @@ def draw_handoff(state: State, params: Params, n: Int, ticket_id: Int, key: Int)
     log-sd, rounded, >= 1 (keyed by ticket and ``key``, its reassignments so far: each hand-off its own)."""
     if params.handoff_sigma <= 0.0:
         return params.handoff_steps
-    sigma = params.handoff_sigma
     z = standard_normal(state.env_i[n, HASH_PREFIX], ticket_id, RNG_HANDOFF_TIME, RNG_HANDOFF_TIME_2, key)
-    steps = math.exp(math.log(max(params.handoff_steps, 1)) - 0.5 * sigma * sigma + sigma * z)
-    return max(1, int(steps + 0.5))
+    return lognormal_steps(max(params.handoff_steps, 1), params.handoff_sigma, z)
 
 
 @njit(**JIT)
