@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -302,3 +303,45 @@ def test_the_benchmark_trains_its_learned_entry_once_per_scenario_and_budget(tmp
     assert len(more) == 6 and len(benchmark.load_results(tmp_path / "run")) == 6
     board = benchmark.summarize(more, repetitions=20)
     assert "maskable_ppo@512" in board.entries
+
+
+def test_a_stopped_training_resumes_from_its_latest_checkpoint(tmp_path, monkeypatch):
+    """train_learned saves checkpoints as it trains; stopped after the first one, it leaves no model, and the
+    next call loads that checkpoint and trains only the rest of the budget (the final step count is the budget,
+    not the checkpoint's steps plus the budget), then removes the checkpoints."""
+    from stable_baselines3.common.callbacks import CheckpointCallback
+
+    from ticket_triage_marl import benchmark
+
+    config = tmp_path / "short.toml"
+    config.write_text('horizon = 20\nname = "short"\n')
+    settings = dict(benchmark.learned_settings("maskable_ppo"), num_envs=4, n_steps=16, batch_size=64)
+    monkeypatch.setattr(benchmark, "learned_settings", lambda entry: dict(settings, checkpoint_every=64))
+    path = benchmark.model_path(tmp_path, "maskable_ppo", str(config), 256)
+    saving = CheckpointCallback._on_step
+
+    def stop_after_a_checkpoint(self):
+        keep_going = saving(self)
+        if benchmark.latest_checkpoint(path) is not None:
+            raise KeyboardInterrupt
+        return keep_going
+
+    monkeypatch.setattr(CheckpointCallback, "_on_step", stop_after_a_checkpoint)
+    with pytest.raises(KeyboardInterrupt):
+        benchmark.train_learned("maskable_ppo", str(config), path, 256)
+    assert not os.path.exists(path)
+    assert benchmark.latest_checkpoint(path)[1] == 64
+
+    monkeypatch.setattr(CheckpointCallback, "_on_step", saving)
+    loaded = []
+    load = sb3_contrib.MaskablePPO.load.__func__
+
+    def spy(cls, file, *args, **kwargs):
+        loaded.append(os.path.basename(file))
+        return load(cls, file, *args, **kwargs)
+
+    monkeypatch.setattr(sb3_contrib.MaskablePPO, "load", classmethod(spy))
+    assert benchmark.train_learned("maskable_ppo", str(config), path, 256) == path
+    assert loaded == ["model_64_steps.zip"]
+    assert not os.path.exists(benchmark.checkpoint_dir(path))
+    assert sb3_contrib.MaskablePPO.load(path).num_timesteps == 256

@@ -111,28 +111,66 @@ def model_path(out_dir: str | os.PathLike[str], entry: str, scenario: str, times
     return os.path.join(os.fspath(out_dir), "models", entry, f"{name}-{timesteps}.zip")
 
 
+def checkpoint_dir(path: str) -> str:
+    """Where the training of the model ``path`` keeps its checkpoints until it is done."""
+    return path[: -len(".zip")] + ".checkpoints"
+
+
+def latest_checkpoint(path: str) -> tuple[str, int] | None:
+    """The most advanced checkpoint of the training of ``path`` (its file and its env-steps), or None."""
+    folder = checkpoint_dir(path)
+    found = []
+    for name in os.listdir(folder) if os.path.isdir(folder) else []:
+        match = re.fullmatch(r"model_(\d+)_steps\.zip", name)
+        if match is not None:
+            found.append((int(match.group(1)), os.path.join(folder, name)))
+    if not found:
+        return None
+    steps, file = max(found)
+    return file, steps
+
+
 def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
     """Train ``entry`` (MaskablePPO on the batched coordinator) on ``scenario`` for ``timesteps`` (default: its
-    settings file's) and save it to ``path``, unless it is there already (a resumed run). Returns ``path``."""
+    settings file's) and save it to ``path``, unless it is there already (a resumed run). Returns ``path``.
+
+    Every ``checkpoint_every`` env-steps (settings file) the model is saved beside ``path`` (SB3's
+    ``CheckpointCallback``); a training that was stopped resumes from its latest checkpoint, keeping its
+    step count and learning-rate schedule. A resumed training is not bit-identical to an uninterrupted one: the
+    environments restart from their training seeds and the rollout in progress is lost. The checkpoints are
+    removed once the model is whole."""
     if os.path.exists(path):
         return path
+    import shutil
+
     from .extras import require
     from .integrations.sb3 import make_sb3_vec_env
 
     sb3_contrib = require("sb3_contrib", "sb3", f"the benchmark's {entry} entry")
+    from stable_baselines3.common.callbacks import CheckpointCallback
+
     settings = learned_settings(entry)
     budget = int(settings["timesteps"] if timesteps is None else timesteps)
-    vec_env = make_sb3_vec_env(int(settings["num_envs"]), config=load_config(scenario), seed=int(settings["seed"]))
-    model = sb3_contrib.MaskablePPO(
-        "MlpPolicy", vec_env, n_steps=int(settings["n_steps"]), batch_size=int(settings["batch_size"]),
-        gamma=float(settings["gamma"]), learning_rate=float(settings["learning_rate"]),
-        ent_coef=float(settings["ent_coef"]), seed=int(settings["seed"]), device="cpu", verbose=0,
-    )  # fmt: skip
-    model.learn(total_timesteps=budget)
+    num_envs = int(settings["num_envs"])
+    vec_env = make_sb3_vec_env(num_envs, config=load_config(scenario), seed=int(settings["seed"]))
+    resume = latest_checkpoint(path)
+    if resume is not None:
+        model = sb3_contrib.MaskablePPO.load(resume[0], env=vec_env, device="cpu")
+        print(f"{entry} on {scenario}: resuming from its checkpoint at {resume[1]:,} of {budget:,} env-steps")
+    else:
+        model = sb3_contrib.MaskablePPO(
+            "MlpPolicy", vec_env, n_steps=int(settings["n_steps"]), batch_size=int(settings["batch_size"]),
+            gamma=float(settings["gamma"]), learning_rate=float(settings["learning_rate"]),
+            ent_coef=float(settings["ent_coef"]), seed=int(settings["seed"]), device="cpu", verbose=0,
+        )  # fmt: skip
+    every = int(settings.get("checkpoint_every", budget))
+    keeper = CheckpointCallback(save_freq=max(every // num_envs, 1), save_path=checkpoint_dir(path), name_prefix="model")
+    model.learn(total_timesteps=budget - model.num_timesteps, callback=keeper, reset_num_timesteps=False)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     partial = path[: -len(".zip")] + ".partial.zip"
     model.save(partial)
     os.replace(partial, path)  # a model file is whole or absent
+    shutil.rmtree(checkpoint_dir(path), ignore_errors=True)
     return path
 
 
