@@ -164,7 +164,9 @@ def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = 
             ent_coef=float(settings["ent_coef"]), seed=int(settings["seed"]), device="cpu", verbose=0,
         )  # fmt: skip
     every = int(settings.get("checkpoint_every", budget))
-    keeper = CheckpointCallback(save_freq=max(every // num_envs, 1), save_path=checkpoint_dir(path), name_prefix="model")
+    keeper = CheckpointCallback(
+        save_freq=max(every // num_envs, 1), save_path=checkpoint_dir(path), name_prefix="model"
+    )
     model.learn(total_timesteps=budget - model.num_timesteps, callback=keeper, reset_num_timesteps=False)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     partial = path[: -len(".zip")] + ".partial.zip"
