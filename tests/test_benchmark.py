@@ -119,7 +119,7 @@ def test_a_run_resumes_where_it_stopped(tmp_path, monkeypatch):
     """The first run stops after three episodes; the second runs only the rest, and the file holds each once."""
     calls = []
 
-    def fake_episode(entry, scenario, seed, model=None):
+    def fake_episode(entry, scenario, seed, model=None, api="coordinator"):
         calls.append((entry, scenario, seed))
         if len(calls) == 4 and not resumed:
             raise KeyboardInterrupt
@@ -135,6 +135,54 @@ def test_a_run_resumes_where_it_stopped(tmp_path, monkeypatch):
     results = benchmark.run_benchmark(tmp_path, ["random", "fifo"], ["default"], seeds=[1, 2, 3])
     assert calls == [("fifo", "default", 1), ("fifo", "default", 2), ("fifo", "default", 3)]
     assert len(results) == 6 and len(benchmark.load_results(tmp_path)) == 6
+
+
+def test_a_scenario_on_the_parallel_api_is_a_task_of_its_own():
+    """The same scenario on both APIs: two tasks, each normalised by its own random and best heuristic
+    (coordinator: random 0, fifo 10; parallel: random 20, fifo 40), and results written before the API was
+    kept count as coordinator ones."""
+    coordinator = fake_results({"random": {"a": [0.0, 0.0]}, "fifo": {"a": [10.0, 10.0]}, "edf": {"a": [5.0, 5.0]}})
+    parallel = [
+        {**result, "api": "parallel", "return": result["return"] + 20.0 * (result["entry"] != "edf") + 10.0}
+        for result in coordinator
+    ]  # random 30 -> 30, fifo 10 -> 40, edf 5 -> 15
+    board = benchmark.summarize(coordinator + parallel, repetitions=20)
+    assert board.scenarios == ["a", "a (parallel)"]
+    assert board.best == {"a": "fifo", "a (parallel)": "fifo"}
+    np.testing.assert_allclose(board.scores["edf"], [[0.5, -1.5], [0.5, -1.5]])
+    np.testing.assert_allclose(board.scores["random"], 0.0)
+
+
+def test_the_benchmark_plays_the_parallel_env_when_asked(tmp_path):
+    """--api parallel: each episode is the parallel env's (its return the team reward run_episode gives there),
+    kept apart from the coordinator's results of the same scenario and seed in the same directory."""
+    from ticket_triage_marl import parallel_env
+    from ticket_triage_marl.baselines import make_policy
+    from ticket_triage_marl.config import load_config
+    from ticket_triage_marl.envs.coordinator import TicketTriageEnv
+    from ticket_triage_marl.rollout import run_episode
+
+    config = tmp_path / "short.toml"
+    config.write_text('horizon = 30\nname = "short"\n')
+    scenario, seed = str(config), 1_000_000
+    ours = benchmark.run_benchmark(tmp_path / "run", ["random", "fifo"], [scenario], seeds=[seed])
+    theirs = benchmark.run_benchmark(tmp_path / "run", ["random", "fifo"], [scenario], seeds=[seed], api="parallel")
+    assert [result["api"] for result in ours + theirs] == ["coordinator"] * 2 + ["parallel"] * 2
+    assert len(benchmark.load_results(tmp_path / "run")) == 4
+    loaded = load_config(scenario)
+    expected = run_episode(parallel_env(config=loaded), make_policy("fifo"), seed)["return"]
+    assert theirs[1]["return"] == pytest.approx(expected)
+    assert ours[1]["return"] == pytest.approx(run_episode(TicketTriageEnv(loaded), make_policy("fifo"), seed)["return"])
+    assert theirs[1]["return"] != pytest.approx(ours[1]["return"])
+
+
+def test_a_learned_entry_plays_only_its_own_api():
+    with pytest.raises(ValueError, match="maskable_ppo' plays the coordinator API only, not parallel"):
+        benchmark.run_benchmark("unused", ["random", "maskable_ppo"], ["default"], seeds=[1], api="parallel")
+    with pytest.raises(ValueError, match="shared_maskable_ppo' plays the parallel API only, not coordinator"):
+        benchmark.run_benchmark("unused", ["random", "shared_maskable_ppo"], ["default"], seeds=[1])
+    with pytest.raises(ValueError, match="unknown api 'aec'"):
+        benchmark.run_benchmark("unused", ["random"], ["default"], seeds=[1], api="aec")
 
 
 def test_planner_settings_name_their_results_and_build_those_planners():

@@ -345,3 +345,31 @@ def test_a_stopped_training_resumes_from_its_latest_checkpoint(tmp_path, monkeyp
     assert loaded == ["model_64_steps.zip"]
     assert not os.path.exists(benchmark.checkpoint_dir(path))
     assert sb3_contrib.MaskablePPO.load(path).num_timesteps == 256
+
+
+def test_the_shared_policy_entry_trains_on_the_parallel_env_and_plays_each_engineers_masked_action(tmp_path):
+    """shared_maskable_ppo with a tiny budget: trained once (SuperSuit parameter sharing, the budget in env-steps:
+    SB3 counts one step per engineer), its results kept as a parallel task, and in play every engineer's action
+    is one its mask allows."""
+    from ticket_triage_marl import benchmark
+
+    config = tmp_path / "short.toml"
+    config.write_text('horizon = 30\nname = "short"\nn_engineers = 3\n')
+    entries, scenarios = ["random", "fifo", "shared_maskable_ppo"], [str(config)]
+    results = benchmark.run_benchmark(
+        tmp_path / "run", entries, scenarios, seeds=[1_000_000], budget=512, api="parallel"
+    )
+    assert [result["entry"] for result in results] == ["random", "fifo", "shared_maskable_ppo@512"]
+    assert {result["api"] for result in results} == {"parallel"}
+    path = benchmark.model_path(tmp_path / "run", "shared_maskable_ppo", str(config), 512)
+    model = sb3_contrib.MaskablePPO.load(path)
+    assert model.num_timesteps >= 3 * 512  # engineer-steps
+    policy = benchmark.LearnedPolicy("shared_maskable_ppo", path)
+    env = ttm.parallel_env(config=ttm.load_config(str(config)))
+    observations, _ = env.reset(seed=1_000_000)
+    while env.agents:
+        actions = policy.agent_actions(env, observations)
+        for agent, action in actions.items():
+            assert observations[agent]["action_mask"][action] == 1, (agent, action)
+        observations, *_ = env.step(actions)
+    assert benchmark.summarize(results, repetitions=20).scenarios == [f"{config} (parallel)"]

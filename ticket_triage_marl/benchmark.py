@@ -1,8 +1,9 @@
 """The benchmark: fixed scenarios, fixed evaluation seeds, every entry, normalised scores with honest statistics.
 
-``ticket-triage benchmark`` runs each entry (the heuristics, the planners; learned entries to come) on each
-scenario of :data:`SUITE` for the evaluation seeds :data:`EVAL_SEED_BASE` + 0 .. N-1 (apart from any training
-seed: train on seeds below :data:`EVAL_SEED_BASE`), one coordinator episode per seed, and writes:
+``ticket-triage benchmark`` runs each entry (the heuristics, the planners, the learned entries of
+:data:`LEARNED`) on each scenario of :data:`SUITE` for the evaluation seeds :data:`EVAL_SEED_BASE` + 0 .. N-1
+(apart from any training seed: train on seeds below :data:`EVAL_SEED_BASE`), one episode per seed on one API
+(:data:`APIS`: the coordinator by default, or the parallel multi-agent env), and writes:
 
 - ``results.jsonl``: one line per finished (entry, scenario, seed), appended as each finishes, so that a run
   that stops resumes where it was (:func:`run_benchmark` skips what the file already holds);
@@ -38,6 +39,7 @@ import numpy as np
 from .baselines import PLANNERS, make_policy
 from .config import SCENARIO_DIR, load_config
 from .envs.coordinator import TicketTriageEnv
+from .envs.multiagent import parallel_env
 from .files import atomic_writer
 from .planners import ClairvoyantPlanner, RolloutPlanner
 from .rollout import episode_record
@@ -79,9 +81,15 @@ export's and the same for every seed)."""
 HEURISTICS = ("random", "fifo", "edf", "severity", "cost_rate")
 """The heuristic entries; the best of them (by mean return, ``random`` aside) on a scenario scores 1."""
 
-LEARNED = ("maskable_ppo",)
-"""Learned entries, each with its settings file ``configs/benchmark/<entry>.toml``: trained once per scenario
-(and budget) on training seeds, then played deterministically on the evaluation seeds."""
+APIS = ("coordinator", "parallel")
+"""Where an entry plays: the coordinator env (one decision a step, the default) or the parallel multi-agent env
+(every engineer acts each step). Returns compare within an API only: a scenario on the parallel API is a task of
+its own, named ``"<scenario> (parallel)"``, with its own random and best heuristic."""
+
+LEARNED = {"maskable_ppo": "coordinator", "shared_maskable_ppo": "parallel"}
+"""Learned entries and the API each plays, each with its settings file ``configs/benchmark/<entry>.toml``:
+trained once per scenario (and budget) on training seeds, then played deterministically on the evaluation
+seeds."""
 
 ENTRIES = (*HEURISTICS, *PLANNERS, *LEARNED)
 DEFAULT_ENTRIES = (*HEURISTICS, *PLANNERS)
@@ -91,6 +99,11 @@ EVAL_SEED_BASE = 1_000_000
 
 METRICS = ("return", "breaches", "time_to_resolve", "reassignments")
 RESULTS_FILE = "results.jsonl"
+
+
+def task_name(scenario: str, api: str = "coordinator") -> str:
+    """The leaderboard's name of ``scenario`` played on ``api``: the scenario itself on the coordinator."""
+    return scenario if api == "coordinator" else f"{scenario} ({api})"
 
 
 def eval_seeds(count: int) -> list[int]:
@@ -130,8 +143,24 @@ def latest_checkpoint(path: str) -> tuple[str, int] | None:
     return file, steps
 
 
+def learned_vec_env(entry: str, scenario: str, settings: dict[str, Any]) -> tuple[Any, int]:
+    """The training env of a learned entry and the SB3 steps one env-step makes: ``maskable_ppo`` MaskablePPO
+    on the batched coordinator (``num_envs`` environments; one SB3 step an env-step); ``shared_maskable_ppo``
+    one MaskablePPO policy shared by every engineer through SuperSuit (``num_copies`` parallel envs; SB3 counts
+    engineer-steps, so an env-step is ``n_engineers`` of them)."""
+    config = load_config(scenario)
+    if LEARNED[entry] == "parallel":
+        from .integrations.sb3 import make_parameter_sharing_vec_env
+
+        vec = make_parameter_sharing_vec_env(config, num_copies=int(settings["num_copies"]), seed=int(settings["seed"]))
+        return vec, config.n_engineers
+    from .integrations.sb3 import make_sb3_vec_env
+
+    return make_sb3_vec_env(int(settings["num_envs"]), config=config, seed=int(settings["seed"])), 1
+
+
 def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
-    """Train ``entry`` (MaskablePPO on the batched coordinator) on ``scenario`` for ``timesteps`` (default: its
+    """Train ``entry`` (:func:`learned_vec_env`) on ``scenario`` for ``timesteps`` env-steps (default: its
     settings file's) and save it to ``path``, unless it is there already (a resumed run). Returns ``path``.
 
     Every ``checkpoint_every`` env-steps (settings file) the model is saved beside ``path`` (SB3's
@@ -144,28 +173,26 @@ def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = 
     import shutil
 
     from .extras import require
-    from .integrations.sb3 import make_sb3_vec_env
 
     sb3_contrib = require("sb3_contrib", "sb3", f"the benchmark's {entry} entry")
     from stable_baselines3.common.callbacks import CheckpointCallback
 
     settings = learned_settings(entry)
-    budget = int(settings["timesteps"] if timesteps is None else timesteps)
-    num_envs = int(settings["num_envs"])
-    vec_env = make_sb3_vec_env(num_envs, config=load_config(scenario), seed=int(settings["seed"]))
+    vec_env, scale = learned_vec_env(entry, scenario, settings)
+    budget = int(settings["timesteps"] if timesteps is None else timesteps) * scale  # in SB3 steps
     resume = latest_checkpoint(path)
     if resume is not None:
         model = sb3_contrib.MaskablePPO.load(resume[0], env=vec_env, device="cpu")
-        print(f"{entry} on {scenario}: resuming from its checkpoint at {resume[1]:,} of {budget:,} env-steps")
+        print(f"{entry} on {scenario}: resuming from its checkpoint at {resume[1]:,} of {budget:,} SB3 steps")
     else:
         model = sb3_contrib.MaskablePPO(
             "MlpPolicy", vec_env, n_steps=int(settings["n_steps"]), batch_size=int(settings["batch_size"]),
             gamma=float(settings["gamma"]), learning_rate=float(settings["learning_rate"]),
             ent_coef=float(settings["ent_coef"]), seed=int(settings["seed"]), device="cpu", verbose=0,
         )  # fmt: skip
-    every = int(settings.get("checkpoint_every", budget))
+    every = int(settings["checkpoint_every"]) * scale if "checkpoint_every" in settings else budget
     keeper = CheckpointCallback(
-        save_freq=max(every // num_envs, 1), save_path=checkpoint_dir(path), name_prefix="model"
+        save_freq=max(every // vec_env.num_envs, 1), save_path=checkpoint_dir(path), name_prefix="model"
     )
     model.learn(total_timesteps=budget - model.num_timesteps, callback=keeper, reset_num_timesteps=False)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -177,7 +204,8 @@ def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = 
 
 
 class LearnedPolicy:
-    """A trained model as a coordinator policy: its deterministic, masked action on the env's observation."""
+    """A trained model as a policy: its deterministic, masked action on the env's observation (the coordinator's;
+    in the parallel env, each engineer's flat observation, as SuperSuit gave it in training)."""
 
     def __init__(self, entry: str, path: str) -> None:
         from .extras import require
@@ -193,6 +221,20 @@ class LearnedPolicy:
         observation = env.unwrapped.sim.coordinator_observations[0]
         action, _ = self.model.predict(observation, deterministic=True, action_masks=env.unwrapped.action_masks())
         return int(action)
+
+    def agent_actions(self, env: Any, observations: dict | None = None, snapshot: dict | None = None) -> dict[str, int]:
+        """Every live engineer's action in the parallel ``env`` from its observation (``observations``: the
+        last ones the env gave; None reads them from the env's state)."""
+        from .envs.wrappers import FlatObservationWrapper
+
+        base = env.unwrapped
+        agents = list(base.agents)
+        if observations is None:
+            observations = {agent: base.observe(agent) for agent in agents}
+        flat = np.stack([FlatObservationWrapper._flatten(observations[agent]) for agent in agents])
+        masks = np.stack([np.asarray(observations[agent]["action_mask"], dtype=bool) for agent in agents])
+        actions, _ = self.model.predict(flat, deterministic=True, action_masks=masks)
+        return {agent: int(action) for agent, action in zip(agents, actions, strict=True)}
 
 
 def planner_name(entry: str, futures: int | None, depth: int | None, base: str | None = None) -> str:
@@ -226,13 +268,16 @@ def planner_or_policy(name: str, seed: int) -> Any:
     return ClairvoyantPlanner(base=base, depth=int(match.group(3)))
 
 
-def run_episode_result(entry: str, scenario: str, seed: int, model: str | None = None) -> dict[str, Any]:
-    """One coordinator episode of ``entry`` on ``scenario`` from ``seed``: its metrics (return, SLA breaches,
-    mean time to resolve in steps, mean reassignments per resolved ticket), wall seconds and, for a planner,
-    its planning cost; ``model``: a learned entry's trained policy file. A plain function of its arguments, so
-    that it can run anywhere (a Ray task)."""
+def run_episode_result(
+    entry: str, scenario: str, seed: int, model: str | None = None, api: str = "coordinator"
+) -> dict[str, Any]:
+    """One episode of ``entry`` on ``scenario`` from ``seed`` on ``api`` (:data:`APIS`): its metrics (return,
+    SLA breaches, mean time to resolve in steps, mean reassignments per resolved ticket), wall seconds and, for
+    a planner, its planning cost; ``model``: a learned entry's trained policy file. A plain function of its
+    arguments, so that it can run anywhere (a Ray task)."""
+    check_api(entry, api)
     config = load_config(scenario)
-    env = TicketTriageEnv(config)
+    env = TicketTriageEnv(config) if api == "coordinator" else parallel_env(config=config)
     if entry in LEARNED and model is None:
         raise ValueError(f"the learned entry {entry!r} needs its trained model file")
     policy: Any = LearnedPolicy(entry, model) if entry in LEARNED and model else planner_or_policy(entry, seed)
@@ -243,6 +288,7 @@ def run_episode_result(entry: str, scenario: str, seed: int, model: str | None =
     result: dict[str, Any] = {
         "entry": entry,
         "scenario": scenario,
+        "api": api,
         "seed": seed,
         "return": float(record.metrics["return"]),
         "breaches": float(record.metrics["breaches"]),
@@ -259,8 +305,21 @@ def run_episode_result(entry: str, scenario: str, seed: int, model: str | None =
     return result
 
 
+def check_api(entry: str, api: str) -> None:
+    """Refuse an unknown API, or a learned entry on an API it was not made for."""
+    if api not in APIS:
+        raise ValueError(f"unknown api {api!r}; choose among {', '.join(APIS)}")
+    if entry in LEARNED and LEARNED[entry] != api:
+        raise ValueError(f"the learned entry {entry!r} plays the {LEARNED[entry]} API only, not {api}")
+
+
+def _task(result: dict[str, Any]) -> str:
+    """A result's task: its scenario, on its API (results written before the API was kept are coordinator ones)."""
+    return task_name(result["scenario"], result.get("api", "coordinator"))
+
+
 def _key(result: dict[str, Any]) -> tuple[str, str, int]:
-    return result["entry"], result["scenario"], int(result["seed"])
+    return result["entry"], _task(result), int(result["seed"])
 
 
 def load_results(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -297,9 +356,10 @@ def run_benchmark(
     planner_futures: int | None = None,
     planner_depth: int | None = None,
     planner_base: str | None = None,
+    api: str = "coordinator",
 ) -> list[dict[str, Any]]:
-    """Run every (entry, scenario, seed) not yet in ``out_dir/results.jsonl``, appending each result as it
-    finishes; return every result of the requested ones (those found and those run).
+    """Run every (entry, scenario, seed) on ``api`` not yet in ``out_dir/results.jsonl``, appending each result
+    as it finishes; return every result of the requested ones (those found and those run).
 
     Args:
         out_dir: the results directory (made if missing).
@@ -316,13 +376,18 @@ def run_benchmark(
         planner_futures, planner_depth, planner_base: the planners' sampled futures, look-ahead and base rule
             (default 8, 96 and cost_rate); results are kept per setting, as ``rollout@k<futures>d<depth>[-<base>]``
             / ``clairvoyant@d<depth>[-<base>]`` when one is given.
+        api: where the entries play (:data:`APIS`): the coordinator env, or the parallel env (the planners plan
+            the team's joint action; learned entries play only the API they were made for).
 
     Raises:
-        ValueError: an unknown entry, or a results file that cannot be read.
+        ValueError: an unknown entry or API, a learned entry on another API than its own, or a results file that
+            cannot be read.
     """
     unknown = [entry for entry in entries if entry not in ENTRIES]
     if unknown:
         raise ValueError(f"unknown entries {unknown}; choose among {', '.join(ENTRIES)}")
+    for entry in entries:
+        check_api(entry, api)
     for scenario in scenarios:
         load_config(scenario)  # an unknown scenario fails before anything runs
     seeds = eval_seeds(20) if seeds is None else [int(seed) for seed in seeds]
@@ -331,7 +396,9 @@ def run_benchmark(
     names = {entry: f"{entry}@{budget}" if entry in LEARNED and budget is not None else entry for entry in entries}
     names = {entry: planner_name(name, planner_futures, planner_depth, planner_base) for entry, name in names.items()}
     wanted = [(names[entry], scenario, seed) for scenario in scenarios for entry in entries for seed in seeds]
-    todo = [key for key in wanted if key not in done]
+    todo = [
+        (name, scenario, seed) for name, scenario, seed in wanted if (name, task_name(scenario, api), seed) not in done
+    ]
     models = {}
     for name, scenario, _ in todo:
         entry = name.split("@")[0]
@@ -355,22 +422,20 @@ def run_benchmark(
         if ray_address is None:
             for name, scenario, seed in todo:
                 entry = _runnable(name)
-                keep(
-                    result_of(
-                        name, scenario, seed, run_episode_result(entry, scenario, seed, models.get((name, scenario)))
-                    )
-                )
+                model = models.get((name, scenario))
+                keep(result_of(name, scenario, seed, run_episode_result(entry, scenario, seed, model, api)))
         else:
             _run_on_ray(
                 ray_address,
                 [(name, scenario, seed, models.get((name, scenario))) for name, scenario, seed in todo],
                 keep,
+                api,
             )
-    return [done[key] for key in wanted]
+    return [done[name, task_name(scenario, api), seed] for name, scenario, seed in wanted]
 
 
 def _run_on_ray(
-    address: str, todo: list[tuple[str, str, int, str | None]], keep: Callable[[dict[str, Any]], None]
+    address: str, todo: list[tuple[str, str, int, str | None]], keep: Callable[[dict[str, Any]], None], api: str
 ) -> None:
     """Each episode of ``todo`` (name, scenario, seed, model) as a Ray task on the cluster at ``address``, kept as
     it finishes (a model file must be readable where the task runs: a shared directory on a cluster)."""
@@ -382,7 +447,9 @@ def _run_on_ray(
         ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False)
     try:
         task = ray.remote(run_episode_result)
-        pending = {task.remote(_runnable(name), scenario, seed, model): name for name, scenario, seed, model in todo}
+        pending = {
+            task.remote(_runnable(name), scenario, seed, model, api): name for name, scenario, seed, model in todo
+        }
         while pending:
             finished, _ = ray.wait(list(pending), num_returns=1)
             name = pending.pop(finished[0])
@@ -432,7 +499,7 @@ def summarize(results: Iterable[dict[str, Any]], repetitions: int = 2000) -> Lea
     """
     results = list(results)
     entries = list(dict.fromkeys(result["entry"] for result in results))
-    scenarios = list(dict.fromkeys(result["scenario"] for result in results))
+    scenarios = list(dict.fromkeys(_task(result) for result in results))  # a scenario on the parallel API apart
     seeds = sorted({int(result["seed"]) for result in results})
     by_key = {_key(result): result for result in results}
     missing = [
@@ -606,8 +673,19 @@ def write_outputs(board: Leaderboard, out_dir: str | os.PathLike[str], figure: b
     paths.append(os.path.join(out, "marl_eval.json"))
     aggregate_headers, aggregate_rows, scenario_headers, scenario_rows = leaderboard_rows(board)
     seeds = f"evaluation seeds {board.seeds[0]}..{board.seeds[-1]} ({len(board.seeds)})"
+    parallel = sum(scenario.endswith(" (parallel)") for scenario in board.scenarios)
+    multi_agent = "episodes of the parallel multi-agent env (every engineer acts each step) on the scenarios marked"
+    if parallel == 0:
+        apis = "Coordinator episodes (one decision a step)"
+    elif parallel == len(board.scenarios):
+        apis = multi_agent[0].upper() + multi_agent[1:] + " (parallel)"
+    else:
+        apis = (
+            f"Coordinator episodes (one decision a step) and {multi_agent} (parallel), each such scenario a task of "
+            "its own with its own random and best heuristic (returns compare within an API)"
+        )
     intro = (
-        f"Coordinator episodes on {len(board.scenarios)} scenarios, {seeds}, the same for every entry (common "
+        f"{apis}, on {len(board.scenarios)} scenarios, {seeds}, the same for every entry (common "
         "random numbers). Normalised score: 0 = the random policy, 1 = the best heuristic of the scenario (means "
         "over the seeds). IQM and probability of improvement: rliable's methods, stratified-bootstrap 95% CIs. "
         "The clairvoyant planner sees the true future: an oracle upper reference, not a policy."

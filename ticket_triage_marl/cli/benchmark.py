@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from ..benchmark import (
+    APIS,
     DEFAULT_ENTRIES,
     ENTRIES,
     EVAL_SEED_BASE,
@@ -29,7 +30,7 @@ def add_arguments(commands: Any) -> None:
         "benchmark",
         run,
         help="run every entry on the scenario suite and write a leaderboard (resumable)",
-        description="Run each entry (heuristics and planners) for one coordinator episode per evaluation seed "
+        description="Run each entry (heuristics, planners, learned entries) for one episode per evaluation seed "
         f"({EVAL_SEED_BASE} + 0..N-1; train on seeds below {EVAL_SEED_BASE}) on each scenario of the suite, then "
         "write a leaderboard: per scenario, mean return with its 95%% CI and the normalised score (0 = random, "
         "1 = the best heuristic); over the suite, the IQM of the normalised scores and the probability of "
@@ -43,13 +44,22 @@ def add_arguments(commands: Any) -> None:
         type=name_list(list(ENTRIES), "entry"),
         default=list(DEFAULT_ENTRIES),
         help=f"comma-separated entries (default {','.join(DEFAULT_ENTRIES)}); random is needed for the normalised "
-        f"score; learned entries ({','.join(LEARNED)}: the sb3 extra) train first on each scenario",
+        f"score; learned entries ({', '.join(f'{name} on the {api} API' for name, api in LEARNED.items())}: the sb3 "
+        "extra) train first on each scenario",
+    )
+    parser.add_argument(
+        "--api",
+        choices=APIS,
+        default="coordinator",
+        help="where the entries play: the coordinator env, one decision a step (default), or the parallel "
+        "multi-agent env, every engineer acting each step (the planners plan the team's joint action); a scenario "
+        "on the parallel API is a task of its own in the leaderboard, 'SCENARIO (parallel)'",
     )
     parser.add_argument(
         "--budget",
         type=positive_int,
         metavar="STEPS",
-        help="training steps of the learned entries (default their settings file's: 1000000; the results are kept "
+        help="training env-steps of the learned entries (default their settings file's: 1000000; the results are kept "
         "as ENTRY@STEPS)",
     )
     parser.add_argument(
@@ -106,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
             planner_futures=args.planner_futures,
             planner_depth=args.planner_depth,
             planner_base=args.planner_base,
+            api=args.api,
         )
     except (ValueError, FileNotFoundError) as error:
         raise UsageError(str(error)) from None
