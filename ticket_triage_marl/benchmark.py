@@ -86,7 +86,7 @@ APIS = ("coordinator", "parallel")
 (every engineer acts each step). Returns compare within an API only: a scenario on the parallel API is a task of
 its own, named ``"<scenario> (parallel)"``, with its own random and best heuristic."""
 
-LEARNED = {"maskable_ppo": "coordinator", "shared_maskable_ppo": "parallel"}
+LEARNED = {"maskable_ppo": "coordinator", "shared_maskable_ppo": "parallel", "rllib_ppo": "parallel"}
 """Learned entries and the API each plays, each with its settings file ``configs/benchmark/<entry>.toml``:
 trained once per scenario (and budget) on training seeds, then played deterministically on the evaluation
 seeds."""
@@ -119,14 +119,16 @@ def learned_settings(entry: str) -> dict[str, Any]:
 
 
 def model_path(out_dir: str | os.PathLike[str], entry: str, scenario: str, timesteps: int) -> str:
-    """Where a learned entry's policy for ``scenario`` and budget ``timesteps`` is kept."""
+    """Where a learned entry's policy for ``scenario`` and budget ``timesteps`` is kept: an SB3 model file, or
+    (``rllib_ppo``) an RLlib module's checkpoint directory."""
     name = os.path.splitext(os.path.basename(os.fspath(scenario)))[0]
-    return os.path.join(os.fspath(out_dir), "models", entry, f"{name}-{timesteps}.zip")
+    suffix = "" if entry == "rllib_ppo" else ".zip"
+    return os.path.join(os.fspath(out_dir), "models", entry, f"{name}-{timesteps}{suffix}")
 
 
 def checkpoint_dir(path: str) -> str:
     """Where the training of the model ``path`` keeps its checkpoints until it is done."""
-    return path[: -len(".zip")] + ".checkpoints"
+    return path.removesuffix(".zip") + ".checkpoints"
 
 
 def latest_checkpoint(path: str) -> tuple[str, int] | None:
@@ -134,7 +136,7 @@ def latest_checkpoint(path: str) -> tuple[str, int] | None:
     folder = checkpoint_dir(path)
     found = []
     for name in os.listdir(folder) if os.path.isdir(folder) else []:
-        match = re.fullmatch(r"model_(\d+)_steps\.zip", name)
+        match = re.fullmatch(r"model_(\d+)_steps(?:\.zip)?", name)
         if match is not None:
             found.append((int(match.group(1)), os.path.join(folder, name)))
     if not found:
@@ -170,6 +172,8 @@ def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = 
     removed once the model is whole."""
     if os.path.exists(path):
         return path
+    if entry == "rllib_ppo":
+        return train_rllib(entry, scenario, path, timesteps)
     import shutil
 
     from .extras import require
@@ -201,6 +205,94 @@ def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = 
     os.replace(partial, path)  # a model file is whole or absent
     shutil.rmtree(checkpoint_dir(path), ignore_errors=True)
     return path
+
+
+def train_rllib(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
+    """Train ``rllib_ppo`` (RLlib's PPO on the multi-agent env, the settings of its ``ppo_file``, one policy
+    shared by every engineer, masked) on ``scenario`` until ``timesteps`` env-steps are sampled, then keep its
+    policy module (an RLModule checkpoint directory) at ``path``. Every ``checkpoint_every`` env-steps the whole
+    algorithm is saved beside ``path``; a training that was stopped resumes from its latest checkpoint (not
+    bit-identically: the environments restart). Starts a local Ray if none is running."""
+    import shutil
+
+    from .extras import require
+
+    ray = require("ray", "rllib", f"the benchmark's {entry} entry")
+    from .integrations.rllib import SHARED_POLICY, build_algorithm, ppo_config
+
+    settings = learned_settings(entry)
+    budget = int(settings["timesteps"] if timesteps is None else timesteps)
+    every = int(settings.get("checkpoint_every", budget))
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(include_dashboard=False, log_to_driver=False)
+    try:
+        config = ppo_config(
+            SCENARIO_DIR / str(settings["ppo_file"]),
+            env_config=load_config(scenario).to_dict(),
+            seed=int(settings["seed"]),
+        )
+        algo = build_algorithm(config, results=os.path.join(os.path.dirname(path), "ray_results"))
+        sampled = 0
+        resume = latest_checkpoint(path)
+        if resume is not None:
+            algo.restore_from_path(os.path.abspath(resume[0]))
+            sampled = resume[1]
+            print(f"{entry} on {scenario}: resuming from its checkpoint at {sampled:,} of {budget:,} env-steps")
+        saved = sampled
+        while sampled < budget:
+            result = algo.train()
+            sampled += int(result["env_runners"]["num_env_steps_sampled"])
+            if sampled - saved >= every and sampled < budget:
+                algo.save_to_path(os.path.abspath(os.path.join(checkpoint_dir(path), f"model_{sampled}_steps")))
+                saved = sampled
+        partial = path + ".partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        algo.get_module(SHARED_POLICY).save_to_path(os.path.abspath(partial))
+        os.replace(partial, path)  # a model directory is whole or absent
+        algo.stop()
+    finally:
+        if started_here:
+            ray.shutdown()
+    shutil.rmtree(checkpoint_dir(path), ignore_errors=True)
+    return path
+
+
+class RLlibPolicy:
+    """A trained RLlib policy module as a policy of the parallel env: each engineer's most likely allowed
+    action (the module masks its logits) from its own observation."""
+
+    def __init__(self, entry: str, path: str) -> None:
+        from .extras import require
+
+        require("ray.rllib", "rllib", f"the benchmark's {entry} entry")
+        from ray.rllib.core.rl_module.rl_module import RLModule
+
+        self.name = entry
+        self.module = RLModule.from_checkpoint(os.path.abspath(path))
+
+    def priority(self, snapshot: dict) -> list[int]:  # a Policy; unused: the module chooses actions itself
+        return []
+
+    def agent_actions(self, env: Any, observations: dict | None = None, snapshot: dict | None = None) -> dict[str, int]:
+        """Every live engineer's greedy action in the parallel ``env`` (``observations``: the last ones the env
+        gave; None reads them from the env's state)."""
+        import torch
+        from ray.rllib.core.columns import Columns
+
+        base = env.unwrapped
+        agents = list(base.agents)
+        if observations is None:
+            observations = {agent: base.observe(agent) for agent in agents}
+        batch = {
+            "observations": torch.as_tensor(np.stack([observations[agent]["observation"] for agent in agents])),
+            "action_mask": torch.as_tensor(
+                np.stack([observations[agent]["action_mask"] for agent in agents]).astype(np.float32)
+            ),
+        }
+        with torch.no_grad():
+            logits = self.module.forward_inference({Columns.OBS: batch})[Columns.ACTION_DIST_INPUTS]
+        return {agent: int(action) for agent, action in zip(agents, logits.argmax(dim=-1).tolist(), strict=True)}
 
 
 class LearnedPolicy:
@@ -280,7 +372,11 @@ def run_episode_result(
     env = TicketTriageEnv(config) if api == "coordinator" else parallel_env(config=config)
     if entry in LEARNED and model is None:
         raise ValueError(f"the learned entry {entry!r} needs its trained model file")
-    policy: Any = LearnedPolicy(entry, model) if entry in LEARNED and model else planner_or_policy(entry, seed)
+    policy: Any
+    if entry in LEARNED and model:
+        policy = RLlibPolicy(entry, model) if entry == "rllib_ppo" else LearnedPolicy(entry, model)
+    else:
+        policy = planner_or_policy(entry, seed)
     started = time.perf_counter()
     record = episode_record(env, policy, seed)
     seconds = time.perf_counter() - started
