@@ -501,19 +501,21 @@ def test_the_benchmark_runs_its_episodes_as_ray_tasks_with_the_local_results(ray
     assert len(benchmark.load_results(tmp_path / "ray")) == 4
 
 
-def test_the_rllib_entry_trains_resumes_from_its_checkpoint_and_plays_masked_actions(ray_session, tmp_path, monkeypatch):
+def test_the_rllib_entry_trains_resumes_from_its_checkpoint_and_plays_masked_actions(
+    ray_session, tmp_path, monkeypatch
+):
     """rllib_ppo on a short scenario, a budget of two PPO iterations (2,000 env-steps each) with a checkpoint
     after the first: stopped in the second, it leaves no model; the next run restores the checkpoint and trains
     one iteration only, keeps the policy module and removes the checkpoints; its episodes are a parallel task
     and every engineer's greedy action is one its mask allows."""
     from ray.rllib.algorithms.algorithm import Algorithm
 
-    from ticket_triage_marl import benchmark
+    from ticket_triage_marl import benchmark, learned
 
     config = tmp_path / "short.toml"
     config.write_text('horizon = 20\nname = "short"\n')
-    settings = benchmark.learned_settings("rllib_ppo")
-    monkeypatch.setattr(benchmark, "learned_settings", lambda entry: dict(settings, checkpoint_every=2000))
+    settings = learned.learned_settings("rllib_ppo")
+    monkeypatch.setattr(learned, "learned_settings", lambda entry: dict(settings, checkpoint_every=2000))
     path = benchmark.model_path(tmp_path, "rllib_ppo", str(config), 4000)
     training = Algorithm.train
     calls = []
@@ -526,14 +528,14 @@ def test_the_rllib_entry_trains_resumes_from_its_checkpoint_and_plays_masked_act
 
     monkeypatch.setattr(Algorithm, "train", stopped_in_the_second_iteration)
     with pytest.raises(KeyboardInterrupt):
-        benchmark.train_rllib("rllib_ppo", str(config), path, 4000)
-    assert not os.path.exists(path) and benchmark.latest_checkpoint(path)[1] == 2000
+        learned.train_rllib("rllib_ppo", str(config), path, 4000)
+    assert not os.path.exists(path) and learned.latest_checkpoint(path)[1] == 2000
     calls.clear()
     monkeypatch.setattr(Algorithm, "train", lambda self: (calls.append(1), training(self))[1])
-    assert benchmark.train_rllib("rllib_ppo", str(config), path, 4000) == path
-    assert len(calls) == 1 and not os.path.exists(benchmark.checkpoint_dir(path))
+    assert learned.train_rllib("rllib_ppo", str(config), path, 4000) == path
+    assert len(calls) == 1 and not os.path.exists(learned.checkpoint_dir(path))
 
-    policy = benchmark.RLlibPolicy("rllib_ppo", path)
+    policy = learned.RLlibPolicy("rllib_ppo", path)
     env = ttm.parallel_env(config=ttm.load_config(str(config)))
     observations, _ = env.reset(seed=1_000_000)
     while env.agents:

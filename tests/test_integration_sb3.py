@@ -311,26 +311,26 @@ def test_a_stopped_training_resumes_from_its_latest_checkpoint(tmp_path, monkeyp
     not the checkpoint's steps plus the budget), then removes the checkpoints."""
     from stable_baselines3.common.callbacks import CheckpointCallback
 
-    from ticket_triage_marl import benchmark
+    from ticket_triage_marl import benchmark, learned
 
     config = tmp_path / "short.toml"
     config.write_text('horizon = 20\nname = "short"\n')
-    settings = dict(benchmark.learned_settings("maskable_ppo"), num_envs=4, n_steps=16, batch_size=64)
-    monkeypatch.setattr(benchmark, "learned_settings", lambda entry: dict(settings, checkpoint_every=64))
+    settings = dict(learned.learned_settings("maskable_ppo"), num_envs=4, n_steps=16, batch_size=64)
+    monkeypatch.setattr(learned, "learned_settings", lambda entry: dict(settings, checkpoint_every=64))
     path = benchmark.model_path(tmp_path, "maskable_ppo", str(config), 256)
     saving = CheckpointCallback._on_step
 
     def stop_after_a_checkpoint(self):
         keep_going = saving(self)
-        if benchmark.latest_checkpoint(path) is not None:
+        if learned.latest_checkpoint(path) is not None:
             raise KeyboardInterrupt
         return keep_going
 
     monkeypatch.setattr(CheckpointCallback, "_on_step", stop_after_a_checkpoint)
     with pytest.raises(KeyboardInterrupt):
-        benchmark.train_learned("maskable_ppo", str(config), path, 256)
+        learned.train_learned("maskable_ppo", str(config), path, 256)
     assert not os.path.exists(path)
-    assert benchmark.latest_checkpoint(path)[1] == 64
+    assert learned.latest_checkpoint(path)[1] == 64
 
     monkeypatch.setattr(CheckpointCallback, "_on_step", saving)
     loaded = []
@@ -341,9 +341,9 @@ def test_a_stopped_training_resumes_from_its_latest_checkpoint(tmp_path, monkeyp
         return load(cls, file, *args, **kwargs)
 
     monkeypatch.setattr(sb3_contrib.MaskablePPO, "load", classmethod(spy))
-    assert benchmark.train_learned("maskable_ppo", str(config), path, 256) == path
+    assert learned.train_learned("maskable_ppo", str(config), path, 256) == path
     assert loaded == ["model_64_steps.zip"]
-    assert not os.path.exists(benchmark.checkpoint_dir(path))
+    assert not os.path.exists(learned.checkpoint_dir(path))
     assert sb3_contrib.MaskablePPO.load(path).num_timesteps == 256
 
 
@@ -351,7 +351,7 @@ def test_the_shared_policy_entry_trains_on_the_parallel_env_and_plays_each_engin
     """shared_maskable_ppo with a tiny budget: trained once (SuperSuit parameter sharing, the budget in env-steps:
     SB3 counts one step per engineer), its results kept as a parallel task, and in play every engineer's action
     is one its mask allows."""
-    from ticket_triage_marl import benchmark
+    from ticket_triage_marl import benchmark, learned
 
     config = tmp_path / "short.toml"
     config.write_text('horizon = 30\nname = "short"\nn_engineers = 3\n')
@@ -364,7 +364,7 @@ def test_the_shared_policy_entry_trains_on_the_parallel_env_and_plays_each_engin
     path = benchmark.model_path(tmp_path / "run", "shared_maskable_ppo", str(config), 512)
     model = sb3_contrib.MaskablePPO.load(path)
     assert model.num_timesteps >= 3 * 512  # engineer-steps
-    policy = benchmark.LearnedPolicy("shared_maskable_ppo", path)
+    policy = learned.LearnedPolicy("shared_maskable_ppo", path)
     env = ttm.parallel_env(config=ttm.load_config(str(config)))
     observations, _ = env.reset(seed=1_000_000)
     while env.agents:

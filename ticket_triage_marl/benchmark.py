@@ -28,7 +28,6 @@ import json
 import math
 import os
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -37,18 +36,14 @@ from typing import Any
 import numpy as np
 
 from .baselines import PLANNERS, make_policy
-from .config import SCENARIO_DIR, load_config
+from .config import load_config
 from .envs.coordinator import TicketTriageEnv
 from .envs.multiagent import parallel_env
 from .files import atomic_writer
+from .learned import LEARNED, learned_policy, learned_settings, model_path, train_learned
 from .planners import ClairvoyantPlanner, RolloutPlanner
 from .rollout import episode_record
 from .statistics import Estimate, iqm, performance_profile, probability_of_improvement, stratified_bootstrap_ci
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "EVAL_SEED_BASE",
@@ -86,11 +81,6 @@ APIS = ("coordinator", "parallel")
 (every engineer acts each step). Returns compare within an API only: a scenario on the parallel API is a task of
 its own, named ``"<scenario> (parallel)"``, with its own random and best heuristic."""
 
-LEARNED = {"maskable_ppo": "coordinator", "shared_maskable_ppo": "parallel", "rllib_ppo": "parallel"}
-"""Learned entries and the API each plays, each with its settings file ``configs/benchmark/<entry>.toml``:
-trained once per scenario (and budget) on training seeds, then played deterministically on the evaluation
-seeds."""
-
 ENTRIES = (*HEURISTICS, *PLANNERS, *LEARNED)
 DEFAULT_ENTRIES = (*HEURISTICS, *PLANNERS)
 """What runs without ``--entries``: learned entries train first (minutes to hours), so they are asked for."""
@@ -109,224 +99,6 @@ def task_name(scenario: str, api: str = "coordinator") -> str:
 def eval_seeds(count: int) -> list[int]:
     """The first ``count`` evaluation seeds."""
     return [EVAL_SEED_BASE + k for k in range(count)]
-
-
-def learned_settings(entry: str) -> dict[str, Any]:
-    """The settings of a learned entry (its ``configs/benchmark/<entry>.toml``)."""
-    path = SCENARIO_DIR / "benchmark" / f"{entry}.toml"
-    with open(path, "rb") as handle:
-        return tomllib.load(handle)
-
-
-def model_path(out_dir: str | os.PathLike[str], entry: str, scenario: str, timesteps: int) -> str:
-    """Where a learned entry's policy for ``scenario`` and budget ``timesteps`` is kept: an SB3 model file, or
-    (``rllib_ppo``) an RLlib module's checkpoint directory."""
-    name = os.path.splitext(os.path.basename(os.fspath(scenario)))[0]
-    suffix = "" if entry == "rllib_ppo" else ".zip"
-    return os.path.join(os.fspath(out_dir), "models", entry, f"{name}-{timesteps}{suffix}")
-
-
-def checkpoint_dir(path: str) -> str:
-    """Where the training of the model ``path`` keeps its checkpoints until it is done."""
-    return path.removesuffix(".zip") + ".checkpoints"
-
-
-def latest_checkpoint(path: str) -> tuple[str, int] | None:
-    """The most advanced checkpoint of the training of ``path`` (its file and its env-steps), or None."""
-    folder = checkpoint_dir(path)
-    found = []
-    for name in os.listdir(folder) if os.path.isdir(folder) else []:
-        match = re.fullmatch(r"model_(\d+)_steps(?:\.zip)?", name)
-        if match is not None:
-            found.append((int(match.group(1)), os.path.join(folder, name)))
-    if not found:
-        return None
-    steps, file = max(found)
-    return file, steps
-
-
-def learned_vec_env(entry: str, scenario: str, settings: dict[str, Any]) -> tuple[Any, int]:
-    """The training env of a learned entry and the SB3 steps one env-step makes: ``maskable_ppo`` MaskablePPO
-    on the batched coordinator (``num_envs`` environments; one SB3 step an env-step); ``shared_maskable_ppo``
-    one MaskablePPO policy shared by every engineer through SuperSuit (``num_copies`` parallel envs; SB3 counts
-    engineer-steps, so an env-step is ``n_engineers`` of them)."""
-    config = load_config(scenario)
-    if LEARNED[entry] == "parallel":
-        from .integrations.sb3 import make_parameter_sharing_vec_env
-
-        vec = make_parameter_sharing_vec_env(config, num_copies=int(settings["num_copies"]), seed=int(settings["seed"]))
-        return vec, config.n_engineers
-    from .integrations.sb3 import make_sb3_vec_env
-
-    return make_sb3_vec_env(int(settings["num_envs"]), config=config, seed=int(settings["seed"])), 1
-
-
-def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
-    """Train ``entry`` (:func:`learned_vec_env`) on ``scenario`` for ``timesteps`` env-steps (default: its
-    settings file's) and save it to ``path``, unless it is there already (a resumed run). Returns ``path``.
-
-    Every ``checkpoint_every`` env-steps (settings file) the model is saved beside ``path`` (SB3's
-    ``CheckpointCallback``); a training that was stopped resumes from its latest checkpoint, keeping its
-    step count and learning-rate schedule. A resumed training is not bit-identical to an uninterrupted one: the
-    environments restart from their training seeds and the rollout in progress is lost. The checkpoints are
-    removed once the model is whole."""
-    if os.path.exists(path):
-        return path
-    if entry == "rllib_ppo":
-        return train_rllib(entry, scenario, path, timesteps)
-    import shutil
-
-    from .extras import require
-
-    sb3_contrib = require("sb3_contrib", "sb3", f"the benchmark's {entry} entry")
-    from stable_baselines3.common.callbacks import CheckpointCallback
-
-    settings = learned_settings(entry)
-    vec_env, scale = learned_vec_env(entry, scenario, settings)
-    budget = int(settings["timesteps"] if timesteps is None else timesteps) * scale  # in SB3 steps
-    resume = latest_checkpoint(path)
-    if resume is not None:
-        model = sb3_contrib.MaskablePPO.load(resume[0], env=vec_env, device="cpu")
-        print(f"{entry} on {scenario}: resuming from its checkpoint at {resume[1]:,} of {budget:,} SB3 steps")
-    else:
-        model = sb3_contrib.MaskablePPO(
-            "MlpPolicy", vec_env, n_steps=int(settings["n_steps"]), batch_size=int(settings["batch_size"]),
-            gamma=float(settings["gamma"]), learning_rate=float(settings["learning_rate"]),
-            ent_coef=float(settings["ent_coef"]), seed=int(settings["seed"]), device="cpu", verbose=0,
-        )  # fmt: skip
-    every = int(settings["checkpoint_every"]) * scale if "checkpoint_every" in settings else budget
-    keeper = CheckpointCallback(
-        save_freq=max(every // vec_env.num_envs, 1), save_path=checkpoint_dir(path), name_prefix="model"
-    )
-    model.learn(total_timesteps=budget - model.num_timesteps, callback=keeper, reset_num_timesteps=False)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    partial = path[: -len(".zip")] + ".partial.zip"
-    model.save(partial)
-    os.replace(partial, path)  # a model file is whole or absent
-    shutil.rmtree(checkpoint_dir(path), ignore_errors=True)
-    return path
-
-
-def train_rllib(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
-    """Train ``rllib_ppo`` (RLlib's PPO on the multi-agent env, the settings of its ``ppo_file``, one policy
-    shared by every engineer, masked) on ``scenario`` until ``timesteps`` env-steps are sampled, then keep its
-    policy module (an RLModule checkpoint directory) at ``path``. Every ``checkpoint_every`` env-steps the whole
-    algorithm is saved beside ``path``; a training that was stopped resumes from its latest checkpoint (not
-    bit-identically: the environments restart). Starts a local Ray if none is running."""
-    import shutil
-
-    from .extras import require
-
-    ray = require("ray", "rllib", f"the benchmark's {entry} entry")
-    from .integrations.rllib import SHARED_POLICY, build_algorithm, ppo_config
-
-    settings = learned_settings(entry)
-    budget = int(settings["timesteps"] if timesteps is None else timesteps)
-    every = int(settings.get("checkpoint_every", budget))
-    started_here = not ray.is_initialized()
-    if started_here:
-        ray.init(include_dashboard=False, log_to_driver=False)
-    try:
-        config = ppo_config(
-            SCENARIO_DIR / str(settings["ppo_file"]),
-            env_config=load_config(scenario).to_dict(),
-            seed=int(settings["seed"]),
-        )
-        algo = build_algorithm(config, results=os.path.join(os.path.dirname(path), "ray_results"))
-        sampled = 0
-        resume = latest_checkpoint(path)
-        if resume is not None:
-            algo.restore_from_path(os.path.abspath(resume[0]))
-            sampled = resume[1]
-            print(f"{entry} on {scenario}: resuming from its checkpoint at {sampled:,} of {budget:,} env-steps")
-        saved = sampled
-        while sampled < budget:
-            result = algo.train()
-            sampled += int(result["env_runners"]["num_env_steps_sampled"])
-            if sampled - saved >= every and sampled < budget:
-                algo.save_to_path(os.path.abspath(os.path.join(checkpoint_dir(path), f"model_{sampled}_steps")))
-                saved = sampled
-        partial = path + ".partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        algo.get_module(SHARED_POLICY).save_to_path(os.path.abspath(partial))
-        os.replace(partial, path)  # a model directory is whole or absent
-        algo.stop()
-    finally:
-        if started_here:
-            ray.shutdown()
-    shutil.rmtree(checkpoint_dir(path), ignore_errors=True)
-    return path
-
-
-class RLlibPolicy:
-    """A trained RLlib policy module as a policy of the parallel env: each engineer's most likely allowed
-    action (the module masks its logits) from its own observation."""
-
-    def __init__(self, entry: str, path: str) -> None:
-        from .extras import require
-
-        require("ray.rllib", "rllib", f"the benchmark's {entry} entry")
-        from ray.rllib.core.rl_module.rl_module import RLModule
-
-        self.name = entry
-        self.module = RLModule.from_checkpoint(os.path.abspath(path))
-
-    def priority(self, snapshot: dict) -> list[int]:  # a Policy; unused: the module chooses actions itself
-        return []
-
-    def agent_actions(self, env: Any, observations: dict | None = None, snapshot: dict | None = None) -> dict[str, int]:
-        """Every live engineer's greedy action in the parallel ``env`` (``observations``: the last ones the env
-        gave; None reads them from the env's state)."""
-        import torch
-        from ray.rllib.core.columns import Columns
-
-        base = env.unwrapped
-        agents = list(base.agents)
-        if observations is None:
-            observations = {agent: base.observe(agent) for agent in agents}
-        batch = {
-            "observations": torch.as_tensor(np.stack([observations[agent]["observation"] for agent in agents])),
-            "action_mask": torch.as_tensor(
-                np.stack([observations[agent]["action_mask"] for agent in agents]).astype(np.float32)
-            ),
-        }
-        with torch.no_grad():
-            logits = self.module.forward_inference({Columns.OBS: batch})[Columns.ACTION_DIST_INPUTS]
-        return {agent: int(action) for agent, action in zip(agents, logits.argmax(dim=-1).tolist(), strict=True)}
-
-
-class LearnedPolicy:
-    """A trained model as a policy: its deterministic, masked action on the env's observation (the coordinator's;
-    in the parallel env, each engineer's flat observation, as SuperSuit gave it in training)."""
-
-    def __init__(self, entry: str, path: str) -> None:
-        from .extras import require
-
-        sb3_contrib = require("sb3_contrib", "sb3", f"the benchmark's {entry} entry")
-        self.name = entry
-        self.model = sb3_contrib.MaskablePPO.load(path, device="cpu")
-
-    def priority(self, snapshot: dict) -> list[int]:  # a Policy; unused: the model chooses actions itself
-        return []
-
-    def coordinator_action(self, env: Any, snapshot: dict | None = None) -> int:
-        observation = env.unwrapped.sim.coordinator_observations[0]
-        action, _ = self.model.predict(observation, deterministic=True, action_masks=env.unwrapped.action_masks())
-        return int(action)
-
-    def agent_actions(self, env: Any, observations: dict | None = None, snapshot: dict | None = None) -> dict[str, int]:
-        """Every live engineer's action in the parallel ``env`` from its observation (``observations``: the
-        last ones the env gave; None reads them from the env's state)."""
-        from .envs.wrappers import FlatObservationWrapper
-
-        base = env.unwrapped
-        agents = list(base.agents)
-        if observations is None:
-            observations = {agent: base.observe(agent) for agent in agents}
-        flat = np.stack([FlatObservationWrapper._flatten(observations[agent]) for agent in agents])
-        masks = np.stack([np.asarray(observations[agent]["action_mask"], dtype=bool) for agent in agents])
-        actions, _ = self.model.predict(flat, deterministic=True, action_masks=masks)
-        return {agent: int(action) for agent, action in zip(agents, actions, strict=True)}
 
 
 def planner_name(entry: str, futures: int | None, depth: int | None, base: str | None = None) -> str:
@@ -372,11 +144,7 @@ def run_episode_result(
     env = TicketTriageEnv(config) if api == "coordinator" else parallel_env(config=config)
     if entry in LEARNED and model is None:
         raise ValueError(f"the learned entry {entry!r} needs its trained model file")
-    policy: Any
-    if entry in LEARNED and model:
-        policy = RLlibPolicy(entry, model) if entry == "rllib_ppo" else LearnedPolicy(entry, model)
-    else:
-        policy = planner_or_policy(entry, seed)
+    policy: Any = learned_policy(entry, model) if entry in LEARNED and model else planner_or_policy(entry, seed)
     started = time.perf_counter()
     record = episode_record(env, policy, seed)
     seconds = time.perf_counter() - started
