@@ -367,3 +367,52 @@ def test_readme_torchrl_snippets_run():
     assert len(snippets) == 2
     for index, snippet in enumerate(snippets):
         exec(compile(snippet, f"README.md TorchRL snippet {index}", "exec"), {"__name__": "__readme__"})
+
+
+@pytest.mark.filterwarnings("ignore:SyncDataCollector has been deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:size_average and reduce args will be deprecated:UserWarning")
+@pytest.mark.filterwarnings("ignore:No episode terminated this iteration:UserWarning")
+def test_the_benchmarl_entry_resumes_from_its_checkpoint_and_plays_masked_actions(tmp_path, monkeypatch):
+    """benchmarl_ippo with a budget of two batches (4 envs x 20 steps each) and a checkpoint after each: stopped
+    after the first checkpoint it leaves no policy; the next call restores it and collects one batch only (two
+    minibatches of 40: two optimiser steps), keeps the policy and removes the checkpoints; in play every
+    engineer's greedy action is one its mask allows."""
+    pytest.importorskip("benchmarl")
+    import os
+
+    from benchmarl.experiment import Experiment
+
+    from ticket_triage_marl import benchmark, learned
+
+    config = tmp_path / "short.toml"
+    config.write_text('horizon = 20\nname = "short"\n')
+    settings = dict(learned.learned_settings("benchmarl_ippo"), num_envs=4, frames_per_batch=80, minibatch_size=40)
+    settings.update(minibatch_iters=1, num_cells=[16], checkpoint_every=80)
+    monkeypatch.setattr(learned, "learned_settings", lambda entry: settings)
+    path = benchmark.model_path(tmp_path, "benchmarl_ippo", str(config), 160)
+    saving, optimising = Experiment._save_experiment, Experiment._optimizer_loop
+
+    def stop_after_saving(self):
+        saving(self)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Experiment, "_save_experiment", stop_after_saving)
+    with pytest.raises(KeyboardInterrupt):
+        learned.train_benchmarl("benchmarl_ippo", str(config), path, 160)
+    assert not os.path.exists(path)
+    assert learned._latest_benchmarl_checkpoint(learned.checkpoint_dir(path))[1] == 80
+    monkeypatch.setattr(Experiment, "_save_experiment", saving)
+    steps = []
+    monkeypatch.setattr(
+        Experiment, "_optimizer_loop", lambda self, group: (steps.append(1), optimising(self, group))[1]
+    )
+    assert learned.train_benchmarl("benchmarl_ippo", str(config), path, 160) == path
+    assert len(steps) == 2 and not os.path.exists(learned.checkpoint_dir(path))
+
+    policy = learned.BenchmarlPolicy("benchmarl_ippo", path)
+    env = ttm.parallel_env(config=ttm.load_config(str(config)))
+    observations, _ = env.reset(seed=1_000_000)
+    while env.agents:
+        actions = policy.agent_actions(env, observations)
+        assert all(observations[agent]["action_mask"][action] == 1 for agent, action in actions.items())
+        observations, *_ = env.step(actions)

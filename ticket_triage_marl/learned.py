@@ -31,7 +31,13 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 __all__ = ["LEARNED", "learned_policy", "learned_settings", "model_path", "train_learned"]
 
-LEARNED = {"maskable_ppo": "coordinator", "shared_maskable_ppo": "parallel", "rllib_ppo": "parallel"}
+LEARNED = {
+    "maskable_ppo": "coordinator",
+    "shared_maskable_ppo": "parallel",
+    "rllib_ppo": "parallel",
+    "benchmarl_mappo": "parallel",
+    "benchmarl_ippo": "parallel",
+}
 """Learned entries and the API each plays, each with its settings file ``configs/benchmark/<entry>.toml``:
 trained once per scenario (and budget) on training seeds, then played deterministically on the evaluation
 seeds."""
@@ -48,13 +54,13 @@ def model_path(out_dir: str | os.PathLike[str], entry: str, scenario: str, times
     """Where a learned entry's policy for ``scenario`` and budget ``timesteps`` is kept: an SB3 model file, or
     (``rllib_ppo``) an RLlib module's checkpoint directory."""
     name = os.path.splitext(os.path.basename(os.fspath(scenario)))[0]
-    suffix = "" if entry == "rllib_ppo" else ".zip"
+    suffix = {"rllib_ppo": "", "benchmarl_mappo": ".pt", "benchmarl_ippo": ".pt"}.get(entry, ".zip")
     return os.path.join(os.fspath(out_dir), "models", entry, f"{name}-{timesteps}{suffix}")
 
 
 def checkpoint_dir(path: str) -> str:
     """Where the training of the model ``path`` keeps its checkpoints until it is done."""
-    return path.removesuffix(".zip") + ".checkpoints"
+    return os.path.splitext(path)[0] + ".checkpoints" if path.endswith((".zip", ".pt")) else path + ".checkpoints"
 
 
 def latest_checkpoint(path: str) -> tuple[str, int] | None:
@@ -100,6 +106,8 @@ def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = 
         return path
     if entry == "rllib_ppo":
         return train_rllib(entry, scenario, path, timesteps)
+    if entry.startswith("benchmarl_"):
+        return train_benchmarl(entry, scenario, path, timesteps)
     import shutil
 
     from .extras import require
@@ -255,8 +263,142 @@ class LearnedPolicy:
         return {agent: int(action) for agent, action in zip(agents, actions, strict=True)}
 
 
+def benchmarl_experiment(entry: str, scenario: str, settings: dict[str, Any], folder: str, budget: int) -> Any:
+    """The BenchMARL experiment of ``benchmarl_mappo`` / ``benchmarl_ippo`` on ``scenario``: its settings file's
+    batch, learning rate and MLP, ``budget`` frames (env-steps of the batch), logs and checkpoints in ``folder``
+    (every ``checkpoint_every`` frames), restored from the latest checkpoint there if there is one."""
+    import torch
+    from benchmarl.algorithms import IppoConfig, MappoConfig
+    from benchmarl.experiment import Experiment, ExperimentConfig
+    from benchmarl.models.mlp import MlpConfig
+
+    from .config import scenario_path
+    from .integrations.benchmarl import ticket_triage_task
+
+    torch.set_num_threads(1)  # numba's and torch's thread pools fight on few cores (examples/benchmarl_mappo.py)
+    n_envs = int(settings["num_envs"])
+    frames = max(n_envs, int(settings["frames_per_batch"]) // n_envs * n_envs)  # whole batches of envs
+    experiment_config = ExperimentConfig.get_from_yaml()
+    experiment_config.sampling_device = experiment_config.train_device = experiment_config.buffer_device = "cpu"
+    experiment_config.max_n_frames = budget
+    experiment_config.on_policy_n_envs_per_worker = n_envs
+    experiment_config.on_policy_collected_frames_per_batch = frames
+    experiment_config.on_policy_minibatch_size = min(int(settings["minibatch_size"]), frames)
+    experiment_config.on_policy_n_minibatch_iters = int(settings["minibatch_iters"])
+    experiment_config.lr = float(settings["learning_rate"])
+    experiment_config.gamma = float(settings["gamma"])
+    experiment_config.evaluation = False
+    experiment_config.render = False
+    experiment_config.loggers = ["csv"]
+    experiment_config.create_json = False
+    experiment_config.save_folder = folder
+    every = int(settings.get("checkpoint_every", 0))
+    experiment_config.checkpoint_interval = max(every // frames, 1) * frames if every else 0
+    experiment_config.checkpoint_at_end = False
+    experiment_config.keep_checkpoints_num = 1
+    resume = _latest_benchmarl_checkpoint(folder)
+    experiment_config.restore_file = resume[0] if resume is not None else None
+    algorithm = (MappoConfig if entry == "benchmarl_mappo" else IppoConfig).get_from_yaml()
+    model = MlpConfig.get_from_yaml()
+    model.num_cells = [int(width) for width in settings["num_cells"]]
+    return Experiment(
+        task=ticket_triage_task("default", config_file=scenario_path(scenario)),
+        algorithm_config=algorithm,
+        model_config=model,
+        critic_model_config=model,
+        seed=int(settings["seed"]),
+        config=experiment_config,
+    )
+
+
+def _latest_benchmarl_checkpoint(folder: str) -> tuple[str, int] | None:
+    """BenchMARL's most advanced checkpoint under ``folder`` (``<run>/checkpoints/checkpoint_<frames>.pt``)."""
+    found = []
+    for root, _, files in os.walk(folder) if os.path.isdir(folder) else ():
+        for name in files:
+            match = re.fullmatch(r"checkpoint_(\d+)\.pt", name)
+            if match is not None:
+                found.append((int(match.group(1)), os.path.join(root, name)))
+    if not found:
+        return None
+    frames, file = max(found)
+    return file, frames
+
+
+def train_benchmarl(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
+    """Train ``benchmarl_mappo`` or ``benchmarl_ippo`` (:func:`benchmarl_experiment`) for ``timesteps`` env-steps
+    and keep its policy (the whole masked actor, pickled by torch) at ``path``. BenchMARL checkpoints the run every
+    ``checkpoint_every`` env-steps beside ``path``; a stopped training resumes from there (BenchMARL's
+    ``restore_file``), and the checkpoints are removed once the policy is kept."""
+    import shutil
+
+    from .extras import require
+
+    require("benchmarl", "torchrl", f"the benchmark's {entry} entry")
+    import torch
+
+    settings = learned_settings(entry)
+    budget = int(settings["timesteps"] if timesteps is None else timesteps)
+    folder = os.path.abspath(checkpoint_dir(path))
+    os.makedirs(folder, exist_ok=True)
+    resume = _latest_benchmarl_checkpoint(folder)
+    if resume is not None:
+        print(f"{entry} on {scenario}: resuming from its checkpoint at {resume[1]:,} of {budget:,} env-steps")
+    experiment = benchmarl_experiment(entry, scenario, settings, folder, budget)
+    experiment.run()
+    partial = path + ".partial"
+    torch.save(experiment.policy, partial)
+    os.replace(partial, path)  # a policy file is whole or absent
+    shutil.rmtree(folder, ignore_errors=True)
+    return path
+
+
+class BenchmarlPolicy:
+    """A trained BenchMARL policy (its masked actor) as a policy of the parallel env: each engineer's most
+    likely allowed action from its own observation, as the native TorchRL env gave them in training."""
+
+    def __init__(self, entry: str, path: str) -> None:
+        from .extras import require
+
+        require("benchmarl", "torchrl", f"the benchmark's {entry} entry")
+        import torch
+
+        self.name = entry
+        self.policy = torch.load(path, weights_only=False)  # our own file, written by train_benchmarl
+
+    def priority(self, snapshot: dict) -> list[int]:  # a Policy; unused: the actor chooses actions itself
+        return []
+
+    def agent_actions(self, env: Any, observations: dict | None = None, snapshot: dict | None = None) -> dict[str, int]:
+        """Every live engineer's greedy action in the parallel ``env``: the TorchRL env's layout for one env
+        (``("engineer", "observation")``, ``("engineer", "action_mask")``)."""
+        import torch
+        from tensordict import TensorDict
+        from torchrl.envs.utils import ExplorationType, set_exploration_type
+
+        base = env.unwrapped
+        agents = list(base.agents)
+        if observations is None:
+            observations = {agent: base.observe(agent) for agent in agents}
+        engineer = TensorDict(
+            {
+                "observation": torch.as_tensor(np.stack([observations[a]["observation"] for a in agents]))[None],
+                "action_mask": torch.as_tensor(
+                    np.stack([observations[a]["action_mask"] for a in agents]).astype(np.bool_)
+                )[None],
+            },
+            batch_size=(1, len(agents)),
+        )
+        batch = TensorDict({"engineer": engineer}, batch_size=(1,))  # the actor reads only these
+        with torch.no_grad(), set_exploration_type(ExplorationType.DETERMINISTIC):
+            actions = self.policy(batch).get(("engineer", "action"))[0]
+        return {agent: int(action) for agent, action in zip(agents, actions.tolist(), strict=True)}
+
+
 def learned_policy(entry: str, path: str) -> Any:
     """The trained policy of ``entry`` kept at ``path``, as a policy of :mod:`ticket_triage_marl.baselines`."""
     if entry == "rllib_ppo":
         return RLlibPolicy(entry, path)
+    if entry.startswith("benchmarl_"):
+        return BenchmarlPolicy(entry, path)
     return LearnedPolicy(entry, path)

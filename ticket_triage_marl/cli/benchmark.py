@@ -44,8 +44,9 @@ def add_arguments(commands: Any) -> None:
         type=name_list(list(ENTRIES), "entry"),
         default=list(DEFAULT_ENTRIES),
         help=f"comma-separated entries (default {','.join(DEFAULT_ENTRIES)}); random is needed for the normalised "
-        f"score; learned entries ({', '.join(f'{name} on the {api} API' for name, api in LEARNED.items())}: the sb3 "
-        "extra) train first on each scenario",
+        f"score; learned entries ({', '.join(f'{name} on the {api} API' for name, api in LEARNED.items())}; the "
+        "maskable_ppo ones need the sb3 extra, rllib_ppo the rllib one, the benchmarl ones the torchrl one) train "
+        "first on each scenario",
     )
     parser.add_argument(
         "--api",
