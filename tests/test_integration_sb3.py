@@ -283,9 +283,9 @@ def test_missing_stable_baselines3_gives_a_one_line_hint_and_the_core_never_impo
 
 
 def test_the_benchmark_trains_its_learned_entry_once_per_scenario_and_budget(tmp_path, monkeypatch):
-    """maskable_ppo on a short scenario with a tiny budget: the model is trained and kept, its episodes are
-    results named maskable_ppo@BUDGET, and a resumed run with more seeds plays the kept model without training."""
-    from ticket_triage_marl import benchmark
+    """maskable_ppo on a short scenario with a tiny budget: the model is trained and kept with what its training
+    cost (in the results and the leaderboard), its episodes are results named maskable_ppo@BUDGET, and a resumed run with more seeds plays the kept model without training."""
+    from ticket_triage_marl import benchmark, learned
 
     config = tmp_path / "short.toml"
     config.write_text('horizon = 20\nname = "short"\n')
@@ -294,6 +294,9 @@ def test_the_benchmark_trains_its_learned_entry_once_per_scenario_and_budget(tmp
     assert {result["entry"] for result in results} == {"random", "cost_rate", "maskable_ppo@512"}
     model = benchmark.model_path(tmp_path / "run", "maskable_ppo", str(config), 512)
     assert (tmp_path / "run" / "models" / "maskable_ppo" / "short-512.zip").exists() and model.endswith("short-512.zip")
+    record = learned.training_record(model)  # what the training cost, shown in the leaderboard
+    assert record["env_steps"] == 512 and record["seconds"] > 0 and record["resumed"] is False
+    assert [result.get("train_seconds") for result in results] == [None, None, record["seconds"]]
 
     def no_training(*args, **kwargs):
         raise AssertionError("the kept model must be reused")
@@ -303,6 +306,9 @@ def test_the_benchmark_trains_its_learned_entry_once_per_scenario_and_budget(tmp
     assert len(more) == 6 and len(benchmark.load_results(tmp_path / "run")) == 6
     board = benchmark.summarize(more, repetitions=20)
     assert "maskable_ppo@512" in board.entries
+    headers, rows, _, _ = benchmark.leaderboard_rows(board)
+    training = {row[0]: row[headers.index("training s / scenario")] for row in rows}
+    assert training["cost_rate"] == "-" and training["maskable_ppo@512"] == f"{record['seconds']:.0f}"
 
 
 def test_a_stopped_training_resumes_from_its_latest_checkpoint(tmp_path, monkeypatch):

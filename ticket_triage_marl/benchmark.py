@@ -40,7 +40,7 @@ from .config import load_config
 from .envs.coordinator import TicketTriageEnv
 from .envs.multiagent import parallel_env
 from .files import atomic_writer
-from .learned import LEARNED, learned_policy, learned_settings, model_path, train_learned
+from .learned import LEARNED, learned_policy, learned_settings, model_path, train_learned, training_record
 from .planners import ClairvoyantPlanner, RolloutPlanner
 from .rollout import episode_record
 from .statistics import Estimate, iqm, performance_profile, probability_of_improvement, stratified_bootstrap_ci
@@ -281,7 +281,9 @@ def run_benchmark(
                 on_result(result)
 
         def result_of(name: str, scenario: str, seed: int, result: dict[str, Any]) -> dict[str, Any]:
-            return {**result, "entry": name}
+            model = models.get((name, scenario))
+            record = training_record(model) if model is not None else None
+            return {**result, "entry": name, **({"train_seconds": record["seconds"]} if record else {})}
 
         if ray_address is None:
             for name, scenario, seed in todo:
@@ -292,17 +294,21 @@ def run_benchmark(
             _run_on_ray(
                 ray_address,
                 [(name, scenario, seed, models.get((name, scenario))) for name, scenario, seed in todo],
-                keep,
+                lambda name, scenario, seed, result: keep(result_of(name, scenario, seed, result)),
                 api,
             )
     return [done[name, task_name(scenario, api), seed] for name, scenario, seed in wanted]
 
 
 def _run_on_ray(
-    address: str, todo: list[tuple[str, str, int, str | None]], keep: Callable[[dict[str, Any]], None], api: str
+    address: str,
+    todo: list[tuple[str, str, int, str | None]],
+    keep: Callable[[str, str, int, dict[str, Any]], None],
+    api: str,
 ) -> None:
     """Each episode of ``todo`` (name, scenario, seed, model) as a Ray task on the cluster at ``address``, kept as
-    it finishes (a model file must be readable where the task runs: a shared directory on a cluster)."""
+    it finishes (``keep(name, scenario, seed, result)``; a model file must be readable where the task runs: a
+    shared directory on a cluster)."""
     from .extras import require
 
     ray = require("ray", "rllib", "running the benchmark on a Ray cluster")
@@ -312,12 +318,12 @@ def _run_on_ray(
     try:
         task = ray.remote(run_episode_result)
         pending = {
-            task.remote(_runnable(name), scenario, seed, model, api): name for name, scenario, seed, model in todo
+            task.remote(_runnable(name), scenario, seed, model, api): (name, scenario, seed)
+            for name, scenario, seed, model in todo
         }
         while pending:
             finished, _ = ray.wait(list(pending), num_returns=1)
-            name = pending.pop(finished[0])
-            keep({**ray.get(finished[0]), "entry": name})
+            keep(*pending.pop(finished[0]), ray.get(finished[0]))
     finally:
         if started_here:
             ray.shutdown()
@@ -407,6 +413,8 @@ def summarize(results: Iterable[dict[str, Any]], repetitions: int = 2000) -> Lea
     for entry in entries:
         entry_results = [by_key[entry, scenario, seed] for scenario in scenarios for seed in seeds]
         cost = {"seconds_per_episode": float(np.mean([result["seconds"] for result in entry_results]))}
+        if all("train_seconds" in result for result in entry_results):  # a learned entry: its training, per scenario
+            cost["train_seconds"] = float(np.mean([result["train_seconds"] for result in entry_results]))
         if "ms_per_decision" in entry_results[0]:
             cost["ms_per_decision"] = float(np.mean([result["ms_per_decision"] for result in entry_results]))
         costs[entry] = cost
@@ -472,7 +480,7 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]], li
     """The two tables: the aggregate (entry, IQM, P(improvement), cost) and per scenario (mean return ± CI and
     mean normalised score of each entry)."""
     aggregate_headers = ["entry", "IQM normalised score [95% CI]", "P(improvement over best heuristic) [95% CI]",
-                         "s / episode", "ms / decision"]  # fmt: skip
+                         "s / episode", "ms / decision", "training s / scenario"]  # fmt: skip
     order = sorted(board.entries, key=lambda entry: -board.aggregate[entry]["iqm"][0])
     aggregate_rows = []
     for entry in order:
@@ -484,6 +492,7 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]], li
             _interval(board.aggregate[entry]["improvement"]),
             f"{cost['seconds_per_episode']:.2f}",
             f"{cost['ms_per_decision']:.1f}" if "ms_per_decision" in cost else "-",
+            f"{cost['train_seconds']:.0f}" if "train_seconds" in cost else "-",
         ])  # fmt: skip
     scenario_headers = ["scenario", "best heuristic", *board.entries]
     scenario_rows = []

@@ -15,14 +15,17 @@ keeps the policy at :func:`model_path`; a training that stops resumes from its l
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
+import time
 from typing import Any
 
 import numpy as np
 
 from .config import SCENARIO_DIR, load_config
+from .files import atomic_writer
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -93,21 +96,54 @@ def learned_vec_env(entry: str, scenario: str, settings: dict[str, Any]) -> tupl
     return make_sb3_vec_env(int(settings["num_envs"]), config=config, seed=int(settings["seed"])), 1
 
 
+def training_record(path: str) -> dict[str, Any] | None:
+    """What the training of the policy ``path`` cost (``{"entry", "scenario", "env_steps", "seconds",
+    "resumed"}``, written beside it), or None (a policy trained before these records were kept)."""
+    record = path + ".json"
+    if not os.path.exists(record):
+        return None
+    with open(record, encoding="utf-8") as handle:
+        data: dict[str, Any] = json.load(handle)
+    return data
+
+
 def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
-    """Train ``entry`` (:func:`learned_vec_env`) on ``scenario`` for ``timesteps`` env-steps (default: its
-    settings file's) and save it to ``path``, unless it is there already (a resumed run). Returns ``path``.
+    """Train ``entry`` on ``scenario`` for ``timesteps`` env-steps (default: its settings file's) and keep its
+    policy at ``path``, unless it is there already (a resumed run). Returns ``path``. The wall seconds of the
+    training are kept beside it (:func:`training_record`; of the last part only if it resumed from a checkpoint).
+    """
+    if os.path.exists(path):
+        return path
+    settings = learned_settings(entry)
+    budget = int(settings["timesteps"] if timesteps is None else timesteps)
+    resumed = (
+        _latest_benchmarl_checkpoint(checkpoint_dir(path))
+        if entry.startswith("benchmarl_")
+        else latest_checkpoint(path)
+    ) is not None
+    started = time.perf_counter()
+    if entry == "rllib_ppo":
+        train_rllib(entry, scenario, path, budget)
+    elif entry.startswith("benchmarl_"):
+        train_benchmarl(entry, scenario, path, budget)
+    else:
+        train_sb3(entry, scenario, path, budget)
+    record = {"entry": entry, "scenario": scenario, "env_steps": budget, "resumed": resumed}
+    record["seconds"] = time.perf_counter() - started
+    with atomic_writer(path + ".json") as handle:
+        json.dump(record, handle, indent=1, sort_keys=True)
+    return path
+
+
+def train_sb3(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
+    """Train ``entry`` (:func:`learned_vec_env`: ``maskable_ppo`` or ``shared_maskable_ppo``) on ``scenario`` for
+    ``timesteps`` env-steps (default: its settings file's) and save it to ``path``. Returns ``path``.
 
     Every ``checkpoint_every`` env-steps (settings file) the model is saved beside ``path`` (SB3's
     ``CheckpointCallback``); a training that was stopped resumes from its latest checkpoint, keeping its
     step count and learning-rate schedule. A resumed training is not bit-identical to an uninterrupted one: the
     environments restart from their training seeds and the rollout in progress is lost. The checkpoints are
     removed once the model is whole."""
-    if os.path.exists(path):
-        return path
-    if entry == "rllib_ppo":
-        return train_rllib(entry, scenario, path, timesteps)
-    if entry.startswith("benchmarl_"):
-        return train_benchmarl(entry, scenario, path, timesteps)
     import shutil
 
     from .extras import require
