@@ -547,15 +547,16 @@ def write_outputs(board: Leaderboard, out_dir: str | os.PathLike[str], figure: b
     aggregate_headers, aggregate_rows, scenario_headers, scenario_rows = leaderboard_rows(board)
     seeds = f"evaluation seeds {board.seeds[0]}..{board.seeds[-1]} ({len(board.seeds)})"
     parallel = sum(scenario.endswith(" (parallel)") for scenario in board.scenarios)
-    multi_agent = "episodes of the parallel multi-agent env (every engineer acts each step) on the scenarios marked"
+    multi_agent = "episodes of the parallel multi-agent env (every engineer acts each step)"
     if parallel == 0:
         apis = "Coordinator episodes (one decision a step)"
     elif parallel == len(board.scenarios):
-        apis = multi_agent[0].upper() + multi_agent[1:] + " (parallel)"
+        apis = multi_agent[0].upper() + multi_agent[1:]
     else:
         apis = (
-            f"Coordinator episodes (one decision a step) and {multi_agent} (parallel), each such scenario a task of "
-            "its own with its own random and best heuristic (returns compare within an API)"
+            f"Coordinator episodes (one decision a step) and, on the scenarios marked (parallel), {multi_agent}, "
+            "each such scenario a task of its own with its own random and best heuristic (returns compare within an "
+            "API)"
         )
     intro = (
         f"{apis}, on {len(board.scenarios)} scenarios, {seeds}, the same for every entry (common "
