@@ -379,3 +379,72 @@ def test_the_shared_policy_entry_trains_on_the_parallel_env_and_plays_each_engin
             assert observations[agent]["action_mask"][action] == 1, (agent, action)
         observations, *_ = env.step(actions)
     assert benchmark.summarize(results, repetitions=20).scenarios == [f"{config} (parallel)"]
+
+
+def test_pruned_masks_leave_out_exactly_the_assignments_that_continue_an_engineers_own_ticket():
+    """By hand (3 engineers, ASSIGN(t, e) = 1 + 3t + e): env 0 has engineer 1 on slot 2 and engineer 2 on slot 0,
+    env 1 engineer 0 on slot 1: actions 8, 3 and 4 go, everything else (NOOP included) stays as it was."""
+    from ticket_triage_marl.integrations.sb3 import without_continuations
+
+    masks = np.ones((2, 20), dtype=bool)
+    masks[1, 5] = False
+    pruned = without_continuations(masks, np.array([[-1, 2, 0], [1, -1, -1]]))
+    expected = masks.copy()
+    expected[0, [8, 3]] = False
+    expected[1, 4] = False
+    np.testing.assert_array_equal(pruned, expected)
+
+
+def test_the_vec_env_prunes_continuations_only_when_asked():
+    """Run a few steps with busy engineers: the pruned masks are the exact masks without each busy engineer's
+    ASSIGN to its own ticket, and those actions are in the exact masks (allowed, NOOP in effect)."""
+    from ticket_triage_marl.integrations.sb3 import current_slots
+
+    exact = make_sb3_vec_env(4, seed=3, horizon=30)
+    pruned = make_sb3_vec_env(4, seed=3, horizon=30, prune_continuations=True)
+    exact.reset(), pruned.reset()
+    rng = np.random.default_rng(0)
+    busy = 0
+    for _ in range(12):
+        slots = current_slots(pruned.sim)
+        exact_masks, pruned_masks = exact.action_masks(), pruned.action_masks()
+        difference = np.argwhere(exact_masks != pruned_masks)
+        expected = {(n, 1 + slots[n, e] * slots.shape[1] + e) for n, e in np.argwhere(slots >= 0)}
+        assert {tuple(pair) for pair in difference} == expected
+        assert all(exact_masks[n, action] for n, action in expected)
+        assert pruned_masks[:, 0].all()
+        busy += len(expected)
+        actions = random_masked_actions(rng, pruned_masks)  # the same actions in both: the same states
+        exact.step(actions), pruned.step(actions)
+    assert busy > 0
+
+
+def test_a_learned_coordinator_plays_with_the_masks_it_was_trained_with(tmp_path):
+    """maskable_ppo trained with prune_continuations (its settings file, kept in its training record) plays with
+    pruned masks: each decision's masks are the env's exact ones without the busy engineers' continuations."""
+    from ticket_triage_marl import learned
+    from ticket_triage_marl.integrations.sb3 import current_slots, without_continuations
+
+    config = tmp_path / "short.toml"
+    config.write_text('horizon = 20\nname = "short"\n')
+    path = learned.model_path(tmp_path, "maskable_ppo", str(config), 256)
+    learned.train_learned("maskable_ppo", str(config), path, 256)
+    assert learned.training_record(path)["settings"]["prune_continuations"] is True
+    policy = learned.learned_policy("maskable_ppo", path)
+    seen, predict = [], policy.model.predict
+
+    def spy(observation, deterministic, action_masks):
+        seen.append(action_masks)
+        return predict(observation, deterministic=deterministic, action_masks=action_masks)
+
+    policy.model.predict = spy
+    env = ttm.TicketTriageEnv(ttm.load_config(str(config)))
+    env.reset(seed=1_000_000)
+    pruned_somewhere = False
+    for _ in range(20):
+        expected = without_continuations(env.action_masks()[None], current_slots(env.unwrapped.sim)[:1])[0]
+        action = policy.coordinator_action(env)
+        np.testing.assert_array_equal(seen[-1], expected)
+        pruned_somewhere |= bool((expected != env.action_masks()).any())
+        env.step(action)
+    assert pruned_somewhere

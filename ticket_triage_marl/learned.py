@@ -93,12 +93,16 @@ def learned_vec_env(entry: str, scenario: str, settings: dict[str, Any]) -> tupl
         return vec, config.n_engineers
     from .integrations.sb3 import make_sb3_vec_env
 
-    return make_sb3_vec_env(int(settings["num_envs"]), config=config, seed=int(settings["seed"])), 1
+    prune = bool(settings.get("prune_continuations", False))
+    vec = make_sb3_vec_env(
+        int(settings["num_envs"]), config=config, seed=int(settings["seed"]), prune_continuations=prune
+    )
+    return vec, 1
 
 
 def training_record(path: str) -> dict[str, Any] | None:
-    """What the training of the policy ``path`` cost (``{"entry", "scenario", "env_steps", "seconds",
-    "resumed"}``, written beside it), or None (a policy trained before these records were kept)."""
+    """What the training of the policy ``path`` was and cost (``{"entry", "scenario", "env_steps", "seconds",
+    "resumed", "settings"}``, written beside it), or None (a policy trained before these records were kept)."""
     record = path + ".json"
     if not os.path.exists(record):
         return None
@@ -128,7 +132,7 @@ def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = 
         train_benchmarl(entry, scenario, path, budget)
     else:
         train_sb3(entry, scenario, path, budget)
-    record = {"entry": entry, "scenario": scenario, "env_steps": budget, "resumed": resumed}
+    record = {"entry": entry, "scenario": scenario, "env_steps": budget, "resumed": resumed, "settings": settings}
     record["seconds"] = time.perf_counter() - started
     with atomic_writer(path + ".json") as handle:
         json.dump(record, handle, indent=1, sort_keys=True)
@@ -275,13 +279,21 @@ class LearnedPolicy:
         sb3_contrib = require("sb3_contrib", "sb3", f"the benchmark's {entry} entry")
         self.name = entry
         self.model = sb3_contrib.MaskablePPO.load(path, device="cpu")
+        record = training_record(path)  # the settings it was trained with (else, the settings file's)
+        settings = record["settings"] if record is not None and "settings" in record else learned_settings(entry)
+        self.prune_continuations = bool(settings.get("prune_continuations", False))
 
     def priority(self, snapshot: dict) -> list[int]:  # a Policy; unused: the model chooses actions itself
         return []
 
     def coordinator_action(self, env: Any, snapshot: dict | None = None) -> int:
-        observation = env.unwrapped.sim.coordinator_observations[0]
-        action, _ = self.model.predict(observation, deterministic=True, action_masks=env.unwrapped.action_masks())
+        base = env.unwrapped
+        masks = base.action_masks()
+        if self.prune_continuations:  # as in training (integrations.sb3.without_continuations)
+            from .integrations.sb3 import current_slots, without_continuations
+
+            masks = without_continuations(masks[None], current_slots(base.sim)[:1])[0]
+        action, _ = self.model.predict(base.sim.coordinator_observations[0], deterministic=True, action_masks=masks)
         return int(action)
 
     def agent_actions(self, env: Any, observations: dict | None = None, snapshot: dict | None = None) -> dict[str, int]:

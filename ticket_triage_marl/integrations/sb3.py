@@ -57,6 +57,26 @@ def _index_list(indices: int | Iterable[int] | None, num_envs: int) -> list[int]
     return [int(index) for index in indices]
 
 
+def without_continuations(masks: np.ndarray, current_slots: np.ndarray) -> np.ndarray:
+    """Coordinator masks ``(N, n_actions)`` with ASSIGN(t, e) switched off wherever engineer ``e`` already works
+    ticket ``t`` (``current_slots``: ``(N, E)``, -1 for none). Such an ASSIGN is allowed (WORK on one's own ticket
+    means "continue") but does exactly what NOOP does; on a large team most allowed actions are such
+    continuations, and a learner can spend every decision on them while engineers sit idle. NOOP stays allowed.
+    """
+    pruned = np.array(masks, dtype=np.bool_, copy=True)
+    n_engineers = current_slots.shape[1]
+    rows, engineers = np.nonzero(current_slots >= 0)
+    pruned[rows, 1 + current_slots[rows, engineers] * n_engineers + engineers] = False
+    return pruned
+
+
+def current_slots(sim: Any) -> np.ndarray:
+    """Each engineer's current ticket slot (-1: none), ``(N, E)``, from a batched engine's state."""
+    from .._core.layout import CURRENT_SLOT
+
+    return np.asarray(sim.state.engineer_i[:, :, CURRENT_SLOT], dtype=np.int64)
+
+
 class CoordinatorSB3VecEnv(VecEnv):
     """SB3 ``VecEnv`` of ``num_envs`` coordinator envs over the batched engine.
 
@@ -85,10 +105,20 @@ class CoordinatorSB3VecEnv(VecEnv):
         num_envs: number of environments N.
         config: an :class:`~ticket_triage_marl.EnvConfig`, or None (defaults).
         seed: seed of the first reset if :meth:`seed` was not called.
+        prune_continuations: :meth:`action_masks` leaves out the ASSIGNs that only continue an engineer's own
+            ticket (:func:`without_continuations`), a set-up for learning; the env itself is unchanged.
         **overrides: config fields to change.
     """
 
-    def __init__(self, num_envs: int, config: EnvConfig | None = None, seed: int | None = 0, **overrides: Any) -> None:
+    def __init__(
+        self,
+        num_envs: int,
+        config: EnvConfig | None = None,
+        seed: int | None = 0,
+        prune_continuations: bool = False,
+        **overrides: Any,
+    ) -> None:
+        self.prune_continuations = bool(prune_continuations)
         self.vec = CoordinatorVectorEnv(num_envs=num_envs, config=config, seed=seed, **overrides)
         self.sim = self.vec.sim
         self.render_mode = None
@@ -170,7 +200,8 @@ class CoordinatorSB3VecEnv(VecEnv):
         """Exact masks of every environment, ``(N, n_actions)`` bool, for the current observations."""
         if not self._has_reset:
             raise RuntimeError("action_masks() called before reset(); call reset() first")
-        return self.sim.coordinator_masks.astype(np.bool_)
+        masks = self.sim.coordinator_masks.astype(np.bool_)
+        return without_continuations(masks, current_slots(self.sim)) if self.prune_continuations else masks
 
     def close(self) -> None:
         self.vec.close()
@@ -221,7 +252,11 @@ class CoordinatorSB3VecEnv(VecEnv):
 
 
 def make_sb3_vec_env(
-    num_envs: int, config: EnvConfig | None = None, seed: int | None = 0, **overrides: Any
+    num_envs: int,
+    config: EnvConfig | None = None,
+    seed: int | None = 0,
+    prune_continuations: bool = False,
+    **overrides: Any,
 ) -> CoordinatorSB3VecEnv:
     """An SB3 ``VecEnv`` of ``num_envs`` coordinator envs, stepped by the batched engine.
 
@@ -229,12 +264,16 @@ def make_sb3_vec_env(
         num_envs: number of environments (thousands are fine: one compiled call per step).
         config: an :class:`~ticket_triage_marl.EnvConfig`, or None (defaults).
         seed: env ``i`` starts from seed ``seed + i`` unless ``PPO(seed=...)`` reseeds it.
+        prune_continuations: masks without the ASSIGNs that only continue an engineer's own ticket
+            (:func:`without_continuations`).
         **overrides: config fields to change.
 
     Returns:
         A :class:`CoordinatorSB3VecEnv` (same-step reset, exact ``action_masks()``).
     """
-    return CoordinatorSB3VecEnv(num_envs, config=config, seed=seed, **overrides)
+    return CoordinatorSB3VecEnv(
+        num_envs, config=config, seed=seed, prune_continuations=prune_continuations, **overrides
+    )
 
 
 class SuperSuitVecEnv(VecEnvWrapper):
