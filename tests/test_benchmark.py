@@ -238,3 +238,21 @@ def test_the_t_quantile_matches_scipy():
         assert t_quantile(p, df) == pytest.approx(stats.t.ppf(p, df), rel=1e-9)
     with pytest.raises(ValueError, match="t_quantile needs"):
         t_quantile(0.4, 3)
+
+
+def test_a_learned_policy_picks_the_most_likely_allowed_action_or_samples_the_masked_distribution():
+    """Logits (1, 5, 3) with action 1 masked: greedy picks 2, sampling picks 0 with e / (e + e^3) = 0.119 and
+    never 1; (2, 0, 9) with 2 masked: greedy 0. The same play seed gives the same draws."""
+    from ticket_triage_marl.learned import pick_actions
+
+    logits = np.array([[1.0, 5.0, 3.0], [2.0, 0.0, 9.0]])
+    masks = np.array([[True, False, True], [True, True, False]])
+    np.testing.assert_array_equal(pick_actions(logits, masks, None), [2, 0])
+    rng = np.random.default_rng(0)
+    draws = np.array([pick_actions(logits, masks, rng) for _ in range(4000)])
+    assert not (draws[:, 0] == 1).any() and not (draws[:, 1] == 2).any()
+    assert (draws[:, 0] == 0).mean() == pytest.approx(np.e / (np.e + np.e**3), abs=0.02)
+    assert (draws[:, 1] == 1).mean() == pytest.approx(1 / (1 + np.e**2), abs=0.02)
+    first = [pick_actions(logits, masks, np.random.default_rng(7)) for _ in range(3)]
+    again = [pick_actions(logits, masks, np.random.default_rng(7)) for _ in range(3)]
+    np.testing.assert_array_equal(first, again)

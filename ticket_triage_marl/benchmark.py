@@ -144,7 +144,7 @@ def run_episode_result(
     env = TicketTriageEnv(config) if api == "coordinator" else parallel_env(config=config)
     if entry in LEARNED and model is None:
         raise ValueError(f"the learned entry {entry!r} needs its trained model file")
-    policy: Any = learned_policy(entry, model) if entry in LEARNED and model else planner_or_policy(entry, seed)
+    policy: Any = learned_policy(entry, model, seed) if entry in LEARNED and model else planner_or_policy(entry, seed)
     started = time.perf_counter()
     record = episode_record(env, policy, seed)
     seconds = time.perf_counter() - started

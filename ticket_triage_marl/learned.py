@@ -232,11 +232,34 @@ def train_rllib(entry: str, scenario: str, path: str, timesteps: int | None = No
     return path
 
 
-class RLlibPolicy:
-    """A trained RLlib policy module as a policy of the parallel env: each engineer's most likely allowed
-    action (the module masks its logits) from its own observation."""
+def play_rng(entry: str, path: str, seed: int | None) -> np.random.Generator | None:
+    """How a learned policy picks its action: None for its most likely allowed action (``play = "greedy"`` in
+    the settings it was trained with), else a generator for sampling from its masked distribution (``"sampled"``),
+    seeded by the episode's seed so that an evaluation repeats exactly."""
+    record = training_record(path)
+    settings = record["settings"] if record is not None and "settings" in record else learned_settings(entry)
+    play = settings.get("play", "greedy")
+    if play not in ("greedy", "sampled"):
+        raise ValueError(f"{entry}: play must be 'greedy' or 'sampled', got {play!r}")
+    return None if play == "greedy" else np.random.default_rng([0 if seed is None else int(seed), 0x91A7])
 
-    def __init__(self, entry: str, path: str) -> None:
+
+def pick_actions(logits: np.ndarray, masks: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
+    """One action per row of ``logits`` ``(E, A)`` among those ``masks`` allows: the most likely one (``rng``
+    None), or one drawn from the masked softmax."""
+    masked = np.where(np.asarray(masks, dtype=bool), np.asarray(logits, dtype=np.float64), -np.inf)
+    if rng is None:
+        return masked.argmax(axis=-1)
+    probabilities = np.exp(masked - masked.max(axis=-1, keepdims=True))
+    probabilities /= probabilities.sum(axis=-1, keepdims=True)
+    return np.array([rng.choice(len(row), p=row) for row in probabilities], dtype=np.int64)
+
+
+class RLlibPolicy:
+    """A trained RLlib policy module as a policy of the parallel env: each engineer's action (:func:`pick_actions`)
+    from its own observation (the module masks its logits)."""
+
+    def __init__(self, entry: str, path: str, seed: int | None = None) -> None:
         from .extras import require
 
         require("ray.rllib", "rllib", f"the benchmark's {entry} entry")
@@ -244,13 +267,14 @@ class RLlibPolicy:
 
         self.name = entry
         self.module = RLModule.from_checkpoint(os.path.abspath(path))
+        self.rng = play_rng(entry, path, seed)
 
     def priority(self, snapshot: dict) -> list[int]:  # a Policy; unused: the module chooses actions itself
         return []
 
     def agent_actions(self, env: Any, observations: dict | None = None, snapshot: dict | None = None) -> dict[str, int]:
-        """Every live engineer's greedy action in the parallel ``env`` (``observations``: the last ones the env
-        gave; None reads them from the env's state)."""
+        """Every live engineer's action in the parallel ``env`` (``observations``: the last ones the env gave; None
+        reads them from the env's state)."""
         import torch
         from ray.rllib.core.columns import Columns
 
@@ -266,19 +290,21 @@ class RLlibPolicy:
         }
         with torch.no_grad():
             logits = self.module.forward_inference({Columns.OBS: batch})[Columns.ACTION_DIST_INPUTS]
-        return {agent: int(action) for agent, action in zip(agents, logits.argmax(dim=-1).tolist(), strict=True)}
+        actions = pick_actions(logits.numpy(), batch["action_mask"].numpy() > 0, self.rng)
+        return {agent: int(action) for agent, action in zip(agents, actions, strict=True)}
 
 
 class LearnedPolicy:
     """A trained model as a policy: its deterministic, masked action on the env's observation (the coordinator's;
     in the parallel env, each engineer's flat observation, as SuperSuit gave it in training)."""
 
-    def __init__(self, entry: str, path: str) -> None:
+    def __init__(self, entry: str, path: str, seed: int | None = None) -> None:
         from .extras import require
 
         sb3_contrib = require("sb3_contrib", "sb3", f"the benchmark's {entry} entry")
         self.name = entry
         self.model = sb3_contrib.MaskablePPO.load(path, device="cpu")
+        self.rng = play_rng(entry, path, seed)
         record = training_record(path)  # the settings it was trained with (else, the settings file's)
         settings = record["settings"] if record is not None and "settings" in record else learned_settings(entry)
         self.prune_continuations = bool(settings.get("prune_continuations", False))
@@ -293,8 +319,7 @@ class LearnedPolicy:
             from .integrations.sb3 import current_slots, without_continuations
 
             masks = without_continuations(masks[None], current_slots(base.sim)[:1])[0]
-        action, _ = self.model.predict(base.sim.coordinator_observations[0], deterministic=True, action_masks=masks)
-        return int(action)
+        return int(self._pick(base.sim.coordinator_observations[:1], masks[None])[0])
 
     def agent_actions(self, env: Any, observations: dict | None = None, snapshot: dict | None = None) -> dict[str, int]:
         """Every live engineer's action in the parallel ``env`` from its observation (``observations``: the
@@ -307,8 +332,20 @@ class LearnedPolicy:
             observations = {agent: base.observe(agent) for agent in agents}
         flat = np.stack([FlatObservationWrapper._flatten(observations[agent]) for agent in agents])
         masks = np.stack([np.asarray(observations[agent]["action_mask"], dtype=bool) for agent in agents])
-        actions, _ = self.model.predict(flat, deterministic=True, action_masks=masks)
+        actions = self._pick(flat, masks)
         return {agent: int(action) for agent, action in zip(agents, actions, strict=True)}
+
+    def _pick(self, observations: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        """The model's actions for a batch of observations: :func:`pick_actions` on its masked logits."""
+        if self.rng is None:
+            actions, _ = self.model.predict(observations, deterministic=True, action_masks=masks)
+            return np.asarray(actions, dtype=np.int64).reshape(-1)
+        import torch
+
+        with torch.no_grad():
+            tensor, _ = self.model.policy.obs_to_tensor(observations)
+            logits = self.model.policy.get_distribution(tensor).distribution.logits.numpy()
+        return pick_actions(logits, masks, self.rng)
 
 
 def benchmarl_experiment(entry: str, scenario: str, settings: dict[str, Any], folder: str, budget: int) -> Any:
@@ -405,7 +442,7 @@ class BenchmarlPolicy:
     """A trained BenchMARL policy (its masked actor) as a policy of the parallel env: each engineer's most
     likely allowed action from its own observation, as the native TorchRL env gave them in training."""
 
-    def __init__(self, entry: str, path: str) -> None:
+    def __init__(self, entry: str, path: str, seed: int | None = None) -> None:
         from .extras import require
 
         require("benchmarl", "torchrl", f"the benchmark's {entry} entry")
@@ -413,6 +450,7 @@ class BenchmarlPolicy:
 
         self.name = entry
         self.policy = torch.load(path, weights_only=False)  # our own file, written by train_benchmarl
+        self.rng = play_rng(entry, path, seed)
 
     def priority(self, snapshot: dict) -> list[int]:  # a Policy; unused: the actor chooses actions itself
         return []
@@ -439,14 +477,16 @@ class BenchmarlPolicy:
         )
         batch = TensorDict({"engineer": engineer}, batch_size=(1,))  # the actor reads only these
         with torch.no_grad(), set_exploration_type(ExplorationType.DETERMINISTIC):
-            actions = self.policy(batch).get(("engineer", "action"))[0]
-        return {agent: int(action) for agent, action in zip(agents, actions.tolist(), strict=True)}
+            logits = self.policy(batch).get(("engineer", "logits"))[0].numpy()
+        actions = pick_actions(logits, engineer.get("action_mask")[0].numpy(), self.rng)
+        return {agent: int(action) for agent, action in zip(agents, actions, strict=True)}
 
 
-def learned_policy(entry: str, path: str) -> Any:
-    """The trained policy of ``entry`` kept at ``path``, as a policy of :mod:`ticket_triage_marl.baselines`."""
+def learned_policy(entry: str, path: str, seed: int | None = None) -> Any:
+    """The trained policy of ``entry`` kept at ``path``, as a policy of :mod:`ticket_triage_marl.baselines`, for
+    an episode from ``seed`` (the seed of its sampled play, :func:`play_rng`)."""
     if entry == "rllib_ppo":
-        return RLlibPolicy(entry, path)
+        return RLlibPolicy(entry, path, seed)
     if entry.startswith("benchmarl_"):
-        return BenchmarlPolicy(entry, path)
-    return LearnedPolicy(entry, path)
+        return BenchmarlPolicy(entry, path, seed)
+    return LearnedPolicy(entry, path, seed)
