@@ -58,6 +58,21 @@ def noop_all(env) -> dict[str, int]:
     return dict.fromkeys(env.agents, 0)
 
 
+def play_parallel_episode(policy, config: ttm.EnvConfig, seed: int = 1_000_000) -> list[dict[str, int]]:
+    """One parallel episode of a learned policy (its ``agent_actions``), asserting that every engineer's action is
+    one its mask allows; returns the actions of each step."""
+    env = ttm.parallel_env(config=config)
+    observations, _ = env.reset(seed=seed)
+    chosen = []
+    while env.agents:
+        actions = policy.agent_actions(env, observations)
+        for agent, action in actions.items():
+            assert observations[agent]["action_mask"][action] == 1, (agent, action)
+        chosen.append(actions)
+        observations, *_ = env.step(actions)
+    return chosen
+
+
 @pytest.fixture(autouse=True)
 def _tmp_home(tmp_path, monkeypatch):
     """Keep anything a library writes to the temp dir inside pytest's tmp_path."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, play_parallel_episode
 
 pytestmark = [
     pytest.mark.integration,
@@ -535,12 +535,6 @@ def test_the_rllib_entry_trains_resumes_from_its_checkpoint_and_plays_masked_act
     assert learned.train_rllib("rllib_ppo", str(config), path, 4000) == path
     assert len(calls) == 1 and not os.path.exists(learned.checkpoint_dir(path))
 
-    policy = learned.RLlibPolicy("rllib_ppo", path)
-    env = ttm.parallel_env(config=ttm.load_config(str(config)))
-    observations, _ = env.reset(seed=1_000_000)
-    while env.agents:
-        actions = policy.agent_actions(env, observations)
-        assert all(observations[agent]["action_mask"][action] == 1 for agent, action in actions.items())
-        observations, *_ = env.step(actions)
+    play_parallel_episode(learned.RLlibPolicy("rllib_ppo", path), ttm.load_config(str(config)))
     result = benchmark.run_episode_result("rllib_ppo", str(config), 1_000_000, model=path, api="parallel")
     assert result["api"] == "parallel" and result["entry"] == "rllib_ppo"

@@ -16,6 +16,7 @@ torch = pytest.importorskip("torch")
 stable_baselines3 = pytest.importorskip("stable_baselines3")
 sb3_contrib = pytest.importorskip("sb3_contrib")
 
+from conftest import play_parallel_episode  # noqa: E402
 from sb3_contrib.common.maskable.utils import get_action_masks, is_masking_supported  # noqa: E402
 from stable_baselines3.common.env_checker import check_env  # noqa: E402
 from stable_baselines3.common.monitor import Monitor  # noqa: E402
@@ -373,17 +374,9 @@ def test_the_shared_policy_entry_trains_on_the_parallel_env_and_plays_each_engin
     assert learned.training_record(path)["settings"]["play"] == "sampled"
 
     def episode(seed):
-        policy = learned.learned_policy("shared_maskable_ppo", path, seed)
-        env = ttm.parallel_env(config=ttm.load_config(str(config)))
-        observations, _ = env.reset(seed=1_000_000)
-        chosen = []
-        while env.agents:
-            actions = policy.agent_actions(env, observations)
-            for agent, action in actions.items():
-                assert observations[agent]["action_mask"][action] == 1, (agent, action)
-            chosen.append(actions)
-            observations, *_ = env.step(actions)
-        return chosen
+        return play_parallel_episode(
+            learned.learned_policy("shared_maskable_ppo", path, seed), ttm.load_config(str(config))
+        )
 
     assert episode(5) == episode(5) != episode(6)  # sampled play, seeded: it repeats
     assert benchmark.summarize(results, repetitions=20).scenarios == [f"{config} (parallel)"]

@@ -15,6 +15,7 @@ pytestmark = [
 torch = pytest.importorskip("torch")
 pytest.importorskip("torchrl")
 
+from conftest import play_parallel_episode  # noqa: E402
 from torchrl.envs.libs.pettingzoo import PettingZooWrapper  # noqa: E402
 from torchrl.envs.utils import check_env_specs  # noqa: E402
 
@@ -400,7 +401,7 @@ def test_the_benchmarl_entry_resumes_from_its_checkpoint_and_plays_masked_action
     with pytest.raises(KeyboardInterrupt):
         learned.train_benchmarl("benchmarl_ippo", str(config), path, 160)
     assert not os.path.exists(path)
-    assert learned._latest_benchmarl_checkpoint(learned.checkpoint_dir(path))[1] == 80
+    assert learned.latest_checkpoint(path)[1] == 80
     monkeypatch.setattr(Experiment, "_save_experiment", saving)
     steps = []
     monkeypatch.setattr(
@@ -409,10 +410,4 @@ def test_the_benchmarl_entry_resumes_from_its_checkpoint_and_plays_masked_action
     assert learned.train_benchmarl("benchmarl_ippo", str(config), path, 160) == path
     assert len(steps) == 2 and not os.path.exists(learned.checkpoint_dir(path))
 
-    policy = learned.BenchmarlPolicy("benchmarl_ippo", path)
-    env = ttm.parallel_env(config=ttm.load_config(str(config)))
-    observations, _ = env.reset(seed=1_000_000)
-    while env.agents:
-        actions = policy.agent_actions(env, observations)
-        assert all(observations[agent]["action_mask"][action] == 1 for agent, action in actions.items())
-        observations, *_ = env.step(actions)
+    play_parallel_episode(learned.BenchmarlPolicy("benchmarl_ippo", path), ttm.load_config(str(config)))

@@ -67,13 +67,15 @@ def checkpoint_dir(path: str) -> str:
 
 
 def latest_checkpoint(path: str) -> tuple[str, int] | None:
-    """The most advanced checkpoint of the training of ``path`` (its file and its env-steps), or None."""
-    folder = checkpoint_dir(path)
+    """The most advanced checkpoint of the training of ``path`` (its file or folder and its steps), or None: SB3's
+    ``model_<steps>_steps.zip``, RLlib's ``model_<steps>_steps/``, BenchMARL's ``<run>/checkpoints/checkpoint_<frames>.pt``
+    under :func:`checkpoint_dir`."""
     found = []
-    for name in os.listdir(folder) if os.path.isdir(folder) else []:
-        match = re.fullmatch(r"model_(\d+)_steps(?:\.zip)?", name)
-        if match is not None:
-            found.append((int(match.group(1)), os.path.join(folder, name)))
+    for root, folders, files in os.walk(checkpoint_dir(path)):
+        for name in (*folders, *files):
+            match = re.fullmatch(r"model_(\d+)_steps(?:\.zip)?|checkpoint_(\d+)\.pt", name)
+            if match is not None:
+                found.append((int(match.group(1) or match.group(2)), os.path.join(root, name)))
     if not found:
         return None
     steps, file = max(found)
@@ -120,11 +122,7 @@ def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = 
         return path
     settings = learned_settings(entry)
     budget = int(settings["timesteps"] if timesteps is None else timesteps)
-    resumed = (
-        _latest_benchmarl_checkpoint(checkpoint_dir(path))
-        if entry.startswith("benchmarl_")
-        else latest_checkpoint(path)
-    ) is not None
+    resumed = latest_checkpoint(path) is not None
     started = time.perf_counter()
     if entry == "rllib_ppo":
         train_rllib(entry, scenario, path, budget)
@@ -348,10 +346,11 @@ class LearnedPolicy:
         return pick_actions(logits, masks, self.rng)
 
 
-def benchmarl_experiment(entry: str, scenario: str, settings: dict[str, Any], folder: str, budget: int) -> Any:
-    """The BenchMARL experiment of ``benchmarl_mappo`` / ``benchmarl_ippo`` on ``scenario``: its settings file's
-    batch, learning rate and MLP, ``budget`` frames (env-steps of the batch), logs and checkpoints in ``folder``
-    (every ``checkpoint_every`` frames), restored from the latest checkpoint there if there is one."""
+def benchmarl_experiment(entry: str, scenario: str, settings: dict[str, Any], path: str, budget: int) -> Any:
+    """The BenchMARL experiment of ``benchmarl_mappo`` / ``benchmarl_ippo`` on ``scenario`` for the policy
+    ``path``: its settings file's batch, learning rate and MLP, ``budget`` frames (env-steps of the batch), logs
+    and checkpoints under :func:`checkpoint_dir` (every ``checkpoint_every`` frames), restored from the latest
+    checkpoint there if there is one."""
     import torch
     from benchmarl.algorithms import IppoConfig, MappoConfig
     from benchmarl.experiment import Experiment, ExperimentConfig
@@ -376,12 +375,12 @@ def benchmarl_experiment(entry: str, scenario: str, settings: dict[str, Any], fo
     experiment_config.render = False
     experiment_config.loggers = ["csv"]
     experiment_config.create_json = False
-    experiment_config.save_folder = folder
+    experiment_config.save_folder = os.path.abspath(checkpoint_dir(path))
     every = int(settings.get("checkpoint_every", 0))
     experiment_config.checkpoint_interval = max(every // frames, 1) * frames if every else 0
     experiment_config.checkpoint_at_end = False
     experiment_config.keep_checkpoints_num = 1
-    resume = _latest_benchmarl_checkpoint(folder)
+    resume = latest_checkpoint(path)
     experiment_config.restore_file = resume[0] if resume is not None else None
     algorithm = (MappoConfig if entry == "benchmarl_mappo" else IppoConfig).get_from_yaml()
     model = MlpConfig.get_from_yaml()
@@ -394,20 +393,6 @@ def benchmarl_experiment(entry: str, scenario: str, settings: dict[str, Any], fo
         seed=int(settings["seed"]),
         config=experiment_config,
     )
-
-
-def _latest_benchmarl_checkpoint(folder: str) -> tuple[str, int] | None:
-    """BenchMARL's most advanced checkpoint under ``folder`` (``<run>/checkpoints/checkpoint_<frames>.pt``)."""
-    found = []
-    for root, _, files in os.walk(folder) if os.path.isdir(folder) else ():
-        for name in files:
-            match = re.fullmatch(r"checkpoint_(\d+)\.pt", name)
-            if match is not None:
-                found.append((int(match.group(1)), os.path.join(root, name)))
-    if not found:
-        return None
-    frames, file = max(found)
-    return file, frames
 
 
 def train_benchmarl(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
@@ -424,17 +409,16 @@ def train_benchmarl(entry: str, scenario: str, path: str, timesteps: int | None 
 
     settings = learned_settings(entry)
     budget = int(settings["timesteps"] if timesteps is None else timesteps)
-    folder = os.path.abspath(checkpoint_dir(path))
-    os.makedirs(folder, exist_ok=True)
-    resume = _latest_benchmarl_checkpoint(folder)
+    os.makedirs(checkpoint_dir(path), exist_ok=True)
+    resume = latest_checkpoint(path)
     if resume is not None:
         print(f"{entry} on {scenario}: resuming from its checkpoint at {resume[1]:,} of {budget:,} env-steps")
-    experiment = benchmarl_experiment(entry, scenario, settings, folder, budget)
+    experiment = benchmarl_experiment(entry, scenario, settings, path, budget)
     experiment.run()
     partial = path + ".partial"
     torch.save(experiment.policy, partial)
     os.replace(partial, path)  # a policy file is whole or absent
-    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(checkpoint_dir(path), ignore_errors=True)
     return path
 
 
