@@ -102,6 +102,28 @@ def learned_vec_env(entry: str, scenario: str, settings: dict[str, Any]) -> tupl
     return vec, 1
 
 
+def training_bar(entry: str, scenario: str, total: int, done: int) -> Any:
+    """A progress bar of a training's steps (tqdm; shown on a terminal only)."""
+    from tqdm import tqdm
+
+    name = os.path.splitext(os.path.basename(os.fspath(scenario)))[0]
+    return tqdm(
+        total=total, initial=done, unit="step", unit_scale=True, desc=f"training {entry} on {name}", disable=None
+    )
+
+
+def shown_steps(bar: Any) -> Any:
+    """An SB3 callback that moves ``bar`` by the steps each call takes (defined here: SB3 is an extra)."""
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    class ShownSteps(BaseCallback):
+        def _on_step(self) -> bool:
+            bar.update(self.training_env.num_envs)
+            return True
+
+    return ShownSteps()
+
+
 def training_record(path: str) -> dict[str, Any] | None:
     """What the training of the policy ``path`` was and cost (``{"entry", "scenario", "env_steps", "seconds",
     "resumed", "settings"}``, written beside it), or None (a policy trained before these records were kept)."""
@@ -170,7 +192,9 @@ def train_sb3(entry: str, scenario: str, path: str, timesteps: int | None = None
     keeper = CheckpointCallback(
         save_freq=max(every // vec_env.num_envs, 1), save_path=checkpoint_dir(path), name_prefix="model"
     )
-    model.learn(total_timesteps=budget - model.num_timesteps, callback=keeper, reset_num_timesteps=False)
+    with training_bar(entry, scenario, budget, model.num_timesteps) as bar:
+        steps = shown_steps(bar)
+        model.learn(total_timesteps=budget - model.num_timesteps, callback=[keeper, steps], reset_num_timesteps=False)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     partial = path[: -len(".zip")] + ".partial.zip"
     model.save(partial)
@@ -212,12 +236,15 @@ def train_rllib(entry: str, scenario: str, path: str, timesteps: int | None = No
             sampled = resume[1]
             print(f"{entry} on {scenario}: resuming from its checkpoint at {sampled:,} of {budget:,} env-steps")
         saved = sampled
-        while sampled < budget:
-            result = algo.train()
-            sampled += int(result["env_runners"]["num_env_steps_sampled"])
-            if sampled - saved >= every and sampled < budget:
-                algo.save_to_path(os.path.abspath(os.path.join(checkpoint_dir(path), f"model_{sampled}_steps")))
-                saved = sampled
+        with training_bar(entry, scenario, budget, sampled) as bar:
+            while sampled < budget:
+                result = algo.train()
+                steps = int(result["env_runners"]["num_env_steps_sampled"])
+                sampled += steps
+                bar.update(steps)
+                if sampled - saved >= every and sampled < budget:
+                    algo.save_to_path(os.path.abspath(os.path.join(checkpoint_dir(path), f"model_{sampled}_steps")))
+                    saved = sampled
         partial = path + ".partial"
         shutil.rmtree(partial, ignore_errors=True)
         algo.get_module(SHARED_POLICY).save_to_path(os.path.abspath(partial))
