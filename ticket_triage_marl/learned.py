@@ -257,13 +257,17 @@ def train_rllib(entry: str, scenario: str, path: str, timesteps: int | None = No
     return path
 
 
+def trained_settings(entry: str, path: str) -> dict[str, Any]:
+    """The settings the policy ``path`` was trained with (its training record's), else its settings file's."""
+    record = training_record(path)
+    return record["settings"] if record is not None and "settings" in record else learned_settings(entry)
+
+
 def play_rng(entry: str, path: str, seed: int | None) -> np.random.Generator | None:
     """How a learned policy picks its action: None for its most likely allowed action (``play = "greedy"`` in
     the settings it was trained with), else a generator for sampling from its masked distribution (``"sampled"``),
     seeded by the episode's seed so that an evaluation repeats exactly."""
-    record = training_record(path)
-    settings = record["settings"] if record is not None and "settings" in record else learned_settings(entry)
-    play = settings.get("play", "greedy")
+    play = trained_settings(entry, path).get("play", "greedy")
     if play not in ("greedy", "sampled"):
         raise ValueError(f"{entry}: play must be 'greedy' or 'sampled', got {play!r}")
     return None if play == "greedy" else np.random.default_rng([0 if seed is None else int(seed), 0x91A7])
@@ -330,9 +334,7 @@ class LearnedPolicy:
         self.name = entry
         self.model = sb3_contrib.MaskablePPO.load(path, device="cpu")
         self.rng = play_rng(entry, path, seed)
-        record = training_record(path)  # the settings it was trained with (else, the settings file's)
-        settings = record["settings"] if record is not None and "settings" in record else learned_settings(entry)
-        self.prune_continuations = bool(settings.get("prune_continuations", False))
+        self.prune_continuations = bool(trained_settings(entry, path).get("prune_continuations", False))
 
     def priority(self, snapshot: dict) -> list[int]:  # a Policy; unused: the model chooses actions itself
         return []
