@@ -116,6 +116,11 @@ def env_configs(draw: st.DrawFn, **fixed) -> ttm.EnvConfig:
         "handoff_work": draw(_floats(0.0, 2.0)),
         "handoff_sigma": draw(st.sampled_from([0.0, 0.0, 1.0, 2.0])),
         "p_reassign": draw(st.one_of(st.just(0.0), probabilities())),
+        "bouncing_share": draw(st.one_of(st.just(0.0), probabilities())),
+        "p_reassign_bouncing": draw(probabilities()),
+        "pickup_share": draw(st.one_of(st.just(0.0), probabilities())),
+        "pickup_steps": draw(st.integers(1, 6)),
+        "pickup_sigma": draw(st.sampled_from([0.0, 1.0, 2.0])),
         "r_resolve": draw(_floats(0.0, 2.0)),
         "r_sla_breach": draw(_floats(-1.0, 0.0)),
         "r_overdue": draw(st.sampled_from([0.0, -0.01])),
@@ -131,4 +136,5 @@ def env_configs(draw: st.DrawFn, **fixed) -> ttm.EnvConfig:
     values.update(fixed)
     if values["groups"] is None:  # hand-offs between engineers of groups: only with teams
         values["handoff_sigma"], values["p_reassign"] = 0.0, 0.0
+        values["bouncing_share"], values["pickup_share"] = 0.0, 0.0
     return ttm.EnvConfig(**values)

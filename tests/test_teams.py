@@ -336,11 +336,88 @@ def test_a_ticket_first_worked_in_its_group_is_handed_to_a_colleague_with_p_reas
     assert env.snapshot()["tickets"] == [] and env.closed_tickets()[0]["reassignments"] == 0
 
 
+def test_a_ticket_of_the_bouncing_kind_is_handed_to_a_colleague_with_p_reassign_bouncing():
+    """bouncing_share 1: every ticket is of the bouncing kind and passes on with p_reassign_bouncing (1), though
+    p_reassign is 0; its kind shows in the hidden part only. bouncing_share 0: p_reassign_bouncing is unused."""
+    env, config = make(groups=(0, 0, 1), horizon=5, handoff_steps=2, p_reassign=0.0, work_mean=3.0,
+                       bouncing_share=1.0, p_reassign_bouncing=1.0)  # fmt: skip
+    ticket_id = env.snapshot()["tickets"][0]["id"]
+    assert secret(env.snapshot(hidden=True), ticket_id)["bouncing"] is True
+    env.step({**noop_all(env), "engineer_0": action(config, ttm.AgentVerb.WORK, 0)})
+    (ticket,) = env.snapshot()["tickets"]
+    assert (ticket["group"], ticket["reassignments"], ticket["in_transit"]) == (0, 1, 2)
+    env, config = make(groups=(0, 0, 1), horizon=5, handoff_steps=2, p_reassign=0.0, work_mean=1.0,
+                       bouncing_share=0.0, p_reassign_bouncing=1.0)  # fmt: skip
+    env.step({**noop_all(env), "engineer_0": action(config, ttm.AgentVerb.WORK, 0)})
+    assert env.snapshot()["tickets"] == [] and env.closed_tickets()[0]["reassignments"] == 0
+    assert "bouncing" not in secret(make(groups=(0, 0, 1))[0].snapshot(hidden=True), ticket_id)
+
+
+def test_each_ticket_reassigns_with_the_probability_of_its_hidden_kind():
+    """bouncing_share 0.5, p_reassign 0, p_reassign_bouncing 1: of 40 new tickets each first worked in its
+    group, exactly those whose hidden kind is bouncing are handed to a colleague (both kinds occur)."""
+    config = quiet_config(**{**TEAMS, "groups": (0,) * 40 + (1,), "n_engineers": 41, "max_tickets": 40,
+                             "skills": ((1.0, 1.0),) * 41, "initial_backlog": 40, "horizon": 5, "handoff_steps": 2,
+                             "bouncing_share": 0.5, "p_reassign_bouncing": 1.0})  # fmt: skip
+    env = Env(config)
+    kinds = {t["id"]: secret(env.snapshot(hidden=True), t["id"])["bouncing"] for t in env.snapshot()["tickets"]}
+    assert 5 < sum(kinds.values()) < 35
+    env.step({f"engineer_{k}": action(config, ttm.AgentVerb.WORK, k) for k in range(40)} | {"engineer_40": 0})
+    passed = {t["id"]: t["reassignments"] == 1 for t in env.snapshot()["tickets"] if t["reassignments"]}
+    assert passed == {i: True for i, bouncing in kinds.items() if bouncing}
+
+
+def test_a_new_ticket_at_a_specialist_group_waits_off_the_board_until_it_is_picked_up():
+    """entry_share 0: every new ticket arrives at its component's home, a specialist (1 or 2). pickup_share 1,
+    pickup_steps 5, log-sd 0: the ticket arriving in step 1 leaves the board at once for the area, listed under
+    "handed_off" with "pickup" (not a reassignment), in transit; it is back in a slot of that group after step
+    1 + 5, its SLA (100 steps, from its arrival at T 0) having run meanwhile. entry_share 1: nobody waits."""
+    env, config = make(initial_backlog=0, p_new_ticket=1.0, entry_share=0.0, horizon=20, pickup_share=1.0,
+                       pickup_steps=5, sla_steps=(100, 100, 100, 100))  # fmt: skip
+    env.step(noop_all(env))
+    snapshot = env.snapshot()
+    (waiting,) = snapshot["handed_off"]
+    assert snapshot["tickets"] == [] and "awaiting" not in snapshot
+    assert (waiting["pickup"], waiting["reassignments"], waiting["handed_off_for"], waiting["blocked"]) == (True, 0, 0, 0)
+    assert waiting["group"] in (1, 2) and waiting["group"] == waiting["first_group"]
+    assert env.sim.state.routing_i[0, L.IN_TRANSIT] == env.sim.state.routing_i[0, L.OFF_BOARD] == 1
+    for step in range(2, 6):
+        env.step(noop_all(env))
+        assert env.snapshot()["tickets"] == [] and len(env.snapshot()["handed_off"]) == step
+    env.step(noop_all(env))
+    (back,) = env.snapshot()["tickets"]
+    assert (back["id"], back["group"], back["reassignments"], back["sla_remaining"]) == (waiting["id"], waiting["group"], 0, 100 - 6)
+    assert env.action_masks()[f"engineer_{back['group']}"][action(config, ttm.AgentVerb.WORK, 0)] == 1
+    env, config = make(initial_backlog=0, p_new_ticket=1.0, entry_share=1.0, horizon=20, pickup_share=1.0,
+                       pickup_steps=5)  # fmt: skip
+    env.step(noop_all(env))
+    assert len(env.snapshot()["tickets"]) == 1 and env.snapshot()["handed_off"] == []
+
+
+def test_new_tickets_waiting_for_pickup_leave_the_queue_which_closes_up_behind_them():
+    """One slot, held by the initial ticket; every later arrival queues. pickup_share 1, entry_share 0.5: the
+    new tickets at a specialist leave the queue for the area, those at the entry desk stay queued in arrival
+    order, and none is lost."""
+    env, config = make(max_tickets=1, initial_backlog=1, p_new_ticket=1.0, entry_share=0.5, horizon=40,
+                       pickup_share=1.0, pickup_steps=1000, pickup_sigma=1.0)  # fmt: skip
+    for _ in range(20):
+        env.step(noop_all(env))
+    snapshot = env.snapshot()
+    queued, waiting = snapshot["queue"], snapshot["handed_off"]
+    assert [t["group"] for t in queued] == [0] * len(queued) and {t["group"] for t in waiting} <= {1, 2}
+    assert [t["id"] for t in queued] == sorted(t["id"] for t in queued)
+    assert len(queued) > 2 and len(waiting) > 2 and len(queued) + len(waiting) + 1 == env.sim.counters(0)["arrived"]
+
+
 def test_hand_offs_between_engineers_need_groups():
     with pytest.raises(ValueError, match="set groups"):
         ttm.EnvConfig(p_reassign=0.5)
     with pytest.raises(ValueError, match="set groups"):
         ttm.EnvConfig(handoff_sigma=1.0)
+    with pytest.raises(ValueError, match="set groups"):
+        ttm.EnvConfig(pickup_share=0.5)
+    with pytest.raises(ValueError, match="set groups"):
+        ttm.EnvConfig(bouncing_share=0.5)
 
 
 def test_the_fit_recovers_a_known_hand_off_time_and_the_within_group_share():

@@ -212,6 +212,22 @@ class EnvConfig:
             ``handoff_work``, one reassignment more) to its own group.
         handoff_work (0.0, [0, 1e3]): work units a hand-off adds (the new
             owner reads into it: the ramp-up of a hand-off).
+        bouncing_share (0.0, [0, 1]): share of tickets of a second kind, that
+            bounce between the engineers of a group: at each visit of a group
+            such a ticket is handed to a colleague with ``p_reassign_bouncing``
+            instead of ``p_reassign`` (a ticket's kind is hidden, drawn once by
+            its id). 0: every ticket reassigns with ``p_reassign``.
+        p_reassign_bouncing (0.0, [0, 1]): ``p_reassign`` of the bouncing kind.
+        pickup_share (0.0, [0, 1]): a new ticket arriving directly at a group
+            other than the entry group (its reporter chose a specialist team)
+            waits, with this probability, for that group to pick it up: a
+            drawn time (lognormal, mean ``pickup_steps``, log-sd
+            ``pickup_sigma``, rounded, at least 1) waited out off the board,
+            like a drawn hand-off (its SLA runs; not a reassignment), after
+            which it arrives at its group. 0: every ticket is on the board
+            from its arrival.
+        pickup_steps (1, [1, 1e6]): the mean of that time, in steps.
+        pickup_sigma (0.0, [0, 4]): its log-sd (0: exactly ``pickup_steps``).
 
     Rewards (team totals; ``individual`` mode splits them):
         r_resolve (1.0), r_sla_breach (-0.2, once per ticket when its deadline
@@ -307,6 +323,11 @@ class EnvConfig:
     handoff_work: float = setting(0.0, low=0.0, high=1000.0)
     handoff_sigma: float = setting(0.0, low=0.0, high=4.0)
     p_reassign: float = setting(0.0, low=0.0, high=1.0)
+    bouncing_share: float = setting(0.0, low=0.0, high=1.0)
+    p_reassign_bouncing: float = setting(0.0, low=0.0, high=1.0)
+    pickup_share: float = setting(0.0, low=0.0, high=1.0)
+    pickup_steps: int = setting(1, low=1, high=1_000_000)
+    pickup_sigma: float = setting(0.0, low=0.0, high=4.0)
     # rewards
     r_resolve: float = 1.0
     r_sla_breach: float = -0.2
@@ -365,9 +386,11 @@ class EnvConfig:
             raise ValueError(f"sla_steps must be four ints >= 1, got {self.sla_steps}")
         if self.shift_period > 0 and self.shift_length == 0:
             raise ValueError("shift_length must be >= 1 when shift_period > 0 (nobody would ever work)")
-        if self.groups is None and (self.p_reassign > 0.0 or self.handoff_sigma > 0.0):
-            raise ValueError(f"p_reassign={self.p_reassign:g} and handoff_sigma={self.handoff_sigma:g} are hand-offs "
-                             "between engineers of groups: set groups (teams) too, or leave them at 0")  # fmt: skip
+        teams_only = ("p_reassign", "handoff_sigma", "bouncing_share", "pickup_share")
+        if self.groups is None and any(getattr(self, name) > 0.0 for name in teams_only):
+            settings = " and ".join(f"{name}={getattr(self, name):g}" for name in teams_only)
+            raise ValueError(f"{settings} are hand-offs between engineers of groups: set groups (teams) too, or "
+                             "leave them at 0")  # fmt: skip
 
     def _normalise(self) -> None:
         """Sequences (TOML gives lists) and paths into their stored, hashable form."""

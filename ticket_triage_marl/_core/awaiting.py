@@ -66,6 +66,15 @@ AreaF: TypeAlias = "npt.NDArray[np.float64] | None"
 
 INFO_REQUESTED = 1  # BLOCKED in an awaiting record: it waits for the information a REQUEST_INFO asked for
 HANDED_OFF = 2  # BLOCKED in an area record: not awaiting, in transit to its group (a drawn hand-off, teams.py)
+AWAITING_PICKUP = 3  # BLOCKED in an area record: a new ticket waiting for its group to pick it up (pickup_share)
+
+
+@njit(**JIT)
+def off_board(blocked: Int) -> bool:
+    """An area record of this ``BLOCKED`` code is in transit to its group (a drawn hand-off, or a new ticket
+    waiting to be picked up), not awaiting: its SLA runs and it adds no awaited steps."""
+    moving: bool = blocked >= HANDED_OFF
+    return moving
 
 
 @njit(**JIT)
@@ -104,7 +113,7 @@ def park(
     awaiting_i[n, k, AWAIT_SINCE] = since
     awaiting_i[n, k, BLOCKED] = info_requested
     env_i[n, AWAITING_OPEN] = k + 1
-    if info_requested != HANDED_OFF:  # the mean wait so far is the awaiting tickets' (agents see it)
+    if not off_board(info_requested):  # the mean wait so far is the awaiting tickets' (agents see it)
         env_i[n, AWAIT_SINCE_SUM] += since
     for engineer in range(engineer_i.shape[1]):
         if engineer_i[n, engineer, CURRENT_SLOT] == slot:
@@ -147,7 +156,7 @@ def remove_awaiting(
     """Free row ``k`` of the awaiting area (the last row moves into it: the area stays compact)."""
     env_i = state.env_i
     last = env_i[n, AWAITING_OPEN] - 1
-    if awaiting_i[n, k, BLOCKED] != HANDED_OFF:
+    if not off_board(awaiting_i[n, k, BLOCKED]):
         env_i[n, AWAIT_SINCE_SUM] -= awaiting_i[n, k, AWAIT_SINCE]
     for field in range(awaiting_i.shape[2]):
         awaiting_i[n, k, field] = awaiting_i[n, last, field]
@@ -174,15 +183,15 @@ def tick_awaiting(
     state: State, params: Params, n: Int, awaiting_i: AreaI, awaiting_f: AreaF, routing_i: RoutingI
 ) -> int:
     """One step of every wait: its ``AWAITED`` steps (and, paused, its deadline) grow by one; a wait that ends
-    brings its ticket back as an arrival (the queue full: one more step). A hand-off waited out here
-    (``HANDED_OFF``) only counts down: it is not awaiting, and its SLA runs. Returns how many came back."""
+    brings its ticket back as an arrival (the queue full: one more step). A hand-off or a pick-up waited out
+    here (:func:`off_board`) only counts down: it is not awaiting, and its SLA runs. Returns how many came back."""
     if awaiting_i is None or awaiting_f is None:
         return 0
     env_i = state.env_i
     returned = 0
     k = 0
     while k < env_i[n, AWAITING_OPEN]:
-        handed_off = awaiting_i[n, k, BLOCKED] == HANDED_OFF
+        handed_off = off_board(awaiting_i[n, k, BLOCKED])
         if not handed_off:
             awaiting_i[n, k, AWAITED] += 1
             if params.await_sla_paused:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy.typing as npt
 from numba import njit
 
-from .awaiting import HANDED_OFF, AreaF, AreaI
+from .awaiting import AWAITING_PICKUP, HANDED_OFF, AreaF, AreaI
 from .incidents import Table, incident_size
 from .jit import ENTRY_JIT, JIT
 from .layout import (
@@ -200,6 +200,8 @@ def resample_future(
             u = uniform(prefix, awaiting_i[n, k, TICKET_ID], RNG_AWAIT_TIME, -1)
             if awaiting_i[n, k, BLOCKED] == HANDED_OFF:  # a hand-off: its own time's law
                 awaiting_i[n, k, AWAIT_LEFT] = remaining_time(params.handoff_steps, params.handoff_sigma, waited, u)
+            elif awaiting_i[n, k, BLOCKED] == AWAITING_PICKUP:  # a pick-up: its own law too
+                awaiting_i[n, k, AWAIT_LEFT] = remaining_time(params.pickup_steps, params.pickup_sigma, waited, u)
             else:
                 awaiting_i[n, k, AWAIT_LEFT] = remaining_wait(params, waited, u)
     if incident_i is not None:

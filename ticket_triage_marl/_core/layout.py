@@ -38,7 +38,7 @@ FIRST_GROUP = 19  # teams: the group it arrived at
 REASSIGNMENTS = 20  # teams: hand-offs to another group so far (ROUTE)
 MISREPORT = 21  # teams, hidden: its reported component is (COMPONENT + MISREPORT) % C; 0 once the true one shows
 HANDOFF = 22  # teams: steps of hand-off (in transit to its group) left; nobody may work it meanwhile
-VISIT_WORK = 23  # p_reassign > 0: step its work first progressed since it reached its group (0 = not yet)
+VISIT_WORK = 23  # reassignments within a group on: step its work first progressed since it reached its group (0 = not yet)
 N_TICKET_INT = 24
 INCIDENT_ROOT = -1
 # The awaiting area's rows are ticket records with two columns more (a ticket's record is its first N_TICKET_INT).
@@ -180,6 +180,10 @@ RNG_FUTURE = 28  # a resampled future's prefix (restore_state's future_seed)
 RNG_REASSIGN = 29  # a reassignment within the group (p_reassign)
 RNG_HANDOFF_TIME = 30  # a drawn hand-off's time (handoff_sigma > 0): Box-Muller's two uniforms
 RNG_HANDOFF_TIME_2 = 31
+RNG_PICKUP = 32  # a direct arrival at a specialist group waits to be picked up (pickup_share)
+RNG_PICKUP_TIME = 33  # that wait's time: Box-Muller's two uniforms
+RNG_PICKUP_TIME_2 = 34
+RNG_BOUNCING = 35  # a ticket's reassignment type (bouncing_share)
 
 # --- agent verbs (per-engineer action encoding) -------------------------------
 VERB_NOOP = 0

@@ -26,9 +26,10 @@ import numpy.typing as npt
 
 from . import batch as B
 from . import layout as L
-from .awaiting import HANDED_OFF
+from .awaiting import AWAITING_PICKUP, HANDED_OFF
 from .jit import announce_compile, kernel_codegen
 from .native import python_address
+from .rng import uniform
 from .tickets import queue_row
 from .types import (
     AUTORESET_NEXT_STEP,
@@ -56,10 +57,13 @@ COUNTER_FIELDS = {
 
 def _area_fields(entry: dict[str, Any], rec: list[int], now: int) -> None:
     """A ticket of the awaiting area: its current wait so far (``awaiting_for``), or for a hand-off waited out
-    off the board, its time in transit so far (``handed_off_for``; it is not awaiting, nor blocked)."""
-    if rec[L.BLOCKED] == HANDED_OFF:
+    off the board, its time in transit so far (``handed_off_for``; it is not awaiting, nor blocked), and for a new
+    ticket waiting for its group to pick it up, ``pickup`` True (not a reassignment)."""
+    if rec[L.BLOCKED] in (HANDED_OFF, AWAITING_PICKUP):
         entry["blocked"] = 0
         entry["handed_off_for"] = now - int(rec[L.AWAIT_SINCE])
+        if rec[L.BLOCKED] == AWAITING_PICKUP:
+            entry["pickup"] = True
     else:
         entry["awaiting_for"] = now - int(rec[L.AWAIT_SINCE])
 
@@ -515,6 +519,10 @@ class BatchSim:
             }
             if hidden:
                 secrets.append(_secret(rec, incidents, in_area))
+                if self.config.bouncing_share > 0.0:  # its reassignment kind (a hash of its id, as the kernel's)
+                    prefix, ticket_id = int(state.env_i[n, L.HASH_PREFIX]), int(rec[L.TICKET_ID])
+                    draw = uniform(prefix, ticket_id, L.RNG_BOUNCING, 0)
+                    secrets[-1]["bouncing"] = bool(draw < self.config.bouncing_share)
             if teams:  # its group, hand-offs, transit
                 entry["group"] = int(rec[L.GROUP])
                 entry["first_group"] = int(rec[L.FIRST_GROUP])
@@ -557,15 +565,15 @@ class BatchSim:
             del snapshot["queue"]
         elif state.awaiting_i is not None and state.awaiting_f is not None:
             # the awaiting area (when each wait ends is hidden, as from the agents): tickets awaiting others, and
-            # (handoff_sigma > 0) tickets waiting out a hand-off off the board
+            # (handoff_sigma > 0, pickup_share > 0) tickets waiting out a hand-off or a pick-up off the board
             area_i, area_f = state.awaiting_i[n], state.awaiting_f[n]
             rows = range(int(state.env_i[n, L.AWAITING_OPEN]))
-            handed_off = {k for k in rows if area_i[k, L.BLOCKED] == HANDED_OFF}
+            handed_off = {k for k in rows if area_i[k, L.BLOCKED] in (HANDED_OFF, AWAITING_PICKUP)}
             by_id = lambda entry: entry["id"]  # noqa: E731
             if awaiting:
                 listed = (ticket(k, None, area_i, area_f, in_area=True) for k in rows if k not in handed_off)
                 snapshot["awaiting"] = sorted(listed, key=by_id)
-            if teams and self.config.handoff_sigma > 0.0:
+            if teams and (self.config.handoff_sigma > 0.0 or self.config.pickup_share > 0.0):
                 listed = (ticket(k, None, area_i, area_f, in_area=True) for k in sorted(handed_off))
                 snapshot["handed_off"] = sorted(listed, key=by_id)
         if hidden:

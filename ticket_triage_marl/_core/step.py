@@ -23,7 +23,7 @@ from numba import njit
 
 from . import layout as L
 from .awaiting import AreaI, clear_awaiting, goes_awaiting, start_awaiting, tick_awaiting
-from .handoffs import goes_to_colleague, start_reassigning
+from .handoffs import goes_to_colleague, reassigns, start_pickups, start_reassigning
 from .incidents import arrive_incidents, clear_incidents, close_incident, ticket_is_open
 from .jit import JIT, SEQUENCE_JIT
 from .layout import (
@@ -181,7 +181,7 @@ def progress_slot(state: State, params: Params, n: Int, slot: Int, step: Int) ->
         ticket_i[n, slot, FIRST_WORK] = step
         if goes_awaiting(state, params, n, slot, step):  # it awaits at the end of this step: it cannot close in it
             ticket_f[n, slot, WORK_REMAINING] = max(remaining - removed, WORK_CLOSE)
-    if removed > 0.0 and params.p_reassign > 0.0 and ticket_i[n, slot, L.VISIT_WORK] == 0:  # (only it reads it)
+    if removed > 0.0 and reassigns(params) and ticket_i[n, slot, L.VISIT_WORK] == 0:  # (only it reads it)
         ticket_i[n, slot, L.VISIT_WORK] = step
         if goes_to_colleague(state, params, n, slot):  # handed on at the end of this step: it cannot close in it
             ticket_f[n, slot, WORK_REMAINING] = max(remaining - removed, WORK_CLOSE)
@@ -429,6 +429,7 @@ def advance(state: State, params: Params, n: Int) -> None:
     start_reassigning(state, params, n, step, state.routing_i, state.awaiting_i, state.awaiting_f)
     admit_arrivals(state, params, n, step)
     arrive_incidents(state, params, n, step, state.incident_i)
+    start_pickups(state, params, n, step, state.routing_i, state.awaiting_i, state.awaiting_f)
     check_deadlines(state, params, n, step)
     finish_rewards(state, params, n)
     env_i[n, T] = step

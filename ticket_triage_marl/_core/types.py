@@ -155,6 +155,11 @@ class Params(NamedTuple):
     handoff_work: float
     handoff_sigma: float
     p_reassign: float
+    bouncing_share: float
+    p_reassign_bouncing: float
+    pickup_share: float
+    pickup_steps: int
+    pickup_sigma: float
     shift_period: int
     shift_length: int
     skill_noise: float
@@ -325,9 +330,9 @@ def team_observation_size(config: EnvConfig) -> int:
 
 
 def awaiting_capacity(config: EnvConfig) -> int:
-    """Rows of the awaiting area: every open place (``T + Q``) with the awaiting mechanic on or hand-offs waited
-    out off the board (``handoff_sigma > 0``), else 0."""
-    off_board = config.groups is not None and config.handoff_sigma > 0.0
+    """Rows of the awaiting area: every open place (``T + Q``) with the awaiting mechanic on or hand-offs and pick-ups
+    waited out off the board (``handoff_sigma > 0``, ``pickup_share > 0``), else 0."""
+    off_board = config.groups is not None and (config.handoff_sigma > 0.0 or config.pickup_share > 0.0)
     return config.max_tickets + config.max_queue if "awaiting" in config.mechanics() or off_board else 0
 
 
