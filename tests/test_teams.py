@@ -378,7 +378,12 @@ def test_a_new_ticket_at_a_specialist_group_waits_off_the_board_until_it_is_pick
     snapshot = env.snapshot()
     (waiting,) = snapshot["handed_off"]
     assert snapshot["tickets"] == [] and "awaiting" not in snapshot
-    assert (waiting["pickup"], waiting["reassignments"], waiting["handed_off_for"], waiting["blocked"]) == (True, 0, 0, 0)
+    assert (waiting["pickup"], waiting["reassignments"], waiting["handed_off_for"], waiting["blocked"]) == (
+        True,
+        0,
+        0,
+        0,
+    )
     assert waiting["group"] in (1, 2) and waiting["group"] == waiting["first_group"]
     assert env.sim.state.routing_i[0, L.IN_TRANSIT] == env.sim.state.routing_i[0, L.OFF_BOARD] == 1
     for step in range(2, 6):
@@ -386,7 +391,12 @@ def test_a_new_ticket_at_a_specialist_group_waits_off_the_board_until_it_is_pick
         assert env.snapshot()["tickets"] == [] and len(env.snapshot()["handed_off"]) == step
     env.step(noop_all(env))
     (back,) = env.snapshot()["tickets"]
-    assert (back["id"], back["group"], back["reassignments"], back["sla_remaining"]) == (waiting["id"], waiting["group"], 0, 100 - 6)
+    assert (back["id"], back["group"], back["reassignments"], back["sla_remaining"]) == (
+        waiting["id"],
+        waiting["group"],
+        0,
+        100 - 6,
+    )
     assert env.action_masks()[f"engineer_{back['group']}"][action(config, ttm.AgentVerb.WORK, 0)] == 1
     env, config = make(initial_backlog=0, p_new_ticket=1.0, entry_share=1.0, horizon=20, pickup_share=1.0,
                        pickup_steps=5)  # fmt: skip
@@ -398,7 +408,7 @@ def test_new_tickets_waiting_for_pickup_leave_the_queue_which_closes_up_behind_t
     """One slot, held by the initial ticket; every later arrival queues. pickup_share 1, entry_share 0.5: the
     new tickets at a specialist leave the queue for the area, those at the entry desk stay queued in arrival
     order, and none is lost."""
-    env, config = make(max_tickets=1, initial_backlog=1, p_new_ticket=1.0, entry_share=0.5, horizon=40,
+    env, _ = make(max_tickets=1, initial_backlog=1, p_new_ticket=1.0, entry_share=0.5, horizon=40,
                        pickup_share=1.0, pickup_steps=1000, pickup_sigma=1.0)  # fmt: skip
     for _ in range(20):
         env.step(noop_all(env))

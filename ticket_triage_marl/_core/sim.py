@@ -68,10 +68,10 @@ def _area_fields(entry: dict[str, Any], rec: list[int], now: int) -> None:
         entry["awaiting_for"] = now - int(rec[L.AWAIT_SINCE])
 
 
-def _secret(rec: Any, incidents: bool, in_area: bool) -> dict[str, Any]:
+def _secret(rec: Any, incidents: bool, in_area: bool, bouncing: bool | None) -> dict[str, Any]:
     """The hidden part of the ticket record ``rec``: its true component (teams: another than the one it shows
-    while misreported), ambiguity, incident (the root's id, and whether it is one) and, waiting on others in the
-    awaiting area, the steps until that wait ends."""
+    while misreported), ambiguity, reassignment kind (``bouncing``, given: ``bouncing_share`` > 0), incident (the
+    root's id, and whether it is one) and, in the awaiting area, the steps until its wait ends."""
     secret: dict[str, Any] = {
         "id": int(rec[L.TICKET_ID]),
         "component": int(rec[L.COMPONENT]),
@@ -79,6 +79,8 @@ def _secret(rec: Any, incidents: bool, in_area: bool) -> dict[str, Any]:
     }
     if in_area:
         secret["returns_in"] = int(rec[L.AWAIT_LEFT])
+    if bouncing is not None:
+        secret["bouncing"] = bouncing
     if incidents:
         incident = int(rec[L.INCIDENT])
         secret["incident"] = incident - 1 if incident > 0 else None
@@ -471,6 +473,14 @@ class BatchSim:
         vectors: npt.NDArray[np.float32] = self._state_out[:, 0, :]
         return vectors
 
+    def _bouncing(self, n: int, rec: Any) -> bool | None:
+        """Whether the ticket of record ``rec`` is of the bouncing kind (``bouncing_share``: a hash of its id, as
+        the kernel draws it), None with the kind off."""
+        if self.config.bouncing_share <= 0.0:
+            return None
+        draw = uniform(int(self.state.env_i[n, L.HASH_PREFIX]), int(rec[L.TICKET_ID]), L.RNG_BOUNCING, 0)
+        return bool(draw < self.config.bouncing_share)
+
     def snapshot(self, n: int, waiting_lists: bool = True, hidden: bool = True) -> dict[str, Any]:
         """The full raw state of environment ``n`` as JSON-able Python: what the agents may see at the top level
         (a ticket's ``"component"`` is the one it shows), and under ``"hidden"`` what only the simulator knows
@@ -518,11 +528,7 @@ class BatchSim:
                 "deferrals": int(rec[L.DEFERRALS]),
             }
             if hidden:
-                secrets.append(_secret(rec, incidents, in_area))
-                if self.config.bouncing_share > 0.0:  # its reassignment kind (a hash of its id, as the kernel's)
-                    prefix, ticket_id = int(state.env_i[n, L.HASH_PREFIX]), int(rec[L.TICKET_ID])
-                    draw = uniform(prefix, ticket_id, L.RNG_BOUNCING, 0)
-                    secrets[-1]["bouncing"] = bool(draw < self.config.bouncing_share)
+                secrets.append(_secret(rec, incidents, in_area, self._bouncing(n, rec)))
             if teams:  # its group, hand-offs, transit
                 entry["group"] = int(rec[L.GROUP])
                 entry["first_group"] = int(rec[L.FIRST_GROUP])
