@@ -24,7 +24,6 @@ from .awaiting import AWAITING_PICKUP, HANDED_OFF, AreaF, AreaI, lognormal_steps
 from .jit import JIT
 from .layout import (
     ACTIVE,
-    ARRIVAL,
     CURRENT_SLOT,
     GROUP,
     HANDOFF,
@@ -33,7 +32,6 @@ from .layout import (
     OFF_BOARD,
     QUEUE_COUNT,
     REASSIGNMENTS,
-    REOPENED,
     RNG_BOUNCING,
     RNG_HANDOFF_TIME,
     RNG_HANDOFF_TIME_2,
@@ -182,32 +180,32 @@ def pick_up_later(
 
 
 @njit(**JIT)
-def arrived_new(state: State, n: Int, row: Int, now: Int) -> bool:
-    """The ticket in ``row`` is open, new and arrived at env T ``now`` (not reopened, not back from a wait:
-    those keep their first arrival)."""
+def arrived_new(state: State, n: Int, row: Int, first_id: Int) -> bool:
+    """The ticket in ``row`` is open and new since ids ``first_id`` on were given (a reopened ticket, or one
+    back from a wait, keeps its id)."""
     ticket_i = state.ticket_i
-    new: bool = (ticket_i[n, row, ACTIVE] == 1) & (ticket_i[n, row, ARRIVAL] == now) & (ticket_i[n, row, REOPENED] == 0)
+    new: bool = (ticket_i[n, row, ACTIVE] == 1) & (ticket_i[n, row, TICKET_ID] >= first_id)
     return new
 
 
 @njit(**JIT)
 def start_pickups(
-    state: State, params: Params, n: Int, step: Int, routing_i: RoutingI, awaiting_i: AreaI, awaiting_f: AreaF
-) -> None:
-    """The new tickets of ``step`` (arrived in it, not reopened; incidents' too) that arrived at a group other
-    than the entry group wait, with probability ``pickup_share``, a drawn time off the board before that group
+    state: State, params: Params, n: Int, step: Int, first_id: Int, routing_i: RoutingI, awaiting_i: AreaI,
+    awaiting_f: AreaF,
+) -> None:  # fmt: skip
+    """The new tickets of ``step`` (ids from ``first_id``, the next id before its arrivals: not reopened ones;
+    incidents' too) that arrived at a group other than the entry group wait, with probability ``pickup_share``, a drawn time off the board before that group
     picks them up (:func:`pick_up_later`). In slots they free the slot; in the queue they are its tail (they
     arrived last), which closes up behind them."""
     if routing_i is None or awaiting_i is None or params.pickup_share <= 0.0:
         return
     env_i = state.env_i
-    now = env_i[n, T]  # what a ticket arriving in this step has as its ARRIVAL
     for slot in range(params.max_tickets):
-        if arrived_new(state, n, slot, now):
+        if arrived_new(state, n, slot, first_id):
             pick_up_later(state, params, n, slot, step, routing_i, awaiting_i, awaiting_f)
     count = env_i[n, QUEUE_COUNT]
     first = count
-    while first > 0 and arrived_new(state, n, queue_row(state, params, n, first - 1), now):
+    while first > 0 and arrived_new(state, n, queue_row(state, params, n, first - 1), first_id):
         first -= 1
     kept = first
     for position in range(first, count):

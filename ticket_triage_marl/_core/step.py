@@ -427,9 +427,10 @@ def advance(state: State, params: Params, n: Int) -> None:
         release_dependencies(state, params, n)
     start_awaiting(state, params, n, step, state.awaiting_i, state.awaiting_f)
     start_reassigning(state, params, n, step, state.routing_i, state.awaiting_i, state.awaiting_f)
+    first_id = env_i[n, NEXT_ID]  # the ids of this step's new tickets start here
     admit_arrivals(state, params, n, step)
     arrive_incidents(state, params, n, step, state.incident_i)
-    start_pickups(state, params, n, step, state.routing_i, state.awaiting_i, state.awaiting_f)
+    start_pickups(state, params, n, step, first_id, state.routing_i, state.awaiting_i, state.awaiting_f)
     check_deadlines(state, params, n, step)
     finish_rewards(state, params, n)
     env_i[n, T] = step
