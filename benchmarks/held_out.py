@@ -13,6 +13,7 @@ never saw. Prints the two tables of the README's fidelity section, after the fil
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -44,7 +45,7 @@ def print_weeks(log: ttm.TicketLog) -> None:
     print("| week from | tickets | no resolution time | median h | < 1 h | < 8 h | > 1 week | awaited | reassigned "
           "| outside first group |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for start, end in zip(WEEKS, WEEKS[1:]):
+    for start, end in itertools.pairwise(WEEKS):
         week, _ = select_tickets(log, (start, end))
         hours = np.asarray(week.resolution_hours, dtype=np.float64)
         resolved = ~np.isnan(hours)

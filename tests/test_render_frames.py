@@ -131,6 +131,18 @@ def test_the_numbers_in_the_header_are_drawn():
     assert not np.array_equal(render_rgb(snapshot), render_rgb(other))
 
 
+def test_tickets_in_transit_off_the_board_count_in_the_header_and_the_text():
+    """Teams with hand-offs or pick-ups off the board: the snapshot's "handed_off" tickets count in the backlog
+    and as TRANSIT (the frame's header changes with their number; the text says in_transit=)."""
+    from ticket_triage_marl.render import render_ansi
+
+    snapshot = dict(_blank_snapshot(), handed_off=[])
+    moving = dict(snapshot, handed_off=[_ticket(7, None, 3, handed_off_for=2, pickup=True)])
+    assert not np.array_equal(render_rgb(snapshot), render_rgb(moving))
+    first = render_ansi(moving).splitlines()[0]
+    assert "backlog=1 " in first and first.endswith("in_transit=1")
+
+
 def test_rendering_does_not_import_matplotlib():
     code = (
         "import sys, ticket_triage_marl as ttm\n"

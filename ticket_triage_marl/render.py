@@ -38,10 +38,13 @@ def render_ansi(snapshot: dict) -> str:
     """
     counters = snapshot["counters"]
     awaiting = snapshot.get("awaiting")  # with the awaiting mechanic on
-    backlog = len(snapshot["tickets"]) + len(snapshot["queue"]) + len(awaiting or ())
+    moving = snapshot.get("handed_off")  # teams with hand-offs or pick-ups waited out off the board
+    backlog = len(snapshot["tickets"]) + len(snapshot["queue"]) + len(awaiting or ()) + len(moving or ())
     lines = [f"t={snapshot['t']} backlog={backlog} breaches={counters['breaches']} resolved={counters['resolved']}"]
     if awaiting is not None:
         lines[0] += f" awaiting={len(awaiting)}"
+    if moving is not None:
+        lines[0] += f" in_transit={len(moving)}"
     lines.append("Engineers:")
     for engineer in snapshot["engineers"]:
         if not engineer["on_shift"]:
@@ -341,20 +344,25 @@ def render_rgb(snapshot: dict, max_tickets: int | None = None, work_scale: float
     image[:] = BACKGROUND
     counters = snapshot["counters"]
     tickets, queue, awaiting = snapshot["tickets"], snapshot["queue"], snapshot.get("awaiting")
+    moving = snapshot.get("handed_off")  # teams: hand-offs and pick-ups waited out off the board
     _fill(image, 0, 0, FRAME_WIDTH, HEADER_HEIGHT, HEADER_BACKGROUND)
     x = MARGIN + 4
     header: list[tuple[str, Any, bool]] = [
         ("T", f"{snapshot['t']}/{snapshot['horizon']}", False),
-        ("BACKLOG", len(tickets) + len(queue) + len(awaiting or ()), False),
-        ("QUEUE", len(queue), False),
+        ("BACKLOG", len(tickets) + len(queue) + len(awaiting or ()) + len(moving or ()), False),
     ]
+    if moving is None:  # (with it, the header has no room for it: the queue's lane shows its length)
+        header.append(("QUEUE", len(queue), False))
     if awaiting is not None:  # the awaiting mechanic on: tickets waiting on the customer, a vendor, another team
         header.append(("AWAITING", len(awaiting), False))
+    if moving is not None:  # in transit off the board: handed to another group, or not yet picked up
+        header.append(("TRANSIT", len(moving), False))
     header += [
         ("RESOLVED", counters["resolved"], False),
         ("BREACHES", counters["breaches"], counters["breaches"] > 0),
-        ("DROPPED", counters["dropped"], counters["dropped"] > 0),
     ]
+    if moving is None or counters["dropped"] > 0:  # (no room for a zero beside TRANSIT)
+        header.append(("DROPPED", counters["dropped"], counters["dropped"] > 0))
     for label, value, alert in header:
         x = _draw_text(image, x, 11, f"{label} ", (180, 186, 196))
         x = _draw_text(image, x, 11, str(value), (255, 120, 110) if alert else WHITE) + 24
