@@ -154,6 +154,31 @@ def test_the_awaiting_area_gets_new_return_times_and_keeps_its_tickets():
     assert len(lefts) == 5
 
 
+def test_a_pick_up_gets_a_new_time_from_its_own_law_and_a_bouncing_kind_is_redrawn():
+    """Teams with pick-ups of exactly 5 steps (log-sd 0) and hand-offs of 1: a new ticket waiting 1 step so far
+    to be picked up has max(1, 5 - 1) = 4 steps left under any future seed (the pick-up's law, not the
+    hand-off's); the tickets' hidden reassignment kinds (bouncing_share 0.5) are redrawn at their prior."""
+    config = quiet_config(n_engineers=3, max_tickets=4, n_components=2, groups=(0, 1, 2), entry_share=0.0,
+                          skills=((1.0, 1.0), (2.0, 0.5), (0.5, 2.0)), p_new_ticket=1.0, horizon=40,
+                          pickup_share=1.0, pickup_steps=5, handoff_steps=1, bouncing_share=0.5)  # fmt: skip
+    env = ttm.parallel_env(config=config)
+    env.reset(seed=0)
+    env.step(noop_all(env))
+    env.step(noop_all(env))
+    checkpoint = env.clone_state()
+    first = min(env.snapshot()["handed_off"], key=lambda t: t["id"])
+    assert first["pickup"] and first["handed_off_for"] == 1
+    kinds = set()
+    for seed in range(8):
+        env.restore_state(checkpoint, future_seed=seed)
+        snapshot = env.snapshot(hidden=True)
+        open_count = env.sim.state.env_i[0, L.AWAITING_OPEN]
+        row = [int(i) for i in env.sim.state.awaiting_i[0, :open_count, L.TICKET_ID]].index(first["id"])
+        assert env.sim.state.awaiting_i[0, row, L.AWAIT_LEFT] == 4
+        kinds.add(tuple(t["bouncing"] for t in sorted(snapshot["hidden"]["tickets"], key=lambda t: t["id"])))
+    assert len(kinds) > 1
+
+
 def test_an_ongoing_incidents_size_is_redrawn():
     config = quiet_config(n_engineers=1, max_tickets=50, max_queue=400, p_incident=1.0, incident_size_mean=6.0,
                           incident_size_sigma=1.0, incident_window=20, horizon=30)  # fmt: skip

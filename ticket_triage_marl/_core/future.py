@@ -18,7 +18,10 @@ seen (README, "Checkpoints and planning"):
 - the true component of a ticket whose true component has not shown yet (teams): from the component mix and
   ``p_misreport`` given the component it shows;
 - when a ticket waiting on others comes back: the wait distribution given the steps it has waited so far
-  (a hand-off waited out off the board: the hand-off time's, given its time so far);
+  (a hand-off waited out off the board: the hand-off time's, given its time so far; a new ticket waiting to
+  be picked up: the pick-up time's, likewise);
+- a ticket's reassignment kind (``bouncing_share``: a hash of its id under the new prefix, so the prior, not
+  conditioned on the reassignments seen);
 - an ongoing incident's size (the tickets still to come; the prior, not conditioned on how many came).
 
 Kept as they are (the simulator's world, or not conditioned yet): engineers' skills, which tickets belong to
