@@ -3,6 +3,8 @@
 Each entry of :data:`LEARNED` has a settings file ``configs/benchmark/<entry>.toml`` and plays one API:
 
 - ``maskable_ppo``: sb3-contrib's MaskablePPO on the batched coordinator (the ``sb3`` extra);
+- ``maskable_ppo_warm``: the same, its policy and value first fitted to the decisions of the scenario's best rule
+  on training seeds (:func:`clone_rule`, behaviour cloning), then trained by PPO;
 - ``shared_maskable_ppo``: one MaskablePPO shared by every engineer through SuperSuit (the ``sb3`` extra);
 - ``rllib_ppo``: RLlib's PPO with one masked policy shared by every engineer (the ``rllib`` extra);
 - ``benchmarl_mappo`` and ``benchmarl_ippo``: BenchMARL's MAPPO (centralised critic on the global state) and
@@ -36,6 +38,7 @@ __all__ = ["LEARNED", "learned_policy", "learned_settings", "model_path", "train
 
 LEARNED = {
     "maskable_ppo": "coordinator",
+    "maskable_ppo_warm": "coordinator",
     "shared_maskable_ppo": "parallel",
     "rllib_ppo": "parallel",
     "benchmarl_mappo": "parallel",
@@ -183,11 +186,16 @@ def train_sb3(entry: str, scenario: str, path: str, timesteps: int | None = None
         model = sb3_contrib.MaskablePPO.load(resume[0], env=vec_env, device="cpu")
         print(f"{entry} on {scenario}: resuming from its checkpoint at {resume[1]:,} of {budget:,} SB3 steps")
     else:
+        kwargs = {"policy_kwargs": {"net_arch": list(settings["net_arch"])}} if "net_arch" in settings else {}
         model = sb3_contrib.MaskablePPO(
             "MlpPolicy", vec_env, n_steps=int(settings["n_steps"]), batch_size=int(settings["batch_size"]),
             gamma=float(settings["gamma"]), learning_rate=float(settings["learning_rate"]),
-            ent_coef=float(settings["ent_coef"]), seed=int(settings["seed"]), device="cpu", verbose=0,
+            ent_coef=float(settings["ent_coef"]), seed=int(settings["seed"]), device="cpu", verbose=0, **kwargs,
         )  # fmt: skip
+        if "warm_start_episodes" in settings:  # (a resumed training has it in its checkpoint)
+            cloned = clone_rule(model, scenario, settings)
+            with atomic_writer(path + ".warm.json") as handle:
+                json.dump(cloned, handle, indent=1, sort_keys=True)
     every = int(settings["checkpoint_every"]) * scale if "checkpoint_every" in settings else budget
     keeper = CheckpointCallback(
         save_freq=max(every // vec_env.num_envs, 1), save_path=checkpoint_dir(path), name_prefix="model"
@@ -201,6 +209,98 @@ def train_sb3(entry: str, scenario: str, path: str, timesteps: int | None = None
     os.replace(partial, path)  # a model file is whole or absent
     shutil.rmtree(checkpoint_dir(path), ignore_errors=True)
     return path
+
+
+WARM_START_RULES = ("fifo", "edf", "severity", "cost_rate")
+WARM_START_SEED = 100_000  # the rules' episodes of a warm start: training seeds, apart from PPO's (0 ..) and
+# the evaluation seeds (1,000,000 ..)
+
+
+def rule_demonstrations(
+    config: Any, rule: str, episodes: int, gamma: float, prune: bool
+) -> tuple[float, dict[str, np.ndarray]]:
+    """``episodes`` coordinator episodes of ``rule`` on the training seeds :data:`WARM_START_SEED` + k: its mean
+    return, and every decision (observation, mask as the learner sees it, action, discounted return to go). A
+    rule's ASSIGN that only continues an engineer's own ticket is NOOP in effect; with ``prune`` its mask leaves
+    it out, so the decision is kept as NOOP."""
+    from .baselines import coordinator_action_from, make_policy
+    from .envs.coordinator import TicketTriageEnv
+    from .integrations.sb3 import current_slots, without_continuations
+
+    env = TicketTriageEnv(config=config)
+    columns: dict[str, list[Any]] = {"obs": [], "mask": [], "action": [], "return": []}
+    totals = []
+    for episode in range(episodes):
+        policy = make_policy(rule, seed=WARM_START_SEED + episode)
+        obs, _ = env.reset(seed=WARM_START_SEED + episode)
+        rewards, done = [], False
+        while not done:
+            base = env.unwrapped
+            mask = base.action_masks()
+            if prune:
+                mask = without_continuations(mask[None], current_slots(base.sim)[:1])[0]
+            action = coordinator_action_from(policy, env)
+            columns["obs"].append(obs)
+            columns["mask"].append(mask)
+            columns["action"].append(action if mask[action] else 0)
+            obs, reward, terminated, truncated, _ = env.step(action)
+            rewards.append(float(reward))
+            done = terminated or truncated
+        to_go, running = np.empty(len(rewards)), 0.0
+        for t in range(len(rewards) - 1, -1, -1):
+            running = rewards[t] + gamma * running
+            to_go[t] = running
+        columns["return"].extend(to_go)
+        totals.append(sum(rewards))
+    data = {
+        "obs": np.asarray(columns["obs"], dtype=np.float32),
+        "mask": np.asarray(columns["mask"], dtype=np.bool_),
+        "action": np.asarray(columns["action"], dtype=np.int64),
+        "return": np.asarray(columns["return"], dtype=np.float32),
+    }
+    return float(np.mean(totals)), data
+
+
+def clone_rule(model: Any, scenario: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """Warm start (behaviour cloning): play each rule of :data:`WARM_START_RULES` for ``warm_start_episodes``
+    episodes on training seeds, keep the best one's decisions, and fit ``model``'s policy to them (masked
+    cross-entropy) and its value to their discounted returns to go, ``warm_start_epochs`` passes of minibatches
+    of 512, Adam at ``warm_start_lr``. Returns what it did: the rule, its mean return, each rule's, the
+    decisions and the share of them the fitted policy's most likely allowed action matches."""
+    import torch
+
+    config = load_config(scenario)
+    prune = bool(settings.get("prune_continuations", False))
+    episodes, gamma = int(settings["warm_start_episodes"]), float(settings["gamma"])
+    means, best = {}, None
+    for rule in WARM_START_RULES:
+        means[rule], data = rule_demonstrations(config, rule, episodes, gamma, prune)
+        if best is None or means[rule] > means[best[0]]:
+            best = (rule, data)
+    assert best is not None
+    rule, data = best
+    policy = model.policy
+    optimizer = torch.optim.Adam(policy.parameters(), lr=float(settings["warm_start_lr"]))
+    obs, masks = torch.as_tensor(data["obs"]), data["mask"]
+    actions, returns = torch.as_tensor(data["action"]), torch.as_tensor(data["return"])
+    generator = np.random.default_rng(int(settings["seed"]))
+    policy.set_training_mode(True)
+    for _ in range(int(settings["warm_start_epochs"])):
+        order = generator.permutation(len(actions))
+        for start in range(0, len(order), 512):
+            batch = order[start : start + 512]
+            values, log_prob, _ = policy.evaluate_actions(obs[batch], actions[batch], action_masks=masks[batch])
+            loss = -log_prob.mean() + 0.5 * torch.nn.functional.mse_loss(values.flatten(), returns[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    policy.set_training_mode(False)
+    with torch.no_grad():
+        logits = policy.get_distribution(obs).distribution.logits.numpy()
+    chosen = np.where(masks, logits, -np.inf).argmax(axis=1)
+    matched = float((chosen == data["action"]).mean())
+    print(f"warm start on {scenario}: {rule}'s {len(actions):,} decisions, the fitted policy matches {matched:.1%}")
+    return {"rule": rule, "rule_returns": means, "decisions": len(actions), "matched": matched}
 
 
 def train_rllib(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
