@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -449,3 +450,52 @@ def test_a_learned_coordinator_plays_with_the_masks_it_was_trained_with(tmp_path
         pruned_somewhere |= bool((expected != env.action_masks()).any())
         env.step(action)
     assert pruned_somewhere
+
+
+def test_rule_demonstrations_replay_to_the_rules_return_with_exact_returns_to_go():
+    """The warm start's data: replaying the recorded actions from the same seed gives the rule's episode again
+    (same rewards), and each decision's return to go is the discounted sum of the rewards from it on."""
+    from ticket_triage_marl import learned
+
+    config = ttm.EnvConfig(horizon=30)
+    mean, data = learned.rule_demonstrations(config, "cost_rate", 1, 0.9, prune=False)
+    env = ttm.TicketTriageEnv(config=config)
+    env.reset(seed=learned.WARM_START_SEED)
+    rewards = [float(env.step(int(action))[1]) for action in data["action"]]
+    assert len(rewards) == 30 and sum(rewards) == pytest.approx(mean)
+    expected = [sum(0.9**k * r for k, r in enumerate(rewards[t:])) for t in range(30)]
+    assert data["return"] == pytest.approx(np.asarray(expected, dtype=np.float32), rel=1e-5)
+    assert data["mask"][np.arange(30), data["action"]].all() and data["obs"].shape == (30, *env.observation_space.shape)
+
+
+def test_the_warm_start_clones_the_best_rule_on_training_seeds(tmp_path):
+    """clone_rule picks the rule of the highest mean return and fits the policy to its decisions: the fitted
+    policy's most likely allowed action matches more of them than before. The entry trains with it and keeps
+    what the clone did beside the model."""
+    from ticket_triage_marl import learned
+
+    config = tmp_path / "short.toml"
+    config.write_text('horizon = 30\nname = "short"\n')
+    settings = dict(learned.learned_settings("maskable_ppo_warm"), warm_start_episodes=2, warm_start_epochs=30)
+    vec = make_sb3_vec_env(2, config=ttm.load_config(str(config)), seed=0, prune_continuations=True)
+    model = sb3_contrib.MaskablePPO("MlpPolicy", vec, seed=0, policy_kwargs={"net_arch": [256, 256]}, **TINY)
+    played = {
+        rule: learned.rule_demonstrations(ttm.load_config(str(config)), rule, 2, 0.995, True)
+        for rule in learned.WARM_START_RULES
+    }
+    best = max(played, key=lambda rule: played[rule][0])
+    data = played[best][1]
+
+    def matched():
+        with torch.no_grad():
+            logits = model.policy.get_distribution(torch.as_tensor(data["obs"])).distribution.logits.numpy()
+        return float((np.where(data["mask"], logits, -np.inf).argmax(axis=1) == data["action"]).mean())
+
+    before = matched()
+    cloned = learned.clone_rule(model, str(config), settings)
+    assert cloned["rule"] == best and cloned["rule_returns"] == {rule: played[rule][0] for rule in played}
+    assert cloned["matched"] == pytest.approx(matched()) and cloned["matched"] > before + 0.3
+    path = str(tmp_path / "warm.zip")
+    learned.train_learned("maskable_ppo_warm", str(config), path, timesteps=256)
+    kept = json.loads((tmp_path / "warm.zip.warm.json").read_text())
+    assert kept["rule"] in learned.WARM_START_RULES and kept["decisions"] == 24 * 30
