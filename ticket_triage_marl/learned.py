@@ -235,7 +235,7 @@ def rule_demonstrations(
         obs, _ = env.reset(seed=WARM_START_SEED + episode)
         rewards, done = [], False
         while not done:
-            base = env.unwrapped
+            base: Any = env.unwrapped
             mask = base.action_masks()
             if prune:
                 mask = without_continuations(mask[None], current_slots(base.sim)[:1])[0]

@@ -73,7 +73,7 @@ AWAITING_PICKUP = 3  # BLOCKED in an area record: a new ticket waiting for its g
 def off_board(blocked: Int) -> bool:
     """An area record of this ``BLOCKED`` code is in transit to its group (a drawn hand-off, or a new ticket
     waiting to be picked up), not awaiting: its SLA runs and it adds no awaited steps."""
-    moving: bool = blocked >= HANDED_OFF
+    moving: bool = bool(blocked >= HANDED_OFF)
     return moving
 
 
