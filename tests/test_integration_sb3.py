@@ -495,7 +495,7 @@ def test_the_warm_start_clones_the_best_rule_on_training_seeds(tmp_path):
     cloned = learned.clone_rule(model, str(config), settings)
     assert cloned["rule"] == best and cloned["rule_returns"] == {rule: played[rule][0] for rule in played}
     assert cloned["matched"] == pytest.approx(matched()) and cloned["matched"] > before + 0.3
-    path = str(tmp_path / "warm.zip")
+    path = str(tmp_path / "models" / "warm.zip")  # its folder made by the training
     learned.train_learned("maskable_ppo_warm", str(config), path, timesteps=256)
-    kept = json.loads((tmp_path / "warm.zip.warm.json").read_text())
+    kept = json.loads((tmp_path / "models" / "warm.zip.warm.json").read_text())
     assert kept["rule"] in learned.WARM_START_RULES and kept["decisions"] == 24 * 30

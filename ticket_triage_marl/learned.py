@@ -194,6 +194,7 @@ def train_sb3(entry: str, scenario: str, path: str, timesteps: int | None = None
         )  # fmt: skip
         if "warm_start_episodes" in settings:  # (a resumed training has it in its checkpoint)
             cloned = clone_rule(model, scenario, settings)
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
             with atomic_writer(path + ".warm.json") as handle:
                 json.dump(cloned, handle, indent=1, sort_keys=True)
     every = int(settings["checkpoint_every"]) * scale if "checkpoint_every" in settings else budget
