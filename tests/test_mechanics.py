@@ -315,6 +315,18 @@ def test_idle_penalty_only_while_workable_tickets_exist():
     assert reward["engineer_0"] == 0.0
 
 
+def test_an_engineer_on_a_ticket_it_has_no_skill_in_is_idle():
+    """Skill 0 in the ticket's component: working it makes no progress, so the engineer is charged r_idle each
+    step as if it had no ticket (a learner cannot dodge the idle cost by holding a ticket it cannot move); an
+    engineer skilled in it is not."""
+    for skill, idle in ((0.0, -0.05), (1.0, 0.0)):
+        env, _ = make(n_engineers=1, n_components=1, initial_backlog=1, r_idle=-0.05, work_mean=5.0, skills=[[skill]])
+        for _ in range(3):
+            _, reward, _, _, infos = env.step({"engineer_0": work(0, 10)})
+            assert breakdown(env, infos["engineer_0"])["idle"] == pytest.approx(idle)
+        assert env.snapshot()["tickets"][0]["work_remaining"] == pytest.approx(5.0 - 3 * skill)
+
+
 def test_individual_rewards_split_by_contribution_and_sum_to_team():
     config = quiet_config(n_engineers=2, n_components=1, initial_backlog=1, work_mean=3.0, skills=[[2.0], [1.0]])
     totals = {}

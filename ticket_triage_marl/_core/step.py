@@ -100,8 +100,9 @@ NO_DEADLINE = 2**62  # NEXT_DEADLINE when no open ticket can breach
 
 @njit(**JIT)
 def charge_idle(state: State, params: Params, n: Int) -> None:
-    """r_idle for each on-shift engineer making no progress while work waits."""
-    engineer_i = state.engineer_i
+    """r_idle for each on-shift engineer making no progress while work waits: without a ticket, on one that
+    cannot be worked, or on one of a component it has no skill in (skill 0: it can never progress it)."""
+    engineer_i, ticket_i, skills = state.engineer_i, state.ticket_i, state.skills
     any_workable = False
     for slot in range(params.max_tickets):
         if ticket_is_workable(state, n, slot):
@@ -113,7 +114,11 @@ def charge_idle(state: State, params: Params, n: Int) -> None:
         if engineer_i[n, engineer, ON_SHIFT] == 0:
             continue
         current = engineer_i[n, engineer, CURRENT_SLOT]
-        if current < 0 or not ticket_is_workable(state, n, current):
+        if (
+            current < 0
+            or not ticket_is_workable(state, n, current)
+            or skills[n, engineer, ticket_i[n, current, COMPONENT]] <= 0.0
+        ):
             charge(state, params, n, engineer, R_IDLE, 1.0)
 
 
