@@ -322,7 +322,7 @@ def test_an_engineer_on_a_ticket_it_has_no_skill_in_is_idle():
     for skill, idle in ((0.0, -0.05), (1.0, 0.0)):
         env, _ = make(n_engineers=1, n_components=1, initial_backlog=1, r_idle=-0.05, work_mean=5.0, skills=[[skill]])
         for _ in range(3):
-            _, reward, _, _, infos = env.step({"engineer_0": work(0, 10)})
+            *_, infos = env.step({"engineer_0": work(0, 10)})
             assert breakdown(env, infos["engineer_0"])["idle"] == pytest.approx(idle)
         assert env.snapshot()["tickets"][0]["work_remaining"] == pytest.approx(5.0 - 3 * skill)
 
