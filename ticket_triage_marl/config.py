@@ -233,7 +233,8 @@ class EnvConfig:
         r_resolve (1.0), r_sla_breach (-0.2, once per ticket when its deadline
         passes), r_overdue (0.0, per overdue open ticket per step), r_idle
         (-0.05, per on-shift engineer making no progress while a workable
-        ticket exists), r_context_switch (-0.05), r_escalate (-0.3, see README),
+        ticket exists: without a ticket, on one that cannot be worked, or on
+        one of a component it has no skill in), r_context_switch (-0.05), r_escalate (-0.3, see README),
         r_request_info (-0.05), r_defer (-0.05), r_swarm (-0.05, coordinator
         SWARM), r_invalid (0.0, per masked action applied as NOOP). All finite.
         reward_mode ("team" or "individual").
