@@ -194,9 +194,9 @@ def start_pickups(
     awaiting_f: AreaF,
 ) -> None:  # fmt: skip
     """The new tickets of ``step`` (ids from ``first_id``, the next id before its arrivals: not reopened ones;
-    incidents' too) that arrived at a group other than the entry group wait, with probability ``pickup_share``, a drawn time off the board before that group
-    picks them up (:func:`pick_up_later`). In slots they free the slot; in the queue they are its tail (they
-    arrived last), which closes up behind them."""
+    incidents' too) that arrived at a group other than the entry group wait, with probability ``pickup_share``,
+    a drawn time off the board before that group picks them up (:func:`pick_up_later`). In slots they free the
+    slot; in the queue they are its tail (they arrived last), which closes up behind them."""
     if routing_i is None or awaiting_i is None or params.pickup_share <= 0.0:
         return
     env_i = state.env_i

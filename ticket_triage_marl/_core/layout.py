@@ -38,9 +38,7 @@ FIRST_GROUP = 19  # teams: the group it arrived at
 REASSIGNMENTS = 20  # teams: hand-offs to another group so far (ROUTE)
 MISREPORT = 21  # teams, hidden: its reported component is (COMPONENT + MISREPORT) % C; 0 once the true one shows
 HANDOFF = 22  # teams: steps of hand-off (in transit to its group) left; nobody may work it meanwhile
-VISIT_WORK = (
-    23  # reassignments within a group on: step its work first progressed since it reached its group (0 = not yet)
-)
+VISIT_WORK = 23  # reassignments on: the step its work first progressed since it reached its group (0 = not yet)
 N_TICKET_INT = 24
 INCIDENT_ROOT = -1
 # The awaiting area's rows are ticket records with two columns more (a ticket's record is its first N_TICKET_INT).
