@@ -5,6 +5,8 @@ Each entry of :data:`LEARNED` has a settings file ``configs/benchmark/<entry>.to
 - ``maskable_ppo``: sb3-contrib's MaskablePPO on the batched coordinator (the ``sb3`` extra);
 - ``maskable_ppo_warm``: the same, its policy and value first fitted to the decisions of the scenario's best rule
   on training seeds (:func:`clone_rule`, behaviour cloning), then trained by PPO;
+- ``maskable_ppo_structured``: ``maskable_ppo_warm`` with a network shaped like the coordinator's actions
+  (:mod:`ticket_triage_marl.integrations.structured`: per-slot and per-engineer embeddings, a logit per pair);
 - ``shared_maskable_ppo``: one MaskablePPO shared by every engineer through SuperSuit (the ``sb3`` extra);
 - ``rllib_ppo``: RLlib's PPO with one masked policy shared by every engineer (the ``rllib`` extra);
 - ``benchmarl_mappo`` and ``benchmarl_ippo``: BenchMARL's MAPPO (centralised critic on the global state) and
@@ -39,6 +41,7 @@ __all__ = ["LEARNED", "learned_policy", "learned_settings", "model_path", "train
 LEARNED = {
     "maskable_ppo": "coordinator",
     "maskable_ppo_warm": "coordinator",
+    "maskable_ppo_structured": "coordinator",
     "shared_maskable_ppo": "parallel",
     "rllib_ppo": "parallel",
     "benchmarl_mappo": "parallel",
@@ -162,6 +165,28 @@ def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = 
     return path
 
 
+def sb3_policy(entry: str, scenario: str, settings: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The policy class and keyword arguments of an SB3 entry: SB3's ``MlpPolicy`` (``net_arch`` hidden layers if
+    given), or with ``policy = "structured"`` the coordinator-shaped network of
+    :mod:`ticket_triage_marl.integrations.structured` (``structured_hidden`` its width, ``net_arch`` the value's
+    layers)."""
+    kind = str(settings.get("policy", "mlp"))
+    if kind == "mlp":
+        return "MlpPolicy", (
+            {"policy_kwargs": {"net_arch": list(settings["net_arch"])}} if "net_arch" in settings else {}
+        )
+    if kind != "structured":
+        raise ValueError(f"{entry}: policy must be 'mlp' or 'structured', got {kind!r}")
+    if LEARNED[entry] != "coordinator":
+        raise ValueError(f"{entry}: the structured policy is the coordinator's; {entry} plays the {LEARNED[entry]} API")
+    from .integrations.structured import StructuredCoordinatorPolicy, structured_policy_kwargs
+
+    value_layers = list(settings.get("net_arch", [256, 256]))
+    hidden = int(settings.get("structured_hidden", 64))
+    kwargs = structured_policy_kwargs(load_config(scenario), hidden=hidden, value_layers=value_layers)
+    return StructuredCoordinatorPolicy, {"policy_kwargs": kwargs}
+
+
 def train_sb3(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
     """Train ``entry`` (:func:`learned_vec_env`: ``maskable_ppo`` or ``shared_maskable_ppo``) on ``scenario`` for
     ``timesteps`` env-steps (default: its settings file's) and save it to ``path``. Returns ``path``.
@@ -186,9 +211,9 @@ def train_sb3(entry: str, scenario: str, path: str, timesteps: int | None = None
         model = sb3_contrib.MaskablePPO.load(resume[0], env=vec_env, device="cpu")
         print(f"{entry} on {scenario}: resuming from its checkpoint at {resume[1]:,} of {budget:,} SB3 steps")
     else:
-        kwargs = {"policy_kwargs": {"net_arch": list(settings["net_arch"])}} if "net_arch" in settings else {}
+        policy, kwargs = sb3_policy(entry, scenario, settings)
         model = sb3_contrib.MaskablePPO(
-            "MlpPolicy", vec_env, n_steps=int(settings["n_steps"]), batch_size=int(settings["batch_size"]),
+            policy, vec_env, n_steps=int(settings["n_steps"]), batch_size=int(settings["batch_size"]),
             gamma=float(settings["gamma"]), learning_rate=float(settings["learning_rate"]),
             ent_coef=float(settings["ent_coef"]), seed=int(settings["seed"]), device="cpu", verbose=0, **kwargs,
         )  # fmt: skip
