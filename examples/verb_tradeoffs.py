@@ -84,12 +84,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--config", help="TOML scenario (default: built-in defaults)")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. (1000000: the benchmark's)")
     args = parser.parse_args()
     config = ttm.load_config(args.config) if args.config else ttm.EnvConfig()
-    seeds = range(args.seeds)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     results = {rule: np.array([run(config, rule, seed) for seed in seeds]) for rule in RULES}
     base = results["edf"][:, 0]
-    print(f"config '{config.name}', seeds 0..{args.seeds - 1} (common random numbers), mean ± 95% CI")
+    print(f"config '{config.name}', seeds {seeds[0]}..{seeds[-1]} (common random numbers), mean ± 95% CI")
     print(f"{'variant':<18} {'return':>16} {'breaches':>16} {'return - edf':>16}")
     for rule, values in results.items():
         diff = "" if rule == "edf" else interval(values[:, 0] - base)
