@@ -63,6 +63,10 @@ class CoordinatorLayout:
         mechanics = tuple(config.mechanics())
         return cls(config.max_tickets, config.n_engineers, config.n_groups, "incidents" in mechanics, mechanics)
 
+    def as_kwargs(self) -> dict[str, Any]:
+        """The fields as plain values (the ``layout`` policy argument SB3 saves with a model)."""
+        return {**self.__dict__, "mechanics": list(self.mechanics)}
+
     @property
     def size(self) -> int:
         return F.team_size(self.n_slots, self.n_engineers, self.mechanics)
@@ -232,15 +236,11 @@ class StructuredCoordinatorPolicy(MaskableActorCriticPolicy):
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
         data = super()._get_constructor_parameters()
-        layout = {**self._layout.__dict__, "mechanics": list(self._layout.mechanics)}
-        data.update(layout=layout, hidden=self._hidden, value_layers=self._value_layers)
+        data.update(layout=self._layout.as_kwargs(), hidden=self._hidden, value_layers=self._value_layers)
         return data
 
 
 def structured_policy_kwargs(config: Any, hidden: int = 64, value_layers: list[int] | None = None) -> dict[str, Any]:
     """``policy_kwargs`` of :class:`StructuredCoordinatorPolicy` for the coordinator of ``config``."""
-    layout = CoordinatorLayout.of(config)
-    if layout.size <= 0:
-        raise ValueError("the structured policy needs a coordinator observation")
-    fields = {**layout.__dict__, "mechanics": list(layout.mechanics)}
-    return {"layout": fields, "hidden": int(hidden), "value_layers": list(value_layers or [256, 256])}
+    layout = CoordinatorLayout.of(config).as_kwargs()
+    return {"layout": layout, "hidden": int(hidden), "value_layers": list(value_layers or [256, 256])}
