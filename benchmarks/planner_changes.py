@@ -28,13 +28,16 @@ def main() -> None:
     parser.add_argument("--base", default="edf")
     parser.add_argument("--depth", type=int, default=48)
     parser.add_argument("--futures", type=int, default=4, help="sampled futures (the fair planner only)")
+    parser.add_argument(
+        "--alpha", type=float, default=RolloutPlanner.alpha, help="the fair planner's test level (default 0.05)"
+    )
     args = parser.parse_args()
     config = ttm.load_config(args.scenario)
     config = config if args.horizon is None else config.replace(horizon=args.horizon)
     if args.planner == "clairvoyant":
         planner: RolloutPlanner = ClairvoyantPlanner(base=args.base, depth=args.depth)
     else:
-        planner = RolloutPlanner(base=args.base, depth=args.depth, futures=args.futures)
+        planner = RolloutPlanner(base=args.base, depth=args.depth, futures=args.futures, alpha=args.alpha)
     env = ttm.TicketTriageEnv(config)
     env.reset(seed=args.seed)
     rule = make_policy(args.base)
@@ -50,7 +53,7 @@ def main() -> None:
         _, reward, terminated, truncated, _ = env.step(action)
         total += float(reward)
         done = terminated or truncated
-    label = "clairvoyant (an oracle)" if args.planner == "clairvoyant" else "rollout (fair)"
+    label = "clairvoyant (an oracle)" if args.planner == "clairvoyant" else f"rollout (fair, alpha {args.alpha:g})"
     print(f"{label} on {args.scenario}, seed {args.seed}: return {total:.1f}; {planner.stats.summary()}")
     print(f"{'the rule':>14s} -> {'the planner':<14s} decisions")
     for (before_verb, after_verb), count in changes.most_common():

@@ -203,6 +203,30 @@ def test_planner_settings_name_their_results_and_build_those_planners():
     assert benchmark.planner_or_policy("clairvoyant@d12-edf", seed=0).base == "edf"
 
 
+def test_the_fair_planners_test_level_names_its_results_and_builds_that_planner():
+    assert benchmark.planner_name("rollout", 4, 48, "edf", 0.5) == "rollout@k4d48a0.5-edf"
+    assert benchmark.planner_name("rollout", None, None, None, 0.25) == "rollout@k8d96a0.25"
+    assert benchmark.planner_name("rollout", 4, 48, None, 0.05) == "rollout@k4d48"  # the default level
+    assert benchmark.planner_name("clairvoyant", 4, 48, None, 0.5) == "clairvoyant@d48"  # one future, no test
+    planner = benchmark.planner_or_policy("rollout@k4d48a0.5-edf", seed=2)
+    assert (planner.base, planner.futures, planner.depth, planner.alpha, planner.seed) == ("edf", 4, 48, 0.5, 2)
+    assert benchmark.planner_or_policy("rollout@k4d48", seed=0).alpha == 0.05
+    with pytest.raises(ValueError, match="alpha must be in"):
+        benchmark.planner_name("rollout", 4, 48, None, 1.5)
+
+
+def test_a_training_seed_names_the_learned_results_and_stays_below_the_evaluation_seeds():
+    assert benchmark.learned_name("maskable_ppo", None, None) == "maskable_ppo"
+    assert benchmark.learned_name("maskable_ppo", 10_000_000, 1) == "maskable_ppo@10000000-seed1"
+    assert benchmark.learned_name("maskable_ppo", None, 3) == "maskable_ppo@seed3"
+    assert benchmark.learned_name("maskable_ppo", 512, 0) == "maskable_ppo@512"  # the settings file's own seed
+    assert benchmark.learned_name("cost_rate", 512, 1) == "cost_rate"
+    with pytest.raises(ValueError, match=r"training seed 1000000: training seeds are 0 \.\. 999999"):
+        benchmark.learned_name("maskable_ppo", None, benchmark.EVAL_SEED_BASE)
+    with pytest.raises(ValueError, match="training seed -1"):
+        benchmark.run_benchmark("unused", ["random", "maskable_ppo"], ["default"], seeds=[1], train_seed=-1)
+
+
 def test_a_broken_results_line_is_named(tmp_path):
     (tmp_path / "results.jsonl").write_text('{"entry": "random", "scenario": "default", "seed": 1}\nnot json\n')
     with pytest.raises(ValueError, match=r"results.jsonl, line 2: not a benchmark result"):

@@ -515,7 +515,7 @@ def test_the_rllib_entry_trains_resumes_from_its_checkpoint_and_plays_masked_act
     config = tmp_path / "short.toml"
     config.write_text('horizon = 20\nname = "short"\n')
     settings = learned.learned_settings("rllib_ppo")
-    monkeypatch.setattr(learned, "learned_settings", lambda entry: dict(settings, checkpoint_every=2000))
+    monkeypatch.setattr(learned, "learned_settings", lambda entry, seed=None: dict(settings, checkpoint_every=2000))
     path = benchmark.model_path(tmp_path, "rllib_ppo", str(config), 4000)
     training = Algorithm.train
     calls = []

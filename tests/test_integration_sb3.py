@@ -313,6 +313,26 @@ def test_the_benchmark_trains_its_learned_entry_once_per_scenario_and_budget(tmp
     assert training["cost_rate"] == "-" and training["maskable_ppo@512"] == f"{record['seconds']:.0f}"
 
 
+def test_a_training_seed_trains_its_own_model_and_records_the_seed(tmp_path):
+    """--train-seed: the model of another training seed is kept apart (its own file, its results named
+    ENTRY@BUDGET-seedN), trained from that seed (recorded in its training record) and so a different policy."""
+    from ticket_triage_marl import benchmark, learned
+
+    config = tmp_path / "short.toml"
+    config.write_text('horizon = 20\nname = "short"\n')
+    entries, scenarios, seeds = ["random", "maskable_ppo"], [str(config)], [1_000_000]
+    first = benchmark.run_benchmark(tmp_path / "run", entries, scenarios, seeds=seeds, budget=256)
+    second = benchmark.run_benchmark(tmp_path / "run", entries, scenarios, seeds=seeds, budget=256, train_seed=1)
+    assert [result["entry"] for result in first] == ["random", "maskable_ppo@256"]
+    assert [result["entry"] for result in second] == ["random", "maskable_ppo@256-seed1"]
+    models = tmp_path / "run" / "models" / "maskable_ppo"
+    assert sorted(path.name for path in models.glob("*.zip")) == ["short-256-seed1.zip", "short-256.zip"]
+    names = ("short-256.zip", "short-256-seed1.zip")
+    assert [learned.training_record(str(models / name))["settings"]["seed"] for name in names] == [0, 1]
+    weights = [sb3_contrib.MaskablePPO.load(models / name).policy.state_dict() for name in names]
+    assert any(not torch.equal(weights[0][key], weights[1][key]) for key in weights[0])
+
+
 def test_a_stopped_training_resumes_from_its_latest_checkpoint(tmp_path, monkeypatch):
     """train_learned saves checkpoints as it trains; stopped after the first one, it leaves no model, and the
     next call loads that checkpoint and trains only the rest of the budget (the final step count is the budget,
@@ -324,7 +344,7 @@ def test_a_stopped_training_resumes_from_its_latest_checkpoint(tmp_path, monkeyp
     config = tmp_path / "short.toml"
     config.write_text('horizon = 20\nname = "short"\n')
     settings = dict(learned.learned_settings("maskable_ppo"), num_envs=4, n_steps=16, batch_size=64)
-    monkeypatch.setattr(learned, "learned_settings", lambda entry: dict(settings, checkpoint_every=64))
+    monkeypatch.setattr(learned, "learned_settings", lambda entry, seed=None: dict(settings, checkpoint_every=64))
     path = benchmark.model_path(tmp_path, "maskable_ppo", str(config), 256)
     saving = CheckpointCallback._on_step
 

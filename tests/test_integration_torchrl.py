@@ -389,7 +389,7 @@ def test_the_benchmarl_entry_resumes_from_its_checkpoint_and_plays_masked_action
     config.write_text('horizon = 20\nname = "short"\n')
     settings = dict(learned.learned_settings("benchmarl_ippo"), num_envs=4, frames_per_batch=80, minibatch_size=40)
     settings.update(minibatch_iters=1, num_cells=[16], checkpoint_every=80)
-    monkeypatch.setattr(learned, "learned_settings", lambda entry: settings)
+    monkeypatch.setattr(learned, "learned_settings", lambda entry, seed=None: settings)
     path = benchmark.model_path(tmp_path, "benchmarl_ippo", str(config), 160)
     saving, optimising = Experiment._save_experiment, Experiment._optimizer_loop
 

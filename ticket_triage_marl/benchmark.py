@@ -101,17 +101,51 @@ def eval_seeds(count: int) -> list[int]:
     return [EVAL_SEED_BASE + k for k in range(count)]
 
 
-def planner_name(entry: str, futures: int | None, depth: int | None, base: str | None = None) -> str:
+def planner_name(
+    entry: str, futures: int | None, depth: int | None, base: str | None = None, alpha: float | None = None
+) -> str:
     """The name of a planner entry with its settings (``rollout@k4d48``, ``clairvoyant@d48``, with another base
-    rule than cost_rate ``rollout@k4d48-fifo``), or ``entry`` itself with the defaults (or for another entry)."""
+    rule than cost_rate ``rollout@k4d48-fifo``, the fair planner with another test level than 0.05
+    ``rollout@k4d48a0.5``), or ``entry`` itself with the defaults (or for another entry). The clairvoyant
+    planner has one future and no test: ``alpha`` leaves its name as it is."""
     base = None if base == RolloutPlanner.base else base
-    if entry not in PLANNERS or (futures is None and depth is None and base is None):
+    alpha = None if alpha is None or alpha == RolloutPlanner.alpha or entry != "rollout" else alpha
+    if entry not in PLANNERS or (futures is None and depth is None and base is None and alpha is None):
         return entry
-    settings = RolloutPlanner(futures=futures or RolloutPlanner.futures, depth=depth or RolloutPlanner.depth)
+    settings = RolloutPlanner(
+        futures=futures or RolloutPlanner.futures,
+        depth=depth or RolloutPlanner.depth,
+        alpha=RolloutPlanner.alpha if alpha is None else alpha,
+    )  # (checks them)
     suffix = f"-{base}" if base is not None else ""
     if entry == "rollout":
-        return f"rollout@k{settings.futures}d{settings.depth}{suffix}"
+        level = f"a{alpha:g}" if alpha is not None else ""
+        return f"rollout@k{settings.futures}d{settings.depth}{level}{suffix}"
     return f"clairvoyant@d{settings.depth}{suffix}"
+
+
+def training_seed(entry: str, seed: int | None) -> int | None:
+    """A learned entry's training seed when it is not its settings file's (None when it is, or not given).
+
+    Raises:
+        ValueError: a seed outside [0, :data:`EVAL_SEED_BASE`): training seeds stay apart from evaluation seeds.
+    """
+    if seed is None:
+        return None
+    if not 0 <= seed < EVAL_SEED_BASE:
+        raise ValueError(f"training seed {seed}: training seeds are 0 .. {EVAL_SEED_BASE - 1}, apart from evaluation")
+    return None if entry not in LEARNED or seed == int(learned_settings(entry)["seed"]) else seed
+
+
+def learned_name(entry: str, budget: int | None, seed: int | None) -> str:
+    """The results' name of ``entry``: a learned entry with its budget and training seed when given
+    (``maskable_ppo@10000000``, ``maskable_ppo@10000000-seed1``, ``maskable_ppo@seed1``), else ``entry``."""
+    if entry not in LEARNED:
+        return entry
+    seed = training_seed(entry, seed)
+    tags = [str(budget)] if budget is not None else []
+    tags += [f"seed{seed}"] if seed is not None else []
+    return f"{entry}@{'-'.join(tags)}" if tags else entry
 
 
 def _runnable(name: str) -> str:
@@ -123,13 +157,14 @@ def _runnable(name: str) -> str:
 
 def planner_or_policy(name: str, seed: int) -> Any:
     """The policy of an entry name: a planner with the settings its name carries, else :func:`make_policy`."""
-    match = re.fullmatch(r"(?:rollout@k(\d+)d(\d+)|clairvoyant@d(\d+))(?:-(\w+))?", name)
+    match = re.fullmatch(r"(?:rollout@k(\d+)d(\d+)(?:a([0-9.e-]+))?|clairvoyant@d(\d+))(?:-(\w+))?", name)
     if match is None:
         return make_policy(name, seed=seed)
-    base = match.group(4) or RolloutPlanner.base
+    base = match.group(5) or RolloutPlanner.base
     if match.group(1):
-        return RolloutPlanner(base=base, futures=int(match.group(1)), depth=int(match.group(2)), seed=seed)
-    return ClairvoyantPlanner(base=base, depth=int(match.group(3)))
+        alpha = float(match.group(3)) if match.group(3) else RolloutPlanner.alpha
+        return RolloutPlanner(base=base, futures=int(match.group(1)), depth=int(match.group(2)), alpha=alpha, seed=seed)
+    return ClairvoyantPlanner(base=base, depth=int(match.group(4)))
 
 
 def run_episode_result(
@@ -221,6 +256,8 @@ def run_benchmark(
     planner_depth: int | None = None,
     planner_base: str | None = None,
     api: str = "coordinator",
+    planner_alpha: float | None = None,
+    train_seed: int | None = None,
 ) -> list[dict[str, Any]]:
     """Run every (entry, scenario, seed) on ``api`` not yet in ``out_dir/results.jsonl``, appending each result
     as it finishes; return every result of the requested ones (those found and those run).
@@ -240,6 +277,10 @@ def run_benchmark(
         planner_futures, planner_depth, planner_base: the planners' sampled futures, look-ahead and base rule
             (default 8, 96 and cost_rate); results are kept per setting, as ``rollout@k<futures>d<depth>[-<base>]``
             / ``clairvoyant@d<depth>[-<base>]`` when one is given.
+        planner_alpha: the level of the fair planner's test that a candidate beats the base rule's action
+            (default 0.05; kept as ``rollout@k<futures>d<depth>a<alpha>``).
+        train_seed: the learned entries' training seed (default: their settings file's, 0), below
+            :data:`EVAL_SEED_BASE`; results and models are kept per seed (``<entry>@<budget>-seed<N>``).
         api: where the entries play (:data:`APIS`): the coordinator env, or the parallel env (the planners plan
             the team's joint action; learned entries play only the API they were made for).
 
@@ -257,8 +298,11 @@ def run_benchmark(
     seeds = eval_seeds(20) if seeds is None else [int(seed) for seed in seeds]
     os.makedirs(out_dir, exist_ok=True)
     done = {_key(result): result for result in load_results(out_dir)}
-    names = {entry: f"{entry}@{budget}" if entry in LEARNED and budget is not None else entry for entry in entries}
-    names = {entry: planner_name(name, planner_futures, planner_depth, planner_base) for entry, name in names.items()}
+    names = {entry: learned_name(entry, budget, train_seed) for entry in entries}
+    names = {
+        entry: planner_name(name, planner_futures, planner_depth, planner_base, planner_alpha)
+        for entry, name in names.items()
+    }
     wanted = [(names[entry], scenario, seed) for scenario in scenarios for entry in entries for seed in seeds]
     todo = [
         (name, scenario, seed) for name, scenario, seed in wanted if (name, task_name(scenario, api), seed) not in done
@@ -268,8 +312,9 @@ def run_benchmark(
         entry = name.split("@")[0]
         if entry in LEARNED and (name, scenario) not in models:
             budget_steps = budget if budget is not None else int(learned_settings(entry)["timesteps"])
-            path = model_path(out_dir, entry, scenario, budget_steps)
-            models[name, scenario] = train_learned(entry, scenario, path, budget_steps)
+            seed = training_seed(entry, train_seed)
+            path = model_path(out_dir, entry, scenario, budget_steps, seed)
+            models[name, scenario] = train_learned(entry, scenario, path, budget_steps, seed)
     path = os.path.join(os.fspath(out_dir), RESULTS_FILE)
     with open(path, "a", encoding="utf-8") as handle:
 

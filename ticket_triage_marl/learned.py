@@ -52,19 +52,24 @@ trained once per scenario (and budget) on training seeds, then played determinis
 seeds."""
 
 
-def learned_settings(entry: str) -> dict[str, Any]:
-    """The settings of a learned entry (its ``configs/benchmark/<entry>.toml``)."""
+def learned_settings(entry: str, seed: int | None = None) -> dict[str, Any]:
+    """The settings of a learned entry (its ``configs/benchmark/<entry>.toml``), with its training ``seed``
+    replaced when one is given."""
     path = SCENARIO_DIR / "benchmark" / f"{entry}.toml"
     with open(path, "rb") as handle:
-        return tomllib.load(handle)
+        settings = tomllib.load(handle)
+    return settings if seed is None else {**settings, "seed": int(seed)}
 
 
-def model_path(out_dir: str | os.PathLike[str], entry: str, scenario: str, timesteps: int) -> str:
-    """Where a learned entry's policy for ``scenario`` and budget ``timesteps`` is kept: an SB3 model file, or
-    (``rllib_ppo``) an RLlib module's checkpoint directory."""
+def model_path(
+    out_dir: str | os.PathLike[str], entry: str, scenario: str, timesteps: int, seed: int | None = None
+) -> str:
+    """Where a learned entry's policy for ``scenario``, budget ``timesteps`` and training ``seed`` (None: its
+    settings file's) is kept: an SB3 model file, or (``rllib_ppo``) an RLlib module's checkpoint directory."""
     name = os.path.splitext(os.path.basename(os.fspath(scenario)))[0]
     suffix = {"rllib_ppo": "", "benchmarl_mappo": ".pt", "benchmarl_ippo": ".pt"}.get(entry, ".zip")
-    return os.path.join(os.fspath(out_dir), "models", entry, f"{name}-{timesteps}{suffix}")
+    tag = "" if seed is None else f"-seed{seed}"
+    return os.path.join(os.fspath(out_dir), "models", entry, f"{name}-{timesteps}{tag}{suffix}")
 
 
 def checkpoint_dir(path: str) -> str:
@@ -141,23 +146,24 @@ def training_record(path: str) -> dict[str, Any] | None:
     return data
 
 
-def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
-    """Train ``entry`` on ``scenario`` for ``timesteps`` env-steps (default: its settings file's) and keep its
-    policy at ``path``, unless it is there already (a resumed run). Returns ``path``. The wall seconds of the
-    training are kept beside it (:func:`training_record`; of the last part only if it resumed from a checkpoint).
+def train_learned(entry: str, scenario: str, path: str, timesteps: int | None = None, seed: int | None = None) -> str:
+    """Train ``entry`` on ``scenario`` for ``timesteps`` env-steps (default: its settings file's) from the
+    training ``seed`` (default: its settings file's) and keep its policy at ``path``, unless it is there already
+    (a resumed run). Returns ``path``. The wall seconds of the training and the settings it used are kept beside
+    it (:func:`training_record`; the seconds of the last part only if it resumed from a checkpoint).
     """
     if os.path.exists(path):
         return path
-    settings = learned_settings(entry)
+    settings = learned_settings(entry, seed)
     budget = int(settings["timesteps"] if timesteps is None else timesteps)
     resumed = latest_checkpoint(path) is not None
     started = time.perf_counter()
     if entry == "rllib_ppo":
-        train_rllib(entry, scenario, path, budget)
+        train_rllib(entry, scenario, path, budget, seed)
     elif entry.startswith("benchmarl_"):
-        train_benchmarl(entry, scenario, path, budget)
+        train_benchmarl(entry, scenario, path, budget, seed)
     else:
-        train_sb3(entry, scenario, path, budget)
+        train_sb3(entry, scenario, path, budget, seed)
     record = {"entry": entry, "scenario": scenario, "env_steps": budget, "resumed": resumed, "settings": settings}
     record["seconds"] = time.perf_counter() - started
     with atomic_writer(path + ".json") as handle:
@@ -187,9 +193,10 @@ def sb3_policy(entry: str, scenario: str, settings: dict[str, Any]) -> tuple[Any
     return StructuredCoordinatorPolicy, {"policy_kwargs": kwargs}
 
 
-def train_sb3(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
+def train_sb3(entry: str, scenario: str, path: str, timesteps: int | None = None, seed: int | None = None) -> str:
     """Train ``entry`` (:func:`learned_vec_env`: ``maskable_ppo`` or ``shared_maskable_ppo``) on ``scenario`` for
-    ``timesteps`` env-steps (default: its settings file's) and save it to ``path``. Returns ``path``.
+    ``timesteps`` env-steps (default: its settings file's) from the training ``seed`` (default: its settings
+    file's) and save it to ``path``. Returns ``path``.
 
     Every ``checkpoint_every`` env-steps (settings file) the model is saved beside ``path`` (SB3's
     ``CheckpointCallback``); a training that was stopped resumes from its latest checkpoint, keeping its
@@ -203,7 +210,7 @@ def train_sb3(entry: str, scenario: str, path: str, timesteps: int | None = None
     sb3_contrib = require("sb3_contrib", "sb3", f"the benchmark's {entry} entry")
     from stable_baselines3.common.callbacks import CheckpointCallback
 
-    settings = learned_settings(entry)
+    settings = learned_settings(entry, seed)
     vec_env, scale = learned_vec_env(entry, scenario, settings)
     budget = int(settings["timesteps"] if timesteps is None else timesteps) * scale  # in SB3 steps
     resume = latest_checkpoint(path)
@@ -329,12 +336,13 @@ def clone_rule(model: Any, scenario: str, settings: dict[str, Any]) -> dict[str,
     return {"rule": rule, "rule_returns": means, "decisions": len(actions), "matched": matched}
 
 
-def train_rllib(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
+def train_rllib(entry: str, scenario: str, path: str, timesteps: int | None = None, seed: int | None = None) -> str:
     """Train ``rllib_ppo`` (RLlib's PPO on the multi-agent env, the settings of its ``ppo_file``, one policy
     shared by every engineer, masked) on ``scenario`` until ``timesteps`` env-steps are sampled, then keep its
     policy module (an RLModule checkpoint directory) at ``path``. Every ``checkpoint_every`` env-steps the whole
     algorithm is saved beside ``path``; a training that was stopped resumes from its latest checkpoint (not
-    bit-identically: the environments restart). Starts a local Ray if none is running."""
+    bit-identically: the environments restart). Starts a local Ray if none is running. ``seed``: the training
+    seed (default: its settings file's)."""
     import shutil
 
     from .extras import require
@@ -342,7 +350,7 @@ def train_rllib(entry: str, scenario: str, path: str, timesteps: int | None = No
     ray = require("ray", "rllib", f"the benchmark's {entry} entry")
     from .integrations.rllib import SHARED_POLICY, build_algorithm, ppo_config
 
-    settings = learned_settings(entry)
+    settings = learned_settings(entry, seed)
     budget = int(settings["timesteps"] if timesteps is None else timesteps)
     every = int(settings.get("checkpoint_every", budget))
     started_here = not ray.is_initialized()
@@ -550,11 +558,12 @@ def benchmarl_experiment(entry: str, scenario: str, settings: dict[str, Any], pa
     )
 
 
-def train_benchmarl(entry: str, scenario: str, path: str, timesteps: int | None = None) -> str:
+def train_benchmarl(entry: str, scenario: str, path: str, timesteps: int | None = None, seed: int | None = None) -> str:
     """Train ``benchmarl_mappo`` or ``benchmarl_ippo`` (:func:`benchmarl_experiment`) for ``timesteps`` env-steps
     and keep its policy (the whole masked actor, pickled by torch) at ``path``. BenchMARL checkpoints the run every
     ``checkpoint_every`` env-steps beside ``path``; a stopped training resumes from there (BenchMARL's
-    ``restore_file``), and the checkpoints are removed once the policy is kept."""
+    ``restore_file``), and the checkpoints are removed once the policy is kept. ``seed``: the training seed
+    (default: its settings file's)."""
     import shutil
 
     from .extras import require
@@ -562,7 +571,7 @@ def train_benchmarl(entry: str, scenario: str, path: str, timesteps: int | None 
     require("benchmarl", "torchrl", f"the benchmark's {entry} entry")
     import torch
 
-    settings = learned_settings(entry)
+    settings = learned_settings(entry, seed)
     budget = int(settings["timesteps"] if timesteps is None else timesteps)
     os.makedirs(checkpoint_dir(path), exist_ok=True)
     resume = latest_checkpoint(path)

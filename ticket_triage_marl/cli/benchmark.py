@@ -20,7 +20,7 @@ from ..benchmark import (
     write_outputs,
 )
 from ..extras import MissingExtraError
-from ._common import UsageError, add_command, name_list, positive_int, progress
+from ._common import UsageError, add_command, name_list, non_negative_int, positive_int, progress, test_level
 
 
 def add_arguments(commands: Any) -> None:
@@ -90,6 +90,20 @@ def add_arguments(commands: Any) -> None:
         "rollout@kKdD-BASE)",
     )
     parser.add_argument(
+        "--planner-alpha",
+        type=test_level,
+        metavar="LEVEL",
+        help="the level of the fair planner's test that a candidate beats the base rule's action (one-sided, "
+        "paired over its futures, Bonferroni over the candidates; default 0.05; results kept as rollout@kKdDaLEVEL)",
+    )
+    parser.add_argument(
+        "--train-seed",
+        type=non_negative_int,
+        metavar="SEED",
+        help=f"the learned entries' training seed (default their settings file's: 0; below {EVAL_SEED_BASE}; "
+        "results kept as ENTRY@STEPS-seedSEED)",
+    )
+    parser.add_argument(
         "--ray-address",
         metavar="ADDRESS",
         help="run the episodes as Ray tasks on this cluster ('auto', 'ray://HOST:10001', or 'local' for a new "
@@ -118,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
             planner_depth=args.planner_depth,
             planner_base=args.planner_base,
             api=args.api,
+            planner_alpha=args.planner_alpha,
+            train_seed=args.train_seed,
         )
     except (ValueError, FileNotFoundError) as error:
         raise UsageError(str(error)) from None
