@@ -73,7 +73,7 @@ def positive_float(text: str) -> float:
     return value
 
 
-def test_level(text: str) -> float:
+def significance_level(text: str) -> float:
     """A test's level: a number strictly between 0 and 1."""
     try:
         value = float(text)

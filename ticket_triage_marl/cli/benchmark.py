@@ -20,7 +20,7 @@ from ..benchmark import (
     write_outputs,
 )
 from ..extras import MissingExtraError
-from ._common import UsageError, add_command, name_list, non_negative_int, positive_int, progress, test_level
+from ._common import UsageError, add_command, name_list, non_negative_int, positive_int, progress, significance_level
 
 
 def add_arguments(commands: Any) -> None:
@@ -91,7 +91,7 @@ def add_arguments(commands: Any) -> None:
     )
     parser.add_argument(
         "--planner-alpha",
-        type=test_level,
+        type=significance_level,
         metavar="LEVEL",
         help="the level of the fair planner's test that a candidate beats the base rule's action (one-sided, "
         "paired over its futures, Bonferroni over the candidates; default 0.05; results kept as rollout@kKdDaLEVEL)",
